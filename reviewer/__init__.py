@@ -1,0 +1,1 @@
+"""reviewer: governance and policy-compliance review for social-media replies."""
