@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "reviewer.cli.policy",
     "reviewer.cli.toxicity",
     "reviewer.cli.app",
+    "reviewer.cli.audit",
 )
 
 
