@@ -1,0 +1,158 @@
+"""Record audit events in the caller's transaction; read the head; verify the chain.
+
+`record` flushes but never commits: the change and its event commit or fail
+together. Appends are serialised by updating the single `audit_head` row
+first (`UPDATE ... RETURNING`): on PostgreSQL that row lock makes concurrent
+appenders queue; on SQLite the statement takes the database write lock (use
+`sqlite_begin_immediate` on the engine so a transaction that has already
+read does not fail with "database is locked" when it comes to write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from reviewer.audit.chain import (
+    MAX_ACTOR_NAME_LENGTH,
+    AuditDataError,
+    AuditError,
+    ChainEvent,
+    VerifyResult,
+    check_action,
+    check_key,
+    check_subject,
+    encode_data,
+    seal,
+    verify_events,
+)
+from reviewer.audit.models import AuditEvent, AuditHead
+from reviewer.db import utcnow
+
+SESSION_KEY = "audit_key"
+VERIFY_BATCH = 1000
+
+_events = AuditEvent.__table__
+_head = AuditHead.__table__
+_COLUMNS = [
+    _events.c.seq,
+    _events.c.occurred_at,
+    _events.c.actor_id,
+    _events.c.actor_name,
+    _events.c.action,
+    _events.c.subject,
+    _events.c.data,
+    _events.c.prev_hash,
+    _events.c.hash,
+    _events.c.mac,
+]
+
+
+def record(
+    session: Session,
+    actor: Any,
+    action: str,
+    subject: str | None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the caller's transaction (flush, no commit).
+
+    `actor` is a user-like object (`.id`, `.username`) or None for the
+    system. The HMAC key comes from `session.info["audit_key"]`.
+    """
+    key = session_key(session)
+    action = check_action(action)
+    subject = check_subject(subject)
+    data_text = encode_data(data)
+    actor_id, actor_name = _actor_fields(actor)
+
+    # The serialisation point: lock the head row and read the previous head.
+    claimed = session.execute(
+        update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1).returning(_head.c.seq, _head.c.hash)
+    ).one_or_none()
+    if claimed is None:
+        raise AuditError("the audit_head row is missing: the audit tables are not set up; run `reviewer db upgrade`")
+    seq, prev_hash = claimed
+
+    sealed = seal(
+        ChainEvent(
+            seq=seq,
+            occurred_at=utcnow(),
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=action,
+            subject=subject,
+            data=data_text,
+            prev_hash=prev_hash,
+        ),
+        key,
+    )
+    event = AuditEvent(**sealed.__dict__)
+    session.add(event)
+    session.flush()
+    session.execute(update(_head).where(_head.c.id == 1).values(hash=sealed.hash))
+    return event
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The last event's (seq, hash), or None when the chain is empty."""
+    row = session.execute(select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)).first()
+    return (row.seq, row.hash) if row else None
+
+
+def verify(session: Session, key: bytes, anchor: tuple[int, str] | None = None) -> VerifyResult:
+    """Check the whole chain (see `chain.verify_events`), in batches of VERIFY_BATCH events.
+
+    The head the database recorded on the last append is checked like an
+    anchor, so deleting the tail without also editing `audit_head` is caught;
+    an auditor's own `anchor` catches a tail cut that edited both.
+    """
+    check_key(key)
+    head_row = session.execute(select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)).first()
+    recorded = (head_row.seq, head_row.hash) if head_row and head_row.seq > 0 else None
+    return verify_events(_iter_events(session), key, anchor=anchor, recorded_head=recorded)
+
+
+def session_key(session: Session) -> bytes:
+    """The HMAC key the app's sessionmaker put in `session.info`."""
+    key = session.info.get(SESSION_KEY)
+    if key is None:
+        raise AuditError(
+            f"session.info[{SESSION_KEY!r}] is not set: the app's sessionmaker must put the audit key there "
+            "(reviewer.audit.load_or_create_key(app.instance_path))"
+        )
+    return check_key(key)
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str | None]:
+    if actor is None:
+        return None, None
+    try:
+        actor_id, actor_name = actor.id, actor.username
+    except AttributeError:
+        raise AuditDataError(
+            f"actor: expected a user (with .id and .username) or None for the system, got {type(actor).__name__}"
+        ) from None
+    if actor_id is not None and (not isinstance(actor_id, int) or isinstance(actor_id, bool)):
+        raise AuditDataError(f"actor.id: expected an integer or None, got {actor_id!r}")
+    if not isinstance(actor_name, str) or not actor_name or len(actor_name) > MAX_ACTOR_NAME_LENGTH:
+        raise AuditDataError(f"actor.username: expected a non-empty string, got {actor_name!r}")
+    return actor_id, actor_name
+
+
+def _iter_events(session: Session) -> Iterator[ChainEvent]:
+    """Every event in seq order, fetched in batches (keyset pagination)."""
+    last: int | None = None
+    while True:
+        query = select(*_COLUMNS).order_by(_events.c.seq).limit(VERIFY_BATCH)
+        if last is not None:
+            query = query.where(_events.c.seq > last)
+        rows = session.execute(query).all()
+        for row in rows:
+            yield ChainEvent(*row)
+        if len(rows) < VERIFY_BATCH:
+            return
+        last = rows[-1].seq
