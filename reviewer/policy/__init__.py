@@ -1,0 +1,1 @@
+"""Policy engine: YAML policies, evasion-resistant matching, verdicts (pure Python)."""

@@ -1,0 +1,1 @@
+"""Private helpers for the text-matching primitives (character folding, check digits)."""

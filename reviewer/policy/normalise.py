@@ -1,0 +1,149 @@
+"""The normalised view of a draft that term matching runs on, with a map back.
+
+Evasion folded away, in order:
+
+1. per character (see `_text.fold`): Unicode NFKC, combining marks stripped
+   ("ïdiot"), homoglyphs folded with `confusable_homoglyphs` (Cyrillic "іdіot",
+   fullwidth), case folding, zero-width and other invisible characters removed
+   (ZWSP, ZWNJ, ZWJ, WJ, soft hyphen, BOM, variation selectors, bidi controls,
+   tag characters);
+2. spaced letters joined: a run of at least three single characters separated
+   by one and the same separator ("s t u p i d", "s.t.u.p.i.d", "s-t-u-p-i-d")
+   becomes one word, when at least two of them are letters;
+3. leetspeak inside words: `$`, `@` and `!` (not at the end of a word) fold to
+   s, a, i in any word with a letter; digits (0 1 3 4 5 7 8 9) fold only in
+   words with at least two letters ("1d10t", "5h1t"), so numbers ("2026",
+   "0800 123 456") and codes such as the road "A55" keep their digits.
+
+Repeated letters ("stuuupid") are left in this view: the lexicon matcher
+compares letter runs itself, so that "as" never matches the term "ass".
+
+`NormalisedText.to_original` maps a span of the view back to the characters
+the person typed, including invisible characters and separators inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ._text.fold import fold_char
+
+__all__ = ["NormalisedText", "normalise"]
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """A draft and its normalised view; `_starts`/`_ends` map view characters to the original.
+
+    `_starts[i]`/`_ends[i]` are the original span of view character `i`; both
+    are None when the view maps one-to-one onto the original (plain ASCII).
+    """
+
+    original: str
+    text: str
+    _starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _ends: list[int] | None = field(default=None, repr=False, compare=False)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map [start, end) in `text` to the smallest [s, e) of `original` covering those characters."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"span [{start}, {end}) is not a non-empty span of the normalised text (length {len(self.text)})")
+        if self._starts is None or self._ends is None:
+            return start, end
+        return self._starts[start], self._ends[end - 1]
+
+
+_ASCII_OR_CHAR = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]")
+
+_ELEMENT = r"(?:[^\W_]|[$@])"
+_SPACED = re.compile(
+    rf"(?<![^\W_])(?<![$@]){_ELEMENT}([ .\-_*~/|+:\u00b7\u2022]){_ELEMENT}(?:\1{_ELEMENT})+(?!{_ELEMENT})"
+)
+
+_LEET_CHARS = re.compile(r"[0-9$@!]")
+_WORD_PART = r"(?:[^\W_]|[$@]|!(?=[^\W_]|[$@]))"
+_LEET_WORD = re.compile(rf"(?<![^\W_])(?<![$@]){_WORD_PART}*(?:[0-9$@]|!(?=[^\W_]|[$@])){_WORD_PART}*")
+_LEET_SYMBOLS = str.maketrans({"$": "s", "@": "a", "!": "i"})
+_LEET_ALL = str.maketrans(
+    {"$": "s", "@": "a", "!": "i", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
+)
+
+
+def normalise(text: str) -> NormalisedText:
+    """Fold `text` into the view that term matching runs on (see the module docstring)."""
+    if not isinstance(text, str):
+        raise TypeError(f"normalise() needs a str, got {type(text).__name__}")
+    if text.isascii():
+        view, starts, ends = text.lower(), None, None
+    else:
+        view, starts, ends = _fold_characters(text)
+    if _SPACED.search(view):
+        view, starts, ends = _join_spaced_letters(view, starts, ends)
+    if _LEET_CHARS.search(view):
+        view = _fold_leet(view)
+    return NormalisedText(text, view, starts, ends)
+
+
+def _fold_characters(text: str) -> tuple[str, list[int], list[int]]:
+    """Fold character by character (ASCII stretches in bulk), recording original spans."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match in _ASCII_OR_CHAR.finditer(text):
+        a, b = match.span()
+        chunk = match.group()
+        if chunk.isascii():
+            pieces.append(chunk.lower())
+            starts.extend(range(a, b))
+            ends.extend(range(a + 1, b + 1))
+            continue
+        folded, attached = fold_char(chunk)
+        if folded:
+            pieces.append(folded)
+            starts.extend([a] * len(folded))
+            ends.extend([b] * len(folded))
+        elif attached and ends:
+            ends[-1] = b  # a combining mark belongs to the letter it decorates
+    return "".join(pieces), starts, ends
+
+
+def _join_spaced_letters(
+    view: str, starts: list[int] | None, ends: list[int] | None
+) -> tuple[str, list[int] | None, list[int] | None]:
+    """Drop the separators inside runs of spaced single letters ("s t u p i d")."""
+    dropped: list[int] = []
+    for match in _SPACED.finditer(view):
+        run = match.group()
+        elements = run[::2]
+        if sum(map(str.isalpha, elements)) < 2:
+            continue
+        dropped.extend(range(match.start() + 1, match.end(), 2))
+    if not dropped:
+        return view, starts, ends
+    if starts is None or ends is None:
+        starts = list(range(len(view)))
+        ends = list(range(1, len(view) + 1))
+    drop = set(dropped)
+    keep = [i for i in range(len(view)) if i not in drop]
+    return "".join(view[i] for i in keep), [starts[i] for i in keep], [ends[i] for i in keep]
+
+
+def _fold_leet(view: str) -> str:
+    """Fold leetspeak in words that have letters; leave plain numbers alone."""
+    pieces: list[str] = []
+    last = 0
+    for match in _LEET_WORD.finditer(view):
+        word = match.group()
+        letters = sum(map(str.isalpha, word))
+        if letters == 0:
+            continue
+        folded = word.translate(_LEET_ALL if letters >= 2 else _LEET_SYMBOLS)
+        if folded != word:
+            pieces.append(view[last : match.start()])
+            pieces.append(folded)
+            last = match.end()
+    if not pieces:
+        return view
+    pieces.append(view[last:])
+    return "".join(pieces)
