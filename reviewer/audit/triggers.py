@@ -30,7 +30,7 @@ _SQLITE_DROP = [
 _POSTGRESQL_CREATE = [
     f"""CREATE FUNCTION audit_events_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: % refused on %', TG_OP, TG_TABLE_NAME;
+    RAISE EXCEPTION USING MESSAGE = '{APPEND_ONLY_MESSAGE}: ' || TG_OP || ' refused on ' || TG_TABLE_NAME;
 END
 $$""",
     f"""CREATE TRIGGER audit_events_no_update_or_delete BEFORE UPDATE OR DELETE ON {EVENTS_TABLE}
