@@ -1,0 +1,80 @@
+"""Choosing and caching a backend: `load_scorer(name, ...)` and `scorer_from_env(env)`.
+
+A scorer is loaded once per process for each (backend, options): models are
+large and slow to load, and the same object is safe to share across threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+
+from reviewer.toxicity.base import Scorer, ScorerError
+
+BACKENDS = ("embedded", "detoxify")
+DEFAULT_BACKEND = "embedded"
+DETOXIFY_OPTIONS = ("model", "checkpoint", "config_dir", "device")
+
+_cache: dict[tuple, Scorer] = {}
+_cache_lock = threading.Lock()
+
+
+def load_scorer(backend: str = DEFAULT_BACKEND, **options) -> Scorer:
+    """The scorer for `backend` with `options`, loaded on first use and cached.
+
+    embedded takes no options; detoxify takes model ("original"), checkpoint,
+    config_dir and device (None: CUDA when torch sees it, else CPU).
+    """
+    key = _cache_key(backend, options)
+    with _cache_lock:  # one load at a time: two threads never build the same model twice
+        scorer = _cache.get(key)
+        if scorer is None:
+            scorer = _build(key[0], dict(key[1]))
+            _cache[key] = scorer
+        return scorer
+
+
+def scorer_from_env(env: Mapping[str, str] = os.environ) -> Scorer:
+    """The scorer that REVIEWER_TOXICITY and the REVIEWER_DETOXIFY_* variables name."""
+    backend = (env.get("REVIEWER_TOXICITY") or DEFAULT_BACKEND).strip().lower()
+    if backend != "detoxify":
+        return load_scorer(backend)
+    options = {
+        "model": env.get("REVIEWER_DETOXIFY_MODEL") or "original",
+        "checkpoint": env.get("REVIEWER_DETOXIFY_CHECKPOINT") or None,
+        "config_dir": env.get("REVIEWER_DETOXIFY_CONFIG_DIR") or None,
+        "device": env.get("REVIEWER_DETOXIFY_DEVICE") or None,
+    }
+    return load_scorer("detoxify", **options)
+
+
+def clear_cache() -> None:
+    """Forget loaded scorers (tests; a changed configuration)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _cache_key(backend: str, options: dict) -> tuple:
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ScorerError(f"Unknown toxicity backend {backend!r}; choose one of: {', '.join(BACKENDS)}.")
+    if backend == "embedded" and options:
+        raise ScorerError(f"The embedded backend takes no options (got {', '.join(sorted(options))}).")
+    unknown = sorted(set(options) - set(DETOXIFY_OPTIONS))
+    if unknown:
+        raise ScorerError(f"Unknown detoxify option(s) {', '.join(unknown)}; valid: {', '.join(DETOXIFY_OPTIONS)}.")
+    normalised = {"model": "original", "checkpoint": None, "config_dir": None, "device": None} if backend == "detoxify" else {}
+    for name, value in options.items():
+        if value is not None:
+            normalised[name] = os.path.abspath(os.path.expanduser(os.fspath(value))) if name in ("checkpoint", "config_dir") else str(value)
+    return backend, tuple(sorted(normalised.items()))
+
+
+def _build(backend: str, options: dict) -> Scorer:
+    if backend == "embedded":
+        from reviewer.toxicity.embedded import EmbeddedScorer  # noqa: PLC0415 - keeps `import reviewer.toxicity` cheap
+
+        return EmbeddedScorer()
+    from reviewer.toxicity.detoxify_backend import load_detoxify  # noqa: PLC0415 - torch only when asked for
+
+    return load_detoxify(**options)
