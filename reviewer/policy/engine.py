@@ -1,0 +1,235 @@
+"""The compiled policy and its decision: draft in, Verdict out.
+
+All lexicon-like terms of a policy (lexicon, topic, tone phrases) share one
+LexiconMatcher keyed by rule id, so each text is normalised and scanned once;
+context rules have their own matcher for the post being answered. Compiled
+policies are cached by the sha256 of their resolved content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+from . import schema
+from .lexicon import LexiconMatcher
+from .periods import Period, active_periods, local_date, selector_active
+from .rules import CompiledRule, RuleMeta, Scan, Span, ToxicityRule, canonical_platform, compile_rule
+from .verdict import Finding, PolicyRef, ScorerRef, Verdict, excerpt_of, merge_spans
+
+ACTION_RANK = {"note": 0, "review": 1, "block": 2}
+DECISION_BY_RANK = {0: "pass", 1: "review", 2: "block"}
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """Anything that scores texts for toxicity labels (see reviewer.toxicity)."""
+
+    name: str
+    version: str
+    labels: tuple[str, ...]
+
+    def score(self, texts: list[str]) -> list[dict[str, float]]: ...
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One text to check, with what the rules may need to know about it."""
+
+    text: str
+    platform: str | None = None
+    date: dt.date | dt.datetime | None = None
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """What is shared by every load of the same resolved policy content."""
+
+    id: str
+    version: str
+    sha256: str
+    zone: ZoneInfo
+    default_route: str | None
+    periods: tuple[Period, ...]
+    rules: tuple[CompiledRule, ...]
+    context_rules: tuple[CompiledRule, ...]
+    matcher: LexiconMatcher | None
+    context_matcher: LexiconMatcher | None
+    required_labels: frozenset[str]
+
+
+_CACHE: dict[str, _Compiled] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _compile(resolved: Any, sha256: str) -> _Compiled:
+    rules: list[CompiledRule] = []
+    context_rules: list[CompiledRule] = []
+    for item in resolved.rules:
+        if not item.model.enabled:
+            continue
+        compiled = compile_rule(item.model)
+        (context_rules if isinstance(item.model, schema.ContextRule) else rules).append(compiled)
+    entries = [e for rule in rules for e in rule.lexicon_entries()]
+    context_entries = [e for rule in context_rules for e in rule.lexicon_entries()]
+    labels = frozenset(label for rule in rules if isinstance(rule, ToxicityRule) for label in rule.labels)
+    return _Compiled(
+        id=resolved.id,
+        version=resolved.version,
+        sha256=sha256,
+        zone=ZoneInfo(resolved.timezone),
+        default_route=resolved.default_route,
+        periods=tuple(Period(p.model.name, p.model.kind, p.model.start, p.model.end) for p in resolved.periods),
+        rules=tuple(rules),
+        context_rules=tuple(context_rules),
+        matcher=LexiconMatcher(entries) if entries else None,
+        context_matcher=LexiconMatcher(context_entries) if context_entries else None,
+        required_labels=labels,
+    )
+
+
+def _hits(matcher: LexiconMatcher | None, text: str) -> dict[str, list[Span]]:
+    if matcher is None:
+        return {}
+    hits: dict[str, list[Span]] = {}
+    for match in matcher.find(text):
+        hits.setdefault(match.key, []).append((match.start, match.end))
+    return hits
+
+
+class Policy:
+    """A loaded, compiled policy. Build one with `load_policy(path)`."""
+
+    def __init__(self, compiled: _Compiled, path: str, resolved: Any) -> None:
+        self._compiled = compiled
+        self.path = path
+        self.examples = list(resolved.examples)  # validation.Item: model, doc, loc
+        self._label_places = [
+            (label, item.model.id, item.doc.path, *item.doc.where(item.loc + ("thresholds", label), key=True))
+            for item in resolved.rules
+            if item.model.enabled and isinstance(item.model, schema.ToxicityRule)
+            for label in item.model.thresholds
+        ]
+        self._ref = PolicyRef(compiled.id, compiled.version, compiled.sha256)
+
+    @classmethod
+    def from_resolved(cls, resolved: Any) -> Policy:
+        sha256 = resolved.sha256()
+        with _CACHE_LOCK:
+            compiled = _CACHE.get(sha256)
+            if compiled is None:
+                compiled = _CACHE[sha256] = _compile(resolved, sha256)
+        return cls(compiled, resolved.path, resolved)
+
+    id = property(lambda self: self._compiled.id)
+    version = property(lambda self: self._compiled.version)
+    sha256 = property(lambda self: self._compiled.sha256)
+    timezone = property(lambda self: self._compiled.zone.key)
+    periods = property(lambda self: self._compiled.periods)
+    required_labels = property(lambda self: set(self._compiled.required_labels))
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id} {self.version} {self.sha256[:12]} from {self.path}>"
+
+    def unknown_labels(self, scorer_labels: Any) -> list[str]:
+        """One message per toxicity label a rule names that the scorer does not produce."""
+        known = set(scorer_labels)
+        return [
+            f"{path}:{line}:{column}: [{rule_id}] toxicity label '{label}' is not produced by the scorer "
+            f"(it gives: {', '.join(sorted(known)) or 'nothing'}); this threshold never fires"
+            for label, rule_id, path, line, column in self._label_places
+            if label not in known
+        ]
+
+    def check(self, text: str, platform: str | None = None, date: dt.date | dt.datetime | None = None,
+              in_reply_to: str | None = None, scorer: Scorer | None = None) -> Verdict:
+        """Check one draft. Raises ValueError on a bad platform, date or text."""
+        return self.check_batch([Draft(text, platform, date, in_reply_to)], scorer=scorer)[0]
+
+    def check_batch(self, drafts: list[Draft], scorer: Scorer | None = None) -> list[Verdict]:
+        """Check many drafts; the scorer sees all texts in one `score` call."""
+        drafts = list(drafts)
+        for draft in drafts:
+            _validate(draft)
+        scores: list[dict[str, float] | None] = [None] * len(drafts)
+        scorer_ref = None
+        if scorer is not None:
+            scorer_ref = ScorerRef(str(scorer.name), str(scorer.version))
+            if drafts:
+                scores = list(scorer.score([d.text for d in drafts]))
+                if len(scores) != len(drafts):
+                    raise RuntimeError(f"scorer {scorer.name} returned {len(scores)} results for {len(drafts)} texts")
+        return [self._check_one(d, s, scorer_ref) for d, s in zip(drafts, scores)]
+
+    def _check_one(self, draft: Draft, scores: dict[str, float] | None, scorer: ScorerRef | None) -> Verdict:
+        compiled = self._compiled
+        active = active_periods(compiled.periods, local_date(draft.date, compiled.zone)) if compiled.periods else ()
+        platform = canonical_platform(draft.platform) if draft.platform else None
+        findings: list[tuple[tuple[int, int, int], Finding]] = []
+        text = draft.text
+        scan = Scan(text, _hits(compiled.matcher, text), platform, scores)
+        for order, rule in enumerate(compiled.rules):
+            self._apply(rule, scan, active, "draft", (0, order), findings)
+        if draft.in_reply_to and compiled.context_rules:
+            context = Scan(draft.in_reply_to, _hits(compiled.context_matcher, draft.in_reply_to))
+            for order, rule in enumerate(compiled.context_rules):
+                self._apply(rule, context, active, "in_reply_to", (1, order), findings)
+        findings.sort(key=lambda pair: pair[0])
+        ordered = tuple(f for _, f in findings)
+        return Verdict(
+            decision=DECISION_BY_RANK[max((ACTION_RANK[f.action] for f in ordered), default=0)],
+            routes=tuple(sorted({f.route for f in ordered if f.action != "note" and f.route})),
+            approvals=max((f.approvals for f in ordered if f.action != "note" and f.route), default=1),
+            findings=ordered,
+            scores=dict(scores) if scores else {},
+            periods=tuple(p.name for p in active),
+            policy=self._ref,
+            scorer=scorer,
+        )
+
+    def _apply(self, rule: CompiledRule, scan: Scan, active: tuple[Period, ...], target: str,
+               rank: tuple[int, int], out: list[tuple[tuple[int, int, int], Finding]]) -> None:
+        meta = rule.meta
+        if meta.during is not None and not selector_active(meta.during, active):
+            return
+        spans = rule.evaluate(scan)
+        if spans is None:
+            return
+        merged = merge_spans(spans)
+        finding = self._finding(meta, merged, scan.text, target, active)
+        out.append(((rank[0], merged[0][0] if merged else -1, rank[1]), finding))
+
+    def _finding(self, meta: RuleMeta, spans: tuple[Span, ...], text: str, target: str,
+                 active: tuple[Period, ...]) -> Finding:
+        severity, action, route, approvals = meta.severity, meta.action, meta.route, meta.approvals
+        for step in meta.escalate:
+            if selector_active(step.during, active):
+                severity = step.severity or severity
+                action = step.action or action
+                route = step.route or route
+                approvals = step.approvals or approvals
+        if route is None and action == "review":
+            route = self._compiled.default_route
+        return Finding(
+            rule=meta.id, kind=meta.kind, severity=severity, action=action, route=route, target=target,
+            message=meta.message, source=meta.source, spans=spans, excerpt=excerpt_of(text, spans),
+            approvals=approvals,
+        )
+
+
+def _validate(draft: Draft) -> None:
+    if not isinstance(draft.text, str):
+        raise ValueError(f"text: expected a string, got {type(draft.text).__name__}")
+    if draft.platform is not None and draft.platform not in schema.PLATFORMS:
+        raise ValueError(f"platform '{draft.platform}' is not one of: {', '.join(schema.PLATFORMS)}")
+    if draft.in_reply_to is not None and not isinstance(draft.in_reply_to, str):
+        raise ValueError(f"in_reply_to: expected a string, got {type(draft.in_reply_to).__name__}")
+    if draft.date is not None:
+        if not isinstance(draft.date, dt.date):
+            raise ValueError(f"date: expected a date or datetime, got {type(draft.date).__name__}")
+        if isinstance(draft.date, dt.datetime) and draft.date.utcoffset() is None:
+            raise ValueError("date: a datetime must be timezone-aware; pass a date or an aware datetime")

@@ -1,0 +1,291 @@
+"""Load a policy file: YAML -> positions -> schema -> `extends` -> checks -> compiled Policy.
+
+Every problem found on the way is collected and raised together as one
+`PolicyError`; nothing half-loads. Compiled policies are cached by the sha256
+of their resolved content, so loading the same policy again is cheap.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .errors import PolicyError, PolicyIssue
+from .source import SourceDoc, parse_source
+from .validation import FileSpec, Item, closest, validate_file
+
+Chain = tuple[tuple[Path, str], ...]  # files being resolved: (real path, path as shown)
+_FLAG_BITS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL, "verbose": re.VERBOSE}
+
+
+@dataclass
+class Resolved:
+    """A policy after `extends`: the merged header, periods and rules, and this file's examples."""
+
+    path: str
+    doc: SourceDoc
+    id: str | None = None
+    version: str | None = None
+    title: str | None = None
+    description: str | None = None
+    timezone: str = "UTC"
+    default_route: str | None = None
+    periods: list[Item] = field(default_factory=list)
+    rules: list[Item] = field(default_factory=list)
+    examples: list[Item] = field(default_factory=list)
+
+    def canonical(self) -> dict[str, Any]:
+        """The resolved content that defines the policy's behaviour (examples excluded)."""
+        return {
+            "schema": 1,
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "description": self.description,
+            "timezone": self.timezone,
+            "defaults": {"route": self.default_route},
+            "periods": [p.model.model_dump(mode="json") for p in self.periods],
+            "rules": [r.model.model_dump(mode="json", exclude={"match"}) for r in self.rules if r.model.enabled],
+        }
+
+    def sha256(self) -> str:
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def flag_bits(flags: list[str]) -> int:
+    bits = 0
+    for name in flags:
+        bits |= _FLAG_BITS[name]
+    return bits
+
+
+def _dedupe(issues: list[PolicyIssue]) -> list[PolicyIssue]:
+    return list(dict.fromkeys(issues))
+
+
+def _read(path: str) -> tuple[str | None, str | None]:
+    try:
+        return Path(path).read_text(encoding="utf-8"), None
+    except FileNotFoundError:
+        return None, "file not found"
+    except IsADirectoryError:
+        return None, "is a directory, not a policy file"
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except OSError as exc:
+        return None, f"cannot read the file ({exc.strerror})"
+
+
+def resolve(path: str | os.PathLike[str]) -> tuple[Resolved | None, list[PolicyIssue]]:
+    """Resolve a policy file and its parents; return it (None on error) and every issue."""
+    shown = str(path)
+    text, problem = _read(shown)
+    if text is None:
+        return None, [PolicyIssue(shown, 1, 1, None, f"{problem}; check the path")]
+    resolved, issues = _resolve_text(shown, text, chain=())
+    if resolved is not None:
+        issues += _check_root(resolved)
+    issues = _dedupe(issues)
+    return (None if issues else resolved), issues
+
+
+def _resolve_text(shown: str, text: str, chain: Chain) -> tuple[Resolved | None, list[PolicyIssue]]:
+    doc, issues = parse_source(shown, text)
+    if issues:
+        return None, issues
+    spec, issues = validate_file(doc)
+    if spec is None:
+        return None, issues
+    issues += _check_file(spec)
+    parent: Resolved | None = None
+    if spec.header.extends:
+        parent, parent_issues = _resolve_parent(spec, chain + ((Path(shown).resolve(), shown),))
+        if parent is None:
+            return None, issues + parent_issues
+    resolved = _merge(spec, parent, issues)
+    issues += _check_resolved(resolved)
+    return (None if issues else resolved), issues
+
+
+def _resolve_parent(spec: FileSpec, chain: Chain) -> tuple[Resolved | None, list[PolicyIssue]]:
+    doc = spec.doc
+    target = os.path.normpath(os.path.join(os.path.dirname(doc.path), spec.header.extends or ""))
+    if Path(target).resolve() in [real for real, _ in chain]:
+        names = [shown for _, shown in chain] + [target]
+        return None, [doc.issue(("extends",), f"extends cycle: {' -> '.join(names)}; remove one of these `extends`")]
+    text, problem = _read(target)
+    if text is None:
+        return None, [doc.issue(("extends",), f"extends '{spec.header.extends}': {problem} ({target}); "
+                                              "the path is relative to this file")]
+    return _resolve_text(target, text, chain)
+
+
+def _merge(spec: FileSpec, parent: Resolved | None, issues: list[PolicyIssue]) -> Resolved:
+    header = spec.header
+    base = parent or Resolved(path=spec.doc.path, doc=spec.doc)
+    resolved = Resolved(
+        path=spec.doc.path,
+        doc=spec.doc,
+        id=header.id if header.id is not None else base.id,
+        version=header.version if header.version is not None else base.version,
+        title=header.title if header.title is not None else base.title,
+        description=header.description if header.description is not None else base.description,
+        timezone=header.timezone if header.timezone is not None else base.timezone,
+        default_route=(header.defaults.route if header.defaults and header.defaults.route is not None
+                       else base.default_route),
+        periods=_merge_by(base.periods, spec.periods, "name"),
+        examples=list(spec.examples),
+    )
+    rules = list(base.rules)
+    index = {item.model.id: i for i, item in enumerate(rules)}
+    for item in spec.rules:
+        if isinstance(item.model, schema.Disabled):
+            if item.model.id not in index:
+                issues.append(item.issue(f"disables rule '{item.model.id}', but no parent policy defines it"
+                                         f"{closest(item.model.id, list(index))}"))
+                continue
+            inherited = rules[index[item.model.id]]
+            item = Item(inherited.model.model_copy(update={"enabled": False}), item.doc, item.loc)
+        if item.model.id in index:
+            rules[index[item.model.id]] = item
+        else:
+            index[item.model.id] = len(rules)
+            rules.append(item)
+    resolved.rules = rules
+    return resolved
+
+
+def _merge_by(parent: list[Item], child: list[Item], key: str) -> list[Item]:
+    merged = list(parent)
+    where = {getattr(item.model, key): i for i, item in enumerate(merged)}
+    for item in child:
+        name = getattr(item.model, key)
+        if name in where:
+            merged[where[name]] = item
+        else:
+            where[name] = len(merged)
+            merged.append(item)
+    return merged
+
+
+def _check_file(spec: FileSpec) -> list[PolicyIssue]:
+    """Checks that concern one file on its own: ids, regexes, timezone, period dates."""
+    issues: list[PolicyIssue] = []
+    doc = spec.doc
+    if spec.header.timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(spec.header.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            found = difflib.get_close_matches(spec.header.timezone, sorted(zoneinfo.available_timezones()), n=1)
+            hint = f"; did you mean '{found[0]}'?" if found else ""
+            issues.append(doc.issue(("timezone",), f"unknown timezone '{spec.header.timezone}'{hint} "
+                                                   "Use an IANA name such as Pacific/Auckland or Europe/London"))
+    seen: dict[str, Item] = {}
+    for item in spec.rules:
+        rule_id = item.model.id
+        if rule_id in seen:
+            first = doc.where(seen[rule_id].loc + ("id",))
+            line = doc.where(item.loc + ("id",))[0]
+            issues.append(item.issue(f"duplicate rule id '{rule_id}' (lines {first[0]} and {line}); "
+                                     "give each rule its own id", ("id",)))
+            issues.append(seen[rule_id].issue(f"duplicate rule id '{rule_id}' (lines {first[0]} and {line}); "
+                                              "give each rule its own id", ("id",)))
+        else:
+            seen[rule_id] = item
+        issues += _check_patterns(item)
+    names: dict[str, Item] = {}
+    for item in spec.periods:
+        period = item.model
+        if period.end < period.start:
+            issues.append(item.issue(f"period '{period.name}' ends ({period.end}) before it starts ({period.start}); "
+                                     "swap or correct the dates", ("end",)))
+        if period.name in names:
+            first = doc.where(names[period.name].loc)[0]
+            issues.append(item.issue(f"duplicate period name '{period.name}' (first at line {first}); "
+                                     "give each period its own name", ("name",)))
+        names[period.name] = item
+    return issues
+
+
+def _check_patterns(item: Item) -> list[PolicyIssue]:
+    model = item.model
+    found: list[tuple[tuple[Any, ...], str, int]] = []
+    if isinstance(model, schema.RegexRule):
+        found = [(("patterns", i), p, flag_bits(model.flags)) for i, p in enumerate(model.patterns)]
+    elif isinstance(model, schema.PiiRule):
+        found = [(("case_ref_patterns", i), p, 0) for i, p in enumerate(model.case_ref_patterns)]
+    elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.RegexFields):
+        found = [(("match", "patterns", i), p, flag_bits(model.body.flags)) for i, p in enumerate(model.body.patterns)]
+    elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields):
+        found = [(("match", "case_ref_patterns", i), p, 0) for i, p in enumerate(model.body.case_ref_patterns)]
+    if isinstance(model, schema.PiiRule) or (isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields)):
+        body = model.body if isinstance(model, schema.ContextRule) else model
+        if "case_ref" in body.detect and not body.case_ref_patterns:
+            sub = ("match", "detect") if isinstance(model, schema.ContextRule) else ("detect",)
+            return [item.issue("detect names case_ref but no case_ref_patterns are given; "
+                               "add the agency's reference format as a regex", sub)]
+    issues = []
+    for sub, pattern, bits in found:
+        try:
+            re.compile(pattern, bits)
+        except re.error as exc:
+            where = f" at position {exc.pos}" if exc.pos is not None else ""
+            issues.append(item.issue(f"invalid regex {pattern!r}: {exc.msg}{where}; fix the pattern "
+                                     "(Python `re` syntax; in YAML prefer single quotes)", sub))
+    return issues
+
+
+def _check_resolved(resolved: Resolved) -> list[PolicyIssue]:
+    """Checks that need the merged policy: period selectors and example rule ids."""
+    issues: list[PolicyIssue] = []
+    selectors = {p.model.kind for p in resolved.periods} | {p.model.name for p in resolved.periods}
+    choices = sorted(selectors)
+    declared = ", ".join(choices) if choices else "none are declared"
+    for item in resolved.rules:
+        model = item.model
+        if model.during is not None and model.during not in selectors:
+            issues.append(item.issue(f"during: '{model.during}' names no declared period kind or name"
+                                     f"{closest(model.during, choices)} (periods: {declared})", ("during",)))
+        for i, step in enumerate(model.escalate):
+            if step.during not in selectors:
+                issues.append(item.issue(f"escalate during: '{step.during}' names no declared period kind or name"
+                                         f"{closest(step.during, choices)} (periods: {declared})",
+                                         ("escalate", i, "during")))
+    rules = {item.model.id: item.model for item in resolved.rules}
+    for example in resolved.examples:
+        for i, rule_id in enumerate(example.model.rules or []):
+            if rule_id not in rules:
+                issues.append(example.issue(f"example names unknown rule '{rule_id}'{closest(rule_id, list(rules))}",
+                                            ("rules", i)))
+            elif not rules[rule_id].enabled:
+                issues.append(example.issue(f"example expects rule '{rule_id}', which this policy disables",
+                                            ("rules", i)))
+    return issues
+
+
+def _check_root(resolved: Resolved) -> list[PolicyIssue]:
+    issues = []
+    for name in ("id", "version"):
+        if getattr(resolved, name) is None:
+            issues.append(resolved.doc.issue((), f"missing required field '{name}' at the top of the policy; add `{name}:`"))
+    return issues
+
+
+def load_policy(path: str | os.PathLike[str]):
+    """Load, validate and compile a policy file; raise PolicyError listing every problem."""
+    from .engine import Policy
+
+    resolved, issues = resolve(path)
+    if resolved is None:
+        raise PolicyError(issues)
+    return Policy.from_resolved(resolved)
+

@@ -1,0 +1,86 @@
+"""What every compiled rule shares: its settings, and the scan of one text it reads.
+
+A compiled rule turns its config into ready-to-run matchers once, at load.
+`evaluate(scan)` returns the spans it found (an empty list for a finding about
+the whole text, such as a toxicity score) or None when it does not fire.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from ..urls import UrlMatch, find_urls
+
+Span = tuple[int, int]
+
+_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+
+
+@dataclass(frozen=True)
+class Escalation:
+    during: str
+    action: str | None
+    severity: str | None
+    route: str | None
+    approvals: int | None
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """The settings of a rule that shape its finding, not what it matches."""
+
+    id: str
+    kind: str
+    severity: str
+    action: str
+    route: str | None
+    approvals: int
+    message: str
+    source: str
+    during: str | None
+    escalate: tuple[Escalation, ...]
+
+    @classmethod
+    def from_model(cls, model: Any) -> RuleMeta:
+        return cls(
+            id=model.id, kind=model.kind, severity=model.severity, action=model.action,
+            route=model.route, approvals=model.approvals, message=model.message, source=model.source,
+            during=model.during,
+            escalate=tuple(Escalation(e.during, e.action, e.severity, e.route, e.approvals) for e in model.escalate),
+        )
+
+
+class Scan:
+    """One text under check, with what several rules need computed at most once."""
+
+    def __init__(self, text: str, hits: dict[str, list[Span]], platform: str | None = None,
+                 scores: dict[str, float] | None = None) -> None:
+        self.text = text
+        self.hits = hits
+        self.platform = platform
+        self.scores = scores
+
+    @cached_property
+    def urls(self) -> list[UrlMatch]:
+        return find_urls(self.text) if ("." in self.text or ":" in self.text) else []
+
+    @cached_property
+    def hashtags(self) -> list[re.Match[str]]:
+        return list(_HASHTAG.finditer(self.text)) if "#" in self.text else []
+
+
+class CompiledRule:
+    """Base of every rule kind: a RuleMeta plus an evaluate() over a Scan."""
+
+    def __init__(self, meta: RuleMeta, body: Any = None) -> None:
+        self.meta = meta
+
+    def lexicon_entries(self) -> list[Any]:
+        """LexiconEntry objects this rule wants in the policy's shared matcher."""
+        return []
+
+    def evaluate(self, scan: Scan) -> list[Span] | None:
+        raise NotImplementedError

@@ -1,0 +1,46 @@
+"""Rules that match words and patterns: lexicon, topic, tone phrases, regex.
+
+Lexicon-like rules match nothing themselves: they hand their terms to the
+policy's single shared LexiconMatcher (keyed by rule id), which runs once per
+text; evaluate() just reads that rule's hits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..lexicon import LexiconEntry
+from .base import CompiledRule, RuleMeta, Scan, Span
+
+_FLAG_BITS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL, "verbose": re.VERBOSE}
+
+
+class TermsRule(CompiledRule):
+    """lexicon, topic and tone/phrases: terms (whole-word by default) with allow-list exceptions."""
+
+    def __init__(self, meta: RuleMeta, body: Any) -> None:
+        super().__init__(meta)
+        self.entries = [LexiconEntry(term, meta.id, whole_word=body.whole_word) for term in body.terms]
+        self.entries += [LexiconEntry(term, meta.id, whole_word=True, allow=True) for term in body.allow]
+
+    def lexicon_entries(self) -> list[LexiconEntry]:
+        return self.entries
+
+    def evaluate(self, scan: Scan) -> list[Span] | None:
+        return scan.hits.get(self.meta.id)
+
+
+class RegexRule(CompiledRule):
+    """Python regexes run on the original text."""
+
+    def __init__(self, meta: RuleMeta, body: Any) -> None:
+        super().__init__(meta)
+        bits = 0
+        for name in body.flags:
+            bits |= _FLAG_BITS[name]
+        self.patterns = [re.compile(p, bits) for p in body.patterns]
+
+    def evaluate(self, scan: Scan) -> list[Span] | None:
+        spans = [m.span() for pattern in self.patterns for m in pattern.finditer(scan.text) if m.end() > m.start()]
+        return spans or None

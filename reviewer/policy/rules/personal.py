@@ -1,0 +1,23 @@
+"""pii: personal data of the public or of staff (emails, phones, ID numbers, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..pii import PiiDetector
+from .base import CompiledRule, RuleMeta, Scan, Span
+
+
+class PiiRule(CompiledRule):
+    def __init__(self, meta: RuleMeta, body: Any) -> None:
+        super().__init__(meta)
+        self.detector = PiiDetector(
+            tuple(body.detect),
+            regions=tuple(body.regions),
+            case_ref_patterns=tuple(body.case_ref_patterns),
+            allow=tuple(body.allow),
+        )
+
+    def evaluate(self, scan: Scan) -> list[Span] | None:
+        spans = [(m.start, m.end) for m in self.detector.find(scan.text)]
+        return spans or None

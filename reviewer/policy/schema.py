@@ -1,0 +1,270 @@
+"""The policy file schema (v1) as pydantic models.
+
+Every model forbids unknown keys, so a typo is an error rather than a rule
+that silently does nothing. A rule is validated by the model of its `kind`
+(and, for kinds with several checks, its `check`), chosen in loader.py, so
+that errors point at the rule's own fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEVERITIES = ("low", "medium", "high", "critical")
+ACTIONS = ("note", "review", "block")
+DECISIONS = ("pass", "review", "block")
+PLATFORMS = ("x", "twitter", "facebook", "instagram", "linkedin")
+KINDS = ("lexicon", "regex", "pii", "links", "length", "tone", "accessibility", "toxicity", "topic", "context")
+CONTEXT_KINDS = ("lexicon", "regex", "pii", "topic")
+CHECKS = {
+    "links": ("domains", "shorteners", "count"),
+    "tone": ("capitals", "punctuation", "phrases"),
+    "accessibility": ("hashtag_count", "hashtag_case", "emoji_run"),
+}
+REGEX_FLAGS = ("ignorecase", "multiline", "dotall", "verbose")
+PII_DETECT = ("email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref")
+REGIONS = ("NZ", "GB", "AU", "US", "CA")
+
+# Allowed values by field name, for "did you mean" hints on enum errors.
+ENUMS: dict[str, tuple[str, ...]] = {
+    "severity": SEVERITIES,
+    "action": ACTIONS,
+    "expect": DECISIONS,
+    "platform": PLATFORMS,
+    "limits": PLATFORMS,
+    "link_length": PLATFORMS,
+    "kind": KINDS,
+    "flags": REGEX_FLAGS,
+    "detect": PII_DETECT,
+    "regions": REGIONS,
+    "schema": ("1",),
+}
+
+Severity = Literal["low", "medium", "high", "critical"]
+Action = Literal["note", "review", "block"]
+Platform = Literal["x", "twitter", "facebook", "instagram", "linkedin"]
+Name = Annotated[str, Field(min_length=1)]
+RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+Terms = Annotated[list[Name], Field(min_length=1)]
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- the policy's top level -------------------------------------------------
+
+
+class Defaults(Model):
+    route: Name | None = None
+
+
+class Period(Model):
+    name: Name
+    kind: Name
+    start: dt.date
+    end: dt.date
+
+
+class Example(Model):
+    text: str
+    expect: Literal["pass", "review", "block"]
+    rules: list[Name] | None = None
+    routes: list[Name] | None = None
+    platform: Platform | None = None
+    date: dt.date | None = None
+    in_reply_to: str | None = None
+
+
+class PolicyHeader(Model):
+    """The top level of one file; periods, rules and examples are checked item by item."""
+
+    schema_: Literal[1] = Field(1, alias="schema")
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")] | None = None
+    version: Name | None = None
+    title: str | None = None
+    description: str | None = None
+    extends: Name | None = None
+    timezone: Name | None = None
+    defaults: Defaults | None = None
+    periods: list[Any] = []
+    rules: list[Any] = []
+    examples: list[Any] = []
+
+
+# --- rules -------------------------------------------------------------------
+
+
+class Escalation(Model):
+    during: Name
+    action: Action | None = None
+    severity: Severity | None = None
+    route: Name | None = None
+    approvals: PositiveInt | None = None
+
+
+class RuleCommon(Model):
+    """Fields every rule has, whatever its kind."""
+
+    id: RuleId
+    kind: str
+    severity: Severity
+    action: Action
+    route: Name | None = None
+    approvals: PositiveInt = 1
+    message: Name
+    source: Name
+    during: Name | None = None
+    escalate: list[Escalation] = []
+    enabled: bool = True
+
+
+class Disabled(Model):
+    """`{id: x, enabled: false}`: switch off a rule inherited through `extends`."""
+
+    id: RuleId
+    enabled: Literal[False]
+
+
+# Kind-specific fields: shared by whole rules and by `context.match` bodies.
+
+
+class LexiconFields(Model):
+    kind: str
+    terms: Terms
+    whole_word: bool = True
+    allow: list[Name] = []
+
+
+class RegexFields(Model):
+    kind: str
+    patterns: Annotated[list[Name], Field(min_length=1)]
+    flags: list[Literal["ignorecase", "multiline", "dotall", "verbose"]] = ["ignorecase"]
+
+
+class PiiFields(Model):
+    kind: str
+    detect: Annotated[
+        list[Literal["email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref"]],
+        Field(min_length=1),
+    ]
+    regions: list[Literal["NZ", "GB", "AU", "US", "CA"]] = list(REGIONS)
+    case_ref_patterns: list[Name] = []
+    allow: list[Name] = []
+
+
+class LexiconRule(RuleCommon, LexiconFields):
+    pass
+
+
+class RegexRule(RuleCommon, RegexFields):
+    pass
+
+
+class PiiRule(RuleCommon, PiiFields):
+    pass
+
+
+class TopicRule(RuleCommon, LexiconFields):
+    route: Name
+    action: Action = "review"
+
+
+class LinksDomainsRule(RuleCommon):
+    check: Literal["domains"]
+    allowed_domains: Annotated[list[Name], Field(min_length=1)]
+
+
+class LinksShortenersRule(RuleCommon):
+    check: Literal["shorteners"]
+    domains: list[Name] | None = None
+
+
+class LinksCountRule(RuleCommon):
+    check: Literal["count"]
+    max: NonNegativeInt
+
+
+class LengthRule(RuleCommon):
+    limits: dict[Platform, PositiveInt] = {}
+    link_length: dict[Platform, NonNegativeInt] = {}
+
+
+class ToneCapitalsRule(RuleCommon):
+    check: Literal["capitals"]
+    max_ratio: Annotated[float, Field(gt=0, le=1)] = 0.5
+    min_letters: PositiveInt = 12
+
+
+class TonePunctuationRule(RuleCommon):
+    check: Literal["punctuation"]
+    max_run: PositiveInt = 2
+
+
+class TonePhrasesRule(RuleCommon, LexiconFields):
+    check: Literal["phrases"]
+
+
+class HashtagCountRule(RuleCommon):
+    check: Literal["hashtag_count"]
+    max: NonNegativeInt = 3
+
+
+class HashtagCaseRule(RuleCommon):
+    check: Literal["hashtag_case"]
+
+
+class EmojiRunRule(RuleCommon):
+    check: Literal["emoji_run"]
+    max: PositiveInt = 3
+
+
+class ToxicityRule(RuleCommon):
+    thresholds: Annotated[dict[Name, Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]
+
+
+class ContextRule(RuleCommon):
+    match: dict[str, Any]
+    # `action` may be left out when the match is a topic (it defaults to review).
+    action: Action | None = None  # type: ignore[assignment]
+    # The validated body of `match`, filled in by the loader.
+    body: LexiconFields | RegexFields | PiiFields | None = None
+
+
+# (kind, check) -> model; check is None for kinds without checks.
+RULE_MODELS: dict[tuple[str, str | None], type[RuleCommon]] = {
+    ("lexicon", None): LexiconRule,
+    ("regex", None): RegexRule,
+    ("pii", None): PiiRule,
+    ("topic", None): TopicRule,
+    ("length", None): LengthRule,
+    ("toxicity", None): ToxicityRule,
+    ("context", None): ContextRule,
+    ("links", "domains"): LinksDomainsRule,
+    ("links", "shorteners"): LinksShortenersRule,
+    ("links", "count"): LinksCountRule,
+    ("tone", "capitals"): ToneCapitalsRule,
+    ("tone", "punctuation"): TonePunctuationRule,
+    ("tone", "phrases"): TonePhrasesRule,
+    ("accessibility", "hashtag_count"): HashtagCountRule,
+    ("accessibility", "hashtag_case"): HashtagCaseRule,
+    ("accessibility", "emoji_run"): EmojiRunRule,
+}
+
+# Bodies allowed under `context.match`, by kind.
+MATCH_MODELS: dict[str, type[Model]] = {
+    "lexicon": LexiconFields,
+    "topic": LexiconFields,
+    "regex": RegexFields,
+    "pii": PiiFields,
+}
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    """The keys a YAML mapping may use for `model` (aliases where set)."""
+    return [info.alias or name for name, info in model.model_fields.items() if name != "body"]
