@@ -1,0 +1,114 @@
+"""The policies shipped in policies/: each loads, and each of its examples passes.
+
+Every example of every `policies/*.yaml` is its own test case, so a failure
+names the file, the example's index and first words, and shows the engine's
+diff of expected and got. The examples run without a toxicity scorer (rules
+only); one slow test re-runs them with the embedded scorer to show that the
+model never changes an example's decision or flags a hard negative.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reviewer.policy import PolicyError, load_policy
+from reviewer.policy.examples import ExampleResult, run_examples
+
+POLICIES = Path(__file__).resolve().parents[3] / "policies"
+POLICY_FILES = sorted(POLICIES.glob("*.yaml"))
+MIN_EXAMPLES = {"government.yaml": 80, "city-council.yaml": 15}
+
+
+def _slug(text: str, words: int = 5) -> str:
+    """The first few words of a text, safe for a test id."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower())[:words]) or "blank"
+
+
+def _raw(path: Path) -> dict:
+    """The file as plain YAML, for what the test needs to enumerate (not to check)."""
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
+def _results(path: Path) -> tuple[ExampleResult, ...]:
+    """Every example of one policy file, run once (rules only) and shared by its cases."""
+    return tuple(run_examples(load_policy(path)))
+
+
+def _example_cases() -> list:
+    cases = []
+    for path in POLICY_FILES:
+        for index, example in enumerate(_raw(path).get("examples") or []):
+            text = example.get("text", "") if isinstance(example, dict) else ""
+            cases.append(pytest.param(path, index, id=f"{path.stem}-{index:03d}-{_slug(text)}"))
+    return cases
+
+
+def test_policies_are_shipped() -> None:
+    assert {path.name for path in POLICY_FILES} >= set(MIN_EXAMPLES)
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda path: path.stem)
+def test_policy_loads(path: Path) -> None:
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        pytest.fail(f"{path.name} does not load:\n{error}")
+    assert policy.examples, f"{path.name} has no examples"
+
+
+@pytest.mark.parametrize(("path", "index"), _example_cases())
+def test_example(path: Path, index: int) -> None:
+    result = _results(path)[index]
+    assert result.ok, result.diff()
+
+
+@pytest.mark.parametrize(("name", "minimum"), sorted(MIN_EXAMPLES.items()))
+def test_enough_examples(name: str, minimum: int) -> None:
+    examples = _raw(POLICIES / name)["examples"]
+    assert len(examples) >= minimum
+    assert sum(1 for example in examples if example["expect"] == "pass") >= minimum // 4, "too few hard negatives"
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda path: path.stem)
+def test_every_rule_has_a_positive_example(path: Path) -> None:
+    """Each enabled rule a file defines is fired by at least one of that file's examples.
+
+    Toxicity rules are the exception: the examples run without a scorer
+    (see test_examples_keep_their_decision_with_the_embedded_scorer).
+    """
+    raw = _raw(path)
+    defined = {
+        rule["id"] for rule in raw.get("rules") or []
+        if rule.get("enabled", True) and rule.get("kind") != "toxicity"
+    }
+    fired = {rule for example in raw.get("examples") or [] for rule in example.get("rules") or []}
+    assert sorted(defined - fired) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", POLICY_FILES, ids=lambda path: path.stem)
+def test_examples_keep_their_decision_with_the_embedded_scorer(path: Path) -> None:
+    """With the real embedded model, every decision holds and no hard negative is flagged."""
+    from reviewer.toxicity import load_scorer
+
+    results = run_examples(load_policy(path), scorer=load_scorer("embedded"))
+    changed = [
+        f"{result.where}: {result.example.text!r} expected {result.example.expect}, got {result.verdict.decision}"
+        for result in results if result.verdict.decision != result.example.expect
+    ]
+    assert changed == []
+    flagged = [
+        f"{result.where}: {result.example.text!r} scored {result.verdict.scores}"
+        for result in results
+        if result.example.expect == "pass" and any(f.kind == "toxicity" for f in result.verdict.findings)
+    ]
+    assert flagged == []
+    if path.name == "government.yaml":  # its abusive examples are caught by the model too
+        assert any(f.kind == "toxicity" for result in results for f in result.verdict.findings)
