@@ -1,0 +1,275 @@
+"""Find personal data in a draft: contact details, identity numbers, dates of birth, addresses.
+
+Each kind has its own detector; numbers are only reported when their check
+digits or format rules hold (Luhn for cards, Inland Revenue's mod-11 for NZ
+IRD numbers, the ATO's weighted mod-11 for TFNs, HMRC's prefix rules for NI
+numbers, the SSA's area/group/serial rules for SSNs). Phone numbers come from
+`phonenumbers` (leniency VALID) for each region asked for. Overlapping finds
+are resolved in favour of the most specific kind (see `_PRIORITY`).
+
+`allow` values (the agency's own 0800 number, its contact address) are
+compared after removing spaces and punctuation, case-insensitively; phone
+numbers are also compared in E.164 form, so "+64 800 123 456" allows
+"0800 123 456" too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+
+from ._text import pii_patterns as P
+from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
+
+__all__ = ["PII_KINDS", "REGIONS", "PiiDetector", "PiiMatch"]
+
+PII_KINDS = ("email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref")
+REGIONS = ("NZ", "GB", "AU", "US", "CA")
+
+# Most specific first: where finds overlap, the earlier kind wins.
+_PRIORITY = ("case_ref", "email", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "phone", "address")
+_RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_DIGIT = re.compile(r"\d")
+_MIN_PHONE_DIGITS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class PiiMatch:
+    """Personal data found in a draft: its kind, [start, end) into the typed text, and the text."""
+
+    kind: str
+    start: int
+    end: int
+    value: str
+
+
+def _allow_key(value: str) -> str:
+    return _NOT_ALNUM.sub("", value).casefold()
+
+
+class PiiDetector:
+    """The personal-data detectors a policy rule asks for, compiled once."""
+
+    def __init__(
+        self,
+        detect: Collection[str],
+        *,
+        regions: Sequence[str] = REGIONS,
+        case_ref_patterns: Sequence[str] = (),
+        allow: Sequence[str] = (),
+    ) -> None:
+        if isinstance(detect, str):
+            raise ValueError(f"detect must be a list of kinds, not the string {detect!r}")
+        unknown = [kind for kind in detect if kind not in PII_KINDS]
+        if unknown:
+            raise ValueError(f"unknown PII kind(s) {', '.join(map(repr, unknown))}; use any of: {', '.join(PII_KINDS)}")
+        if not detect:
+            raise ValueError(f"detect is empty; name at least one of: {', '.join(PII_KINDS)}")
+        if isinstance(regions, str):
+            raise ValueError(f"regions must be a list of region codes, not the string {regions!r}")
+        bad_regions = [region for region in regions if region not in REGIONS]
+        if bad_regions:
+            raise ValueError(
+                f"unknown phone region(s) {', '.join(map(repr, bad_regions))}; use any of: {', '.join(REGIONS)}"
+            )
+        self.kinds = frozenset(detect)
+        self.regions = tuple(dict.fromkeys(regions))
+        self._case_refs = self._compile_case_refs(case_ref_patterns) if "case_ref" in self.kinds else ()
+        self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
+        self._allowed_phones = frozenset(filter(None, (self._e164(value) for value in allow)))
+
+    @staticmethod
+    def _compile_case_refs(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+        if isinstance(patterns, str) or not patterns:
+            raise ValueError("detect names case_ref but no case_ref_patterns are given; add the reference format as a regex")
+        compiled = []
+        for pattern in patterns:
+            try:
+                regex = re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                raise ValueError(f"case_ref pattern {pattern!r} is not a valid regular expression: {exc}") from None
+            if regex.fullmatch(""):
+                raise ValueError(f"case_ref pattern {pattern!r} matches empty text; make it require at least one character")
+            compiled.append(regex)
+        return tuple(compiled)
+
+    def _e164(self, value: str) -> str | None:
+        if len(_DIGIT.findall(value)) < _MIN_PHONE_DIGITS:
+            return None
+        for region in self.regions or REGIONS:
+            try:
+                number = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None
+
+    def find(self, text: str) -> list[PiiMatch]:
+        """Personal data in `text`: sorted by position, non-overlapping, allow-listed values left out."""
+        if not isinstance(text, str):
+            raise TypeError(f"PiiDetector.find() needs a str, got {type(text).__name__}")
+        candidates: list[PiiMatch] = []
+        has_digits = _DIGIT.search(text) is not None
+        for kind in self.kinds:
+            if kind in _NEEDS_DIGITS and not has_digits:
+                continue
+            candidates.extend(_DETECTORS[kind](self, text))
+        chosen: list[PiiMatch] = []
+        for match in sorted(candidates, key=lambda m: (_RANK[m.kind], m.start - m.end, m.start)):
+            if any(match.start < other.end and other.start < match.end for other in chosen):
+                continue
+            if self._is_allowed(match):
+                continue
+            chosen.append(match)
+        return sorted(chosen, key=lambda m: (m.start, m.end))
+
+    def _is_allowed(self, match: PiiMatch) -> bool:
+        if _allow_key(match.value) in self._allowed:
+            return True
+        return match.kind == "phone" and bool(self._allowed_phones) and self._e164(match.value) in self._allowed_phones
+
+    # Detectors: each yields candidate matches of its kind.
+
+    def _emails(self, text: str) -> Iterator[PiiMatch]:
+        if "@" not in text:
+            return
+        for m in P.EMAIL.finditer(text):
+            yield PiiMatch("email", m.start(), m.end(), m.group())
+
+    def _phones(self, text: str) -> Iterator[PiiMatch]:
+        if len(_DIGIT.findall(text)) < _MIN_PHONE_DIGITS:
+            return
+        seen: set[tuple[int, int]] = set()
+        for region in self.regions:
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+                if (m.start, m.end) not in seen:
+                    seen.add((m.start, m.end))
+                    yield PiiMatch("phone", m.start, m.end, m.raw_string)
+
+    def _cards(self, text: str) -> Iterator[PiiMatch]:
+        for run in P.DIGIT_RUN.finditer(text):
+            groups = [(g.start(), g.end()) for g in P.DIGIT_GROUP.finditer(run.group())]
+            if sum(b - a for a, b in groups) < 13:
+                continue
+            found = _card_in_groups(run.group(), groups)
+            if found:
+                a, b = found
+                yield PiiMatch("card", run.start() + a, run.start() + b, run.group()[a:b])
+
+    def _uk_ni(self, text: str) -> Iterator[PiiMatch]:
+        for m in P.UK_NI.finditer(text):
+            if uk_ni_valid(m.group(1)):
+                yield PiiMatch("uk_ni", m.start(), m.end(), m.group())
+
+    def _us_ssn(self, text: str) -> Iterator[PiiMatch]:
+        for m in P.US_SSN.finditer(text):
+            if us_ssn_valid(m.group(1), m.group(3), m.group(4)):
+                yield PiiMatch("us_ssn", m.start(), m.end(), m.group())
+        words = [w.span() for w in P.SSN_WORDS.finditer(text)]
+        if words:
+            for m in P.US_SSN_BARE.finditer(text):
+                if us_ssn_valid(*m.groups()) and _near(words, m.start(), m.end(), P.BIRTH_WINDOW):
+                    yield PiiMatch("us_ssn", m.start(), m.end(), m.group())
+
+    def _tax_numbers(self, text: str, kind: str) -> Iterator[PiiMatch]:
+        valid = nz_ird_valid if kind == "nz_ird" else au_tfn_valid
+        for m in P.TAX_NUMBER.finditer(text):
+            if valid(m.group(1) + m.group(3) + m.group(4)):
+                yield PiiMatch(kind, m.start(), m.end(), m.group())
+
+    def _nz_ird(self, text: str) -> Iterator[PiiMatch]:
+        return self._tax_numbers(text, "nz_ird")
+
+    def _au_tfn(self, text: str) -> Iterator[PiiMatch]:
+        return self._tax_numbers(text, "au_tfn")
+
+    def _dates_of_birth(self, text: str) -> Iterator[PiiMatch]:
+        words = [w.span() for w in P.BIRTH_WORDS.finditer(text)]
+        if not words:
+            return
+        for start, end in _dates(text):
+            if _near(words, start, end, P.BIRTH_WINDOW):
+                yield PiiMatch("dob", start, end, text[start:end])
+
+    def _addresses(self, text: str) -> Iterator[PiiMatch]:
+        for m in P.ADDRESS.finditer(text):
+            yield PiiMatch("address", m.start(), m.end(), m.group())
+
+    def _case_references(self, text: str) -> Iterator[PiiMatch]:
+        for regex in self._case_refs:
+            for m in regex.finditer(text):
+                if m.end() > m.start():
+                    yield PiiMatch("case_ref", m.start(), m.end(), m.group())
+
+
+_DETECTORS = {
+    "email": PiiDetector._emails,
+    "phone": PiiDetector._phones,
+    "card": PiiDetector._cards,
+    "uk_ni": PiiDetector._uk_ni,
+    "us_ssn": PiiDetector._us_ssn,
+    "nz_ird": PiiDetector._nz_ird,
+    "au_tfn": PiiDetector._au_tfn,
+    "dob": PiiDetector._dates_of_birth,
+    "address": PiiDetector._addresses,
+    "case_ref": PiiDetector._case_references,
+}
+_NEEDS_DIGITS = frozenset({"phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address"})
+
+
+def _card_in_groups(run: str, groups: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The longest (then earliest) stretch of whole digit groups that is a Luhn-valid card number."""
+    best: tuple[int, int] | None = None
+    for i in range(len(groups)):
+        digits = ""
+        for j in range(i, len(groups)):
+            digits += run[groups[j][0] : groups[j][1]]
+            if len(digits) > 19:
+                break
+            if len(digits) >= 13 and digits[0] in "23456" and luhn_valid(digits):
+                span = (groups[i][0], groups[j][1])
+                if best is None or span[1] - span[0] > best[1] - best[0]:
+                    best = span
+    return best
+
+
+def _near(words: list[tuple[int, int]], start: int, end: int, window: int) -> bool:
+    return any(w_start - end <= window and start - w_end <= window for w_start, w_end in words)
+
+
+def _dates(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of real calendar dates in the common written formats."""
+    for m in P.DATE_NUMERIC.finditer(text):
+        first, second, year = int(m.group(1)), int(m.group(3)), _full_year(m.group(4))
+        if _is_date(year, second, first) or _is_date(year, first, second):
+            yield m.span()
+    for m in P.DATE_ISO.finditer(text):
+        if _is_date(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+            yield m.span()
+    for m in P.DATE_DAY_MONTH.finditer(text):
+        if _is_date(int(m.group(3)), P.MONTH_NUMBERS[m.group(2).lower()], int(m.group(1))):
+            yield m.span()
+    for m in P.DATE_MONTH_DAY.finditer(text):
+        if _is_date(int(m.group(3)), P.MONTH_NUMBERS[m.group(1).lower()], int(m.group(2))):
+            yield m.span()
+
+
+def _full_year(digits: str) -> int:
+    return int(digits) if len(digits) == 4 else 1900 + int(digits) if int(digits) > 30 else 2000 + int(digits)
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    if not 1890 <= year <= 2100:
+        return False
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
