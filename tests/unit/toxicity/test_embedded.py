@@ -1,0 +1,92 @@
+"""The embedded backend, running the real alt-profanity-check model."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from reviewer.toxicity import Scorer, load_scorer
+from reviewer.toxicity.embedded import BATCH_SIZE, EmbeddedScorer
+
+DRAFTS = [
+    "Thanks for getting in touch, we will look into it today.",
+    "you are a stupid idiot",
+    "",
+    "Our office is open 9 to 5; call us if you need help.",
+    "What a load of crap, you morons",
+]
+
+
+@pytest.fixture(scope="module")
+def scorer() -> EmbeddedScorer:
+    return EmbeddedScorer()
+
+
+def test_satisfies_the_scorer_protocol(scorer):
+    assert isinstance(scorer, Scorer)
+    assert scorer.name == "embedded"
+    assert scorer.labels == ("toxicity",)
+    assert scorer.version == "alt-profanity-check 1.9.1+identity-1"
+
+
+def test_scores_are_rounded_probabilities(scorer):
+    results = scorer.score(DRAFTS)
+    assert len(results) == len(DRAFTS)
+    for row in results:
+        assert list(row) == ["toxicity"]
+        value = row["toxicity"]
+        assert isinstance(value, float) and 0.0 <= value <= 1.0 and value == round(value, 4)
+
+
+def test_ranks_abuse_above_polite_replies(scorer):
+    polite, abusive, _, polite2, abusive2 = (row["toxicity"] for row in scorer.score(DRAFTS))
+    assert max(polite, polite2) < 0.3
+    assert min(abusive, abusive2) > 0.9
+
+
+def test_batches_match_single_calls_across_chunks(scorer):
+    texts = [f"{DRAFTS[i % len(DRAFTS)]} {i}" for i in range(BATCH_SIZE + 10)]
+    batched = scorer.score(texts)
+    assert batched[:5] == [scorer.score([text])[0] for text in texts[:5]]
+    assert batched[-3:] == [scorer.score([text])[0] for text in texts[-3:]]
+    assert scorer.score(texts) == batched
+
+
+def test_empty_input(scorer):
+    assert scorer.score([]) == []
+    assert scorer.raw_scores([]) == []
+
+
+def test_a_single_string_or_a_non_string_is_refused(scorer):
+    with pytest.raises(TypeError, match="not one string"):
+        scorer.score("you are a stupid idiot")
+    with pytest.raises(TypeError, match="text 1 is int"):
+        scorer.score(["fine", 3])
+
+
+def test_threads_get_the_same_scores(scorer):
+    expected = scorer.score(DRAFTS)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(scorer.score(DRAFTS))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
+
+
+def test_info_is_honest_about_what_it_measures(scorer):
+    info = scorer.info()
+    assert info["backend"] == "embedded"
+    assert info["labels"] == ["toxicity"]
+    assert "offensive language" in info["measures"]
+    assert "no download" in info["weights"]
+    assert info["device"] == "cpu"
+    json.dumps(info)
+
+
+def test_load_scorer_returns_one_shared_instance():
+    assert load_scorer("embedded") is load_scorer("embedded")
+    assert isinstance(load_scorer(), EmbeddedScorer)
