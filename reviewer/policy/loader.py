@@ -94,7 +94,7 @@ def resolve(path: str | os.PathLike[str]) -> tuple[Resolved | None, list[PolicyI
     resolved, issues = _resolve_text(shown, text, chain=())
     if resolved is not None:
         issues += _check_root(resolved)
-    issues = _dedupe(issues)
+    issues = sorted(_dedupe(issues), key=lambda i: (i.path, i.line, i.column))
     return (None if issues else resolved), issues
 
 
@@ -106,6 +106,8 @@ def _resolve_text(shown: str, text: str, chain: Chain) -> tuple[Resolved | None,
     if spec is None:
         return None, issues
     issues += _check_file(spec)
+    if issues:
+        return None, issues
     parent: Resolved | None = None
     if spec.header.extends:
         parent, parent_issues = _resolve_parent(spec, chain + ((Path(shown).resolve(), shown),))
@@ -181,7 +183,7 @@ def _check_file(spec: FileSpec) -> list[PolicyIssue]:
     """Checks that concern one file on its own: ids, regexes, timezone, period dates."""
     issues: list[PolicyIssue] = []
     doc = spec.doc
-    if spec.header.timezone is not None:
+    if isinstance(spec.header.timezone, str):
         try:
             zoneinfo.ZoneInfo(spec.header.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -189,18 +191,20 @@ def _check_file(spec: FileSpec) -> list[PolicyIssue]:
             hint = f"; did you mean '{found[0]}'?" if found else ""
             issues.append(doc.issue(("timezone",), f"unknown timezone '{spec.header.timezone}'{hint} "
                                                    "Use an IANA name such as Pacific/Auckland or Europe/London"))
-    seen: dict[str, Item] = {}
-    for item in spec.rules:
-        rule_id = item.model.id
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(spec.header.rules):
+        rule_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(rule_id, str):
+            continue
         if rule_id in seen:
-            first = doc.where(seen[rule_id].loc + ("id",))
-            line = doc.where(item.loc + ("id",))[0]
-            issues.append(item.issue(f"duplicate rule id '{rule_id}' (lines {first[0]} and {line}); "
-                                     "give each rule its own id", ("id",)))
-            issues.append(seen[rule_id].issue(f"duplicate rule id '{rule_id}' (lines {first[0]} and {line}); "
-                                              "give each rule its own id", ("id",)))
+            first = doc.where(("rules", seen[rule_id], "id"))[0]
+            line = doc.where(("rules", index, "id"))[0]
+            message = f"duplicate rule id '{rule_id}' (lines {first} and {line}); give each rule its own id"
+            issues.append(doc.issue(("rules", seen[rule_id], "id"), message, rule_id))
+            issues.append(doc.issue(("rules", index, "id"), message, rule_id))
         else:
-            seen[rule_id] = item
+            seen[rule_id] = index
+    for item in spec.rules:
         issues += _check_patterns(item)
     names: dict[str, Item] = {}
     for item in spec.periods:

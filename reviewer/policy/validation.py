@@ -87,7 +87,7 @@ def translate(
         name = _last_name(loc)
         if kind == "extra_forbidden":
             parent = _model_at(model, loc[:-1])
-            allowed = schema.field_names(parent) if parent else []
+            allowed = _allowed_keys(parent) if parent else []
             hint = closest(loc[-1], allowed)
             where = f" in {what}" if len(loc) == 1 else f" in {_field_label(loc[:-1])}"
             if hint:
@@ -98,20 +98,24 @@ def translate(
             continue
         if kind == "missing":
             message = f"missing required field '{label}' in {what}"
-            if label == "route" and what.startswith("topic"):
+            if label == "route" and "topic" in what:
                 message += "; a topic rule must name the group that sees the draft (route: legal, safeguarding, ...)"
             else:
                 message += f"; add `{loc[-1]}:`"
             issues.append(doc.issue(base + loc[:-1], message, rule_id))
             continue
         if kind in ("literal_error", "enum"):
+            is_key = bool(loc) and loc[-1] == "[key]"
+            if is_key:
+                name = next((p for p in reversed(loc[:-2]) if isinstance(p, str)), name)
+                label = f"key in {_field_label(loc[:-2])}"
             allowed = list(schema.ENUMS.get(name or "", ()))
             if not allowed:
                 expected = err.get("ctx", {}).get("expected", "")
                 message = f"'{label}' must be {expected}; got {_show(value)}"
             else:
-                message = f"{_show(value)} is not a valid {name}{closest(value, allowed)} (allowed: {', '.join(allowed)})"
-            is_key = bool(loc) and loc[-1] == "[key]"
+                noun = f"key in {name}" if is_key else name
+                message = f"{_show(value)} is not a valid {noun}{closest(value, allowed)} (allowed: {', '.join(allowed)})"
             issues.append(doc.issue(base + (loc[:-1] if is_key else loc), message, rule_id, key=is_key))
             continue
         if kind in _TYPE_WORDS:
@@ -142,6 +146,15 @@ def translate(
             continue
         issues.append(doc.issue(base + loc, f"'{label}': {err['msg']}", rule_id))
     return issues
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys of a model, the ones every rule has first."""
+    names = schema.field_names(model)
+    if issubclass(model, schema.RuleCommon):
+        common = schema.field_names(schema.RuleCommon)
+        names = common + [n for n in names if n not in common]
+    return names
 
 
 def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
@@ -195,21 +208,25 @@ class FileSpec:
 
 
 def validate_file(doc: SourceDoc) -> tuple[FileSpec | None, list[PolicyIssue]]:
-    """Check every part of one file; return its spec (None if unusable) and all issues."""
+    """Check every part of one file; return its spec (None if unusable) and all issues.
+
+    With issues, the spec holds only the parts that validated: enough for the
+    per-file checks, not to be compiled.
+    """
     data = doc.data
     if not isinstance(data, dict):
         return None, [doc.issue((), "a policy file must be a mapping of keys (id, version, rules, ...)")]
+    issues: list[PolicyIssue] = []
     try:
         header = schema.PolicyHeader.model_validate(data)
     except ValidationError as exc:
+        # Keep going with what is usable, so one pass reports every problem.
         issues = translate(exc, schema.PolicyHeader, doc, (), None, "the policy")
+        usable = {k: v for k, v in data.items() if k in schema.PolicyHeader.model_fields and k not in ("periods", "rules", "examples")}
         lists = {k: data.get(k) if isinstance(data.get(k), list) else [] for k in ("periods", "rules", "examples")}
-        header = schema.PolicyHeader.model_construct(**lists)
-        spec = FileSpec(doc, header)
-        issues += _validate_items(spec)
-        return None, issues
+        header = schema.PolicyHeader.model_construct(**usable, **lists)
     spec = FileSpec(doc, header)
-    issues = _validate_items(spec)
+    issues += _validate_items(spec)
     return spec, issues
 
 
