@@ -6,10 +6,20 @@ The engine is made in `init_app`, never at import. Services receive a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,3 +57,160 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# --- Engine and sessions per app -------------------------------------------
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_EXTENSION_KEY = "reviewer_db"
+
+
+class SchemaOutOfDateError(click.ClickException):
+    """The database is not at the migration this code expects."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """What `init_app` builds for one app: the engine and its sessionmaker."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def readonly_engine(self) -> Engine:
+        """The engine with SQLite's deferred BEGIN (no write lock until a write)."""
+        return self.engine.execution_options(sqlite_begin="DEFERRED")
+
+
+def init_app(app: Flask) -> None:
+    """Make the engine and sessionmaker from DATABASE_URL; close sessions at teardown."""
+    # Imported here: the audit package imports this module for Base.
+    from reviewer.accounts.passwords import make_hasher
+    from reviewer.audit import load_or_create_key
+
+    url = make_url(app.config["DATABASE_URL"])
+    engine = _make_engine(url, app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 10))
+    info = {
+        "audit_key": load_or_create_key(Path(app.instance_path)),
+        "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
+    }
+    app.extensions[_EXTENSION_KEY] = Database(engine, sessionmaker(bind=engine, info=info))
+    app.teardown_appcontext(_close_request_session)
+
+
+def _make_engine(url: URL, busy_timeout: float) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    from reviewer.audit import sqlite_begin_immediate
+
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    # Writing transactions take the lock up front, so concurrent writers queue
+    # (within the busy timeout) instead of failing on a stale WAL snapshot.
+    sqlite_begin_immediate(engine)
+    return engine
+
+
+def get_database(app: Flask | None = None) -> Database:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        return app.extensions[_EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError("reviewer.db.init_app(app) has not been called for this app") from None
+
+
+def get_session() -> Session:
+    """The current request's Session (one per app context, closed at teardown)."""
+    if "db_session" not in g:
+        database = get_database()
+        if has_request_context() and request.method in ("GET", "HEAD"):
+            # Pages that only read do not take SQLite's write lock.
+            g.db_session = database.sessions(bind=database.readonly_engine)
+        else:
+            g.db_session = database.sessions()
+    return g.db_session
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # rolls back anything not committed
+
+
+@contextmanager
+def app_session(app: Flask) -> Iterator[Session]:
+    """A Session for CLI commands and scripts; the caller commits."""
+    session = get_database(app).sessions()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# --- Migrations ------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    """An Alembic config pointing at reviewer/migrations (no alembic.ini needed)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Bring the database schema up to `revision` (Alembic, programmatic)."""
+    engine = get_database(app).engine
+    with engine.begin() as connection:
+        alembic_command.upgrade(alembic_config(connection), revision)
+
+
+def schema_revisions(app: Flask) -> tuple[set[str], set[str]]:
+    """(revisions the database is at, head revisions the code has)."""
+    engine = get_database(app).engine
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return current, heads
+
+
+def display_url(app: Flask) -> str:
+    """The database URL with any password hidden, for messages."""
+    return make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+
+
+def check_schema(app: Flask) -> None:
+    """Raise SchemaOutOfDateError unless the database is at the code's head revision."""
+    current, heads = schema_revisions(app)
+    if current == heads:
+        return
+    where = display_url(app)
+    if not current:
+        raise SchemaOutOfDateError(
+            f"The database {where} has no tables yet. Run `reviewer db upgrade` to create them, then start again."
+        )
+    known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current - known:
+        raise SchemaOutOfDateError(
+            f"The database {where} is at revision {', '.join(sorted(current))}, which this version of "
+            "reviewer does not know: it was migrated by a newer version. Run that version, or restore a backup."
+        )
+    raise SchemaOutOfDateError(
+        f"The database {where} is at revision {', '.join(sorted(current))} but this version of reviewer "
+        f"needs {', '.join(sorted(heads))}. Run `reviewer db upgrade`, then start again."
+    )

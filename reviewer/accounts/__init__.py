@@ -1,0 +1,1 @@
+"""Accounts: users, roles, approver groups, passwords, login and its throttling."""

@@ -1,0 +1,213 @@
+"""The admin area for people: users, their roles and groups, passwords, approver groups."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from reviewer.accounts.forms import (
+    ButtonForm,
+    EditGroupForm,
+    EditUserForm,
+    NewGroupForm,
+    NewUserForm,
+    ResetPasswordForm,
+)
+from reviewer.accounts.models import ROLE_LABELS, ROLES, ApproverGroup, User
+from reviewer.accounts.passwords import generate_password
+from reviewer.accounts.services import (
+    AccountError,
+    create_group,
+    create_user,
+    deactivate_user,
+    list_groups,
+    list_users,
+    reactivate_user,
+    set_password,
+    update_group,
+    update_user,
+)
+from reviewer.db import get_session
+from reviewer.web.access import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _offer_choices(form) -> None:  # noqa: ANN001
+    form.roles.choices = [(role, ROLE_LABELS[role]) for role in ROLES]
+    form.groups.choices = [(g.name, g.name) for g in list_groups(get_session())]
+
+
+def _attach_error(form, error: AccountError) -> None:  # noqa: ANN001
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/")
+@role_required("admin")
+def index():  # noqa: ANN201
+    return render_template("accounts/admin_index.html")
+
+
+@bp.route("/users")
+@role_required("admin")
+def users():  # noqa: ANN201
+    return render_template("accounts/users.html", users=list_users(get_session()), button=ButtonForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_user():  # noqa: ANN201
+    form = NewUserForm()
+    _offer_choices(form)
+    if form.validate_on_submit():
+        session = get_session()
+        password = form.password.data or generate_password()
+        try:
+            user = create_user(
+                session,
+                _actor(),
+                form.username.data,
+                password,
+                roles=form.roles.data or [],
+                groups=form.groups.data or [],
+                display_name=form.display_name.data,
+                email=form.email.data,
+                must_change_password=not form.password.data,
+            )
+        except AccountError as error:
+            session.rollback()
+            _attach_error(form, error)
+        else:
+            session.commit()
+            flash(f"User {user.username} created.", "success")
+            if form.password.data:
+                return redirect(url_for("admin.users"))
+            return render_template("accounts/one_time_password.html", user=user, password=password, created=True)
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int):  # noqa: ANN201
+    user = _user_or_404(user_id)
+    form = EditUserForm(data={"display_name": user.display_name, "email": user.email, "roles": sorted(user.roles), "groups": user.group_names})
+    _offer_choices(form)
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            update_user(
+                session,
+                _actor(),
+                user,
+                display_name=form.display_name.data or "",
+                email=form.email.data,
+                roles=form.roles.data or [],
+                groups=form.groups.data or [],
+            )
+        except AccountError as error:
+            session.rollback()
+            _attach_error(form, error)
+        else:
+            session.commit()
+            flash(f"Changes to {user.username} saved.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm())
+
+
+def _toggle(user_id: int, change, done: str):  # noqa: ANN001, ANN202
+    form = ButtonForm()
+    user = _user_or_404(user_id)
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            change(session, _actor(), user)
+        except AccountError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            session.commit()
+            flash(f"{user.username} {done}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@role_required("admin")
+def deactivate(user_id: int):  # noqa: ANN201
+    return _toggle(user_id, deactivate_user, "deactivated: they can no longer sign in, and their sessions have ended")
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@role_required("admin")
+def reactivate(user_id: int):  # noqa: ANN201
+    return _toggle(user_id, reactivate_user, "reactivated")
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@role_required("admin")
+def reset_password(user_id: int):  # noqa: ANN201
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        password = form.password.data or generate_password()
+        try:
+            set_password(session, _actor(), user, password, one_time=not form.password.data)
+        except AccountError as error:
+            session.rollback()
+            _attach_error(form, error)
+        else:
+            session.commit()
+            if form.password.data:
+                flash(f"Password for {user.username} set; their sessions have ended.", "success")
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+            return render_template("accounts/one_time_password.html", user=user, password=password, created=False)
+    return render_template("accounts/reset_password.html", form=form, user=user)
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+@role_required("admin")
+def groups():  # noqa: ANN201
+    form = NewGroupForm()
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            group = create_group(session, _actor(), form.name.data, form.description.data or "")
+        except AccountError as error:
+            session.rollback()
+            _attach_error(form, error)
+        else:
+            session.commit()
+            flash(f"Approver group {group.name} added.", "success")
+            return redirect(url_for("admin.groups"))
+    return render_template("accounts/groups.html", groups=list_groups(session), form=form)
+
+
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_group(group_id: int):  # noqa: ANN201
+    session = get_session()
+    group = session.get(ApproverGroup, group_id)
+    if group is None:
+        abort(404)
+    form = EditGroupForm(data={"description": group.description})
+    if form.validate_on_submit():
+        update_group(session, _actor(), group, form.description.data or "")
+        session.commit()
+        flash(f"Approver group {group.name} saved.", "success")
+        return redirect(url_for("admin.groups"))
+    return render_template("accounts/group_form.html", form=form, group=group)

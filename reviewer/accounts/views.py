@@ -1,0 +1,105 @@
+"""Signing in and out, and changing one's own password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask import session as cookie_session
+
+from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
+from reviewer.accounts.passwords import hasher_for, verify
+from reviewer.accounts.services import AccountError, set_password
+from reviewer.accounts.throttle import ThrottleSettings, authenticate
+from reviewer.audit import record
+from reviewer.db import get_session, utcnow
+from reviewer.web.access import public, safe_next, signed_in
+
+bp = Blueprint("accounts", __name__)
+
+
+def throttle_settings() -> ThrottleSettings:
+    config = current_app.config
+    return ThrottleSettings(
+        max_failures=int(config["LOGIN_MAX_FAILURES"]),
+        max_failures_per_ip=int(config["LOGIN_MAX_FAILURES_PER_IP"]),
+        window=timedelta(seconds=int(config["LOGIN_FAILURE_WINDOW_SECONDS"])),
+        lockout=timedelta(seconds=int(config["LOGIN_LOCKOUT_SECONDS"])),
+    )
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = max(1, int(-(-seconds // 60)))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():  # noqa: ANN201
+    home = url_for("main.home")
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), home))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        result = authenticate(
+            session, form.username.data, form.password.data, request.remote_addr or "unknown", throttle_settings()
+        )
+        session.commit()
+        if result.ok:
+            cookie_session.clear()  # a fresh session: nothing carried over from before sign-in
+            login_user(result.user)
+            flash(f"Signed in as {result.user.display_name}.", "success")
+            return redirect(safe_next(form.next.data, home))
+        if result.locked_until is not None:
+            wait = (result.locked_until - utcnow()).total_seconds()
+            form.form_errors.append(
+                "Too many failed sign-in attempts. Try again in "
+                f"{_wait_text(wait)} (after {result.locked_until:%H:%M} UTC), or ask an administrator to reset "
+                "your password."
+            )
+            status = 429
+        else:
+            form.form_errors.append("Wrong username or password.")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():  # noqa: ANN201
+    form = ButtonForm()
+    if form.validate_on_submit():  # CSRFProtect has already checked the token
+        session = get_session()
+        record(session, current_user._get_current_object(), "auth.logout", f"user:{current_user.id}", None)
+        session.commit()
+    logout_user()
+    cookie_session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():  # noqa: ANN201
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        session = get_session()
+        if not verify(hasher_for(session), user.password_hash, form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            try:
+                set_password(session, user, user, form.new_password.data)
+            except AccountError as error:
+                form.new_password.errors.append(error.message)
+            else:
+                session.commit()
+                login_user(user)  # the session token changed: keep this session, end the others
+                flash("Your password has been changed. Other sessions have been signed out.", "success")
+                return redirect(url_for("main.home"))
+    return render_template("accounts/change_password.html", form=form, required=user.must_change_password)

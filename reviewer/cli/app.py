@@ -1,0 +1,125 @@
+"""App commands: `reviewer db upgrade|current`, `reviewer create-user`, `reviewer demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reviewer.accounts.models import ROLES
+
+_GROUP_HELP = "Approver group (comms, legal, safeguarding, press, political, or one the admin added); repeatable."
+
+
+def _app(schema_check: bool = True):  # noqa: ANN202
+    from reviewer import create_app
+
+    return create_app({"SCHEMA_CHECK": False} if not schema_check else None)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Create or upgrade the database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (creates the database if needed)."""
+    from reviewer import db
+
+    app = _app(schema_check=False)
+    before, heads = db.schema_revisions(app)
+    db.upgrade(app)
+    after, _ = db.schema_revisions(app)
+    where = db.display_url(app)
+    if before == after:
+        click.echo(f"Database {where} is up to date (revision {', '.join(sorted(after))}).")
+    else:
+        old = ", ".join(sorted(before)) or "empty"
+        click.echo(f"Upgraded database {where} from {old} to {', '.join(sorted(after))}.")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and whether it is up to date."""
+    from reviewer import db
+
+    app = _app(schema_check=False)
+    current, heads = db.schema_revisions(app)
+    shown = ", ".join(sorted(current)) or "none (empty database)"
+    state = "up to date" if current == heads else f"out of date: run `reviewer db upgrade` (latest: {', '.join(sorted(heads))})"
+    click.echo(f"{shown}: {state}")
+    if current != heads:
+        sys.exit(1)
+
+
+_OPTION_OF_FIELD = {"username": "USERNAME", "roles": "--role", "groups": "--group", "email": "--email", "password": "password"}
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Role; repeatable.")
+@click.option("--group", "groups", multiple=True, help=_GROUP_HELP)
+@click.option("--email", default=None, help="Email address.")
+@click.option("--name", "display_name", default=None, help="Full name (default: the username).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+def create_user_command(
+    username: str, roles: tuple[str, ...], groups: tuple[str, ...], email: str | None, display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a user, non-interactively. Without --password-stdin a password is generated and printed."""
+    from reviewer.accounts.passwords import generate_password
+    from reviewer.accounts.services import AccountError, create_user
+    from reviewer.db import app_session
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.UsageError("--password-stdin: standard input was empty; pipe the password in.")
+    else:
+        password = generate_password()
+    app = _app()
+    with app_session(app) as session:
+        try:
+            user = create_user(
+                session, None, username, password, roles, groups, display_name=display_name, email=email
+            )
+        except AccountError as error:
+            where = _OPTION_OF_FIELD.get(error.field or "")
+            raise click.ClickException(f"{where}: {error.message}" if where else error.message) from None
+        session.commit()
+        click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}).")
+        if not password_stdin:
+            click.echo(f"Password: {password}")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo agency (Harbour City Council) into an empty database; prints the passwords."""
+    from reviewer.db import app_session
+    from reviewer.demo import AGENCY, DemoError, demo_password_from_env, load_demo
+
+    app = _app()
+    with app_session(app) as session:
+        try:
+            result = load_demo(session, Path(app.config["POLICY_DIR"]), demo_password_from_env())
+        except DemoError as error:
+            raise click.ClickException(str(error)) from None
+        if not result.loaded:
+            click.echo(f"The demo agency ({AGENCY}) is already loaded; nothing to do.")
+            return
+        session.commit()
+    click.echo(f"Loaded the demo agency: {AGENCY}.")
+    click.echo("Accounts:")
+    for label in result.accounts:
+        click.echo(f"  {label}")
+    click.echo("Users (username / password):")
+    width = max(len(name) for name in result.passwords)
+    for username, password in result.passwords.items():
+        click.echo(f"  {username.ljust(width)}  {password}")
+    if result.posts:
+        click.echo(f"Inbound posts: {result.posts}")
+
+
+commands = [db_group, create_user_command, demo_command]

@@ -1,0 +1,94 @@
+"""Configuration: defaults, then instance/config.py, then REVIEWER_* env, then test_config.
+
+Every setting the app reads is listed in `Defaults` with a comment, so this
+file is also the reference for operators.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: The repository (or install) root: the parent of the `reviewer` package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    """Settings used when nothing else says otherwise."""
+
+    # Signs session cookies and CSRF tokens. When unset, a random key is
+    # generated once and kept in instance/secret_key (never hard-coded).
+    SECRET_KEY: str | None = None
+
+    # Any SQLAlchemy URL; default: SQLite file instance/reviewer.sqlite3.
+    DATABASE_URL: str | None = None
+    # Seconds a SQLite connection waits for a lock before failing.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 10
+    # Refuse to start when the database schema is not at the latest migration.
+    SCHEMA_CHECK = True
+
+    # Cookies: HttpOnly always, SameSite=Lax; set SESSION_COOKIE_SECURE=true
+    # (REVIEWER_SESSION_COOKIE_SECURE=true) when served over TLS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "reviewer_session"
+    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60  # a working day, in seconds
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers
+    # to trust (for the client address that login throttling counts). 0: none.
+    TRUSTED_PROXIES = 0
+
+    # CSRF tokens on every POST (Flask-WTF); a form older than this fails.
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 60 * 60
+
+    # argon2id parameters (argon2-cffi PasswordHasher keyword arguments).
+    # The defaults follow RFC 9106's second recommended option.
+    PASSWORD_HASH_PARAMS: dict[str, int] = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+
+    # Login throttling, stored in the database so it holds across workers.
+    LOGIN_MAX_FAILURES = 5  # failures per username within the window
+    LOGIN_MAX_FAILURES_PER_IP = 20  # failures per client address within the window
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+    # Where organisation accounts pick their policy file from.
+    POLICY_DIR = str(PROJECT_ROOT / "policies")
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill `app.config` in the documented order, then derive what is left."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)  # instance_relative_config
+    app.config.from_prefixed_env("REVIEWER")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'reviewer.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Read instance/secret_key, creating it (owner-only) on first run."""
+    path = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise RuntimeError(f"{path} holds a key shorter than 32 characters; delete it to generate a new one")
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key

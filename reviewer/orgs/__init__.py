@@ -1,0 +1,1 @@
+"""Organisation accounts: the social accounts the agency speaks through."""

@@ -1,0 +1,57 @@
+"""An organisation account: one social account the agency speaks through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reviewer.accounts.models import ApproverGroup
+from reviewer.db import Base, UTCDateTime, utcnow
+
+PLATFORMS = ("x", "facebook", "instagram", "linkedin")
+PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn"}
+
+# Which teams (approver groups) may draft for an account; none listed: any staff.
+org_account_groups = Table(
+    "org_account_groups",
+    Base.metadata,
+    Column("account_id", ForeignKey("org_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("approver_groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class OrgAccount(Base):
+    """E.g. "@HarbourCityNZ on X", with the policy file that applies to it."""
+
+    __tablename__ = "org_accounts"
+    __table_args__ = (
+        CheckConstraint("platform IN ('x', 'facebook', 'instagram', 'linkedin')", name="platform_known"),
+        UniqueConstraint("platform", "handle", name="uq_org_accounts_platform_handle"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    platform: Mapped[str] = mapped_column(String(20))
+    handle: Mapped[str] = mapped_column(String(100))
+    # A file name inside the policy folder (policies/), e.g. "city-council.yaml".
+    policy_file: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    drafting_groups: Mapped[list[ApproverGroup]] = relationship(
+        secondary=org_account_groups, order_by="ApproverGroup.name", lazy="selectin"
+    )
+
+    @property
+    def platform_label(self) -> str:
+        return PLATFORM_LABELS.get(self.platform, self.platform)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.handle} on {self.platform_label})"
+
+    def __repr__(self) -> str:
+        return f"<OrgAccount {self.id} {self.platform}:{self.handle}>"

@@ -1,0 +1,150 @@
+"""Create and change organisation accounts; list the policy files they may use.
+
+Policy files are only listed here, never loaded: checking drafts against
+them is the policy engine's job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.accounts.models import User
+from reviewer.accounts.services import AccountError, groups_by_name
+from reviewer.audit import record
+from reviewer.orgs.models import PLATFORMS, OrgAccount
+
+HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.-]{1,99}$")
+
+
+class OrgAccountError(AccountError):
+    """A request the organisation-account rules refuse; `field` names the form field at fault."""
+
+
+def list_policy_files(policy_dir: Path) -> list[str]:
+    """The policy files an account may use: `*.yaml` directly inside the policy folder."""
+    if not policy_dir.is_dir():
+        return []
+    return sorted(path.name for path in policy_dir.glob("*.yaml") if path.is_file())
+
+
+def list_accounts(session: Session, active_only: bool = False) -> list[OrgAccount]:
+    query = select(OrgAccount).order_by(OrgAccount.name, OrgAccount.platform)
+    if active_only:
+        query = query.where(OrgAccount.active)
+    return list(session.scalars(query))
+
+
+def _clean(
+    session: Session,
+    name: str,
+    platform: str,
+    handle: str,
+    policy_file: str,
+    policy_dir: Path,
+    groups: Iterable[str],
+    account_id: int | None,
+):  # noqa: ANN202
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise OrgAccountError("Give the account a name of 1 to 120 characters.", "name")
+    platform = platform.strip().lower()
+    if platform not in PLATFORMS:
+        raise OrgAccountError(f"Unknown platform {platform!r} (platforms: {', '.join(PLATFORMS)}).", "platform")
+    handle = handle.strip()
+    if not HANDLE_RE.match(handle):
+        raise OrgAccountError(
+            "A handle is the account's name on the platform: letters, digits, '_', '.' or '-', "
+            "optionally after '@' (e.g. @HarbourCityNZ).",
+            "handle",
+        )
+    available = list_policy_files(policy_dir)
+    if policy_file not in available:
+        listed = ", ".join(available) or f"none: add a .yaml file to {policy_dir}"
+        raise OrgAccountError(f"No policy file {policy_file!r} in {policy_dir} (available: {listed}).", "policy_file")
+    clash = session.scalar(
+        select(OrgAccount).where(OrgAccount.platform == platform, OrgAccount.handle == handle, OrgAccount.id != account_id)
+    )
+    if clash is not None:
+        raise OrgAccountError(f"{handle} on {platform} is already the account {clash.name!r}.", "handle")
+    try:
+        group_rows = groups_by_name(session, groups)
+    except AccountError as error:
+        raise OrgAccountError(error.message, "groups") from None
+    return name, platform, handle, group_rows
+
+
+def _snapshot(account: OrgAccount) -> dict:
+    return {
+        "name": account.name,
+        "platform": account.platform,
+        "handle": account.handle,
+        "policy_file": account.policy_file,
+        "active": account.active,
+        "groups": [g.name for g in account.drafting_groups],
+    }
+
+
+def create_account(
+    session: Session,
+    actor: User | None,
+    *,
+    name: str,
+    platform: str,
+    handle: str,
+    policy_file: str,
+    policy_dir: Path,
+    groups: Iterable[str] = (),
+    active: bool = True,
+) -> OrgAccount:
+    """Add an organisation account; `groups` are the teams that may draft for it (none: any staff)."""
+    name, platform, handle, group_rows = _clean(session, name, platform, handle, policy_file, policy_dir, groups, None)
+    account = OrgAccount(
+        name=name, platform=platform, handle=handle, policy_file=policy_file, active=active, drafting_groups=group_rows
+    )
+    session.add(account)
+    session.flush()
+    record(session, actor, "account.created", f"account:{account.id}", _snapshot(account))
+    return account
+
+
+def update_account(
+    session: Session,
+    actor: User | None,
+    account: OrgAccount,
+    *,
+    name: str,
+    platform: str,
+    handle: str,
+    policy_file: str,
+    policy_dir: Path,
+    groups: Iterable[str],
+    active: bool,
+) -> bool:
+    """Change an account; records what changed (old and new). Returns False when nothing changed."""
+    name, platform, handle, group_rows = _clean(
+        session, name, platform, handle, policy_file, policy_dir, groups, account.id
+    )
+    before = _snapshot(account)
+    account.name, account.platform, account.handle = name, platform, handle
+    account.policy_file, account.active, account.drafting_groups = policy_file, active, group_rows
+    after = _snapshot(account)
+    changed = {key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]}
+    if not changed:
+        return False
+    session.flush()
+    record(session, actor, "account.changed", f"account:{account.id}", changed)
+    return True
+
+
+def drafting_allowed(account: OrgAccount, user: User) -> bool:
+    """Whether `user` may draft replies for `account`: staff, and in one of its teams when it lists any."""
+    if not account.active or not user.has_role("staff"):
+        return False
+    if not account.drafting_groups:
+        return True
+    return bool({g.id for g in account.drafting_groups} & {g.id for g in user.groups})

@@ -1,0 +1,1 @@
+"""Shared web glue: access declarations, error pages, template filters, security headers."""

@@ -1,0 +1,19 @@
+"""Form pieces shared by every domain."""
+
+from __future__ import annotations
+
+from wtforms import SelectMultipleField, widgets
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (one per choice) in a fieldset; keyboard-friendly, unlike a multi-select."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form) -> None:  # noqa: ANN001
+        # Accept only the offered choices, with a message that names the bad value.
+        offered = {str(value) for value, _label in (self.choices or [])}
+        for value in self.data or []:
+            if str(value) not in offered:
+                raise ValueError(f"{value!r} is not one of the choices.")
