@@ -15,14 +15,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.audit import AuditEvent, AuditHead, sqlite_begin_immediate
 from reviewer.db import Base
 
+from audit_db import AUDIT_TABLES, sqlite_engine
+
 ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
-AUDIT_TABLES = [AuditEvent.__table__, AuditHead.__table__]
 
 
 def skip_or_fail(config: pytest.Config, reason: str) -> None:
@@ -33,23 +33,8 @@ def skip_or_fail(config: pytest.Config, reason: str) -> None:
     root.skip_or_fail(reason)
 
 
-def sqlite_engine(path: Path) -> Engine:
-    """A SQLite engine set up the way the app's is (WAL, busy timeout), plus BEGIN IMMEDIATE."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    sqlite_begin_immediate(engine)
-    return engine
-
-
 @pytest.fixture
-def postgres_url(request: pytest.FixtureRequest) -> str:
+def postgres_base_url(request: pytest.FixtureRequest) -> str:
     url = os.environ.get("REVIEWER_TEST_POSTGRES_URL")
     if not url:
         skip_or_fail(request.config, "REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test on")
@@ -57,16 +42,16 @@ def postgres_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def postgres_schema_engine(postgres_url: str) -> Iterator[Callable[[], Engine]]:
+def postgres_schema_engine(postgres_base_url: str) -> Iterator[Callable[[], Engine]]:
     """Make engines whose search_path is one throwaway schema (the same for every engine made)."""
     schema = f"audit_test_{secrets.token_hex(6)}"
-    admin = create_engine(postgres_url)
+    admin = create_engine(postgres_base_url)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
     made: list[Engine] = []
 
     def make() -> Engine:
-        engine = create_engine(postgres_url, connect_args={"options": f"-csearch_path={schema}"})
+        engine = create_engine(postgres_base_url, connect_args={"options": f"-csearch_path={schema}"})
         made.append(engine)
         return engine
 

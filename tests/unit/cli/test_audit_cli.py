@@ -1,0 +1,111 @@
+"""`reviewer audit verify`: OK with the head, FAILED naming the event, usage errors for bad anchors."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, update
+from sqlalchemy.orm import Session
+
+from reviewer.audit import AuditEvent, AuditHead, record, triggers
+from reviewer.cli import main
+from reviewer.cli.audit import verify_command
+from reviewer.db import Base
+
+
+@pytest.fixture
+def session(tmp_path: Path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    Base.metadata.create_all(engine, tables=[AuditEvent.__table__, AuditHead.__table__])
+    with Session(engine, info={"audit_key": secrets.token_bytes(32)}) as session:
+        yield session
+    engine.dispose()
+
+
+def tamper(session: Session, seq: int, **values) -> None:
+    connection = session.connection()
+    triggers.uninstall(connection)
+    connection.execute(update(AuditEvent.__table__).where(AuditEvent.seq == seq).values(**values))
+    triggers.install(connection)
+    session.commit()
+
+
+def test_verify_command_reports_ok_with_the_head_then_the_bad_event(session: Session) -> None:
+    key = session.info["audit_key"]
+    assert verify_command(session, key, None) == ("OK: 0 events, head none (the chain is empty)", 0)
+    events = [record(session, None, "test.event", f"thing:{n}", {"n": n}) for n in range(1, 6)]
+    session.commit()
+    assert verify_command(session, key, None) == (f"OK: 5 events, head 5:{events[-1].hash}", 0)
+    tamper(session, 3, subject="thing:33")
+    assert verify_command(session, key, None) == ("FAILED at event 3: hash mismatch: content changed", 1)
+    assert verify_command(session, key, (5, events[-1].hash))[1] == 1
+
+
+def test_a_wrong_key_gets_a_hint(session: Session) -> None:
+    record(session, None, "test.event", None)
+    session.commit()
+    message, status = verify_command(session, b"x" * 32, None)
+    assert status == 1
+    assert message.splitlines() == [
+        "FAILED at event 1: HMAC mismatch",
+        "hint: if every event fails its HMAC, instance/audit.key is not the key that signed this chain",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("anchor", "why"),
+    [
+        ("120", "must look like SEQ:HASH"),
+        ("x:" + "a" * 64, "SEQ must be a whole number"),
+        ("120:ab12", "HASH must be the full 64 hex characters"),
+    ],
+)
+def test_a_malformed_anchor_is_a_usage_error(anchor: str, why: str) -> None:
+    result = CliRunner().invoke(main, ["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 2
+    assert "Invalid value for '--anchor'" in result.output and why in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh instance folder and SQLite database for the real `reviewer` command."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("REVIEWER_INSTANCE_PATH", str(instance))
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", f"sqlite:///{tmp_path / 'reviewer.sqlite3'}")
+    return instance
+
+
+def test_the_command_end_to_end(app_env: Path) -> None:
+    from reviewer import create_app
+    from reviewer.db import app_session, get_database
+
+    runner = CliRunner()
+    upgraded = runner.invoke(main, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+
+    app = create_app()
+    with app_session(app) as session:
+        events = [record(session, None, "test.event", None, {"n": n}) for n in range(4)]
+        head = f"4:{events[-1].hash}"
+        session.commit()
+
+    result = runner.invoke(main, ["audit", "verify"])
+    assert (result.exit_code, result.output) == (0, f"OK: 4 events, head {head}\n")
+    result = runner.invoke(main, ["audit", "verify", "--anchor", head])
+    assert (result.exit_code, result.output) == (0, f"OK: 4 events, head {head}\n")
+
+    with app_session(app) as session:
+        tamper(session, 2, data='{"n":100}')
+    get_database(app).engine.dispose()
+    result = runner.invoke(main, ["audit", "verify"])
+    assert (result.exit_code, result.output) == (1, "FAILED at event 2: hash mismatch: content changed\n")
+
+
+def test_a_missing_database_schema_is_a_clear_error(app_env: Path) -> None:
+    result = CliRunner().invoke(main, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "reviewer db upgrade" in result.output and "Traceback" not in result.output
