@@ -24,8 +24,12 @@ def load_scorer(backend: str = DEFAULT_BACKEND, **options) -> Scorer:
     """The scorer for `backend` with `options`, loaded on first use and cached.
 
     embedded takes no options; detoxify takes model ("original"), checkpoint,
-    config_dir and device (None: CUDA when torch sees it, else CPU).
+    config_dir and device (None: CUDA when torch sees it, else CPU). Called
+    with no options at all, detoxify reads them from the REVIEWER_DETOXIFY_*
+    variables, so `load_scorer("detoxify")` honours the deployment's files.
     """
+    if backend == "detoxify" and not options:
+        options = detoxify_options(os.environ)
     key = _cache_key(backend, options)
     with _cache_lock:  # one load at a time: two threads never build the same model twice
         scorer = _cache.get(key)
@@ -40,13 +44,17 @@ def scorer_from_env(env: Mapping[str, str] = os.environ) -> Scorer:
     backend = (env.get("REVIEWER_TOXICITY") or DEFAULT_BACKEND).strip().lower()
     if backend != "detoxify":
         return load_scorer(backend)
-    options = {
+    return load_scorer("detoxify", **detoxify_options(env))
+
+
+def detoxify_options(env: Mapping[str, str]) -> dict:
+    """The detoxify options that the REVIEWER_DETOXIFY_* variables give (empty means unset)."""
+    return {
         "model": env.get("REVIEWER_DETOXIFY_MODEL") or "original",
         "checkpoint": env.get("REVIEWER_DETOXIFY_CHECKPOINT") or None,
         "config_dir": env.get("REVIEWER_DETOXIFY_CONFIG_DIR") or None,
         "device": env.get("REVIEWER_DETOXIFY_DEVICE") or None,
     }
-    return load_scorer("detoxify", **options)
 
 
 def clear_cache() -> None:

@@ -57,3 +57,10 @@ def test_importing_the_package_loads_no_model_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_load_scorer_detoxify_without_options_reads_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWER_DETOXIFY_CHECKPOINT", str(tmp_path / "from-env.ckpt"))
+    monkeypatch.setenv("REVIEWER_DETOXIFY_CONFIG_DIR", str(tmp_path))
+    with pytest.raises(ScorerError, match="from-env.ckpt"):
+        load_scorer("detoxify")
