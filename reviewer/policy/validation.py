@@ -217,6 +217,8 @@ def validate_file(doc: SourceDoc) -> tuple[FileSpec | None, list[PolicyIssue]]:
     if not isinstance(data, dict):
         return None, [doc.issue((), "a policy file must be a mapping of keys (id, version, rules, ...)")]
     issues: list[PolicyIssue] = []
+    # An empty `rules:` (or periods/examples) is an empty list, not an error.
+    data = {k: ([] if v is None and k in ("periods", "rules", "examples") else v) for k, v in data.items()}
     try:
         header = schema.PolicyHeader.model_validate(data)
     except ValidationError as exc:
