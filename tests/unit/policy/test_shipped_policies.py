@@ -3,8 +3,8 @@
 Every example of every `policies/*.yaml` is its own test case, so a failure
 names the file, the example's index and first words, and shows the engine's
 diff of expected and got. The examples run without a toxicity scorer (rules
-only); one slow test re-runs them with the embedded scorer to show that the
-model never changes an example's decision or flags a hard negative.
+only); one slow test re-runs them with the embedded scorer, as
+`reviewer policy test` does by default, and expects the same results.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def _slug(text: str, words: int = 5) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower())[:words]) or "blank"
 
 
+@cache
 def _raw(path: Path) -> dict:
     """The file as plain YAML, for what the test needs to enumerate (not to check)."""
     with path.open(encoding="utf-8") as handle:
@@ -81,7 +82,7 @@ def test_every_rule_has_a_positive_example(path: Path) -> None:
     """Each enabled rule a file defines is fired by at least one of that file's examples.
 
     Toxicity rules are the exception: the examples run without a scorer
-    (see test_examples_keep_their_decision_with_the_embedded_scorer).
+    (see test_examples_also_pass_with_the_embedded_scorer).
     """
     raw = _raw(path)
     defined = {
@@ -94,21 +95,15 @@ def test_every_rule_has_a_positive_example(path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda path: path.stem)
-def test_examples_keep_their_decision_with_the_embedded_scorer(path: Path) -> None:
-    """With the real embedded model, every decision holds and no hard negative is flagged."""
+def test_examples_also_pass_with_the_embedded_scorer(path: Path) -> None:
+    """With the real embedded model (as `reviewer policy test` runs by default) every example holds too.
+
+    So the model never flags a hard negative, and the rules listed in an
+    example never depend on whether a scorer runs.
+    """
     from reviewer.toxicity import load_scorer
 
     results = run_examples(load_policy(path), scorer=load_scorer("embedded"))
-    changed = [
-        f"{result.where}: {result.example.text!r} expected {result.example.expect}, got {result.verdict.decision}"
-        for result in results if result.verdict.decision != result.example.expect
-    ]
-    assert changed == []
-    flagged = [
-        f"{result.where}: {result.example.text!r} scored {result.verdict.scores}"
-        for result in results
-        if result.example.expect == "pass" and any(f.kind == "toxicity" for f in result.verdict.findings)
-    ]
-    assert flagged == []
+    assert [result.diff() for result in results if not result.ok] == []
     if path.name == "government.yaml":  # its abusive examples are caught by the model too
         assert any(f.kind == "toxicity" for result in results for f in result.verdict.findings)
