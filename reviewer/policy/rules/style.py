@@ -169,7 +169,10 @@ class EmojiRunRule(CompiledRule):
         previous = ""
         flag_half = False
         for index, ch in enumerate(text):
-            if _is_emoji(ch):
+            if _is_modifier(ch):
+                if run_start < 0:
+                    count, flag_half = 0, False
+            elif _is_emoji(ch):
                 regional = 0x1F1E6 <= ord(ch) <= 0x1F1FF
                 if previous == "\u200d" or (regional and flag_half):
                     flag_half = False
@@ -178,8 +181,6 @@ class EmojiRunRule(CompiledRule):
                         run_start = index
                     count += 1
                     flag_half = regional
-            elif _is_modifier(ch) and run_start >= 0:
-                pass
             else:
                 if count > self.max:
                     spans.append((run_start, index))

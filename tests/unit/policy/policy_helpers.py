@@ -49,3 +49,9 @@ class Scorer:
 
 ELECTION_DAY = dt.date(2026, 9, 10)
 QUIET_DAY = dt.date(2026, 3, 1)
+
+
+def rule_policy(fields: str, *, rule_id: str = "r.x", common: str = RULE_HEAD, extra: str = "") -> str:
+    """A policy text with one rule: `fields` are its kind-specific lines, 4-space indented."""
+    lines = "".join(f"    {line.strip()}\n" for line in fields.strip().splitlines())
+    return f"id: t\nversion: '1'\nrules:\n  - id: {rule_id}\n{common}{lines}{extra}"
