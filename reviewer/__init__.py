@@ -24,7 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from reviewer import config, db
+    from reviewer import checking, config, db
     from reviewer.accounts import login
     from reviewer.accounts.admin_views import bp as admin_bp
     from reviewer.accounts.views import bp as accounts_bp
@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login.init_app(app)
     CSRFProtect(app)
     errors.init_app(app)
+    app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
     filters.init_app(app)
     headers.init_app(app)
 

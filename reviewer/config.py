@@ -63,6 +63,11 @@ class Defaults:
     # Where organisation accounts pick their policy file from.
     POLICY_DIR = str(PROJECT_ROOT / "policies")
 
+    # The toxicity scorer drafts are checked with, loaded at start-up:
+    # "embedded" (offline, the default), "detoxify" (reads REVIEWER_DETOXIFY_*)
+    # or "none" (policies' toxicity rules never fire).
+    TOXICITY = "embedded"
+
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Fill `app.config` in the documented order, then derive what is left."""

@@ -3,6 +3,21 @@
 from reviewer.accounts.models import ApproverGroup, LoginAttempt, User, UserRole
 from reviewer.audit import models as audit_models
 from reviewer.db import Base
+from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import OrgAccount
+from reviewer.review.models import Approval, ReviewAction
 
-__all__ = ["ApproverGroup", "Base", "LoginAttempt", "OrgAccount", "User", "UserRole", "audit_models"]
+__all__ = [
+    "Approval",
+    "ApproverGroup",
+    "Base",
+    "Draft",
+    "DraftVersion",
+    "InboundPost",
+    "LoginAttempt",
+    "OrgAccount",
+    "ReviewAction",
+    "User",
+    "UserRole",
+    "audit_models",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import ApproverGroup
@@ -38,6 +38,8 @@ class OrgAccount(Base):
     # A file name inside the policy folder (policies/), e.g. "city-council.yaml".
     policy_file: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How soon a public post to this account should get its approved reply (1440: one day).
+    response_target_minutes: Mapped[int] = mapped_column(Integer, default=1440, server_default="1440")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,117 @@
+"""The checker: an organisation account's policy plus the app's toxicity scorer -> a verdict.
+
+One `Checker` per app (`app.extensions["reviewer.checker"]`), built at
+start-up so a missing model fails then, not on the first draft. Policies are
+loaded once per file and kept until the file changes on disk, so a check
+never re-reads YAML or reloads the scorer.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import click
+
+from reviewer.policy import Policy, PolicyError, PolicyIssue, Verdict, load_policy
+from reviewer.toxicity import Scorer, ScorerError
+
+EXTENSION_KEY = "reviewer.checker"
+
+
+class CheckerStartError(click.ClickException):
+    """The app cannot start because its toxicity model cannot be loaded."""
+
+
+class CheckAccount(Protocol):
+    """What the checker needs of an organisation account."""
+
+    platform: str
+    policy_file: str
+
+
+class Checker:
+    """Checks texts against the policy each account names, with one shared scorer."""
+
+    def __init__(self, policy_dir: Path | str, scorer: Scorer | None) -> None:
+        self.policy_dir = Path(policy_dir)
+        self.scorer = scorer
+        self._policies: dict[str, tuple[int, Policy]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        scorer = f"{self.scorer.name} {self.scorer.version}" if self.scorer else "no scorer"
+        return f"<Checker {self.policy_dir} with {scorer}>"
+
+    @property
+    def scorer_info(self) -> dict[str, Any] | None:
+        """The scorer's name and version (as in every verdict), or None without one."""
+        if self.scorer is None:
+            return None
+        return {"name": str(self.scorer.name), "version": str(self.scorer.version)}
+
+    def policy_for(self, account: CheckAccount) -> Policy:
+        """The account's compiled policy; raises PolicyError naming the file when it cannot load."""
+        return self.policy(account.policy_file)
+
+    def policy(self, policy_file: str) -> Policy:
+        """The compiled policy `policy_file` (a name inside the policy folder), reloaded when it changes."""
+        path = self._path(policy_file)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            load_policy(path)  # raises PolicyError naming the file and what is wrong with it
+            raise
+        cached = self._policies.get(policy_file)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        with self._lock:
+            cached = self._policies.get(policy_file)
+            if cached is None or cached[0] != mtime:
+                cached = (mtime, load_policy(path))
+                self._policies[policy_file] = cached
+        return cached[1]
+
+    def reload(self) -> None:
+        """Forget every loaded policy (e.g. after a parent policy it `extends` changed)."""
+        with self._lock:
+            self._policies.clear()
+
+    def check(
+        self,
+        account: CheckAccount,
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+        at: datetime | None = None,
+    ) -> Verdict:
+        """Check `text` as a reply from `account`, on its platform, dated `at` (default now)."""
+        policy = self.policy_for(account)
+        when = at or datetime.now(timezone.utc)
+        return policy.check(text, platform=account.platform, date=when, in_reply_to=in_reply_to, scorer=self.scorer)
+
+    def _path(self, policy_file: str) -> Path:
+        name = Path(policy_file)
+        if not policy_file or name.name != policy_file or name.suffix not in (".yaml", ".yml"):
+            message = "a policy file is a .yaml file name directly inside the policy folder"
+            raise PolicyError([PolicyIssue(str(self.policy_dir / policy_file), 1, 1, None, message)])
+        return self.policy_dir / name
+
+
+def build_checker(config: Any) -> Checker:
+    """The checker the app config describes: POLICY_DIR and TOXICITY (a backend name or `none`).
+
+    Raises CheckerStartError (a click error saying what to do) when the model cannot load.
+    """
+    from reviewer.toxicity import load_scorer
+
+    backend = str(config.get("TOXICITY") or "embedded").strip().lower()
+    try:
+        scorer = None if backend == "none" else load_scorer(backend)  # detoxify reads REVIEWER_DETOXIFY_*
+    except ScorerError as error:
+        raise CheckerStartError(
+            f"TOXICITY={backend}: {error} Set REVIEWER_TOXICITY to embedded, detoxify or none."
+        ) from None
+    return Checker(Path(config["POLICY_DIR"]), scorer)
