@@ -142,7 +142,7 @@ def check(text: str | None, policy_path: str | None, platform: str | None, date_
     if jsonl is not None:
         sys.exit(_check_jsonl(policy, scorer_obj, jsonl))
     if text is None:
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
         if text.endswith("\n"):
             text = text[:-1]
     verdict = policy.check(text, platform=platform, date=date, in_reply_to=in_reply_to, scorer=scorer_obj)
@@ -252,7 +252,7 @@ def _check_jsonl(policy: Any, scorer: Any, stream: TextIO) -> int:
     """Check every line, in batches; bad lines get an error object. Returns the exit status."""
     bad = 0
     pending: list[tuple[int, Any, Any]] = []
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
 
     def flush() -> None:
         verdicts = policy.check_batch([draft for _, _, draft in pending], scorer=scorer)
