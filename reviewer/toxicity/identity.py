@@ -50,16 +50,48 @@ IDENTITY_TERMS: tuple[str, ...] = (
     "immigrant", "immigrants", "migrant", "migrants", "refugee", "refugees", "asylum",
 )
 
-_ALTERNATIVES = "|".join(re.escape(term) for term in sorted(IDENTITY_TERMS, key=len, reverse=True))
-# A run such as "gay man" or "Black, Asian" becomes one neutral word, so the
-# replacement does not weigh more than one word would.
-_RUN = re.compile(rf"\b(?:{_ALTERNATIVES})(?:[\s,/-]+(?:{_ALTERNATIVES}))*\b", re.IGNORECASE)
+_TERMS = frozenset(term for term in IDENTITY_TERMS if "-" not in term)
+_WORD = re.compile(r"\w+")
+# Identity terms separated only by these form one run: "gay man", "Black, Asian".
+_SEPARATOR = re.compile(r"[\s,/-]+")
 
 
 def neutralise(text: str) -> str | None:
-    """`text` with each run of identity terms replaced by "person", or None if it has none."""
-    neutral, count = _RUN.subn(NEUTRAL_WORD, text)
-    return neutral if count else None
+    """`text` with each run of identity terms replaced by "person", or None if it has none.
+
+    Words are matched whole and case-insensitively; a run such as "gay man"
+    becomes one neutral word, so the replacement weighs no more than one word.
+    """
+    lowered = _WORD.findall(text.lower())
+    if _TERMS.isdisjoint(lowered) and "binary" not in lowered:  # the common case, at C speed
+        return None
+    spans = _identity_spans(text)
+    if not spans:
+        return None
+    pieces, last = [], 0
+    run_start, run_end = spans[0]
+    for start, end in spans[1:]:
+        if _SEPARATOR.fullmatch(text, run_end, start):
+            run_end = end
+            continue
+        pieces += [text[last:run_start], NEUTRAL_WORD]
+        last, (run_start, run_end) = run_end, (start, end)
+    pieces += [text[last:run_start], NEUTRAL_WORD, text[run_end:]]
+    return "".join(pieces)
+
+
+def _identity_spans(text: str) -> list[tuple[int, int]]:
+    words = list(_WORD.finditer(text))
+    spans = []
+    for index, word in enumerate(words):
+        lowered = word.group().lower()
+        if lowered in _TERMS:
+            spans.append(word.span())
+        elif lowered == "binary" and index and words[index - 1].group().lower() == "non" and (
+            text[words[index - 1].end() : word.start()] in ("-", " ")
+        ):
+            spans.append((words[index - 1].start(), word.end()))  # "non-binary", "non binary"
+    return spans
 
 
 def blend(raw: float, neutral: float) -> float:
