@@ -9,6 +9,7 @@ only); one slow test re-runs them with the embedded scorer, as
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
@@ -91,6 +92,27 @@ def test_every_rule_has_a_positive_example(path: Path) -> None:
     }
     fired = {rule for example in raw.get("examples") or [] for rule in example.get("rules") or []}
     assert sorted(defined - fired) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "date", "decision", "routes", "approvals"),
+    [
+        ("government.yaml", dt.date(2027, 6, 1), "pass", [], 1),      # outside the example general election
+        ("government.yaml", dt.date(2027, 9, 20), "review", ["political"], 2),
+        ("city-council.yaml", dt.date(2027, 3, 10), "review", ["political"], 2),  # the council's by-election
+        ("city-council.yaml", dt.date(2027, 5, 1), "pass", [], 1),
+    ],
+)
+def test_party_names_need_two_political_approvals_in_an_election(
+    name: str, date: dt.date, decision: str, routes: list[str], approvals: int
+) -> None:
+    """Examples cannot state approvals, so the election escalation is checked here."""
+    verdict = load_policy(POLICIES / name).check(
+        "Both the Labour Party and the Green Party attended the opening.", platform="facebook", date=date
+    ).to_dict()
+    assert (verdict["decision"], verdict["routes"], verdict["approvals"]) == (decision, routes, approvals)
+    assert [finding["rule"] for finding in verdict["findings"]] == ["politics.parties"]
+    assert bool(verdict["periods"]) == (decision == "review")
 
 
 @pytest.mark.slow
