@@ -147,11 +147,17 @@ def client(app):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def db_session(app):  # noqa: ANN001, ANN201
-    """A Session outside any request. Factories commit; call `db_session.rollback()`
-    before reading what a request changed (SQLite keeps a read snapshot until then)."""
-    from reviewer.db import app_session
+    """A Session outside any request, for arranging and checking.
 
-    with app.app_context(), app_session(app) as session:
+    It begins SQLite transactions DEFERRED, so reading here never blocks a
+    request that writes. Factories commit; call `db_session.rollback()`
+    before reading what a request changed (SQLite keeps the read snapshot
+    of an open transaction until then).
+    """
+    from reviewer.db import get_database
+
+    database = get_database(app)
+    with database.sessions(bind=database.readonly_engine) as session:  # no app context: requests get their own
         yield session
 
 
@@ -169,6 +175,7 @@ def make_user(db_session) -> Callable[..., object]:  # noqa: ANN001
         **fields: object,
     ):  # noqa: ANN202
         username = username or f"user{secrets.token_hex(3)}"
+        db_session.commit()  # end any read snapshot, so this write sees the latest data
         user = create_user(db_session, None, username, password, roles, groups, **fields)
         db_session.commit()
         user.test_password = password
@@ -191,6 +198,7 @@ def make_account(db_session, policy_dir: Path) -> Callable[..., object]:  # noqa
         active: bool = True,
     ):  # noqa: ANN202
         handle = handle or f"@acct{secrets.token_hex(3)}"
+        db_session.commit()  # end any read snapshot, so this write sees the latest data
         account = create_account(
             db_session,
             None,

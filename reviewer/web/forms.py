@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import SelectMultipleField, widgets
+from wtforms.validators import ValidationError
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -16,4 +17,4 @@ class MultiCheckboxField(SelectMultipleField):
         offered = {str(value) for value, _label in (self.choices or [])}
         for value in self.data or []:
             if str(value) not in offered:
-                raise ValueError(f"{value!r} is not one of the choices.")
+                raise ValidationError(f"{value!r} is not one of the choices.")

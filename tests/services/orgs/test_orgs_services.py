@@ -1,0 +1,110 @@
+"""Organisation accounts: validation, audited changes, who may draft."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from reviewer.audit import AuditEvent
+from reviewer.orgs.services import (
+    OrgAccountError,
+    create_account,
+    drafting_allowed,
+    list_accounts,
+    list_policy_files,
+    update_account,
+)
+
+
+def test_policy_files_are_listed_not_loaded(tmp_path) -> None:
+    (tmp_path / "b.yaml").write_text("this: [is not even valid yaml", encoding="utf-8")
+    (tmp_path / "a.yaml").write_text("", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.yaml").write_text("", encoding="utf-8")
+    assert list_policy_files(tmp_path) == ["a.yaml", "b.yaml"]
+    assert list_policy_files(tmp_path / "missing") == []
+
+
+def test_create_account_records_an_event(db_session, policy_dir, audit_actions) -> None:
+    account = create_account(
+        db_session,
+        None,
+        name="Harbour City Council on X",
+        platform="X",
+        handle=" @HarbourCityNZ ",
+        policy_file="city-council.yaml",
+        policy_dir=policy_dir,
+        groups=["comms"],
+    )
+    db_session.commit()
+    assert (account.platform, account.handle, account.active) == ("x", "@HarbourCityNZ", True)
+    assert account.label == "Harbour City Council on X (@HarbourCityNZ on X)"
+    assert audit_actions()[-1] == "account.created"
+    assert list_accounts(db_session) == [account]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"name": "  "}, "name", "name of 1 to 120"),
+        ({"platform": "myspace"}, "platform", "Unknown platform 'myspace'"),
+        ({"handle": "has spaces"}, "handle", "handle"),
+        ({"policy_file": "../secrets.yaml"}, "policy_file", "No policy file '../secrets.yaml'"),
+        ({"policy_file": "missing.yaml"}, "policy_file", "available: city-council.yaml, government.yaml"),
+        ({"groups": ["nope"]}, "groups", "Unknown approver group: nope"),
+    ],
+)
+def test_bad_accounts_are_refused_naming_the_field(db_session, policy_dir, changes, field, words) -> None:
+    values = {"name": "N", "platform": "x", "handle": "@n", "policy_file": "government.yaml", "groups": []} | changes
+    with pytest.raises(OrgAccountError) as caught:
+        create_account(db_session, None, policy_dir=policy_dir, **values)
+    assert caught.value.field == field
+    assert words in caught.value.message
+
+
+def test_a_handle_is_unique_per_platform(db_session, make_account, policy_dir) -> None:
+    make_account(handle="@HarbourCityNZ", platform="x")
+    make_account(handle="@HarbourCityNZ", platform="instagram")
+    with pytest.raises(OrgAccountError, match="already the account"):
+        make_account(handle="@HarbourCityNZ", platform="x")
+
+
+def test_update_account_records_what_changed(db_session, make_account, make_user, policy_dir) -> None:
+    admin = make_user("boss", roles=["admin"])
+    account = make_account(handle="@old", policy_file="city-council.yaml")
+    values = {
+        "name": account.name,
+        "platform": "x",
+        "handle": "@new",
+        "policy_file": "government.yaml",
+        "policy_dir": policy_dir,
+        "groups": ["press"],
+        "active": False,
+    }
+    assert update_account(db_session, admin, account, **values)
+    db_session.commit()
+    event = db_session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (event.action, event.subject, event.actor_name) == ("account.changed", f"account:{account.id}", "boss")
+    assert json.loads(event.data) == {
+        "handle": {"from": "@old", "to": "@new"},
+        "policy_file": {"from": "city-council.yaml", "to": "government.yaml"},
+        "groups": {"from": [], "to": ["press"]},
+        "active": {"from": True, "to": False},
+    }
+    assert not update_account(db_session, admin, account, **values)  # nothing changed: no event
+
+
+def test_drafting_is_for_staff_in_the_accounts_teams(make_account, make_user) -> None:
+    open_account = make_account()
+    press_only = make_account(groups=["press"])
+    closed = make_account(active=False)
+    staff = make_user("sam", roles=["staff"])
+    press_staff = make_user("pat", roles=["staff"], groups=["press"])
+    approver = make_user("ann", roles=["approver"], groups=["press"])
+    assert drafting_allowed(open_account, staff) and drafting_allowed(open_account, press_staff)
+    assert not drafting_allowed(press_only, staff) and drafting_allowed(press_only, press_staff)
+    assert not drafting_allowed(press_only, approver)
+    assert not drafting_allowed(closed, press_staff)

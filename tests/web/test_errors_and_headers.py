@@ -1,0 +1,83 @@
+"""Error pages in the layout (no tracebacks) and security headers on every response."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.web.headers import CONTENT_SECURITY_POLICY
+
+
+@pytest.fixture
+def failing_app(app):  # noqa: ANN001, ANN201
+    """The app plus one route that raises, as an unexpected bug would."""
+    from reviewer.web.access import public
+
+    @public
+    def explode():  # noqa: ANN202
+        raise RuntimeError("secret internals: do not show me")
+
+    app.config["TESTING"] = False  # let the 500 handler run instead of re-raising
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/explode", "explode", explode)
+    return app
+
+
+def test_404_page_is_in_the_layout(client) -> None:  # noqa: ANN001
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Page not found" in page and 'class="skip-link"' in page
+
+
+def test_405_page_names_the_problem_and_allowed_methods(client) -> None:  # noqa: ANN001
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    assert "Method not allowed" in response.get_data(as_text=True)
+
+
+def test_500_page_hides_the_traceback(failing_app) -> None:  # noqa: ANN001
+    response = failing_app.test_client().get("/explode")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_403_page(client, make_user, login) -> None:  # noqa: ANN001
+    login(client, make_user("sam", roles=["auditor"]))
+    response = client.get("/admin/")
+    assert response.status_code == 403
+    assert "Not allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/login", "/no/such/page", "/static/reviewer.css"])
+def test_security_headers_on_every_response(client, path) -> None:  # noqa: ANN001
+    response = client.get(path)
+    response.close()
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_content_security_policy_forbids_inline_script_and_framing() -> None:
+    directives = dict(part.split(" ", 1) for part in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert directives["frame-ancestors"] == "'none'"
+
+
+def test_pages_are_not_cached_but_static_files_may_be(client) -> None:  # noqa: ANN001
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    response = client.get("/static/reviewer.css")
+    response.close()
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_pages_use_no_inline_script_or_style(client, make_user, login) -> None:  # noqa: ANN001
+    login(client, make_user("boss", roles=["admin", "staff", "approver", "auditor"]))
+    for path in ("/", "/admin/", "/admin/users", "/admin/users/new", "/admin/groups", "/admin/accounts/", "/account/password"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<script" not in page and "style=" not in page and "<style" not in page, path

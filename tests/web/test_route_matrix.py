@@ -1,0 +1,103 @@
+"""Every route declares who may use it, and the app enforces exactly that.
+
+The table below is the contract: a route missing from it, or one whose
+view declares nothing, fails. Each domain adds its routes here as it lands.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewer.accounts.models import ROLES
+from reviewer.web.access import Access, access_of
+
+ANYONE = "anyone"
+SIGNED_IN = "signed-in"
+ADMIN = frozenset({"admin"})
+
+EXPECTED: dict[str, str | frozenset[str]] = {
+    "static": ANYONE,
+    "accounts.login": ANYONE,
+    "accounts.logout": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "main.home": SIGNED_IN,
+    "admin.index": ADMIN,
+    "admin.users": ADMIN,
+    "admin.new_user": ADMIN,
+    "admin.edit_user": ADMIN,
+    "admin.deactivate": ADMIN,
+    "admin.reactivate": ADMIN,
+    "admin.reset_password": ADMIN,
+    "admin.groups": ADMIN,
+    "admin.edit_group": ADMIN,
+    "orgs.index": ADMIN,
+    "orgs.new": ADMIN,
+    "orgs.edit": ADMIN,
+}
+
+VISITORS = ("anonymous", *ROLES)
+PLACEHOLDERS = {"int": 999999, "default": "placeholder", "path": "placeholder"}
+
+
+def expected_allows(endpoint: str, visitor: str) -> bool:
+    rule = EXPECTED[endpoint]
+    if rule == ANYONE:
+        return True
+    if visitor == "anonymous":
+        return False
+    return rule == SIGNED_IN or visitor in rule
+
+
+def declared(app, endpoint: str) -> Access | None:  # noqa: ANN001
+    if endpoint == "static":  # Flask's own: public files
+        return Access(anonymous=True)
+    return access_of(app.view_functions[endpoint])
+
+
+def test_every_route_is_in_the_table_and_declares_its_access(app) -> None:  # noqa: ANN001
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - EXPECTED.keys() == set(), "routes missing from EXPECTED in this test"
+    assert EXPECTED.keys() - endpoints == set(), "EXPECTED lists routes the app does not have"
+    undeclared = sorted(e for e in endpoints if declared(app, e) is None)
+    assert undeclared == [], "views that declare no access (use public / signed_in / role_required)"
+    for endpoint in endpoints:
+        access = declared(app, endpoint)
+        for visitor in VISITORS:
+            roles = None if visitor == "anonymous" else frozenset({visitor})
+            assert access.allows(roles) == expected_allows(endpoint, visitor), (endpoint, visitor)
+
+
+def _requests(app):  # noqa: ANN001, ANN202
+    """(endpoint, method, url) for every route, with placeholder arguments; logout last."""
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in app.url_map.iter_rules():
+        values = {}
+        for name in rule.arguments:
+            converter = type(rule._converters[name]).__name__.lower()
+            values[name] = (
+                "reviewer.css" if rule.endpoint == "static" else PLACEHOLDERS["int" if "integer" in converter else "default"]
+            )
+        method = "GET" if "GET" in rule.methods else "POST"
+        found.append((rule.endpoint, method, adapter.build(rule.endpoint, values, method=method)))
+    return sorted(found, key=lambda item: (item[0] == "accounts.logout", item[0]))
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_each_visitor_is_let_in_or_turned_away_as_the_table_says(app, make_user, login, visitor) -> None:  # noqa: ANN001
+    client = app.test_client()
+    if visitor != "anonymous":
+        user = make_user(f"matrix-{visitor}", roles=[visitor])
+        assert login(client, user).status_code == 302
+    for endpoint, method, url in _requests(app):
+        response = client.open(url, method=method)
+        response.close()
+        sent_to_login = response.status_code == 302 and response.location.startswith("/login?next=")
+        denied = sent_to_login or response.status_code in (401, 403)
+        if expected_allows(endpoint, visitor):
+            assert not denied, f"{visitor} was refused {method} {url} ({response.status_code})"
+            assert response.status_code < 500, f"{method} {url} failed for {visitor}"
+        elif visitor == "anonymous":
+            assert sent_to_login, f"anonymous {method} {url} got {response.status_code}, not a redirect to sign in"
+        else:
+            assert response.status_code == 403, f"{visitor} {method} {url} got {response.status_code}, not 403"

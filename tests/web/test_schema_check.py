@@ -1,0 +1,59 @@
+"""The app refuses to start on a database that is not at the latest migration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewer import create_app
+from reviewer.db import SchemaOutOfDateError, get_database, upgrade
+
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def test_an_unmigrated_database_is_refused_with_the_command_to_run(tmp_path) -> None:  # noqa: ANN001
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    with pytest.raises(SchemaOutOfDateError) as caught:
+        create_app(config)
+    assert "has no tables yet" in caught.value.message
+    assert "Run `reviewer db upgrade`" in caught.value.message
+
+
+def test_a_database_one_migration_behind_is_refused(tmp_path) -> None:  # noqa: ANN001
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"}
+    app = create_app(config | {"SCHEMA_CHECK": False})
+    upgrade(app, "0001_accounts")
+    get_database(app).engine.dispose()
+    with pytest.raises(SchemaOutOfDateError, match=r"is at revision 0001_accounts but this version of reviewer needs"):
+        create_app(config)
+    upgrade(app)
+    get_database(app).engine.dispose()
+    create_app(config)  # up to date: starts
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # noqa: ANN001
+    from sqlalchemy import text
+
+    config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
+    app = create_app(config | {"SCHEMA_CHECK": False})
+    upgrade(app)
+    with get_database(app).engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    get_database(app).engine.dispose()
+    with pytest.raises(SchemaOutOfDateError, match="migrated by a newer version"):
+        create_app(config)
+
+
+def test_flask_run_exits_with_the_message_and_no_traceback(tmp_path) -> None:  # noqa: ANN001
+    env = os.environ | {"REVIEWER_INSTANCE_PATH": str(tmp_path), "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = subprocess.run(
+        [str(FLASK), "--app", "reviewer", "run", "--port", "0"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 1
+    assert "Run `reviewer db upgrade`" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
