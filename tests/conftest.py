@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, select
 
+pytest_plugins = ["fixtures_workflow"]  # drafting and review factories (issue 5)
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 ARTIFACTS = ROOT / "test-artifacts"
