@@ -24,7 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from reviewer import checking, config, db
+    from reviewer import api, checking, config, db
     from reviewer.accounts import login
     from reviewer.accounts.admin_views import bp as admin_bp
     from reviewer.accounts.views import bp as accounts_bp
@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (main_bp, accounts_bp, admin_bp, orgs_bp):
         app.register_blueprint(blueprint)
+    api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
 
     from reviewer.cli import iter_commands
 

@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "reviewer.cli.toxicity",
     "reviewer.cli.app",
     "reviewer.cli.audit",
+    "reviewer.cli.api",
 )
 
 

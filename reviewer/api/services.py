@@ -1,0 +1,129 @@
+"""Create, list, revoke and look up API tokens.
+
+A token is `rvw_` followed by 43 random URL-safe characters (256 bits). It is
+shown once, when created; the database keeps only its sha256 and its first
+12 characters (the prefix, to tell tokens apart). Services take
+`(session, actor, ...)`, flush but never commit, and audit every change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.accounts.models import User
+from reviewer.api.models import ApiToken
+from reviewer.audit import record
+from reviewer.db import utcnow
+
+TOKEN_PREFIX = "rvw_"
+PREFIX_LENGTH = 12  # "rvw_" and 8 random characters
+MAX_NAME_LENGTH = 80
+TOKEN_PATTERN = re.compile(r"^rvw_[A-Za-z0-9_-]{43}$")
+
+
+class TokenError(ValueError):
+    """A token request the rules refuse; `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: the row, and the secret to show once."""
+
+    token: ApiToken
+    secret: str
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _clean_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise TokenError("Give the token a name that says what uses it (e.g. 'Hootsuite integration').", "name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise TokenError(f"A token name is at most {MAX_NAME_LENGTH} characters; this one has {len(name)}.", "name")
+    return name
+
+
+def create_token(session: Session, actor: User | None, user: User, name: str | None) -> NewToken:
+    """Make a token for `user` (an active account); audit `api_token.created` without the secret."""
+    if not user.active:
+        raise TokenError(f"{user.username} is deactivated: reactivate the account before giving it a token.")
+    name = _clean_name(name)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_sha256=hash_token(secret), prefix=secret[:PREFIX_LENGTH])
+    session.add(token)
+    session.flush()
+    record(
+        session,
+        actor,
+        "api_token.created",
+        f"api_token:{token.id}",
+        {"user": user.username, "name": name, "prefix": token.prefix},
+    )
+    return NewToken(token, secret)
+
+
+def revoke_token(session: Session, actor: User | None, token: ApiToken) -> ApiToken:
+    """Stop a token working at once; audit `api_token.revoked`. The row is kept for the record."""
+    if token.revoked_at is not None:
+        raise TokenError(f"The token {token.prefix}… ({token.name}) is already revoked.")
+    token.revoked_at = utcnow()
+    session.flush()
+    record(
+        session,
+        actor,
+        "api_token.revoked",
+        f"api_token:{token.id}",
+        {"user": token.user.username, "name": token.name, "prefix": token.prefix},
+    )
+    return token
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    """A user's tokens, newest first (revoked ones included)."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    return list(session.scalars(query))
+
+
+def get_user_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """The user's own token with this id, or None (another user's token is not found, not forbidden)."""
+    token = session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
+
+
+@dataclass(frozen=True)
+class TokenMatch:
+    """Who a presented token belongs to, and when it was last used."""
+
+    token_id: int
+    user_id: int
+    last_used_at: datetime | None
+
+
+def find_token(session: Session, secret: str) -> TokenMatch | None:
+    """The live token `secret` names (not revoked, its user active), or None.
+
+    Looked up by sha256, so the comparison never touches the secret itself.
+    """
+    if not TOKEN_PATTERN.match(secret):
+        return None
+    row = session.execute(
+        select(ApiToken.id, ApiToken.user_id, ApiToken.last_used_at)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == hash_token(secret), ApiToken.revoked_at.is_(None), User.active)
+    ).first()
+    return TokenMatch(row.id, row.user_id, row.last_used_at) if row else None

@@ -1,0 +1,67 @@
+"""The signed-in user's "API tokens" page: make a token (shown once) and revoke tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from reviewer.accounts.forms import ButtonForm
+from reviewer.api.services import MAX_NAME_LENGTH, TokenError, create_token, get_user_token, list_tokens, revoke_token
+from reviewer.db import get_session
+from reviewer.web.access import signed_in
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
+
+
+class NewTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the token a name."), Length(max=MAX_NAME_LENGTH)],
+        description="What will use it, e.g. 'Hootsuite integration'. You will see the token once.",
+    )
+    submit = SubmitField("Create token")
+
+
+def _page(form: NewTokenForm, secret: str | None = None, status: int = 200):  # noqa: ANN202
+    tokens = list_tokens(get_session(), current_user._get_current_object())
+    html = render_template("api/tokens.html", form=form, tokens=tokens, secret=secret, revoke_form=ButtonForm())
+    return html, status
+
+
+@bp.route("", methods=["GET", "POST"])
+@signed_in
+def index():  # noqa: ANN201
+    form = NewTokenForm()
+    if not form.validate_on_submit():
+        return _page(form, status=400 if form.is_submitted() else 200)
+    session = get_session()
+    try:
+        new = create_token(session, current_user._get_current_object(), current_user._get_current_object(), form.name.data)
+    except TokenError as error:
+        form.name.errors = [error.message]
+        return _page(form, status=400)
+    session.commit()
+    # Rendered, not redirected: the secret is never put in the session or a flash message.
+    return _page(NewTokenForm(formdata=None), secret=new.secret, status=201)
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke(token_id: int):  # noqa: ANN201
+    session = get_session()
+    token = get_user_token(session, current_user._get_current_object(), token_id)
+    if token is None:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            revoke_token(session, current_user._get_current_object(), token)
+        except TokenError as error:
+            flash(error.message, "error")
+        else:
+            session.commit()
+            flash(f"Revoked the token {token.prefix}… ({token.name}). Anything using it is now refused.", "success")
+    return redirect(url_for("api_tokens.index"))

@@ -1,0 +1,348 @@
+"""The `/api/v1` endpoints: thin JSON edges over the drafting and review services.
+
+Each view authenticates with a bearer token (`token_required`), validates
+its body (`schemas`), calls the same services the web pages call, and owns
+the transaction: one commit at the end, a rollback on any refusal (except a
+refused self-approval, which is evidence and is committed).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from flask import Blueprint, jsonify, request
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from reviewer.api import openapi
+from reviewer.api.auth import api_user, token_required
+from reviewer.api.errors import ApiError
+from reviewer.api.schemas import (
+    MAX_INBOUND_BATCH,
+    CheckRequest,
+    DecisionRequest,
+    DraftRequest,
+    InboundRequest,
+    ValidationError,
+    first_problem,
+)
+from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
+from reviewer.db import get_session, utcnow
+from reviewer.drafting import services as drafting
+from reviewer.drafting.models import Draft, InboundPost
+from reviewer.drafting.services import CheckUnavailable
+from reviewer.orgs.models import OrgAccount
+from reviewer.orgs.services import drafting_allowed, list_accounts, list_policy_files
+from reviewer.policy import PolicyError
+from reviewer.review import services as review
+from reviewer.review.models import Approval
+from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused
+from reviewer.web import checker
+from reviewer.web.access import public
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+Body = TypeVar("Body", bound=BaseModel)
+
+# Service field names that the API spells differently.
+_API_FIELD_NAMES = {"inbound": "inbound_id"}
+
+# The largest request body accepted (a batch of inbound posts fits easily).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+@bp.before_request
+def _limit_body() -> None:
+    request.max_content_length = MAX_BODY_BYTES
+
+
+# --- request helpers -----------------------------------------------------------
+
+
+def _json_body() -> Any:
+    """The parsed JSON body; ApiError 400 when it is missing or not JSON."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object.")
+    data = request.get_json(force=True, silent=True)
+    if data is None:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON (UTF-8); check quotes and commas.")
+    return data
+
+
+def _validate(model: type[Body], data: Any, prefix: str = "") -> Body:
+    if not isinstance(data, dict):
+        where = prefix or "body"
+        raise ApiError(422, "invalid", f"{where}: expected a JSON object, got {type(data).__name__}.", field=where)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        field, message = first_problem(error, prefix)
+        raise ApiError(422, "invalid", message, field=field) from None
+
+
+def _created(payload: Any):  # noqa: ANN202
+    response = jsonify(payload)
+    response.status_code = 201
+    return response
+
+
+def _verdict_dict(verdict: Any) -> Any:
+    return verdict.to_dict() if hasattr(verdict, "to_dict") else verdict
+
+
+@contextmanager
+def _services(prefix: str = ""):  # noqa: ANN202
+    """Turn the services' refusals into JSON errors, rolling back what they started."""
+    session = get_session()
+    try:
+        yield session
+    except NotAllowed as error:
+        if error.self_approval:
+            session.commit()  # the refused self-approval is evidence for the auditors
+        else:
+            session.rollback()
+        raise ApiError(403, error.reason, error.message) from None
+    except ConflictError as error:
+        session.rollback()
+        raise ApiError(409, "conflict", error.message) from None
+    except StaleDataError:
+        session.rollback()
+        raise ApiError(409, "conflict", ConflictError().message) from None
+    except SubmitRefused as error:
+        session.rollback()
+        raise ApiError(422, "blocked", error.message, verdict=_verdict_dict(error.verdict)) from None
+    except CheckUnavailable as error:
+        session.rollback()
+        raise ApiError(503, "policy_unavailable", error.message) from None
+    except InvalidInput as error:
+        session.rollback()
+        name = _API_FIELD_NAMES.get(error.field, error.field)
+        field = f"{prefix}.{name}" if prefix else name
+        raise ApiError(422, "invalid", f"{field}: {error.detail}.", field=field) from None
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, "duplicate", "This clashes with something already stored (e.g. the same external_id).") from None
+
+
+def _account(account_id: int, field: str = "account_id") -> OrgAccount:
+    account = get_session().get(OrgAccount, account_id)
+    if account is None or not account.active:
+        raise ApiError(422, "unknown_account", f"{field}: there is no active organisation account {account_id}.", field=field)
+    return account
+
+
+def _drafting_account(account_id: int, field: str = "account_id") -> OrgAccount:
+    account = _account(account_id, field)
+    user = api_user()
+    if not drafting_allowed(account, user):
+        raise ApiError(403, "not_your_account", f"{user.username} may not draft for {account.label}.", field=field)
+    return account
+
+
+def _may_read_draft(draft: Draft) -> bool:
+    user = api_user()
+    if user.has_role("auditor") or draft.author_id == user.id:
+        return True
+    if user.has_role("staff") and drafting_allowed(draft.account, user):
+        return True
+    return user.has_role("approver") and bool(set(user.group_names) & set(draft.routes or []))
+
+
+def _draft(draft_id: int) -> Draft:
+    draft = get_session().get(Draft, draft_id)
+    if draft is None:
+        raise ApiError(404, "draft_not_found", f"There is no draft {draft_id}.")
+    if not _may_read_draft(draft):
+        raise ApiError(403, "forbidden", f"{api_user().username} may not see draft {draft_id}.")
+    return draft
+
+
+def _current_approvals(draft: Draft) -> list[Approval]:
+    """Approvals of the draft's current text (earlier ones were voided by a later edit)."""
+    current = draft.current_version.text_sha256
+    return [a for a in review.approvals_of(get_session(), draft) if a.text_sha256 == current]
+
+
+def _draft_response(draft: Draft) -> dict[str, Any]:
+    return draft_json(draft, _current_approvals(draft))
+
+
+# --- endpoints --------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():  # noqa: ANN201
+    """The OpenAPI 3.1 description of this API (public)."""
+    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix))
+
+
+@bp.get("/accounts")
+@token_required()
+def accounts():  # noqa: ANN201
+    """The active organisation accounts the caller may use: drafts for staff, all for approvers."""
+    user = api_user()
+    found = []
+    for account in list_accounts(get_session(), active_only=True):
+        may_draft = drafting_allowed(account, user)
+        if may_draft or user.has_role("approver", "auditor"):
+            found.append(account_json(account, may_draft))
+    return jsonify({"accounts": found})
+
+
+@bp.post("/check")
+@token_required("staff", "approver", read_only=True)
+def check():  # noqa: ANN201
+    """Check a text and return the verdict; nothing is stored or audited."""
+    body = _validate(CheckRequest, _json_body())
+    the_checker = checker()
+    if (body.account_id is None) == (body.policy is None):
+        raise ApiError(422, "invalid", "Give exactly one of account_id or policy.", field="account_id")
+    try:
+        if body.account_id is not None:
+            if body.platform is not None:
+                raise ApiError(422, "invalid", "platform: an account brings its own platform; leave it out.", field="platform")
+            account = _account(body.account_id)
+            user = api_user()
+            if not (drafting_allowed(account, user) or user.has_role("approver")):
+                raise ApiError(403, "not_your_account", f"{user.username} may not use {account.label}.", field="account_id")
+            verdict = the_checker.check(account, body.text, in_reply_to=body.in_reply_to)
+        else:
+            available = list_policy_files(the_checker.policy_dir)
+            if body.policy not in available:
+                raise ApiError(
+                    422, "unknown_policy", f"policy: no policy {body.policy!r} (available: {', '.join(available) or 'none'}).",
+                    field="policy",
+                )
+            policy = the_checker.policy(body.policy)
+            verdict = policy.check(
+                body.text, platform=body.platform, date=utcnow(), in_reply_to=body.in_reply_to, scorer=the_checker.scorer
+            )
+    except PolicyError as error:
+        problems = "; ".join(f"line {i.line}: {i.message}" for i in error.issues[:3])
+        raise ApiError(503, "policy_unavailable", f"The policy cannot be loaded ({problems}); tell an administrator.") from None
+    return jsonify(verdict.to_dict())
+
+
+@bp.post("/inbound")
+@token_required("staff")
+def create_inbound():  # noqa: ANN201
+    """Store one inbound post (an object) or many (a list, all or nothing)."""
+    data = _json_body()
+    many = isinstance(data, list)
+    items = data if many else [data]
+    if not items or len(items) > MAX_INBOUND_BATCH:
+        raise ApiError(422, "invalid", f"Send 1 to {MAX_INBOUND_BATCH} posts; got {len(items)}.", field="body")
+    created = []
+    for index, item in enumerate(items):
+        prefix = f"[{index}]" if many else ""
+        body = _validate(InboundRequest, item, prefix)
+        account = _drafting_account(body.account_id, f"{prefix}.account_id" if many else "account_id")
+        with _services(prefix) as session:
+            post = drafting.create_inbound(
+                session,
+                api_user(),
+                account,
+                author_handle=body.author_handle,
+                text=body.text,
+                received_at=body.received_at or utcnow(),
+                url=body.url,
+                external_id=body.external_id,
+            )
+            created.append(post)
+    with _services() as session:
+        session.commit()
+    posts = [inbound_json(post) for post in created]
+    return _created({"inbound": posts} if many else posts[0])
+
+
+@bp.post("/drafts")
+@token_required("staff")
+def create_draft():  # noqa: ANN201
+    """Write a draft and submit it: pass → approved at once, review → pending, block → 422 with the verdict."""
+    body = _validate(DraftRequest, _json_body())
+    account = _drafting_account(body.account_id)
+    inbound = None
+    if body.inbound_id is not None:
+        inbound = get_session().get(InboundPost, body.inbound_id)
+        if inbound is None or inbound.account_id != account.id:
+            raise ApiError(
+                422, "unknown_inbound", f"inbound_id: there is no inbound post {body.inbound_id} for this account.",
+                field="inbound_id",
+            )
+    with _services() as session:
+        draft = drafting.create_draft(session, api_user(), checker(), account, body.text, inbound=inbound)
+        draft = review.submit_draft(session, api_user(), checker(), draft)
+        session.commit()
+    return _created(_draft_response(draft))
+
+
+@bp.get("/drafts/<int:draft_id>")
+@token_required("staff", "approver", "auditor")
+def get_draft(draft_id: int):  # noqa: ANN201
+    """One draft with its current text, verdict, state and approvals."""
+    return jsonify(_draft_response(_draft(draft_id)))
+
+
+@bp.post("/drafts/<int:draft_id>/decision")
+@token_required("approver")
+def decide(draft_id: int):  # noqa: ANN201
+    """Approve, reject (comment: the reason) or return (comment: what to change) a pending draft."""
+    body = _validate(DecisionRequest, _json_body())
+    draft = get_session().get(Draft, draft_id)
+    if draft is None:
+        raise ApiError(404, "draft_not_found", f"There is no draft {draft_id}.")
+    expected = draft.lock_version if body.expected_version is None else body.expected_version
+    user = api_user()
+    with _services() as session:
+        if body.action == "approve":
+            draft = review.approve(session, user, draft, expected_version=expected, group=body.group)
+        elif body.action == "reject":
+            draft = review.reject(session, user, draft, body.comment or "", expected_version=expected)
+        else:
+            draft = review.return_for_changes(session, user, draft, body.comment or "", expected_version=expected)
+        session.commit()
+    return jsonify(_draft_response(draft))
+
+
+@bp.get("/queue")
+@token_required("approver")
+def queue():  # noqa: ANN201
+    """The drafts waiting for one of the caller's groups, oldest first."""
+    user = api_user()
+    group = (request.args.get("group") or "").strip()
+    if not group:
+        if len(user.group_names) != 1:
+            raise ApiError(
+                422, "invalid", f"group: say which group's queue (yours: {', '.join(user.group_names) or 'none'}).",
+                field="group",
+            )
+        group = user.group_names[0]
+    if group not in user.group_names:
+        raise ApiError(403, "not_your_group", f"{user.username} is not in the approver group {group!r}.", field="group")
+    filters = _queue_filters()
+    items = review.queue(get_session(), group, **filters)
+    return jsonify({"group": group, "items": [queue_item_json(item) for item in items]})
+
+
+def _queue_filters() -> dict[str, Any]:
+    args = request.args
+    filters: dict[str, Any] = {}
+    if args.get("account_id"):
+        if not args["account_id"].isdigit():
+            raise ApiError(422, "invalid", "account_id: expected a whole number.", field="account_id")
+        filters["account_id"] = int(args["account_id"])
+    if args.get("decision"):
+        if args["decision"] not in ("pass", "review", "block"):
+            raise ApiError(422, "invalid", "decision: expected pass, review or block.", field="decision")
+        filters["decision"] = args["decision"]
+    if args.get("rule"):
+        filters["rule"] = args["rule"][:100]
+    if args.get("older_than_minutes"):
+        if not args["older_than_minutes"].isdigit():
+            raise ApiError(422, "invalid", "older_than_minutes: expected a whole number.", field="older_than_minutes")
+        filters["older_than"] = timedelta(minutes=int(args["older_than_minutes"]))
+    return filters
