@@ -54,6 +54,8 @@ _TERMS = frozenset(term for term in IDENTITY_TERMS if "-" not in term)
 _WORD = re.compile(r"\w+")
 # Identity terms separated only by these form one run: "gay man", "Black, Asian".
 _SEPARATOR = re.compile(r"[\s,/-]+")
+_TERM_PATTERNS = {term: re.compile(rf"\b{re.escape(term)}\b") for term in _TERMS}
+_NON_BINARY = re.compile(r"\bnon[- ]binary\b")
 
 
 def neutralise(text: str) -> str | None:
@@ -62,10 +64,12 @@ def neutralise(text: str) -> str | None:
     Words are matched whole and case-insensitively; a run such as "gay man"
     becomes one neutral word, so the replacement weighs no more than one word.
     """
-    lowered = _WORD.findall(text.lower())
-    if _TERMS.isdisjoint(lowered) and "binary" not in lowered:  # the common case, at C speed
+    lowered = text.lower()
+    words = set(_WORD.findall(lowered))
+    present = _TERMS.intersection(words)
+    if not present and "binary" not in words:  # the common case, at C speed
         return None
-    spans = _identity_spans(text)
+    spans = _identity_spans(text, lowered, present, "binary" in words)
     if not spans:
         return None
     pieces, last = [], 0
@@ -80,18 +84,14 @@ def neutralise(text: str) -> str | None:
     return "".join(pieces)
 
 
-def _identity_spans(text: str) -> list[tuple[int, int]]:
-    words = list(_WORD.finditer(text))
-    spans = []
-    for index, word in enumerate(words):
-        lowered = word.group().lower()
-        if lowered in _TERMS:
-            spans.append(word.span())
-        elif lowered == "binary" and index and words[index - 1].group().lower() == "non" and (
-            text[words[index - 1].end() : word.start()] in ("-", " ")
-        ):
-            spans.append((words[index - 1].start(), word.end()))  # "non-binary", "non binary"
-    return spans
+def _identity_spans(text: str, lowered: str, present: set[str], binary: bool) -> list[tuple[int, int]]:
+    """Sorted (start, end) of each identity term in `text`; searches only the terms it holds."""
+    if len(lowered) != len(text):  # a rare character changed length when lowered: offsets differ
+        lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    patterns = [_TERM_PATTERNS[term] for term in present]
+    if binary:
+        patterns.append(_NON_BINARY)
+    return sorted(match.span() for pattern in patterns for match in pattern.finditer(lowered))
 
 
 def blend(raw: float, neutral: float) -> float:
