@@ -40,7 +40,24 @@ class RegexRule(CompiledRule):
         for name in body.flags:
             bits |= _FLAG_BITS[name]
         self.patterns = [re.compile(p, bits) for p in body.patterns]
+        self.any_pattern = _alternation(body.patterns, bits) if len(self.patterns) > 1 else None
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
-        spans = [m.span() for pattern in self.patterns for m in pattern.finditer(scan.text) if m.end() > m.start()]
+        text = scan.text
+        if self.any_pattern is not None and self.any_pattern.search(text) is None:
+            return None  # no pattern matches anywhere: skip the one-by-one scans
+        spans = [m.span() for pattern in self.patterns for m in pattern.finditer(text) if m.end() > m.start()]
         return spans or None
+
+
+def _alternation(patterns: list[str], bits: int) -> re.Pattern[str] | None:
+    """One regex that matches wherever any of `patterns` does: a cheap first test.
+
+    The patterns themselves still run one by one when it finds something, so
+    every (possibly overlapping) match is reported. None when the patterns
+    cannot be joined (a global inline flag such as `(?i)` inside one).
+    """
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), bits)
+    except re.error:
+        return None

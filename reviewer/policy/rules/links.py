@@ -34,10 +34,16 @@ class ShortenersRule(CompiledRule):
 
     def __init__(self, meta: RuleMeta, body: Any) -> None:
         super().__init__(meta)
-        self.domains = tuple(d.lower() for d in (body.domains if body.domains is not None else SHORTENERS))
+        domains = [d.strip().lower() for d in (body.domains if body.domains is not None else SHORTENERS)]
+        # Plain ASCII names are looked up in a set; wildcards and IDNs go through host_matches.
+        self.exact = frozenset(d for d in domains if not d.startswith("*.") and d.isascii() and "xn--" not in d)
+        self.patterns = tuple(d for d in domains if d not in self.exact)
+
+    def _is_shortener(self, host: str) -> bool:
+        return host in self.exact or any(host_matches(host, p) for p in self.patterns)
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
-        spans = [(u.start, u.end) for u in scan.urls if any(host_matches(u.host, d) for d in self.domains)]
+        spans = [(u.start, u.end) for u in scan.urls if self._is_shortener(u.host)]
         return spans or None
 
 

@@ -26,12 +26,10 @@ class CapitalsRule(CompiledRule):
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
         text = scan.text
-        letters = upper = 0
-        for ch in text:
-            if ch.isalpha():
-                letters += 1
-                if ch.isupper():
-                    upper += 1
+        upper = sum(map(str.isupper, text))
+        if upper <= self.max_ratio * self.min_letters:
+            return None  # too few capitals to be over the ratio with enough letters
+        letters = sum(map(str.isalpha, text))
         if letters < self.min_letters or upper / letters <= self.max_ratio:
             return None
         spans: list[Span] = []

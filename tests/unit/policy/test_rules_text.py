@@ -91,3 +91,15 @@ def test_context_with_regex_and_pii(policy_of) -> None:
     assert pii.check("ok", in_reply_to="mail jo@example.org").findings[0].excerpt == "jo@example.org"
     lexicon = policy_of(rule_policy("kind: context\nmatch: {kind: lexicon, terms: [idiot]}"), "l.yaml")
     assert lexicon.check("ok", in_reply_to="you 1d10t").findings[0].action == "block"
+
+
+def test_regex_reports_overlapping_matches_of_several_patterns(policy_of) -> None:
+    policy = policy_of(rule_policy("kind: regex\npatterns: ['abc', 'bcde', 'zz']"))
+    assert spans(policy.check("xabcdex")) == [("r.x", [(1, 6)], "abcde")]
+    assert policy.check("nothing here").decision == "pass"
+
+
+def test_regex_with_a_global_inline_flag_still_works(policy_of) -> None:
+    policy = policy_of(rule_policy("kind: regex\npatterns: ['(?s)a.b', 'zz']\nflags: []"))
+    assert spans(policy.check("a\nb")) == [("r.x", [(0, 3)], "a\nb")]
+    assert policy.check("A\nB").decision == "pass"
