@@ -33,6 +33,17 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "orgs.index": ADMIN,
     "orgs.new": ADMIN,
     "orgs.edit": ADMIN,
+    # The JSON API: "signed in" means a bearer token (TokenAccess), never the cookie.
+    "api.openapi_document": ANYONE,
+    "api.accounts": SIGNED_IN,
+    "api.check": frozenset({"staff", "approver"}),
+    "api.create_inbound": frozenset({"staff"}),
+    "api.create_draft": frozenset({"staff"}),
+    "api.get_draft": frozenset({"staff", "approver", "auditor"}),
+    "api.decide": frozenset({"approver"}),
+    "api.queue": frozenset({"approver"}),
+    "api_tokens.index": SIGNED_IN,
+    "api_tokens.revoke": SIGNED_IN,
 }
 
 VISITORS = ("anonymous", *ROLES)
@@ -83,20 +94,34 @@ def _requests(app):  # noqa: ANN001, ANN202
     return sorted(found, key=lambda item: (item[0] == "accounts.logout", item[0]))
 
 
+def _token_route(app, endpoint: str) -> bool:  # noqa: ANN001
+    """API views authenticate with a bearer token (reviewer.api.auth.TokenAccess), not the cookie."""
+    return bool(getattr(declared(app, endpoint), "token", False))
+
+
 @pytest.mark.parametrize("visitor", VISITORS)
-def test_each_visitor_is_let_in_or_turned_away_as_the_table_says(app, make_user, login, visitor) -> None:  # noqa: ANN001
+def test_each_visitor_is_let_in_or_turned_away_as_the_table_says(app, make_user, login, db_session, visitor) -> None:  # noqa: ANN001
+    from reviewer.api.services import create_token
+
     client = app.test_client()
+    bearer: dict[str, str] = {}
     if visitor != "anonymous":
         user = make_user(f"matrix-{visitor}", roles=[visitor])
         assert login(client, user).status_code == 302
+        db_session.commit()  # end the read snapshot the sign-in outdated
+        bearer = {"Authorization": f"Bearer {create_token(db_session, None, user, 'matrix').secret}"}
+        db_session.commit()
     for endpoint, method, url in _requests(app):
-        response = client.open(url, method=method)
+        token_route = _token_route(app, endpoint)
+        response = client.open(url, method=method, headers=bearer if token_route else {})
         response.close()
         sent_to_login = response.status_code == 302 and response.location.startswith("/login?next=")
         denied = sent_to_login or response.status_code in (401, 403)
         if expected_allows(endpoint, visitor):
             assert not denied, f"{visitor} was refused {method} {url} ({response.status_code})"
             assert response.status_code < 500, f"{method} {url} failed for {visitor}"
+        elif visitor == "anonymous" and token_route:
+            assert response.status_code == 401, f"anonymous {method} {url} got {response.status_code}, not 401"
         elif visitor == "anonymous":
             assert sent_to_login, f"anonymous {method} {url} got {response.status_code}, not a redirect to sign in"
         else:
