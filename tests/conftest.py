@@ -120,26 +120,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, policy_dir: Path):  # noqa: ANN201
-    """The real app on a migrated database, CSRF off (the CSRF tests use `csrf_app`)."""
-    yield from _make_app(database_url, tmp_path, policy_dir)
-
-
-@pytest.fixture
-def csrf_app(database_url: str, tmp_path: Path, policy_dir: Path):  # noqa: ANN201
-    """The real app with CSRF protection on, as in production."""
-    yield from _make_app(database_url, tmp_path, policy_dir, WTF_CSRF_ENABLED=True)
-
-
-def _make_app(database_url: str, tmp_path: Path, policy_dir: Path, **extra: object):  # noqa: ANN202
+def make_app(database_url: str, tmp_path: Path, policy_dir: Path) -> Iterator[Callable[..., object]]:
+    """make_app(**config): another app on this test's database, e.g. make_app(SESSION_COOKIE_SECURE=True)."""
     from reviewer import create_app
     from reviewer.db import check_schema, get_database, upgrade
 
-    app = create_app(app_config(tmp_path / "instance", database_url, policy_dir, **extra))
-    upgrade(app)  # a no-op on the migrated SQLite copy
-    check_schema(app)
-    yield app
-    get_database(app).engine.dispose()
+    made = []
+
+    def make(**extra: object):  # noqa: ANN202
+        # One instance folder per test: every app shares its audit key.
+        app = create_app(app_config(tmp_path / "instance", database_url, policy_dir, **extra))
+        made.append(app)
+        upgrade(app)  # a no-op on the migrated SQLite copy
+        check_schema(app)
+        return app
+
+    yield make
+    for app in made:
+        get_database(app).engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):  # noqa: ANN001, ANN201
+    """The real app on a migrated database, CSRF off (the CSRF tests use `csrf_app`)."""
+    return make_app()
+
+
+@pytest.fixture
+def csrf_app(make_app):  # noqa: ANN001, ANN201
+    """The real app with CSRF protection on, as in production."""
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

@@ -116,12 +116,8 @@ def test_session_cookie_flags(app, client, make_user, login) -> None:  # noqa: A
     assert "Secure" not in cookie
 
 
-def test_the_secure_flag_is_set_when_configured(database_url, tmp_path, policy_dir, make_user) -> None:  # noqa: ANN001
-    from reviewer import create_app
-
-    from conftest import app_config  # type: ignore[import-not-found]
-
-    app = create_app(app_config(tmp_path / "tls", database_url, policy_dir, SESSION_COOKIE_SECURE=True))
+def test_the_secure_flag_is_set_when_configured(make_app, make_user) -> None:  # noqa: ANN001
+    app = make_app(SESSION_COOKIE_SECURE=True)
     user = make_user("sam")
     response = app.test_client().post("/login", data={"username": "sam", "password": user.test_password})
     cookies = response.headers.getlist("Set-Cookie")

@@ -48,6 +48,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # noqa: 
         create_app(config)
 
 
+@pytest.mark.slow  # a fresh `flask` process loads the whole app
 def test_flask_run_exits_with_the_message_and_no_traceback(tmp_path) -> None:  # noqa: ANN001
     env = os.environ | {"REVIEWER_INSTANCE_PATH": str(tmp_path), "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
     result = subprocess.run(

@@ -170,6 +170,7 @@ def test_demo_needs_a_policy_file(env, tmp_path, monkeypatch) -> None:  # noqa: 
     assert "No demo policy in" in result.output and "city-council.yaml, government.yaml" in result.output
 
 
+@pytest.mark.slow  # a fresh `flask` process loads the whole app
 def test_flask_db_upgrade_runs_on_an_empty_database(env) -> None:  # noqa: ANN001
     flask = Path(sys.executable).with_name("flask")
     result = subprocess.run(
