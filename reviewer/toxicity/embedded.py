@@ -20,6 +20,41 @@ PACKAGE = "alt-profanity-check"
 BATCH_SIZE = 4096
 
 
+# Texts whose direct scores must equal the package's own before the direct path is used.
+PROBES = ("Thanks for your message.", "you are a stupid idiot", "I am a gay man.", "", "fuck off")
+
+
+def direct_predictor(module):
+    """The package's predict_prob computed straight from its fitted parameters, or None.
+
+    The model is a CalibratedClassifierCV of LinearSVCs with sigmoid
+    calibration: p = mean_i expit(-(a_i * (x . w_i + c_i) + b_i)). scikit-learn's
+    checks cost about 3 ms per call whatever the batch size; this costs
+    nothing, and gives the same numbers (checked on PROBES at load).
+    """
+    import numpy as np  # noqa: PLC0415 - comes with scikit-learn
+
+    model, vectorizer = module.model, module.vectorizer
+    try:
+        parts = model.calibrated_classifiers_
+        if model.method != "sigmoid" or any(list(p.estimator.classes_) != [0, 1] for p in parts):
+            return None
+        weights = np.column_stack([p.estimator.coef_[0] for p in parts])
+        intercepts = np.array([p.estimator.intercept_[0] for p in parts])
+        slopes = np.array([p.calibrators[0].a_ for p in parts])
+        offsets = np.array([p.calibrators[0].b_ for p in parts])
+    except (AttributeError, IndexError, TypeError):  # a different model inside a future release
+        return None
+
+    def predict(texts: list[str]):
+        decisions = vectorizer.transform(texts) @ weights + intercepts
+        return (1.0 / (1.0 + np.exp(slopes * decisions + offsets))).mean(axis=1)
+
+    if np.max(np.abs(predict(list(PROBES)) - module.predict_prob(list(PROBES)))) > 1e-9:
+        return None
+    return predict
+
+
 class EmbeddedScorer:
     """Scores offensive language with alt-profanity-check plus the identity correction."""
 
@@ -28,13 +63,13 @@ class EmbeddedScorer:
 
     def __init__(self) -> None:
         try:
-            from profanity_check import predict_prob  # noqa: PLC0415 - 2.6 s import, only when used
+            from profanity_check import profanity_check  # noqa: PLC0415 - 2.6 s import, only when used
         except ImportError as exc:
             raise ScorerError(
                 f"The embedded toxicity backend needs the {PACKAGE} package ({exc}). "
                 f"Reinstall reviewer: pip install reviewer (it pins {PACKAGE}==1.9.1)."
             ) from exc
-        self._predict_prob = predict_prob
+        self._predict_prob = direct_predictor(profanity_check) or profanity_check.predict_prob
         self.model_version = metadata.version(PACKAGE)
         self.version = f"{PACKAGE} {self.model_version}+{identity.CORRECTION_VERSION}"
 

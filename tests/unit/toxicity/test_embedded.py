@@ -90,3 +90,16 @@ def test_info_is_honest_about_what_it_measures(scorer):
 def test_load_scorer_returns_one_shared_instance():
     assert load_scorer("embedded") is load_scorer("embedded")
     assert isinstance(load_scorer(), EmbeddedScorer)
+
+
+def test_the_direct_path_gives_the_packages_own_numbers(scorer):
+    from profanity_check import profanity_check
+
+    from reviewer.toxicity.embedded import direct_predictor
+
+    predict = direct_predictor(profanity_check)
+    assert predict is not None, "the shipped model should take the direct path"
+    texts = [*DRAFTS, "I am a gay man.", "Calling people idiots is not acceptable", "1d10t", "x" * 5000]
+    direct, package = predict(texts), profanity_check.predict_prob(texts)
+    assert max(abs(a - b) for a, b in zip(direct, package, strict=True)) < 1e-12
+    assert scorer.raw_scores(texts) == [round(float(p), 4) for p in package]

@@ -58,6 +58,7 @@ def test_texts_without_identity_terms_are_untouched(scorer):
         ("Lesbian, gay and bisexual residents", "person and person residents"),
         ("As a MUSLIM woman I agree", "As a person I agree"),
         ("our non-binary staff", "our person staff"),
+        ("Non Binary folk", "person folk"),
         ("the gay's rights", "the person's rights"),
         ("the gaydar and blackboard", None),  # whole words only
         ("Thanks for your message", None),
