@@ -1,0 +1,100 @@
+"""Bearer-token authentication: only a live token works; the sign-in cookie never does."""
+
+from __future__ import annotations
+
+from api_helpers import error_of
+from sqlalchemy import select
+
+
+def test_no_token_is_401_with_a_json_error(client) -> None:  # noqa: ANN001
+    response = client.get("/api/v1/accounts")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "missing_token"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_session_cookie_alone_is_refused(client, make_user, login) -> None:  # noqa: ANN001
+    user = make_user("cookie.user", roles=["staff"])
+    assert login(client, user).status_code == 302
+    assert client.get("/").status_code == 200  # signed in on the site
+    response = client.get("/api/v1/accounts")
+    assert response.status_code == 401
+    assert "does not accept the sign-in cookie" in error_of(response)["message"]
+
+
+def test_a_cookie_post_without_csrf_token_or_bearer_changes_nothing(csrf_app, make_user, login, audit_actions) -> None:  # noqa: ANN001
+    """CSRF is off for the API only because the cookie is worthless there."""
+    client = csrf_app.test_client()
+    user = make_user("csrf.user", roles=["staff"])
+    page = client.get("/login").get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": user.username, "password": user.test_password, "csrf_token": token})
+    before = audit_actions()
+    response = client.post("/api/v1/drafts", json={"account_id": 1, "text": "Hello"})
+    assert response.status_code == 401
+    assert audit_actions() == before
+
+
+def test_a_valid_token_works_and_records_when_it_was_used(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+    from reviewer.api.models import ApiToken
+
+    user = make_user("tok.user", roles=["staff"])
+    secret = make_token(user)
+    response = client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    db_session.rollback()
+    token = db_session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert token.last_used_at is not None
+
+
+def test_the_scheme_is_case_insensitive_but_must_be_bearer(client, make_user, make_token) -> None:  # noqa: ANN001
+    secret = make_token(make_user("scheme.user", roles=["staff"]))
+    assert client.get("/api/v1/accounts", headers={"Authorization": f"bearer {secret}"}).status_code == 200
+    response = client.get("/api/v1/accounts", headers={"Authorization": f"Basic {secret}"})
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "invalid_token"
+
+
+def test_wrong_malformed_and_revoked_tokens_are_401(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+    from reviewer.api.models import ApiToken
+    from reviewer.api.services import revoke_token
+
+    user = make_user("rev.user", roles=["staff"])
+    secret = make_token(user)
+    for bad in ("rvw_" + "A" * 43, "nonsense", secret[:-1], secret + "x"):
+        response = client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {bad}"})
+        assert response.status_code == 401, bad
+        assert error_of(response)["code"] == "invalid_token"
+    db_session.commit()
+    token = db_session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    revoke_token(db_session, user, token)
+    db_session.commit()
+    assert client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_a_deactivated_users_token_stops_working(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+    from reviewer.accounts.services import deactivate_user
+
+    user = make_user("gone.user", roles=["staff"])
+    secret = make_token(user)
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/accounts", headers=headers).status_code == 200
+    db_session.commit()
+    deactivate_user(db_session, None, db_session.merge(user))
+    db_session.commit()
+    assert client.get("/api/v1/accounts", headers=headers).status_code == 401
+
+
+def test_http_errors_under_the_api_are_json_and_elsewhere_html(client) -> None:  # noqa: ANN001
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert error_of(missing)["code"] == "not_found"
+    wrong_method = client.delete("/api/v1/check")
+    assert wrong_method.status_code == 405
+    assert error_of(wrong_method)["code"] == "method_not_allowed"
+    assert "POST" in wrong_method.headers["Allow"]
+    page = client.get("/no-such-page")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
