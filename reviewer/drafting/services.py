@@ -280,21 +280,26 @@ def add_version(draft: Draft, author: User, text: str, verdict: Verdict) -> Draf
     draft.routes = list(routes)
     draft.approvals_required = required
     draft.updated_at = utcnow()
-    remember_verdict(draft, verdict)
     return version
 
 
-def remember_verdict(draft: Draft, verdict: Verdict) -> None:
-    """Keep the verdict just computed on the object, so a submit in the same transaction need not re-check."""
-    draft.__dict__["_fresh_verdict"] = (draft.versions[-1].text_sha256, verdict)
+def remember_verdict(session: Session, draft: Draft, verdict: Verdict) -> None:
+    """Keep the verdict just computed, so a submit in the same transaction need not check again.
+
+    Bound to the transaction: after a commit or rollback, a submit re-checks.
+    """
+    draft.__dict__["_fresh_verdict"] = (session.get_transaction(), draft.versions[-1].text_sha256, verdict)
 
 
-def fresh_verdict(draft: Draft) -> Verdict | None:
-    """The verdict computed in this transaction for the current text, if any."""
+def fresh_verdict(session: Session, draft: Draft) -> Verdict | None:
+    """The verdict computed in this session's current transaction for the current text, if any."""
     cached = draft.__dict__.get("_fresh_verdict")
-    if cached is not None and draft.versions and cached[0] == draft.versions[-1].text_sha256:
-        return cached[1]
-    return None
+    if cached is None or not draft.versions:
+        return None
+    transaction, sha, verdict = cached
+    if transaction is None or transaction is not session.get_transaction() or sha != draft.versions[-1].text_sha256:
+        return None
+    return verdict
 
 
 def record_checked(session: Session, actor: User | None, draft: Draft, verdict: Verdict) -> None:
@@ -334,6 +339,7 @@ def create_draft(
     session.add(draft)
     add_version(draft, actor, text, verdict)
     session.flush()
+    remember_verdict(session, draft, verdict)
     record(
         session,
         actor,
@@ -374,6 +380,7 @@ def revise_draft(
         verdict = check_text(checker, draft.account, text, draft.inbound)
         version = add_version(draft, actor, text, verdict)
         session.flush()
+        remember_verdict(session, draft, verdict)
         record(session, actor, "draft.revised", f"draft:{draft.id}", {"version": version.number})
         record_checked(session, actor, draft, verdict)
     return draft

@@ -134,7 +134,7 @@ def submit_draft(
         raise NotAllowed(f"You do not draft for {draft.account.label}.", "not_staff")
     workflow.next_state(draft.state, "submit_review")  # the state is the first thing to say
     current = draft.current_version
-    verdict = fresh_verdict(draft) or check_text(checker, draft.account, current.text, draft.inbound)
+    verdict = fresh_verdict(session, draft) or check_text(checker, draft.account, current.text, draft.inbound)
     new_state = workflow.submit(draft.state, verdict.decision, verdict)
     now = utcnow()
     with conflicts_as_errors(session):
