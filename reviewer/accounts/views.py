@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
 from flask import session as cookie_session
+from flask_login import current_user, login_user, logout_user
 
 from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.passwords import hasher_for, verify
@@ -50,6 +50,7 @@ def login():  # noqa: ANN201
         session.commit()
         if result.ok:
             cookie_session.clear()  # a fresh session: nothing carried over from before sign-in
+            cookie_session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use
             login_user(result.user)
             flash(f"Signed in as {result.user.display_name}.", "success")
             return redirect(safe_next(form.next.data, home))

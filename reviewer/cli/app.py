@@ -73,12 +73,7 @@ def create_user_command(
     from reviewer.accounts.services import AccountError, create_user
     from reviewer.db import app_session
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise click.UsageError("--password-stdin: standard input was empty; pipe the password in.")
-    else:
-        password = generate_password()
+    password = _read_password() if password_stdin else generate_password()
     app = _app()
     with app_session(app) as session:
         try:
@@ -94,6 +89,44 @@ def create_user_command(
             click.echo(f"Password: {password}")
 
 
+@click.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of standard input.")
+def reset_password_command(username: str, password_stdin: bool) -> None:
+    """Give a user a new password and end their sessions (e.g. a locked-out administrator).
+
+    Without --password-stdin a one-time password is generated and printed;
+    the user must choose their own when they next sign in.
+    """
+    from reviewer.accounts.passwords import generate_password
+    from reviewer.accounts.services import AccountError, get_user_by_username, set_password
+    from reviewer.db import app_session
+
+    password = _read_password() if password_stdin else generate_password()
+    app = _app()
+    with app_session(app) as session:
+        user = get_user_by_username(session, username)
+        if user is None:
+            raise click.ClickException(f"USERNAME: there is no user {username!r}.")
+        try:
+            set_password(session, None, user, password, one_time=not password_stdin)
+        except AccountError as error:
+            raise click.ClickException(f"password: {error.message}") from None
+        session.commit()
+        click.echo(f"New password set for {user.username}; their sessions have ended.")
+        if not password_stdin:
+            click.echo(f"One-time password: {password}")
+        if not user.active:
+            click.echo(f"Note: {user.username} is deactivated; an administrator must reactivate them first.")
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.UsageError("--password-stdin: standard input was empty; pipe the password in.")
+    return password
+
+
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo agency (Harbour City Council) into an empty database; prints the passwords."""
@@ -107,7 +140,10 @@ def demo_command() -> None:
         except DemoError as error:
             raise click.ClickException(str(error)) from None
         if not result.loaded:
-            click.echo(f"The demo agency ({AGENCY}) is already loaded; nothing to do.")
+            click.echo(
+                f"The demo agency ({AGENCY}) is already loaded; nothing to do. Its passwords were printed "
+                "when it was loaded; to set a new one: reviewer reset-password USERNAME"
+            )
             return
         session.commit()
     click.echo(f"Loaded the demo agency: {AGENCY}.")
@@ -122,4 +158,4 @@ def demo_command() -> None:
         click.echo(f"Inbound posts: {result.posts}")
 
 
-commands = [db_group, create_user_command, demo_command]
+commands = [db_group, create_user_command, reset_password_command, demo_command]

@@ -114,6 +114,7 @@ def test_session_cookie_flags(app, client, make_user, login) -> None:  # noqa: A
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("reviewer_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie
+    assert "Expires=" in cookie  # the session ends after PERMANENT_SESSION_LIFETIME, not never
 
 
 def test_the_secure_flag_is_set_when_configured(make_app, make_user) -> None:  # noqa: ANN001

@@ -119,6 +119,7 @@ def test_demo_loads_once_and_prints_the_passwords(env) -> None:  # noqa: ANN001
     again = run("demo")
     assert again.exit_code == 0
     assert "already loaded; nothing to do" in again.output
+    assert "reviewer reset-password USERNAME" in again.output
 
 
 def test_demo_roles_and_groups(env) -> None:  # noqa: ANN001
@@ -179,3 +180,18 @@ def test_flask_db_upgrade_runs_on_an_empty_database(env) -> None:  # noqa: ANN00
     )
     assert result.returncode == 0, result.stderr
     assert "from empty to" in result.stdout
+
+
+def test_reset_password_gives_a_one_time_password(env) -> None:  # noqa: ANN001
+    run("db", "upgrade")
+    run("create-user", "boss", "--role", "admin", "--password-stdin", stdin="forgotten-password\n")
+    result = run("reset-password", "BOSS")
+    assert result.exit_code == 0, result.output
+    password = re.search(r"One-time password: (\S+)", result.output).group(1)
+    assert not sign_in_works(env["REVIEWER_INSTANCE_PATH"], "boss", "forgotten-password")
+    assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "boss", password)
+    chosen = run("reset-password", "boss", "--password-stdin", stdin="a-new-chosen-password\n")
+    assert chosen.exit_code == 0 and "One-time" not in chosen.output
+    assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "boss", "a-new-chosen-password")
+    missing = run("reset-password", "nobody")
+    assert missing.exit_code == 1 and "there is no user 'nobody'" in missing.output
