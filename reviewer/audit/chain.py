@@ -89,26 +89,25 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def check_json_value(value: Any, where: str = "data") -> None:
-    """Raise AuditDataError naming the first part of `value` that is not plain JSON."""
+def plain_json(value: Any, where: str = "data") -> Any:
+    """`value` as plain dicts and lists; AuditDataError names the first part that is not JSON."""
     if value is None or isinstance(value, (str, bool, int)):
-        return
+        return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise AuditDataError(f"{where}: {value!r} is not allowed in audit data (JSON has no NaN or infinity)")
-        return
+        return value
     if isinstance(value, Mapping):
+        plain = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise AuditDataError(
                     f"{where}: key {key!r} is a {type(key).__name__}; audit data keys must be strings"
                 )
-            check_json_value(item, f"{where}[{key!r}]")
-        return
+            plain[key] = plain_json(item, f"{where}[{key!r}]")
+        return plain
     if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            check_json_value(item, f"{where}[{index}]")
-        return
+        return [plain_json(item, f"{where}[{index}]") for index, item in enumerate(value)]
     raise AuditDataError(
         f"{where}: a {type(value).__name__} is not JSON-serialisable; "
         "pass strings, numbers, booleans, None, lists and dicts only"
@@ -121,8 +120,7 @@ def encode_data(data: Mapping[str, Any] | None) -> str:
         return "{}"
     if not isinstance(data, Mapping):
         raise AuditDataError(f"data: expected a dict or None, got a {type(data).__name__}")
-    check_json_value(data)
-    return canonical_json(data)
+    return canonical_json(plain_json(data))
 
 
 def check_action(action: Any) -> str:

@@ -7,6 +7,7 @@ import hmac
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 
 import pytest
 from hypothesis import given
@@ -84,6 +85,7 @@ def test_timestamps_have_one_form_whatever_the_zone() -> None:
 
 def test_data_is_stored_as_canonical_json() -> None:
     assert encode_data({"b": 1, "a": [1, 2.5, None, True], "é": "ü"}) == '{"a":[1,2.5,null,true],"b":1,"é":"ü"}'
+    assert encode_data(MappingProxyType({"t": (1, MappingProxyType({"x": "y"}))})) == '{"t":[1,{"x":"y"}]}'
     assert encode_data(None) == "{}"
 
 

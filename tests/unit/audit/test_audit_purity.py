@@ -1,0 +1,32 @@
+"""The audit package never imports Flask; the chain rules import the standard library only."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+AUDIT = Path(__file__).resolve().parents[3] / "reviewer" / "audit"
+WEB = {"flask", "flask_login", "flask_wtf", "wtforms", "werkzeug"}
+
+
+def imported_top_level(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_audit_package_never_imports_flask() -> None:
+    files = sorted(AUDIT.glob("*.py"))
+    assert len(files) >= 6
+    for path in files:
+        assert not imported_top_level(path) & WEB, f"{path.name} imports a web library"
+
+
+def test_the_chain_rules_use_the_standard_library_only() -> None:
+    imports = imported_top_level(AUDIT / "chain.py") - {"__future__"}
+    assert imports <= sys.stdlib_module_names, imports - sys.stdlib_module_names
