@@ -6,7 +6,7 @@ replies, phone numbers, links, hashtags, shouting, evasion forms), generated
 deterministically. Prints drafts/s and p50/p99/max latency per draft, each
 the median of 5 runs. Target: >= 5,000 drafts/s and p99 < 2 ms.
 
-    .venv/bin/python bench/bench_policy.py [--drafts 10000] [--runs 5] [--policy FILE]
+    .venv/bin/python bench/bench_policy.py [--drafts 10000] [--runs 5] [--policy FILE] [--disable RULE_ID]
 """
 
 from __future__ import annotations
@@ -92,12 +92,13 @@ def make_drafts(count: int, terms: list[str], rng: random.Random) -> list[tuple[
     return drafts
 
 
-def write_policy(base: Path, terms: list[str], folder: Path) -> Path:
-    """A child policy of `base` that adds one lexicon rule with the generated terms."""
+def write_policy(base: Path, terms: list[str], folder: Path, disable: tuple[str, ...] = ()) -> Path:
+    """A child policy of `base` that adds one lexicon rule with the generated terms (and disables `disable`)."""
     quoted = "\n".join(f'      - "{term}"' for term in terms)
+    disabled = "".join(f"  - {{id: {rule_id}, enabled: false}}\n" for rule_id in disable)
     text = (f"extends: {base}\nid: bench\nversion: \"1\"\nrules:\n  - id: bench.generated\n    kind: lexicon\n"
             "    severity: medium\n    action: review\n    message: Generated term.\n    source: benchmark\n"
-            f"    terms:\n{quoted}\n")
+            f"    terms:\n{quoted}\n{disabled}")
     path = folder / "bench.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -126,6 +127,8 @@ def main() -> int:
     parser.add_argument("--drafts", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--terms", type=int, default=2_000)
+    parser.add_argument("--disable", action="append", default=[], metavar="RULE_ID",
+                        help="switch a rule off, to see what it costs (repeatable)")
     parser.add_argument("--policy", type=Path, default=DEFAULT_POLICY if DEFAULT_POLICY.exists() else FALLBACK_POLICY)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -136,7 +139,7 @@ def main() -> int:
     date = dt.date(2026, 6, 1)
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        policy = load_policy(write_policy(args.policy.resolve(), terms, Path(folder)))
+        policy = load_policy(write_policy(args.policy.resolve(), terms, Path(folder), tuple(args.disable)))
         load_s = time.perf_counter() - started
     one_run(policy, drafts[:500], date)  # warm caches
     runs = [one_run(policy, drafts, date) for _ in range(args.runs)]
@@ -159,7 +162,7 @@ def main() -> int:
         decision = policy.check(text, platform=platform, date=date).decision
         decisions[decision] = decisions.get(decision, 0) + 1
     print(f"policy: {args.policy.name} + {len(terms)} generated terms ({len(policy._compiled.rules)} rules), "
-          f"loaded and compiled in {load_s:.2f} s")
+          f"loaded and compiled in {load_s:.2f} s{'; disabled: ' + ', '.join(args.disable) if args.disable else ''}")
     print(f"drafts: {len(drafts)}, mean {statistics.mean(len(t) for t, _ in drafts):.0f} chars, decisions {decisions}")
     print(f"wall clock: {med['rate']:,.0f} drafts/s (runs: {', '.join(f'{r:,.0f}' for r in figures['rate'])}); "
           f"per draft p50 {med['p50']:.3f} ms, p99 {med['p99']:.3f} ms, max {med['max']:.3f} ms")

@@ -171,13 +171,10 @@ class Policy:
         platform = canonical_platform(draft.platform) if draft.platform else None
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         text = draft.text
-        scan = Scan(text, _hits(compiled.matcher, text), platform, scores)
-        for order, rule in enumerate(compiled.rules):
-            self._apply(rule, scan, active, "draft", (0, order), findings)
+        self._run(compiled.rules, Scan(text, _hits(compiled.matcher, text), platform, scores), active, 0, findings)
         if draft.in_reply_to and compiled.context_rules:
             context = Scan(draft.in_reply_to, _hits(compiled.context_matcher, draft.in_reply_to))
-            for order, rule in enumerate(compiled.context_rules):
-                self._apply(rule, context, active, "in_reply_to", (1, order), findings)
+            self._run(compiled.context_rules, context, active, 1, findings)
         findings.sort(key=lambda pair: pair[0])
         ordered = tuple(f for _, f in findings)
         return Verdict(
@@ -191,17 +188,20 @@ class Policy:
             scorer=scorer,
         )
 
-    def _apply(self, rule: CompiledRule, scan: Scan, active: tuple[Period, ...], target: str,
-               rank: tuple[int, int], out: list[tuple[tuple[int, int, int], Finding]]) -> None:
-        meta = rule.meta
-        if meta.during is not None and not selector_active(meta.during, active):
-            return
-        spans = rule.evaluate(scan)
-        if spans is None:
-            return
-        merged = merge_spans(spans)
-        finding = self._finding(meta, merged, scan.text, target, active)
-        out.append(((rank[0], merged[0][0] if merged else -1, rank[1]), finding))
+    def _run(self, rules: tuple[CompiledRule, ...], scan: Scan, active: tuple[Period, ...], target_rank: int,
+             out: list[tuple[tuple[int, int, int], Finding]]) -> None:
+        """Evaluate the rules that apply on this date; add a finding for each that fires."""
+        target = "in_reply_to" if target_rank else "draft"
+        for order, rule in enumerate(rules):
+            meta = rule.meta
+            if meta.during is not None and not selector_active(meta.during, active):
+                continue
+            spans = rule.evaluate(scan)
+            if spans is None:
+                continue
+            merged = merge_spans(spans)
+            finding = self._finding(meta, merged, scan.text, target, active)
+            out.append(((target_rank, merged[0][0] if merged else -1, order), finding))
 
     def _finding(self, meta: RuleMeta, spans: tuple[Span, ...], text: str, target: str,
                  active: tuple[Period, ...]) -> Finding:

@@ -17,6 +17,9 @@ from ..urls import UrlMatch, find_urls
 Span = tuple[int, int]
 
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+# Every link find_urls can report has "://" or a dot followed by a letter (the
+# top-level domain); most sentences have neither, so the link scan is skipped.
+_MAYBE_LINK = re.compile(r"://|\.[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class Scan:
 
     @cached_property
     def urls(self) -> list[UrlMatch]:
-        return find_urls(self.text) if ("." in self.text or ":" in self.text) else []
+        return find_urls(self.text) if _MAYBE_LINK.search(self.text) else []
 
     @cached_property
     def hashtags(self) -> list[re.Match[str]]:

@@ -132,6 +132,10 @@ class HashtagCaseRule(CompiledRule):
         return spans or None
 
 
+# Any character _is_emoji accepts: a quick test before the character walk.
+_ANY_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]")
+
+
 def _is_emoji(ch: str) -> bool:
     code = ord(ch)
     return (0x1F300 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or 0x1F000 <= code <= 0x1F2FF
@@ -158,7 +162,7 @@ class EmojiRunRule(CompiledRule):
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
         text = scan.text
-        if text.isascii():
+        if text.isascii() or _ANY_EMOJI.search(text) is None:
             return None
         spans = []
         run_start = -1

@@ -89,3 +89,20 @@ def test_length_overrides(policy_of) -> None:
 def test_an_unknown_platform_is_a_clear_error(policy_of) -> None:
     with pytest.raises(ValueError, match="platform 'myspace' is not one of: x, twitter, facebook, instagram, linkedin"):
         policy_of(rule_policy(LENGTH)).check("hi", platform="myspace")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from reviewer.policy.rules.base import _MAYBE_LINK  # noqa: E402
+from reviewer.policy.urls import find_urls  # noqa: E402
+
+URLISH = st.lists(st.sampled_from(list("abcXY09 .:/-_@#?") + ["www.", "http", "://", ".com", ".govt.nz", "bit.ly",
+                                                             "\uff0e", "\u3002", "é"]), max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=URLISH)
+def test_the_link_pre_check_never_hides_a_link(text: str) -> None:
+    if find_urls(text):
+        assert _MAYBE_LINK.search(text)
