@@ -58,3 +58,15 @@ def test_flask_run_exits_with_the_message_and_no_traceback(tmp_path) -> None:  #
     assert result.returncode == 1
     assert "Run `reviewer db upgrade`" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_migrations_build_exactly_the_models(app) -> None:  # noqa: ANN001
+    """No drift: what `reviewer db upgrade` builds is what the models describe (both databases)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from reviewer.models import Base
+
+    with get_database(app).engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert differences == []
