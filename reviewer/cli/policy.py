@@ -156,11 +156,15 @@ def check(text: str | None, policy_path: str | None, platform: str | None, date_
 
 def mark_spans(text: str, spans: list[tuple[int, int]], underline: bool) -> str:
     """The text with each span marked: ANSI underline on a terminal, else [[...]]."""
-    from reviewer.policy.verdict import merge_spans
-
     start_mark, end_mark = ("\x1b[4m", "\x1b[0m") if underline else ("[[", "]]")
+    joined: list[list[int]] = []
+    for start, end in sorted(spans):
+        if joined and start < joined[-1][1]:  # overlapping: one mark; touching ones stay apart
+            joined[-1][1] = max(joined[-1][1], end)
+        else:
+            joined.append([start, end])
     out, last = [], 0
-    for start, end in merge_spans(spans):
+    for start, end in joined:
         out += [text[last:start], start_mark, text[start:end], end_mark]
         last = end
     out.append(text[last:])
