@@ -18,7 +18,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -181,7 +181,7 @@ def check_key(key: Any) -> bytes:
 def seal(event: ChainEvent, key: bytes) -> ChainEvent:
     """Return `event` with its `hash` and `mac` filled in."""
     event_hash = compute_hash(event)
-    return ChainEvent(**{**event.__dict__, "hash": event_hash, "mac": compute_mac(check_key(key), event_hash)})
+    return replace(event, hash=event_hash, mac=compute_mac(check_key(key), event_hash))
 
 
 # --- anchors -------------------------------------------------------------

@@ -11,6 +11,7 @@ read does not fail with "database is locked" when it comes to write).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select, update
@@ -90,7 +91,7 @@ def record(
         ),
         key,
     )
-    event = AuditEvent(**sealed.__dict__)
+    event = AuditEvent(**asdict(sealed))
     session.add(event)
     session.flush()
     session.execute(update(_head).where(_head.c.id == 1).values(hash=sealed.hash))
