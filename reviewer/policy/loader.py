@@ -19,11 +19,11 @@ from typing import Any
 
 from . import schema
 from .errors import PolicyError, PolicyIssue
+from .rules.lexical import flag_bits
 from .source import SourceDoc, parse_source
 from .validation import FileSpec, Item, closest, validate_file
 
 Chain = tuple[tuple[Path, str], ...]  # files being resolved: (real path, path as shown)
-_FLAG_BITS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL, "verbose": re.VERBOSE}
 
 
 @dataclass
@@ -59,13 +59,6 @@ class Resolved:
     def sha256(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def flag_bits(flags: list[str]) -> int:
-    bits = 0
-    for name in flags:
-        bits |= _FLAG_BITS[name]
-    return bits
 
 
 def _dedupe(issues: list[PolicyIssue]) -> list[PolicyIssue]:

@@ -16,6 +16,14 @@ from .base import CompiledRule, RuleMeta, Scan, Span
 _FLAG_BITS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL, "verbose": re.VERBOSE}
 
 
+def flag_bits(flags: list[str]) -> int:
+    """The `re` flags named in a regex rule's `flags`."""
+    bits = 0
+    for name in flags:
+        bits |= _FLAG_BITS[name]
+    return bits
+
+
 class TermsRule(CompiledRule):
     """lexicon, topic and tone/phrases: terms (whole-word by default) with allow-list exceptions."""
 
@@ -36,9 +44,7 @@ class RegexRule(CompiledRule):
 
     def __init__(self, meta: RuleMeta, body: Any) -> None:
         super().__init__(meta)
-        bits = 0
-        for name in body.flags:
-            bits |= _FLAG_BITS[name]
+        bits = flag_bits(body.flags)
         self.patterns = [re.compile(p, bits) for p in body.patterns]
         self.any_pattern = _alternation(body.patterns, bits) if len(self.patterns) > 1 else None
 
