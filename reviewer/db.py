@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -69,6 +70,10 @@ class SchemaOutOfDateError(click.ClickException):
     """The database is not at the migration this code expects."""
 
 
+class DatabaseConfigError(click.ClickException):
+    """DATABASE_URL is malformed, names a missing driver, or the database cannot be reached."""
+
+
 @dataclass(frozen=True)
 class Database:
     """What `init_app` builds for one app: the engine and its sessionmaker."""
@@ -88,8 +93,15 @@ def init_app(app: Flask) -> None:
     from reviewer.accounts.passwords import make_hasher
     from reviewer.audit import load_or_create_key
 
-    url = make_url(app.config["DATABASE_URL"])
-    engine = _make_engine(url, app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 10))
+    try:
+        url = make_url(app.config["DATABASE_URL"])
+        engine = _make_engine(url, app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 10))
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        raise DatabaseConfigError(
+            f"DATABASE_URL (REVIEWER_DATABASE_URL) {app.config['DATABASE_URL']!r} is not usable: {error}. "
+            "Use an SQLAlchemy URL such as sqlite:////path/to/reviewer.sqlite3 or "
+            "postgresql+psycopg://user@host/dbname."
+        ) from None
     info = {
         "audit_key": load_or_create_key(Path(app.instance_path)),
         "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
@@ -183,8 +195,14 @@ def upgrade(app: Flask, revision: str = "head") -> None:
 def schema_revisions(app: Flask) -> tuple[set[str], set[str]]:
     """(revisions the database is at, head revisions the code has)."""
     engine = get_database(app).engine
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except OperationalError as error:
+        raise DatabaseConfigError(
+            f"Cannot open the database {display_url(app)}: {error.orig}. Check REVIEWER_DATABASE_URL "
+            "and that the database server is running."
+        ) from None
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     return current, heads
 

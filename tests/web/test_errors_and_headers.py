@@ -81,3 +81,9 @@ def test_pages_use_no_inline_script_or_style(client, make_user, login) -> None: 
     for path in ("/", "/admin/", "/admin/users", "/admin/users/new", "/admin/groups", "/admin/accounts/", "/account/password"):
         page = client.get(path).get_data(as_text=True)
         assert "<script" not in page and "style=" not in page and "<style" not in page, path
+
+
+def test_hsts_only_when_served_over_tls(client, make_app) -> None:  # noqa: ANN001
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    tls = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    assert tls.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"

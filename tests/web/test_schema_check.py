@@ -70,3 +70,18 @@ def test_the_migrations_build_exactly_the_models(app) -> None:  # noqa: ANN001
     with get_database(app).engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
     assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("not a url", "is not usable"),
+        ("nosuchdb://x/y", "is not usable"),
+        ("postgresql+psycopg://nobody@127.0.0.1:9/none", "Cannot open the database"),
+    ],
+)
+def test_a_bad_database_url_is_a_clear_error(tmp_path, url, words) -> None:  # noqa: ANN001
+    from reviewer.db import DatabaseConfigError
+
+    with pytest.raises(DatabaseConfigError, match=words):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url})
