@@ -24,35 +24,59 @@ BATCH_SIZE = 4096
 PROBES = ("Thanks for your message.", "you are a stupid idiot", "I am a gay man.", "", "fuck off")
 
 
-def direct_predictor(module):
-    """The package's predict_prob computed straight from its fitted parameters, or None.
+class DirectModel:
+    """The package's predict_prob computed straight from its fitted parameters.
 
     The model is a CalibratedClassifierCV of LinearSVCs with sigmoid
     calibration: p = mean_i expit(-(a_i * (x . w_i + c_i) + b_i)). scikit-learn's
     checks cost about 3 ms per call whatever the batch size; this costs
-    nothing, and gives the same numbers (checked on PROBES at load).
+    nothing and gives the same numbers (checked on PROBES at load). Having the
+    TF-IDF matrix also tells, at C speed, which texts hold an identity word the
+    model weighs: only those need the correction.
     """
-    import numpy as np  # noqa: PLC0415 - comes with scikit-learn
 
-    model, vectorizer = module.model, module.vectorizer
+    def __init__(self, vectorizer, parts, trigger_words) -> None:
+        import numpy as np  # noqa: PLC0415 - comes with scikit-learn
+
+        self._np = np
+        self._vectorizer = vectorizer
+        self._weights = np.column_stack([p.estimator.coef_[0] for p in parts])
+        self._intercepts = np.array([p.estimator.intercept_[0] for p in parts])
+        self._slopes = np.array([p.calibrators[0].a_ for p in parts])
+        self._offsets = np.array([p.calibrators[0].b_ for p in parts])
+        self._triggers = np.zeros(self._weights.shape[0])
+        for word in trigger_words:
+            if word in vectorizer.vocabulary_:
+                self._triggers[vectorizer.vocabulary_[word]] = 1.0
+
+    def matrix(self, texts: list[str]):
+        return self._vectorizer.transform(texts)
+
+    def predict(self, matrix):
+        decisions = matrix @ self._weights + self._intercepts
+        return (1.0 / (1.0 + self._np.exp(self._slopes * decisions + self._offsets))).mean(axis=1)
+
+    def predict_texts(self, texts: list[str]):
+        return self.predict(self.matrix(texts))
+
+    def weighs_identity(self, matrix):
+        """Row indices of texts with an identity word in the model's vocabulary (TF-IDF values are > 0)."""
+        return self._np.flatnonzero(matrix @ self._triggers)
+
+
+def direct_model(module, trigger_words=()) -> DirectModel | None:
+    """A DirectModel of the package's model, or None if it is not the model we know."""
+    model = module.model
     try:
         parts = model.calibrated_classifiers_
         if model.method != "sigmoid" or any(list(p.estimator.classes_) != [0, 1] for p in parts):
             return None
-        weights = np.column_stack([p.estimator.coef_[0] for p in parts])
-        intercepts = np.array([p.estimator.intercept_[0] for p in parts])
-        slopes = np.array([p.calibrators[0].a_ for p in parts])
-        offsets = np.array([p.calibrators[0].b_ for p in parts])
-    except (AttributeError, IndexError, TypeError):  # a different model inside a future release
+        direct = DirectModel(module.vectorizer, parts, trigger_words)
+    except (AttributeError, IndexError, TypeError, ValueError):  # a different model inside a future release
         return None
-
-    def predict(texts: list[str]):
-        decisions = vectorizer.transform(texts) @ weights + intercepts
-        return (1.0 / (1.0 + np.exp(slopes * decisions + offsets))).mean(axis=1)
-
-    if np.max(np.abs(predict(list(PROBES)) - module.predict_prob(list(PROBES)))) > 1e-9:
+    if max(abs(a - b) for a, b in zip(direct.predict_texts(list(PROBES)), module.predict_prob(list(PROBES)))) > 1e-9:
         return None
-    return predict
+    return direct
 
 
 class EmbeddedScorer:
@@ -69,7 +93,8 @@ class EmbeddedScorer:
                 f"The embedded toxicity backend needs the {PACKAGE} package ({exc}). "
                 f"Reinstall reviewer: pip install reviewer (it pins {PACKAGE}==1.9.1)."
             ) from exc
-        self._predict_prob = direct_predictor(profanity_check) or profanity_check.predict_prob
+        self._direct = direct_model(profanity_check, identity.trigger_words())
+        self._predict_prob = self._direct.predict_texts if self._direct else profanity_check.predict_prob
         self.model_version = metadata.version(PACKAGE)
         self.version = f"{PACKAGE} {self.model_version}+{identity.CORRECTION_VERSION}"
 
@@ -82,15 +107,28 @@ class EmbeddedScorer:
         return results
 
     def _score_batch(self, batch: list[str]) -> list[float]:
-        # One model call per batch: the neutralised copies ride along at the end.
+        if self._direct is None:
+            return self._score_batch_plain(batch)
+        matrix = self._direct.matrix(batch)
+        scores = [float(p) for p in self._direct.predict(matrix)]
+        neutral = {}
+        for index in self._direct.weighs_identity(matrix):
+            text = identity.neutralise(batch[index])
+            if text is not None:
+                neutral[int(index)] = text
+        if neutral:
+            for index, q in zip(neutral, self._direct.predict_texts(list(neutral.values())), strict=True):
+                scores[index] = identity.blend(scores[index], float(q))
+        return scores
+
+    def _score_batch_plain(self, batch: list[str]) -> list[float]:
+        # Through the package's own predict_prob: one call, the neutralised copies at the end.
         neutral = [identity.neutralise(text) for text in batch]
         extra = [text for text in neutral if text is not None]
-        probs = self._predict_prob(batch + extra) if batch else []
+        probs = self._predict_prob(batch + extra)
         raw, corrected_pool = probs[: len(batch)], iter(probs[len(batch) :])
-        scores = []
-        for p, n in zip(raw, neutral, strict=True):
-            scores.append(float(p) if n is None else identity.blend(float(p), float(next(corrected_pool))))
-        return scores
+        return [float(p) if n is None else identity.blend(float(p), float(next(corrected_pool)))
+                for p, n in zip(raw, neutral, strict=True)]
 
     def raw_scores(self, texts: Sequence[str]) -> list[float]:
         """The model's scores without the identity correction (for benchmarks)."""

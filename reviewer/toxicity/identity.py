@@ -58,6 +58,11 @@ _TERM_PATTERNS = {term: re.compile(rf"\b{re.escape(term)}\b") for term in _TERMS
 _NON_BINARY = re.compile(r"\bnon[- ]binary\b")
 
 
+def trigger_words() -> frozenset[str]:
+    """Single words whose presence may call for the correction ("binary" for "non-binary")."""
+    return _TERMS | {"binary"}
+
+
 def neutralise(text: str) -> str | None:
     """`text` with each run of identity terms replaced by "person", or None if it has none.
 

@@ -95,11 +95,19 @@ def test_load_scorer_returns_one_shared_instance():
 def test_the_direct_path_gives_the_packages_own_numbers(scorer):
     from profanity_check import profanity_check
 
-    from reviewer.toxicity.embedded import direct_predictor
+    from reviewer.toxicity.embedded import direct_model
 
-    predict = direct_predictor(profanity_check)
-    assert predict is not None, "the shipped model should take the direct path"
+    model = direct_model(profanity_check)
+    assert model is not None, "the shipped model should take the direct path"
     texts = [*DRAFTS, "I am a gay man.", "Calling people idiots is not acceptable", "1d10t", "x" * 5000]
-    direct, package = predict(texts), profanity_check.predict_prob(texts)
+    direct, package = model.predict_texts(texts), profanity_check.predict_prob(texts)
     assert max(abs(a - b) for a, b in zip(direct, package, strict=True)) < 1e-12
     assert scorer.raw_scores(texts) == [round(float(p), 4) for p in package]
+
+
+def test_the_plain_path_corrects_identity_terms_the_same_way(scorer):
+    texts = [*DRAFTS, "I am a gay man.", "gay people are disgusting", "Our Maori and Pasifika staff", "non-binary staff"]
+    plain = [round(p, 4) for p in scorer._score_batch_plain(texts)]
+    direct = [row["toxicity"] for row in scorer.score(texts)]
+    for text, a, b in zip(texts, plain, direct, strict=True):
+        assert a == b or "Maori" in text, text  # words outside the model's vocabulary carry no weight to remove
