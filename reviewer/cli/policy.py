@@ -87,16 +87,20 @@ def load_policy_or_fail(path: str | None):
 
 
 def load_scorer_or_fail(name: str):
-    """The toxicity scorer named (None for `none`), built by reviewer.toxicity."""
+    """The toxicity scorer named (None for `none`), built by reviewer.toxicity.
+
+    The REVIEWER_DETOXIFY_* settings (checkpoint, config folder, device) are
+    honoured, as everywhere else in the product.
+    """
     if name == "none":
         return None
     try:
-        from reviewer.toxicity import ScorerError, load_scorer
+        from reviewer.toxicity import ScorerError, scorer_from_env
     except ImportError as exc:
         raise Failure(f"error: the toxicity scorer '{name}' is not available ({exc}); "
                       "use --scorer none to check without one") from None
     try:
-        return load_scorer(name)
+        return scorer_from_env({**os.environ, "REVIEWER_TOXICITY": name})
     except ScorerError as exc:
         raise Failure(f"error: cannot load the toxicity scorer '{name}': {exc}") from None
 
