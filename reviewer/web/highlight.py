@@ -1,0 +1,186 @@
+"""Text split into display segments: findings highlighted on the exact words, and word diffs.
+
+Pure functions over plain data (a verdict's JSON findings), so the staff
+pages, the approver pages and the live check endpoint all highlight the
+same way, and templates or JavaScript render the segments as inert text.
+
+`segments(text, findings)` merges overlapping spans into one highlighted
+segment that carries every finding touching it (rule ids, severities,
+messages, sources); spans that only touch stay separate segments, so two
+neighbouring words flagged by different rules keep their own marks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SEVERITY_ORDER = ("low", "medium", "high", "critical")
+ACTION_ORDER = ("note", "review", "block")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One finding's note on a highlighted segment; `number` is its place (1-based) in the findings list."""
+
+    number: int
+    rule: str
+    severity: str
+    action: str
+    message: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "rule": self.rule,
+            "severity": self.severity,
+            "action": self.action,
+            "message": self.message,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of the text: plain (no marks) or highlighted by one or more findings."""
+
+    text: str
+    start: int
+    end: int
+    marks: tuple[Mark, ...] = ()
+
+    @property
+    def highlighted(self) -> bool:
+        return bool(self.marks)
+
+    @property
+    def rules(self) -> list[str]:
+        return list(dict.fromkeys(mark.rule for mark in self.marks))
+
+    @property
+    def action(self) -> str | None:
+        """The strongest action among the marks (block > review > note)."""
+        return _strongest((m.action for m in self.marks), ACTION_ORDER)
+
+    @property
+    def severity(self) -> str | None:
+        """The highest severity among the marks."""
+        return _strongest((m.severity for m in self.marks), SEVERITY_ORDER)
+
+    @property
+    def title(self) -> str:
+        """A one-line summary for a tooltip: `rule: message` for each mark."""
+        return "; ".join(f"{m.rule}: {m.message}" for m in self.marks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "action": self.action,
+            "severity": self.severity,
+            "marks": [m.to_dict() for m in self.marks],
+        }
+
+
+def _strongest(values: Iterable[str], order: Sequence[str]) -> str | None:
+    best = None
+    for value in values:
+        rank = order.index(value) if value in order else -1
+        if best is None or rank > best[0]:
+            best = (rank, value)
+    return None if best is None else best[1]
+
+
+def numbered_findings(findings: Iterable[Mapping[str, Any]], target: str = "draft") -> list[tuple[int, Mapping[str, Any]]]:
+    """The findings about `target` (a finding without a target is about the draft), numbered from 1."""
+    chosen = [f for f in findings if (f.get("target") or "draft") == target]
+    return list(enumerate(chosen, start=1))
+
+
+def segments(text: str, findings: Iterable[Mapping[str, Any]], target: str = "draft") -> list[Segment]:
+    """Split `text` into plain and highlighted segments from the findings' spans.
+
+    Spans are code-point offsets into `text` (as the verdict gives them);
+    ones outside the text are clipped, empty ones ignored. Overlapping spans
+    (of one finding or several) become one segment carrying each finding
+    once, in findings-list order; touching spans stay separate.
+    """
+    length = len(text)
+    spans: list[tuple[int, int, Mark]] = []
+    for number, finding in numbered_findings(findings, target):
+        mark = Mark(
+            number=number,
+            rule=str(finding.get("rule", "")),
+            severity=str(finding.get("severity", "")),
+            action=str(finding.get("action", "")),
+            message=str(finding.get("message", "")),
+            source=str(finding.get("source", "")),
+        )
+        for span in finding.get("spans") or ():
+            start, end = max(0, min(int(span[0]), length)), max(0, min(int(span[1]), length))
+            if start < end:
+                spans.append((start, end, mark))
+    spans.sort(key=lambda item: (item[0], item[1]))
+
+    groups: list[tuple[int, int, list[Mark]]] = []
+    for start, end, mark in spans:
+        if groups and start < groups[-1][1]:  # overlaps the group so far (touching does not)
+            last_start, last_end, marks = groups[-1]
+            if mark not in marks:
+                marks.append(mark)
+            groups[-1] = (last_start, max(last_end, end), marks)
+        else:
+            groups.append((start, end, [mark]))
+
+    result: list[Segment] = []
+    position = 0
+    for start, end, marks in groups:
+        if start > position:
+            result.append(Segment(text[position:start], position, start))
+        result.append(Segment(text[start:end], start, end, tuple(sorted(marks, key=lambda m: m.number))))
+        position = end
+    if position < length or not result:
+        result.append(Segment(text[position:], position, length))
+    return result
+
+
+# --- Word diffs between versions ---------------------------------------------------
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class DiffPiece:
+    """A run of a word diff: `op` is `equal`, `insert` (only in the newer text) or `delete` (only in the older)."""
+
+    op: str
+    text: str
+
+
+def word_diff(old: str, new: str) -> list[DiffPiece]:
+    """The difference between two texts word by word (difflib), as plain pieces to render escaped."""
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
+    pieces: list[DiffPiece] = []
+
+    def add(op: str, tokens: list[str]) -> None:
+        if not tokens:
+            return
+        joined = "".join(tokens)
+        if pieces and pieces[-1].op == op:
+            pieces[-1] = DiffPiece(op, pieces[-1].text + joined)
+        else:
+            pieces.append(DiffPiece(op, joined))
+
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            add("equal", old_tokens[a0:a1])
+        else:
+            add("delete", old_tokens[a0:a1])
+            add("insert", new_tokens[b0:b1])
+    return pieces
