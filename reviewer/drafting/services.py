@@ -364,7 +364,7 @@ def revise_draft(
 
     The same text again adds no version (a returned draft still goes back to `draft`).
     """
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     new_state = workflow.check_may_revise(draft.state, may_draft(draft.account, actor) and actor is not None)
     text = require_text("text", text, MAX_TEXT, strip=False)
     unchanged = text_sha256(text) == draft.current_version.text_sha256
@@ -389,13 +389,22 @@ def revise_draft(
 # --- Optimistic locking ---------------------------------------------------------------
 
 
-def expect_version(draft: Draft, expected_version: int | None) -> None:
-    """ConflictError when the draft changed since the person loaded it (`expected_version` is its lock_version)."""
-    if expected_version is None:
-        return
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-        raise InvalidInput("expected_version", f"expected the draft's lock_version (an integer), got {expected_version!r}")
-    if draft.lock_version != expected_version:
+def expect_version(session: Session, draft: Draft, expected_version: int | None) -> None:
+    """Lock the draft's row for this transaction; ConflictError when it changed since the person loaded it.
+
+    `expected_version` is the lock_version the person's page showed (None:
+    compare with the version this session loaded). The row lock (FOR UPDATE
+    on PostgreSQL; SQLite's writing transactions are already serialised)
+    makes a second decision wait for the first and then see that it lost,
+    before it reads anything else.
+    """
+    if expected_version is not None:
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise InvalidInput("expected_version", f"expected the draft's lock_version (an integer), got {expected_version!r}")
+        if draft.lock_version != expected_version:
+            raise ConflictError()
+    current = session.scalar(select(Draft.lock_version).where(Draft.id == draft.id).with_for_update())
+    if current != draft.lock_version:
         raise ConflictError()
 
 

@@ -129,7 +129,7 @@ def submit_draft(
     that changed since the text was written (a new policy, an election
     period that began) is kept as a new version with the same text.
     """
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     if actor is None or not may_draft(draft.account, actor):
         raise NotAllowed(f"You do not draft for {draft.account.label}.", "not_staff")
     workflow.next_state(draft.state, "submit_review")  # the state is the first thing to say
@@ -178,7 +178,7 @@ def approve(
 
     A refused self-approval records `approval.refused` before raising NotAllowed (commit it).
     """
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     facts = draft_facts(draft, approvals_of(session, draft))
     try:
         chosen, new_state = workflow.approve(facts, Actor.of(actor), group)
@@ -216,14 +216,14 @@ def approve(
 
 def reject(session: Session, actor: User, draft: Draft, reason: str, *, expected_version: int) -> Draft:
     """Reject the draft for good; a reason is required."""
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     reason, new_state = workflow.reject(draft_facts(draft, []), Actor.of(actor), reason)
     return _decide(session, actor, draft, new_state, "reject", "draft.rejected", {"reason": reason}, reason)
 
 
 def return_for_changes(session: Session, actor: User, draft: Draft, comment: str, *, expected_version: int) -> Draft:
     """Send the draft back to staff with a comment saying what to change."""
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     comment, new_state = workflow.return_for_changes(draft_facts(draft, []), Actor.of(actor), comment)
     return _decide(session, actor, draft, new_state, "return", "draft.returned", {"comment": comment}, comment)
 
@@ -248,7 +248,7 @@ def edit_as_approver(
     The draft stays pending, routed to its groups plus any the new text
     adds, and needs an approver other than the editor.
     """
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     facts = draft_facts(draft, [])
     text = require_text("text", text, MAX_TEXT, strip=False)
     workflow.edit(facts, Actor.of(actor), "pass")  # who and when, before spending a check
@@ -283,7 +283,7 @@ def mark_posted(session: Session, actor: User, draft: Draft, url: str | None = N
     The seam for posting through platform APIs: a publisher posts the
     approved text, then calls this with the URL the platform returned.
     """
-    expect_version(draft, expected_version)
+    expect_version(session, draft, expected_version)
     new_state = workflow.check_may_post(draft.state, Actor.of(actor), may_draft(draft.account, actor))
     link = clean_url("url", url)
     now = utcnow()
