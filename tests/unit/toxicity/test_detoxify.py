@@ -1,4 +1,7 @@
-"""The Detoxify backend, loaded for real from a tiny checkpoint with no network."""
+"""The Detoxify backend, loaded for real from a tiny checkpoint with no network.
+
+Marked slow: importing torch and transformers takes a few seconds.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import pytest
 from reviewer.toxicity import ScorerError, load_scorer, scorer_from_env
 from reviewer.toxicity.detoxify_backend import DetoxifyScorer, load_detoxify
 
-pytest.importorskip("detoxify")
+pytestmark = pytest.mark.slow
 
 ORIGINAL_LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 
@@ -63,7 +66,8 @@ def test_scoring_is_deterministic_across_calls_and_loads(scorer, tiny_detoxify):
 def test_batching_matches_one_by_one(scorer):
     texts = [f"{TEXTS[i % len(TEXTS)]} {'good ' * (i % 7)}" for i in range(70)]  # more than one batch of 64
     batched = scorer.score(texts)
-    for text, row in zip(texts, batched, strict=True):
+    for index in [*range(6), *range(60, 70)]:  # both batches, different padding
+        text, row = texts[index], batched[index]
         alone = scorer.score([text])[0]
         for label in ORIGINAL_LABELS:
             assert abs(alone[label] - row[label]) <= 1.5e-4, (text, label)
