@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-PASSWORD = "browser-test-password"
+PASSWORD = "browser-test-password"  # the test module's PASSWORD: keep them equal
 
 
 def _root_conftest(config: pytest.Config):  # noqa: ANN202

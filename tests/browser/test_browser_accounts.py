@@ -7,9 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import PASSWORD  # type: ignore[import-not-found]  # tests/browser/conftest.py
-
 pytestmark = pytest.mark.browser
+
+# The password of every user the live app starts with (tests/browser/conftest.py).
+PASSWORD = "browser-test-password"
 
 
 def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
