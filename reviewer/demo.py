@@ -1,15 +1,19 @@
 """Demo data: Harbour City Council, its people and social accounts.
 
 `load_demo` is idempotent: it does nothing when the demo agency is already
-there. The inbound posts that staff answer belong to the inbox (a later
-issue): it fills in `load_demo_posts`.
+there. `load_demo_posts` adds believable public posts to the demo accounts
+(some needing safeguarding, press or legal eyes) and replies in every state,
+all through the real drafting and review services, so the inbox, queues,
+dashboard and audit trail have something true to show.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +22,7 @@ from reviewer.accounts.models import User
 from reviewer.accounts.passwords import generate_password
 from reviewer.accounts.services import create_user
 from reviewer.audit import record
+from reviewer.db import utcnow
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import create_account, list_policy_files
 
@@ -72,11 +77,14 @@ def choose_policy(policy_dir: Path) -> str:
     )
 
 
-def load_demo(session: Session, policy_dir: Path, password: str | None = None) -> DemoResult:
+def load_demo(
+    session: Session, policy_dir: Path, password: str | None = None, checker: Any | None = None
+) -> DemoResult:
     """Create the demo agency on an empty database; flush, the caller commits.
 
     `password`: one password for every demo user (REVIEWER_DEMO_PASSWORD);
-    otherwise each gets a generated one.
+    otherwise each gets a generated one. `checker`: the app's Checker (by
+    default one on `policy_dir` with the embedded toxicity scorer).
     """
     if demo_loaded(session):
         return DemoResult(loaded=False)
@@ -99,18 +107,130 @@ def load_demo(session: Session, policy_dir: Path, password: str | None = None) -
         )
         accounts.append(account)
         result.accounts.append(account.label)
-    result.posts = load_demo_posts(session, accounts, users)
+    if checker is None:
+        from reviewer.checking import Checker
+        from reviewer.toxicity import load_scorer
+
+        checker = Checker(policy_dir, load_scorer("embedded"))
+    result.posts = load_demo_posts(session, accounts, users, checker)
     record(session, None, "demo.loaded", None, {"agency": AGENCY, "policy_file": policy_file})
     return result
 
 
-def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[str, User]) -> int:
-    """Add the inbound posts staff answer in the demo; returns how many.
+@dataclass(frozen=True)
+class DemoPost:
+    """A public post to a demo account and, optionally, the reply the demo walks to `state`."""
 
-    The seam for the inbox issue, which owns inbound posts: until it lands
-    there is no inbox to fill, so nothing is added.
+    account: int  # index into DEMO_ACCOUNTS
+    author: str
+    text: str
+    hours_ago: float
+    reply: str | None = None
+    state: str | None = None  # draft, pending, approved, posted, returned, rejected
+    drafter: str = "sam.staff"
+    comment: str | None = None  # for returned or rejected
+    revised: str | None = None  # a returned reply's revision, left as a draft
+
+
+DEMO_POSTS = (
+    DemoPost(0, "@kiri_h", "Streetlight on Wharf Rd by the bus stop has been out for a week, it's pitch black walking home",
+             30, "Thanks for letting us know. We've logged the faulty streetlight on Wharf Road and a crew will repair it this week.",
+             "posted"),
+    DemoPost(0, "@harbourherald_news", "Hi, I'm a reporter at the Harbour Herald. Can the council comment on the proposed rates rise for 2027?",
+             5, "Thanks for getting in touch. Our communications team will come back to you today.", "pending", "jo.staff"),
+    DemoPost(0, "@dave_m", "Third week running the bins on Tui St haven't been collected. Useless.", 28),
+    DemoPost(0, "@sunny_days", "What time does the Harbour pool open on Saturdays?", 0.7),
+    DemoPost(1, "aroha.walker", "My partner hits me and I'm scared to go home. Who can I talk to?", 2,
+             "We're so sorry. If you're in danger right now, call 111. Please send us a direct message so our community "
+             "safety team can help, or call Need to talk? on 1737 any time.", "pending"),
+    DemoPost(1, "tom.baker.nz", "I'm taking the council to court over the flooding damage to my property on Quay St.", 20,
+             "We're sorry about the damage. We can't comment on possible legal action, but please send us a direct message "
+             "with your details.", "pending", "jo.staff"),
+    DemoPost(1, "grace.lee", "Is the library open over the long weekend?", 26,
+             "Yes! The central library is open 10am to 4pm over the long weekend.", "approved"),
+    DemoPost(1, "mike.reid", "Will the new cycle lane on Marine Parade be finished before summer?", 8,
+             "We promise the Marine Parade cycle lane will be finished by December.", "returned", "sam.staff",
+             "We can't promise a date. Say we aim to finish it before summer and point to the project page.",
+             "We aim to finish the Marine Parade cycle lane before summer; updates are on our website."),
+    DemoPost(2, "@nz_foodie", "Loved the night market at the waterfront! Will it be back next month?", 1,
+             "Glad you enjoyed it! The night market is back at the waterfront on the first Friday of every month.", "draft",
+             "jo.staff"),
+    DemoPost(2, "@jess.k", "Someone's dumped a mattress in Harbour Park again", 6),
+    DemoPost(2, "@ollie_t", "The playground at Seaview Reserve has a broken swing, kids could get hurt", 3),
+)
+
+# A standalone post (no inbound) that the political group rejects.
+DEMO_STANDALONE = ("Come along and vote for the new harbour plan at Thursday's council meeting!", "jo.staff",
+                   "Council accounts can't campaign. Post the consultation notice with the meeting details instead.")
+
+
+def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[str, User], checker: Any) -> int:
+    """Add the demo's inbound posts and replies through the real services; returns how many posts.
+
+    Replies are walked to their intended state where the policy agrees (a
+    reply the policy passes is approved at once instead of waiting).
     """
-    return 0
+    from reviewer.drafting.services import create_draft, create_inbound, revise_draft
+    from reviewer.review import services as review
+
+    now = utcnow()
+    for number, spec in enumerate(DEMO_POSTS, start=1):
+        received = now - timedelta(hours=spec.hours_ago)
+        post = create_inbound(
+            session, None, accounts[spec.account], author_handle=spec.author, text=spec.text, received_at=received,
+            external_id=f"demo-{number}",
+        )
+        if spec.reply is None:
+            continue
+        author = users[spec.drafter]
+        draft = create_draft(session, author, checker, accounts[spec.account], spec.reply, inbound=post)
+        if spec.state == "draft":
+            continue
+        review.submit_draft(session, author, checker, draft)
+        if draft.state == "pending" and spec.state in ("approved", "posted", "returned", "rejected"):
+            approver = _demo_approver(users, draft.routes, author)
+            if spec.state == "returned":
+                review.return_for_changes(session, approver, draft, spec.comment or "Please change this.",
+                                          expected_version=draft.lock_version)
+            elif spec.state == "rejected":
+                review.reject(session, approver, draft, spec.comment or "Not for us to answer.",
+                              expected_version=draft.lock_version)
+            else:
+                review.approve(session, approver, draft, expected_version=draft.lock_version)
+        if spec.state == "returned" and spec.revised and draft.state == "returned":
+            revise_draft(session, author, checker, draft, spec.revised)
+        if spec.state == "posted" and draft.state == "approved":
+            review.mark_posted(session, author, draft, f"https://x.com/HarbourCityNZ/status/{1860000000000000000 + post.id}")
+        _spread_times(draft, received)
+
+    text, drafter, comment = DEMO_STANDALONE
+    author = users[drafter]
+    draft = create_draft(session, author, checker, accounts[0], text)
+    review.submit_draft(session, author, checker, draft)
+    if draft.state == "pending":
+        review.reject(session, _demo_approver(users, draft.routes, author), draft, comment, expected_version=draft.lock_version)
+    session.flush()
+    return len(DEMO_POSTS)
+
+
+def _demo_approver(users: dict[str, User], groups: list[str], author: User) -> User:
+    for user in users.values():
+        if user.id != author.id and user.has_role("approver") and set(user.group_names) & set(groups):
+            return user
+    raise DemoError(f"No demo approver is in any of the groups {', '.join(groups)}.")
+
+
+def _spread_times(draft: Any, received: datetime) -> None:
+    """Give the demo's timeline believable gaps (submitted 40 min after the post, approved 50 min later)."""
+    if draft.submitted_at is None:
+        return
+    draft.submitted_at = received + timedelta(minutes=40)
+    if draft.approved_at is not None:
+        draft.approved_at = draft.submitted_at + timedelta(minutes=50)
+        if draft.inbound is not None:
+            draft.inbound.answered_at = draft.approved_at
+    if draft.posted_at is not None:
+        draft.posted_at = draft.approved_at + timedelta(minutes=5)
 
 
 def demo_password_from_env() -> str | None:
