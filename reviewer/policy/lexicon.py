@@ -2,16 +2,19 @@
 
 Matching runs on a skeleton of the normalised view (see `normalise`): every
 run of whitespace or punctuation becomes one space (so "you   people" and
-"you-people" match the phrase "you people"), and every run of one letter
-becomes that letter once, remembering the run's length. Terms get the same
-treatment, and all of them go into one Aho-Corasick automaton. Whole-word
-terms are stored with a space on each side and the skeleton is padded with
-spaces, so the automaton itself only reports whole-word hits.
+"you-people" match the phrase "you people"). Terms get the same treatment,
+and all of them go into one Aho-Corasick automaton. Whole-word terms are
+stored with a space on each side and the skeleton is padded with spaces, so
+the automaton itself only reports whole-word hits.
 
-A letter run in the draft matches the term's run of that letter when the
-lengths are equal, or when the draft's run is at least three letters long and
-longer than the term's ("stuuupid", "idiooot"). So "as" does not match "ass",
-and "good" does not match "god" (a doubled letter is ordinary spelling).
+Repeated letters: a letter run in the draft matches the term's run of that
+letter when the lengths are equal, or when the draft's run is at least three
+letters long and longer than the term's ("stuuupid", "idiooot", "asss"). So
+"as" does not match "ass", and "good" does not match "god" (a doubled letter
+is ordinary spelling). Runs of three or more are rare in real text, so the
+automaton also holds the 26 tripled letters as markers: only when one fires
+is the skeleton rebuilt with those runs squeezed to one letter, and matched
+against term variants whose letter runs are squeezed the same way.
 
 Spans are offsets into the text exactly as typed (`NormalisedText.to_original`).
 """
@@ -19,7 +22,7 @@ Spans are offsets into the text exactly as typed (`NormalisedText.to_original`).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+import unicodedata
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
@@ -52,46 +55,79 @@ class LexiconMatch:
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    """A compiled entry: its skeleton length, letter runs longer than one, and payload."""
+    """A compiled entry (or one of its squeezed variants) as stored in the automaton."""
 
     length: int  # length of the stored pattern, padding spaces included
     whole_word: bool
-    runs: tuple[tuple[int, int], ...]  # (index in the core skeleton, run length) where length > 1
+    long_runs: tuple[int, ...]  # offsets in the core that must be a squeezed run of 3+ in the draft
     entry: LexiconEntry
 
 
-# Places where the skeleton differs from the normalised text: any run of
-# non-alphanumerics other than a single space, and runs of a repeated letter.
-_SPOTS = re.compile(r"[\W_]{2,}|[^\w ]|_|([^\W\d_])\1+")
+_LONG_RUN_MARKER = "long-run"
+_MARKERS = [letter * 3 for letter in "abcdefghijklmnopqrstuvwxyz"]
+_MAX_VARIANT_RUNS = 4  # a term with more doubled letters gets only the all-kept and all-squeezed variants
+
+# Non-alphanumerics become spaces; ASCII through a fixed table, the rest through a lazy one.
+_ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 
-def _skeleton(view: str) -> tuple[str, list[int], list[int]]:
-    """Return the skeleton of `view`, the index in `view` of each skeleton index (plus one past
-    the end), and the skeleton indices of squeezed letter runs."""
+class _Separators(dict[int, str]):
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = char if char.isalnum() or unicodedata.category(char).startswith("M") else " "
+        if len(self) >= 50_000:
+            self.clear()
+        self[code] = value
+        return value
+
+
+_OTHER_SEPARATORS = _Separators()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_SPACES = re.compile(r"  +")
+_SPACES_OR_LONG_RUN = re.compile(r"  +|([^\W\d_])\1{2,}")
+_LETTER_RUN = re.compile(r"([^\W\d_])\1+")
+_LONG_RUN = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def _blank_separators(view: str) -> tuple[str, bool]:
+    """`view` with every non-alphanumeric as a space (same length); and whether it has non-ASCII letters."""
+    if view.isascii():
+        return view.translate(_ASCII_SEPARATORS), False
+    pieces: list[str] = []
+    last = 0
+    other_letters = False
+    for match in _NON_ASCII.finditer(view):
+        a, b = match.span()
+        pieces.append(view[last:a].translate(_ASCII_SEPARATORS))
+        blanked = match.group().translate(_OTHER_SEPARATORS)
+        other_letters = other_letters or not blanked.isspace()
+        pieces.append(blanked)
+        last = b
+    pieces.append(view[last:].translate(_ASCII_SEPARATORS))
+    return "".join(pieces), other_letters
+
+
+def _skeleton(blanked: str, spots: re.Pattern[str]) -> tuple[str, list[int], frozenset[int]]:
+    """Collapse the `spots` of `blanked` (space runs; letter runs if asked): the skeleton, the index
+    in the view of each skeleton index (plus one past the end), and the indices of squeezed runs."""
     pieces: list[str] = []
     positions: list[int] = []
-    repeats: list[int] = []
+    long_runs: list[int] = []
     last = 0
-    for match in _SPOTS.finditer(view):
+    for match in spots.finditer(blanked):
         a, b = match.span()
         if a > last:
-            pieces.append(view[last:a])
+            pieces.append(blanked[last:a])
             positions.extend(range(last, a))
-        letter = match.group(1)
+        letter = match.group(1) if spots.groups else None
         if letter:
-            repeats.append(len(positions))
-        pieces.append(letter if letter else " ")
+            long_runs.append(len(positions))
+        pieces.append(letter or " ")
         positions.append(a)
         last = b
-    if not pieces:
-        return view, [*range(len(view) + 1)], repeats
-    pieces.append(view[last:])
-    positions.extend(range(last, len(view) + 1))
-    return "".join(pieces), positions, repeats
-
-
-def _runs_match(text_run: int, term_run: int) -> bool:
-    return text_run == term_run or (text_run >= 3 and text_run > term_run)
+    pieces.append(blanked[last:])
+    positions.extend(range(last, len(blanked) + 1))
+    return "".join(pieces), positions, frozenset(long_runs)
 
 
 class LexiconMatcher:
@@ -101,22 +137,23 @@ class LexiconMatcher:
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
         self._keys: set[Hashable] = set()
         grouped: dict[str, list[_Pattern]] = {}
-        seen: set[tuple[str, Hashable, bool, bool]] = set()
+        seen: set[tuple[str, tuple[int, ...], Hashable, bool, bool]] = set()
         for entry in entries:
             self._check_entry(entry)
-            pattern_text, pattern = self._compile(entry)
-            identity = (pattern_text, entry.key, entry.whole_word, entry.allow)
-            if identity in seen:
-                continue
-            seen.add(identity)
-            grouped.setdefault(pattern_text, []).append(pattern)
+            for pattern_text, pattern in self._compile(entry):
+                identity = (pattern_text, pattern.long_runs, entry.key, entry.whole_word, entry.allow)
+                if identity in seen:
+                    continue
+                seen.add(identity)
+                grouped.setdefault(pattern_text, []).append(pattern)
             if not entry.allow:
                 self._keys.add(entry.key)
+        self._empty = not grouped
         for pattern_text, patterns in grouped.items():
             self._automaton.add_word(pattern_text, tuple(patterns))
-        self._empty = not grouped
-        if not self._empty:
-            self._automaton.make_automaton()
+        for marker in _MARKERS:
+            self._automaton.add_word(marker, _LONG_RUN_MARKER)
+        self._automaton.make_automaton()
 
     @staticmethod
     def _check_entry(entry: object) -> None:
@@ -130,23 +167,27 @@ class LexiconMatcher:
             raise ValueError(f"lexicon term {entry.term!r}: key {entry.key!r} is not hashable") from None
 
     @staticmethod
-    def _compile(entry: LexiconEntry) -> tuple[str, _Pattern]:
-        view = normalise(entry.term).text
-        skeleton, positions, _ = _skeleton(view)
-        core = skeleton.strip(" ")
-        if not any(c.isalnum() for c in core):
+    def _compile(entry: LexiconEntry) -> list[tuple[str, _Pattern]]:
+        """The automaton keys for `entry`: the term as written and with its letter runs squeezed."""
+        blanked, _ = _blank_separators(normalise(entry.term).text)
+        core = _collapse_spaces(blanked).strip(" ")
+        if not core:
             raise ValueError(
                 f"lexicon term {entry.term!r} (key {entry.key!r}) has no letters or digits left to match "
                 "after normalisation; remove it or write it with letters"
             )
-        offset = len(skeleton) - len(skeleton.lstrip(" "))
-        runs = tuple(
-            (k, positions[offset + k + 1] - positions[offset + k])
-            for k, char in enumerate(core)
-            if char.isalpha() and positions[offset + k + 1] - positions[offset + k] > 1
-        )
-        pattern_text = f" {core} " if entry.whole_word else core
-        return pattern_text, _Pattern(len(pattern_text), entry.whole_word, runs, entry)
+        runs = [(m.start(), m.end()) for m in _LETTER_RUN.finditer(core)]
+        doubles = [run for run in runs if run[1] - run[0] == 2]
+        if len(doubles) <= _MAX_VARIANT_RUNS:
+            choices = [frozenset(d for i, d in enumerate(doubles) if mask >> i & 1) for mask in range(1 << len(doubles))]
+        else:
+            choices = [frozenset(), frozenset(doubles)]
+        compiled = []
+        for squeezed_doubles in choices:
+            text, long_runs = _squeeze(core, [r for r in runs if r[1] - r[0] > 2 or r in squeezed_doubles])
+            pattern_text = f" {text} " if entry.whole_word else text
+            compiled.append((pattern_text, _Pattern(len(pattern_text), entry.whole_word, long_runs, entry)))
+        return compiled
 
     def keys(self) -> set[Hashable]:
         """The keys that can produce matches (allow-only keys excluded)."""
@@ -157,38 +198,109 @@ class LexiconMatcher:
         if self._empty:
             return []
         normalised = text if isinstance(text, NormalisedText) else normalise(text)
-        skeleton, positions, repeats = _skeleton(normalised.text)
+        blanked, other_letters = _blank_separators(normalised.text)
+        skeleton = _collapse_spaces(blanked)
+        hits = list(self._automaton.iter(f" {skeleton} "))
+        if not hits and not other_letters:
+            return []
+        positions = None if skeleton is blanked else _skeleton(blanked, _SPACES)[1]
+        long_runs: frozenset[int] = frozenset()
+        run_ends = [end for end, value in hits if value is _LONG_RUN_MARKER]
+        if run_ends or (other_letters and _LONG_RUN.search(blanked)):
+            # Rare: letters repeated three times or more. Match on a skeleton with those runs squeezed.
+            if other_letters:
+                skeleton, positions, long_runs = _skeleton(blanked, _SPACES_OR_LONG_RUN)
+            else:
+                if positions is not None:  # marker ends are in skeleton coordinates: map them to blanked ones
+                    run_ends = [positions[end - 1] + 1 for end in run_ends]
+                skeleton, positions, long_runs = _squeezed_skeleton(blanked, run_ends)
+            hits = list(self._automaton.iter(f" {skeleton} "))
         found: list[tuple[int, int, LexiconEntry]] = []
-        for end_index, patterns in self._automaton.iter(f" {skeleton} "):
-            for pattern in patterns:
-                begin = end_index - pattern.length + 1
-                if pattern.whole_word:
-                    start, stop = begin, end_index - 1
-                else:
-                    start, stop = begin - 1, end_index
-                if (pattern.runs or (repeats and _any_between(repeats, start, stop))) and not _letter_runs_agree(
-                    skeleton, positions, start, stop, pattern.runs
-                ):
-                    continue
-                orig_start, orig_end = normalised.to_original(positions[start], positions[stop])
-                found.append((orig_start, orig_end, pattern.entry))
-        return _without_allowed(found)
+        _collect(hits, positions, long_runs, normalised, found)
+        return _without_allowed(found) if found else []
 
 
-def _any_between(sorted_indices: list[int], start: int, stop: int) -> bool:
-    i = bisect_left(sorted_indices, start)
-    return i < len(sorted_indices) and sorted_indices[i] < stop
+def _collapse_spaces(blanked: str) -> str:
+    """`blanked` with every run of spaces made one space (the same object when there is none)."""
+    if "  " not in blanked:
+        return blanked
+    collapsed = blanked.replace("  ", " ")
+    while "  " in collapsed:
+        collapsed = collapsed.replace("  ", " ")
+    return collapsed
 
 
-def _letter_runs_agree(
-    skeleton: str, positions: list[int], start: int, stop: int, term_runs: tuple[tuple[int, int], ...]
-) -> bool:
-    wanted = dict(term_runs)
-    for k in range(stop - start):
-        j = start + k
-        if skeleton[j].isalpha() and not _runs_match(positions[j + 1] - positions[j], wanted.get(k, 1)):
-            return False
-    return True
+def _collect(
+    hits: list[tuple[int, object]],
+    positions: list[int] | None,
+    long_runs: frozenset[int],
+    normalised: NormalisedText,
+    found: list[tuple[int, int, LexiconEntry]],
+) -> None:
+    """Turn automaton hits into original spans; `positions` maps skeleton to view (None: the same)."""
+    for end_index, patterns in hits:
+        if patterns is _LONG_RUN_MARKER:
+            continue
+        for pattern in patterns:  # type: ignore[attr-defined]
+            begin = end_index - pattern.length + 1
+            start, stop = (begin, end_index - 1) if pattern.whole_word else (begin - 1, end_index)
+            if pattern.long_runs and not all(start + offset in long_runs for offset in pattern.long_runs):
+                continue
+            if positions is not None:
+                start, stop = positions[start], positions[stop]
+            orig_start, orig_end = normalised.to_original(start, stop)
+            found.append((orig_start, orig_end, pattern.entry))
+
+
+def _squeezed_skeleton(blanked: str, run_ends: list[int]) -> tuple[str, list[int], frozenset[int]]:
+    """Like `_skeleton(blanked, _SPACES_OR_LONG_RUN)`, but taking the letter runs from the ends of
+    tripled-letter marker hits (indices into " blanked "), which saves a slow regex scan."""
+    spots: list[tuple[int, int, str]] = [(m.start(), m.end(), " ") for m in _SPACES.finditer(blanked)]
+    run_start = run_end = -1
+    for end in run_ends:  # in increasing order; a run of n letters gives n - 2 overlapping hits
+        start = end - 3  # the marker covers blanked[end - 3 : end]
+        if start < run_end:
+            run_end = end
+            continue
+        if run_end > 0:
+            spots.append((run_start, run_end, blanked[run_start]))
+        run_start, run_end = start, end
+    if run_end > 0:
+        spots.append((run_start, run_end, blanked[run_start]))
+    spots.sort()
+    pieces: list[str] = []
+    positions: list[int] = []
+    long_runs: list[int] = []
+    last = 0
+    for a, b, replacement in spots:
+        if a > last:
+            pieces.append(blanked[last:a])
+            positions.extend(range(last, a))
+        if replacement != " ":
+            long_runs.append(len(positions))
+        pieces.append(replacement)
+        positions.append(a)
+        last = b
+    pieces.append(blanked[last:])
+    positions.extend(range(last, len(blanked) + 1))
+    return "".join(pieces), positions, frozenset(long_runs)
+
+
+def _squeeze(core: str, runs: list[tuple[int, int]]) -> tuple[str, tuple[int, ...]]:
+    """`core` with each of `runs` squeezed to one letter, and the offsets of the squeezed letters."""
+    pieces: list[str] = []
+    offsets: list[int] = []
+    last = 0
+    length = 0
+    for a, b in runs:
+        pieces.append(core[last:a])
+        length += a - last
+        offsets.append(length)
+        pieces.append(core[a])
+        length += 1
+        last = b
+    pieces.append(core[last:])
+    return "".join(pieces), tuple(offsets)
 
 
 def _without_allowed(found: list[tuple[int, int, LexiconEntry]]) -> list[LexiconMatch]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ._text.fold import fold_char
+from ._text.fold import IRREGULAR, ONE_TO_ONE, fold_char
 
 __all__ = ["NormalisedText", "normalise"]
 
@@ -55,15 +55,23 @@ class NormalisedText:
 
 
 _ASCII_OR_CHAR = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 _ELEMENT = r"(?:[^\W_]|[$@])"
+_SEPARATORS = r"[ .\-_*~/|+:\u00b7\u2022]"
+# A cheap necessary condition for _SPACED (two single characters in a row), searched on " view ".
+_SPACED_HINT = re.compile(rf"[\W_]{_ELEMENT}{_SEPARATORS}{_ELEMENT}[\W_]")
+# The same condition for ASCII text, by shape: x = element, s = separator, o = anything else.
+_SHAPES = str.maketrans(
+    {chr(c): "x" if chr(c).isalnum() or chr(c) in "$@" else "s" if chr(c) in " .-_*~/|+:" else "o" for c in range(128)}
+)
+_SPACED_SHAPES = (re.compile("sxsx[so]"), re.compile("oxsx[so]"))  # a literal first: fast to search
 _SPACED = re.compile(
-    rf"(?<![^\W_])(?<![$@]){_ELEMENT}([ .\-_*~/|+:\u00b7\u2022]){_ELEMENT}(?:\1{_ELEMENT})+(?!{_ELEMENT})"
+    rf"(?<![^\W_])(?<![$@]){_ELEMENT}({_SEPARATORS}){_ELEMENT}(?:\1{_ELEMENT})+(?!{_ELEMENT})"
 )
 
-_LEET_CHARS = re.compile(r"[0-9$@!]")
-_WORD_PART = r"(?:[^\W_]|[$@]|!(?=[^\W_]|[$@]))"
-_LEET_WORD = re.compile(rf"(?<![^\W_])(?<![$@]){_WORD_PART}*(?:[0-9$@]|!(?=[^\W_]|[$@])){_WORD_PART}*")
+_LEET_CHARS = re.compile(r"[0-9$@!]+")
+_BANG_IN_WORD = re.compile(r"![^\W_]|![$@]")
 _LEET_SYMBOLS = str.maketrans({"$": "s", "@": "a", "!": "i"})
 _LEET_ALL = str.maketrans(
     {"$": "s", "@": "a", "!": "i", "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
@@ -74,15 +82,49 @@ def normalise(text: str) -> NormalisedText:
     """Fold `text` into the view that term matching runs on (see the module docstring)."""
     if not isinstance(text, str):
         raise TypeError(f"normalise() needs a str, got {type(text).__name__}")
+    starts: list[int] | None = None
+    ends: list[int] | None = None
     if text.isascii():
-        view, starts, ends = text.lower(), None, None
+        view = text.lower()
     else:
-        view, starts, ends = _fold_characters(text)
-    if _SPACED.search(view):
+        view = _fold_one_to_one(text)
+        if IRREGULAR in view:
+            view, starts, ends = _fold_characters(text)
+    if _may_have_spaced_letters(view):
         view, starts, ends = _join_spaced_letters(view, starts, ends)
-    if _LEET_CHARS.search(view):
+    if _may_have_leet(view):
         view = _fold_leet(view)
     return NormalisedText(text, view, starts, ends)
+
+
+def _may_have_spaced_letters(view: str) -> bool:
+    """Whether two single characters stand in a row ("a b"), which a spaced-out word needs."""
+    padded = f" {view} "
+    if not padded.isascii():
+        return _SPACED_HINT.search(padded) is not None
+    shape = padded.translate(_SHAPES)
+    return any(pattern.search(shape) for pattern in _SPACED_SHAPES)
+
+
+def _may_have_leet(view: str) -> bool:
+    """Whether `view` has a digit, `$`, `@`, or a `!` before a letter (single-character searches are fast)."""
+    for char in "0123456789$@":
+        if char in view:
+            return True
+    return "!" in view and _BANG_IN_WORD.search(view) is not None
+
+
+def _fold_one_to_one(text: str) -> str:
+    """Fold a text whose characters each fold to exactly one character; IRREGULAR marks the others."""
+    pieces: list[str] = []
+    last = 0
+    for match in _NON_ASCII.finditer(text):
+        a, b = match.span()
+        pieces.append(text[last:a].lower())
+        pieces.append(match.group().translate(ONE_TO_ONE))
+        last = b
+    pieces.append(text[last:].lower())
+    return "".join(pieces)
 
 
 def _fold_characters(text: str) -> tuple[str, list[int], list[int]]:
@@ -130,20 +172,35 @@ def _join_spaced_letters(
 
 
 def _fold_leet(view: str) -> str:
-    """Fold leetspeak in words that have letters; leave plain numbers alone."""
+    """Fold leetspeak in words that have letters; leave plain numbers alone.
+
+    A word is a run of letters, digits, `$`, `@` and `!`, less any `!` at its
+    end (that is punctuation: "idiot!").
+    """
     pieces: list[str] = []
-    last = 0
-    for match in _LEET_WORD.finditer(view):
-        word = match.group()
+    copied = scanned = 0
+    size = len(view)
+    for match in _LEET_CHARS.finditer(view):
+        if match.start() < scanned:
+            continue
+        start, end = match.start(), match.end()
+        while start > 0 and (view[start - 1].isalnum() or view[start - 1] in "$@!"):
+            start -= 1
+        while end < size and (view[end].isalnum() or view[end] in "$@!"):
+            end += 1
+        scanned = end
+        while end > start and view[end - 1] == "!":
+            end -= 1
+        word = view[start:end]
         letters = sum(map(str.isalpha, word))
-        if letters == 0:
+        if not letters:
             continue
         folded = word.translate(_LEET_ALL if letters >= 2 else _LEET_SYMBOLS)
         if folded != word:
-            pieces.append(view[last : match.start()])
+            pieces.append(view[copied:start])
             pieces.append(folded)
-            last = match.end()
+            copied = end
     if not pieces:
         return view
-    pieces.append(view[last:])
+    pieces.append(view[copied:])
     return "".join(pieces)

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -82,7 +83,7 @@ class PiiDetector:
         self.regions = tuple(dict.fromkeys(regions))
         self._case_refs = self._compile_case_refs(case_ref_patterns) if "case_ref" in self.kinds else ()
         self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
-        self._allowed_phones = frozenset(filter(None, (self._e164(value) for value in allow)))
+        self._allowed_phones = frozenset(filter(None, (_e164(value, self.regions) for value in allow)))
 
     @staticmethod
     def _compile_case_refs(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
@@ -98,18 +99,6 @@ class PiiDetector:
                 raise ValueError(f"case_ref pattern {pattern!r} matches empty text; make it require at least one character")
             compiled.append(regex)
         return tuple(compiled)
-
-    def _e164(self, value: str) -> str | None:
-        if len(_DIGIT.findall(value)) < _MIN_PHONE_DIGITS:
-            return None
-        for region in self.regions or REGIONS:
-            try:
-                number = phonenumbers.parse(value, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return None
 
     def find(self, text: str) -> list[PiiMatch]:
         """Personal data in `text`: sorted by position, non-overlapping, allow-listed values left out."""
@@ -133,7 +122,7 @@ class PiiDetector:
     def _is_allowed(self, match: PiiMatch) -> bool:
         if _allow_key(match.value) in self._allowed:
             return True
-        return match.kind == "phone" and bool(self._allowed_phones) and self._e164(match.value) in self._allowed_phones
+        return match.kind == "phone" and bool(self._allowed_phones) and _e164(match.value, self.regions) in self._allowed_phones
 
     # Detectors: each yields candidate matches of its kind.
 
@@ -147,11 +136,12 @@ class PiiDetector:
         if len(_DIGIT.findall(text)) < _MIN_PHONE_DIGITS:
             return
         seen: set[tuple[int, int]] = set()
-        for region in self.regions:
-            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-                if (m.start, m.end) not in seen:
-                    seen.add((m.start, m.end))
-                    yield PiiMatch("phone", m.start, m.end, m.raw_string)
+        for window_start, window_end in _phone_windows(text):
+            for start, end, raw in _phones_in(text[window_start:window_end], self.regions):
+                span = (window_start + start, window_start + end)
+                if span not in seen:
+                    seen.add(span)
+                    yield PiiMatch("phone", span[0], span[1], raw)
 
     def _cards(self, text: str) -> Iterator[PiiMatch]:
         for run in P.DIGIT_RUN.finditer(text):
@@ -222,6 +212,49 @@ _DETECTORS = {
     "case_ref": PiiDetector._case_references,
 }
 _NEEDS_DIGITS = frozenset({"phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address"})
+
+
+def _phone_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of `text` that may hold a phone number: digit runs with 7+ digits, widened to whole
+    whitespace-delimited words so that the matcher still sees what stands around the number.
+    PhoneNumberMatcher costs about as much per character as per number, so it only reads these."""
+    windows: list[tuple[int, int]] = []
+    for run in P.PHONE_RUN.finditer(text):
+        if len(_DIGIT.findall(run.group())) < _MIN_PHONE_DIGITS:
+            continue
+        start = max(text.rfind(" ", 0, run.start()), text.rfind("\n", 0, run.start())) + 1
+        end = P.NOT_SPACE.match(text, run.end()).end()
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+@lru_cache(maxsize=4096)
+def _e164(value: str, regions: tuple[str, ...]) -> str | None:
+    """`value` as an E.164 phone number if it is a valid one in any of `regions`."""
+    if len(_DIGIT.findall(value)) < _MIN_PHONE_DIGITS:
+        return None
+    for region in regions or REGIONS:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _phones_in(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
+    """Phone numbers valid in any of `regions` (PhoneNumberMatcher, leniency VALID), de-duplicated.
+    Cached: the same numbers (an agency's own) come back in draft after draft."""
+    found: dict[tuple[int, int], str] = {}
+    for region in regions:
+        for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
+            found.setdefault((m.start, m.end), m.raw_string)
+    return tuple((start, end, raw) for (start, end), raw in found.items())
 
 
 def _card_in_groups(run: str, groups: list[tuple[int, int]]) -> tuple[int, int] | None:

@@ -43,9 +43,13 @@ _KNOWN_TLDS = frozenset(
 _TRAILING = ".,;:!?'\"\u2019\u201d\u2026*_~"
 _CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<"}
 
-_LABEL = r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?)"
+_LABEL = r"[^\W_][\w-]*+"  # possessive: a word without a dot fails at once instead of backtracking
 _HOST = rf"(?:{_LABEL}\.)+[^\W\d_]{{2,63}}\.?"
 _PATH_CHARS = r"[^\s<>\"]"
+# Every link has a dot before a letter, or "://"; both start with a literal, which is fast to search.
+_DOT_LETTER = re.compile(r"\.[^\W\d_]")
+_SCHEME_MARK = re.compile(r"://")
+_NOT_SPACE = re.compile(r"\S*")
 _URL = re.compile(
     rf"""
     (?P<scheme>https?://[^\s<>"]+)
@@ -71,17 +75,35 @@ def find_urls(text: str) -> list[UrlMatch]:
     if not isinstance(text, str):
         raise TypeError(f"find_urls() needs a str, got {type(text).__name__}")
     found: list[UrlMatch] = []
-    for match in _URL.finditer(text):
-        start = match.start()
-        raw = _trim(match.group())
-        if match.group("bare") is not None:
-            if _followed_by_at(text, start + len(raw)) or not _bare_is_link(raw):
-                continue
-        host = _host_of(raw)
-        if not host:
-            continue
-        found.append(UrlMatch(start, start + len(raw), raw, host))
+    for region_start, region_end in _regions(text):
+        for match in _URL.finditer(text, region_start, region_end):
+            start = match.start()
+            raw = _trim(match.group())
+            if match.group("bare") is not None:
+                if _followed_by_at(text, start + len(raw)) or not _bare_is_link(raw):
+                    continue
+            host = _host_of(raw)
+            if host:
+                found.append(UrlMatch(start, start + len(raw), raw, host))
     return found
+
+
+def _regions(text: str) -> list[tuple[int, int]]:
+    """The whitespace-delimited stretches of `text` that may hold a link (they have ".x" or "://").
+
+    Scanning only these keeps the full link pattern off ordinary prose."""
+    anchors = sorted([m.start() for m in _DOT_LETTER.finditer(text)] + [m.start() for m in _SCHEME_MARK.finditer(text)])
+    regions: list[tuple[int, int]] = []
+    for anchor in anchors:
+        if regions and anchor < regions[-1][1]:
+            continue
+        start = max(text.rfind(" ", 0, anchor), text.rfind("\n", 0, anchor), text.rfind("\t", 0, anchor)) + 1
+        end = _NOT_SPACE.match(text, anchor).end()
+        if regions and start < regions[-1][1]:
+            regions[-1] = (regions[-1][0], end)
+        else:
+            regions.append((start, end))
+    return regions
 
 
 def _followed_by_at(text: str, end: int) -> bool:

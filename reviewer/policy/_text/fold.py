@@ -85,3 +85,24 @@ def fold_char(char: str) -> tuple[str, bool]:
             _CACHE.clear()
         _CACHE[char] = found
     return found
+
+
+# Stands in, in a quick first fold, for a character that does not fold to exactly
+# one character (dropped or expanded); a private-use character, which itself is
+# marked this way so that typing it cannot fool the check.
+IRREGULAR = "\ue000"
+
+
+class _OneToOne(dict[int, str]):
+    """`str.translate` table: code point -> its one-character fold, or IRREGULAR (filled lazily)."""
+
+    def __missing__(self, code: int) -> str:
+        folded, _ = fold_char(chr(code))
+        value = folded if len(folded) == 1 and folded != IRREGULAR else IRREGULAR
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[code] = value
+        return value
+
+
+ONE_TO_ONE = _OneToOne()

@@ -13,6 +13,10 @@ EMAIL = re.compile(
 DIGIT_RUN = re.compile(r"(?<![\d.,/])\d+(?:[ -]\d+)*(?![\d]|[.,/]\d)")
 DIGIT_GROUP = re.compile(r"\d+")
 
+# Where a phone number may be: digits with the separators numbers are written with.
+PHONE_RUN = re.compile(r"[+(]?\d[\d \t().\-/]*\d")
+NOT_SPACE = re.compile(r"\S*")
+
 UK_NI = re.compile(
     r"(?<![\w])([A-Za-z]{2}) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?([A-Da-d])(?!\w)"
 )

@@ -130,3 +130,13 @@ def test_evasion_heavy_text_maps_every_view_character_back(text: str) -> None:
         assert 0 <= match.start < match.end <= len(text)
         again = MATCHER.find(text[match.start : match.end])
         assert any(m.term == match.term for m in again), (text, match)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("aabbo  .-xy")), max_size=80))
+def test_the_quick_squeezed_skeleton_equals_the_regex_one(text: str) -> None:
+    from reviewer.policy import lexicon
+
+    blanked, _ = lexicon._blank_separators(text)
+    run_ends = [end for end, value in MATCHER._automaton.iter(f" {blanked} ") if value is lexicon._LONG_RUN_MARKER]
+    assert lexicon._squeezed_skeleton(blanked, run_ends) == lexicon._skeleton(blanked, lexicon._SPACES_OR_LONG_RUN)
