@@ -161,7 +161,7 @@ def main() -> int:
     for text, platform in drafts:
         decision = policy.check(text, platform=platform, date=date).decision
         decisions[decision] = decisions.get(decision, 0) + 1
-    print(f"policy: {args.policy.name} + {len(terms)} generated terms ({len(policy._compiled.rules)} rules), "
+    print(f"policy: {args.policy.name} + {len(terms)} generated terms ({len(policy.rule_ids)} rules), "
           f"loaded and compiled in {load_s:.2f} s{'; disabled: ' + ', '.join(args.disable) if args.disable else ''}")
     print(f"drafts: {len(drafts)}, mean {statistics.mean(len(t) for t, _ in drafts):.0f} chars, decisions {decisions}")
     print(f"wall clock: {med['rate']:,.0f} drafts/s (runs: {', '.join(f'{r:,.0f}' for r in figures['rate'])}); "

@@ -46,6 +46,31 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class _RuleSet:
+    """The rules for one target (draft or in_reply_to) and their shared matcher.
+
+    Term rules (lexicon, topic, tone phrases) fire exactly when the matcher
+    reports their id, so only the ids it reports are looked at; the other
+    rules are evaluated one by one.
+    """
+
+    rules: tuple[CompiledRule, ...]
+    matcher: LexiconMatcher | None
+    term_rules: dict[str, tuple[int, CompiledRule]]
+    other_rules: tuple[tuple[int, CompiledRule], ...]
+
+    @classmethod
+    def build(cls, rules: list[CompiledRule]) -> _RuleSet:
+        entries = [e for rule in rules for e in rule.lexicon_entries()]
+        return cls(
+            rules=tuple(rules),
+            matcher=LexiconMatcher(entries) if entries else None,
+            term_rules={r.meta.id: (i, r) for i, r in enumerate(rules) if r.reads_hits},
+            other_rules=tuple((i, r) for i, r in enumerate(rules) if not r.reads_hits),
+        )
+
+
+@dataclass(frozen=True)
 class _Compiled:
     """What is shared by every load of the same resolved policy content."""
 
@@ -55,10 +80,8 @@ class _Compiled:
     zone: ZoneInfo
     default_route: str | None
     periods: tuple[Period, ...]
-    rules: tuple[CompiledRule, ...]
-    context_rules: tuple[CompiledRule, ...]
-    matcher: LexiconMatcher | None
-    context_matcher: LexiconMatcher | None
+    draft: _RuleSet
+    context: _RuleSet
     required_labels: frozenset[str]
 
 
@@ -74,8 +97,6 @@ def _compile(resolved: Any, sha256: str) -> _Compiled:
             continue
         compiled = compile_rule(item.model)
         (context_rules if isinstance(item.model, schema.ContextRule) else rules).append(compiled)
-    entries = [e for rule in rules for e in rule.lexicon_entries()]
-    context_entries = [e for rule in context_rules for e in rule.lexicon_entries()]
     labels = frozenset(label for rule in rules if isinstance(rule, ToxicityRule) for label in rule.labels)
     return _Compiled(
         id=resolved.id,
@@ -84,10 +105,8 @@ def _compile(resolved: Any, sha256: str) -> _Compiled:
         zone=ZoneInfo(resolved.timezone),
         default_route=resolved.default_route,
         periods=tuple(Period(p.model.name, p.model.kind, p.model.start, p.model.end) for p in resolved.periods),
-        rules=tuple(rules),
-        context_rules=tuple(context_rules),
-        matcher=LexiconMatcher(entries) if entries else None,
-        context_matcher=LexiconMatcher(context_entries) if context_entries else None,
+        draft=_RuleSet.build(rules),
+        context=_RuleSet.build(context_rules),
         required_labels=labels,
     )
 
@@ -132,6 +151,11 @@ class Policy:
     periods = property(lambda self: self._compiled.periods)
     required_labels = property(lambda self: set(self._compiled.required_labels))
 
+    @property
+    def rule_ids(self) -> list[str]:
+        """The ids of the rules that apply (enabled), draft rules then context rules, in policy order."""
+        return [r.meta.id for r in self._compiled.draft.rules + self._compiled.context.rules]
+
     def __repr__(self) -> str:
         return f"<Policy {self.id} {self.version} {self.sha256[:12]} from {self.path}>"
 
@@ -171,10 +195,11 @@ class Policy:
         platform = canonical_platform(draft.platform) if draft.platform else None
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         text = draft.text
-        self._run(compiled.rules, Scan(text, _hits(compiled.matcher, text), platform, scores), active, 0, findings)
-        if draft.in_reply_to and compiled.context_rules:
-            context = Scan(draft.in_reply_to, _hits(compiled.context_matcher, draft.in_reply_to))
-            self._run(compiled.context_rules, context, active, 1, findings)
+        rules = compiled.draft
+        self._run(rules, Scan(text, _hits(rules.matcher, text), platform, scores), active, 0, findings)
+        if draft.in_reply_to and compiled.context.rules:
+            rules = compiled.context
+            self._run(rules, Scan(draft.in_reply_to, _hits(rules.matcher, draft.in_reply_to)), active, 1, findings)
         findings.sort(key=lambda pair: pair[0])
         ordered = tuple(f for _, f in findings)
         return Verdict(
@@ -188,17 +213,24 @@ class Policy:
             scorer=scorer,
         )
 
-    def _run(self, rules: tuple[CompiledRule, ...], scan: Scan, active: tuple[Period, ...], target_rank: int,
+    def _run(self, rules: _RuleSet, scan: Scan, active: tuple[Period, ...], target_rank: int,
              out: list[tuple[tuple[int, int, int], Finding]]) -> None:
         """Evaluate the rules that apply on this date; add a finding for each that fires."""
         target = "in_reply_to" if target_rank else "draft"
-        for order, rule in enumerate(rules):
+        fired: list[tuple[int, CompiledRule, list[Span]]] = []
+        for order, rule in rules.other_rules:
+            during = rule.meta.during
+            if during is None or selector_active(during, active):
+                spans = rule.evaluate(scan)
+                if spans is not None:
+                    fired.append((order, rule, spans))
+        for key, spans in scan.hits.items():
+            order, rule = rules.term_rules[key]
+            during = rule.meta.during
+            if during is None or selector_active(during, active):
+                fired.append((order, rule, spans))
+        for order, rule, spans in fired:
             meta = rule.meta
-            if meta.during is not None and not selector_active(meta.during, active):
-                continue
-            spans = rule.evaluate(scan)
-            if spans is None:
-                continue
             merged = merge_spans(spans)
             finding = self._finding(meta, merged, scan.text, target, active)
             out.append(((target_rank, merged[0][0] if merged else -1, order), finding))

@@ -78,6 +78,8 @@ class Scan:
 class CompiledRule:
     """Base of every rule kind: a RuleMeta plus an evaluate() over a Scan."""
 
+    reads_hits = False  # True: fires exactly when the shared matcher reports this rule's id
+
     def __init__(self, meta: RuleMeta, body: Any = None) -> None:
         self.meta = meta
 

@@ -27,6 +27,8 @@ def flag_bits(flags: list[str]) -> int:
 class TermsRule(CompiledRule):
     """lexicon, topic and tone/phrases: terms (whole-word by default) with allow-list exceptions."""
 
+    reads_hits = True
+
     def __init__(self, meta: RuleMeta, body: Any) -> None:
         super().__init__(meta)
         self.entries = [LexiconEntry(term, meta.id, whole_word=body.whole_word) for term in body.terms]
