@@ -105,7 +105,8 @@ def new_user():  # noqa: ANN201
 @role_required("admin")
 def edit_user(user_id: int):  # noqa: ANN201
     user = _user_or_404(user_id)
-    form = EditUserForm(data={"display_name": user.display_name, "email": user.email, "roles": sorted(user.roles), "groups": user.group_names})
+    current = {"display_name": user.display_name, "email": user.email, "roles": sorted(user.roles), "groups": user.group_names}
+    form = EditUserForm(data=current)
     _offer_choices(form)
     if form.validate_on_submit():
         session = get_session()
