@@ -119,10 +119,12 @@ def test_many_approvers_on_many_drafts_lose_nothing(app, db_session, make_draft,
 
 
 @pytest.mark.postgres
-def test_a_stale_read_loses_at_flush_on_postgres(app, database_url, make_draft, make_user) -> None:
-    """PostgreSQL lets both read at once; the optimistic lock decides at write time."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite serialises writing transactions from BEGIN IMMEDIATE, so both cannot read first")
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_stale_read_loses_on_postgres(app, make_draft, make_user) -> None:
+    """PostgreSQL lets both read at once; the row-locked version check decides who lost.
+
+    (SQLite serialises writing transactions from BEGIN IMMEDIATE, so two cannot both read first there.)
+    """
     from reviewer.accounts.models import User
 
     draft = make_draft("pending")
