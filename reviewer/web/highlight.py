@@ -184,3 +184,19 @@ def word_diff(old: str, new: str) -> list[DiffPiece]:
             add("delete", old_tokens[a0:a1])
             add("insert", new_tokens[b0:b1])
     return pieces
+
+
+# --- The decision in words ------------------------------------------------------------
+
+
+def decision_label(decision: str | None, routes: Sequence[str] = (), approvals: int = 1) -> str:
+    """`Passes policy`, `Needs approval by comms, legal` or `Blocked: change the highlighted words`."""
+    if decision == "pass":
+        return "Passes policy"
+    if decision == "review":
+        groups = ", ".join(routes) or "comms"
+        extra = f" ({approvals} approvals)" if approvals > 1 else ""
+        return f"Needs approval by {groups}{extra}"
+    if decision == "block":
+        return "Blocked: change the highlighted words"
+    return "Not checked yet"

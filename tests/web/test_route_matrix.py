@@ -14,6 +14,7 @@ from reviewer.web.access import Access, access_of
 ANYONE = "anyone"
 SIGNED_IN = "signed-in"
 ADMIN = frozenset({"admin"})
+STAFF = frozenset({"staff"})
 
 EXPECTED: dict[str, str | frozenset[str]] = {
     "static": ANYONE,
@@ -33,6 +34,16 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "orgs.index": ADMIN,
     "orgs.new": ADMIN,
     "orgs.edit": ADMIN,
+    # Staff pages (issue 5): inbox, inbound posts, the editor, drafts, the live check.
+    "drafting.index": STAFF,
+    "drafting.inbox": STAFF,
+    "drafting.new_inbound": STAFF,
+    "drafting.upload": STAFF,
+    "drafting.post": STAFF,
+    "drafting.compose": STAFF,
+    "drafting.draft": STAFF,
+    "drafting.mark_posted": STAFF,
+    "drafting.check": STAFF,
     # The JSON API: "signed in" means a bearer token (TokenAccess), never the cookie.
     "api.openapi_document": ANYONE,
     "api.accounts": SIGNED_IN,

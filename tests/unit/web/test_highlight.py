@@ -165,3 +165,13 @@ def test_word_diff_rebuilds_both_texts(old: str, new: str) -> None:
     pieces = word_diff(old, new)
     assert "".join(p.text for p in pieces if p.op != "insert") == old
     assert "".join(p.text for p in pieces if p.op != "delete") == new
+
+
+def test_decision_labels() -> None:
+    from reviewer.web.highlight import decision_label
+
+    assert decision_label("pass") == "Passes policy"
+    assert decision_label("review", ["comms", "legal"]) == "Needs approval by comms, legal"
+    assert decision_label("review", ["political"], 2) == "Needs approval by political (2 approvals)"
+    assert decision_label("block", ["comms"]) == "Blocked: change the highlighted words"
+    assert decision_label(None) == "Not checked yet"

@@ -1,0 +1,446 @@
+"""Staff pages: the inbox per account, adding and uploading inbound posts, the reply editor with
+live checks, and the draft page (versions, diffs, submit, revise, mark posted).
+
+Views own the transaction: one commit at the edge of the request, a rollback
+on any refusal. The domain work is the drafting and review services; the
+server re-checks on every save and submit, whatever the browser showed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.validators import ValidationError
+
+from reviewer.db import get_session
+from reviewer.drafting import services as drafting
+from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, PostedForm, UploadForm
+from reviewer.drafting.models import Draft, InboundPost
+from reviewer.orgs.models import OrgAccount
+from reviewer.orgs.services import list_accounts
+from reviewer.review import services as review
+from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
+from reviewer.web import checker
+from reviewer.web.access import role_required
+from reviewer.web.highlight import decision_label, numbered_findings, segments, word_diff
+
+bp = Blueprint("drafting", __name__)
+
+OPEN_STATES = ("draft", "returned", "pending", "approved")
+
+
+# --- Template helpers (app-wide: the approver pages reuse the partials) --------------------
+
+
+@bp.app_template_global("highlight_segments")
+def highlight_segments(text: str, findings: Any, target: str = "draft") -> list:
+    return segments(text or "", findings or [], target)
+
+
+@bp.app_template_global("numbered_findings")
+def template_numbered_findings(findings: Any, target: str = "draft") -> list:
+    return numbered_findings(findings or [], target)
+
+
+@bp.app_template_global("decision_label")
+def template_decision_label(verdict: Any) -> str:
+    if not verdict:
+        return decision_label(None)
+    return decision_label(verdict.get("decision"), verdict.get("routes") or [], int(verdict.get("approvals") or 1))
+
+
+@bp.app_template_filter("waited")
+def waited(value: timedelta | int | None) -> str:
+    """How long something has waited, for people: `under 1 min`, `42 min`, `3 h 12 min`, `2 d 4 h`."""
+    if value is None:
+        return ""
+    minutes = value if isinstance(value, int) else int(value.total_seconds() // 60)
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+@bp.app_template_filter("state_label")
+def state_label(state: str | None) -> str:
+    return STATE_LABELS.get(state or "", state or "")
+
+
+# --- Loading what the person may see -----------------------------------------------------------
+
+
+def _me():  # noqa: ANN202
+    return current_user._get_current_object()
+
+
+def _account_or_404(account_id: int) -> OrgAccount:
+    """The account, when the signed-in staff member drafts for it; 404 otherwise (its existence stays private)."""
+    account = get_session().get(OrgAccount, account_id)
+    if account is None or not drafting.may_draft(account, _me()):
+        abort(404)
+    return account
+
+
+def _post_or_404(post_id: int) -> InboundPost:
+    post = get_session().get(InboundPost, post_id)
+    if post is None or not drafting.may_draft(post.account, _me()):
+        abort(404)
+    return post
+
+
+def _draft_or_404(draft_id: int) -> Draft:
+    draft = get_session().get(Draft, draft_id)
+    if draft is None or not drafting.may_draft(draft.account, _me()):
+        abort(404)
+    return draft
+
+
+def _my_accounts() -> list[OrgAccount]:
+    return [a for a in list_accounts(get_session(), active_only=True) if drafting.may_draft(a, _me())]
+
+
+# --- Inbox ------------------------------------------------------------------------------
+
+
+@bp.route("/inbox/")
+@role_required("staff")
+def index():  # noqa: ANN201
+    """The accounts this person drafts for, each with its unanswered posts, and their own open drafts."""
+    session = get_session()
+    summaries = []
+    for account in _my_accounts():
+        items = drafting.inbox(session, account)
+        summaries.append(
+            {
+                "account": account,
+                "unanswered": len(items),
+                "oldest": items[0].waiting if items else None,
+                "overdue": sum(1 for item in items if item.overdue(account.response_target_minutes)),
+            }
+        )
+    mine = session.scalars(
+        select(Draft).where(Draft.author_id == _me().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
+    ).all()
+    return render_template("drafting/index.html", summaries=summaries, drafts=mine)
+
+
+@bp.route("/inbox/<int:account_id>")
+@role_required("staff")
+def inbox(account_id: int):  # noqa: ANN201
+    account = _account_or_404(account_id)
+    include_answered = request.args.get("answered") == "1"
+    items = drafting.inbox(get_session(), account, include_answered=include_answered)
+    return render_template("drafting/inbox.html", account=account, items=items, include_answered=include_answered)
+
+
+@bp.route("/inbox/<int:account_id>/posts/new", methods=["GET", "POST"])
+@role_required("staff")
+def new_inbound(account_id: int):  # noqa: ANN201
+    account = _account_or_404(account_id)
+    form = InboundForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            post = drafting.create_inbound(
+                session,
+                _me(),
+                account,
+                author_handle=form.author_handle.data,
+                text=form.text.data,
+                received_at=form.received_at.data,
+                url=form.url.data or None,
+                external_id=form.external_id.data or None,
+            )
+        except WorkflowError as error:
+            session.rollback()
+            _attach_error(form, error)
+        else:
+            session.commit()
+            flash(f"Post from {post.author_handle} added to the inbox.", "success")
+            return redirect(url_for("drafting.post", post_id=post.id))
+    return render_template("drafting/inbound_form.html", account=account, form=form)
+
+
+@bp.route("/inbox/<int:account_id>/upload", methods=["GET", "POST"])
+@role_required("staff")
+def upload(account_id: int):  # noqa: ANN201
+    """Import posts from a CSV or JSON Lines file: all of them, or (on any bad line) none, listing every problem."""
+    account = _account_or_404(account_id)
+    form = UploadForm()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            fmt = form.chosen_format()
+        except ValidationError as error:
+            form.format.errors = [*form.format.errors, str(error)]
+        else:
+            data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+            if len(data) > MAX_UPLOAD_BYTES:
+                form.file.errors = [*form.file.errors, f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it."]
+            else:
+                session = get_session()
+                try:
+                    result = drafting.import_inbound(session, _me(), account, data, fmt)
+                except WorkflowError as error:
+                    session.rollback()
+                    form.form_errors.append(error.message)
+                else:
+                    if result.ok:
+                        session.commit()
+                        skipped = f"; {result.skipped_duplicates} already known, skipped" if result.skipped_duplicates else ""
+                        flash(f"{result.created} post{'s' if result.created != 1 else ''} added{skipped}.", "success")
+                        return redirect(url_for("drafting.inbox", account_id=account.id))
+                    session.rollback()
+                    errors = result.errors
+    status = 422 if errors or form.errors else 200
+    return render_template("drafting/upload.html", account=account, form=form, errors=errors), status
+
+
+# --- Writing a reply -------------------------------------------------------------------------
+
+
+@bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
+@role_required("staff")
+def post(post_id: int):  # noqa: ANN201
+    """The inbound post with its replies so far and the reply editor."""
+    inbound = _post_or_404(post_id)
+    replies = get_session().scalars(select(Draft).where(Draft.inbound_post_id == inbound.id).order_by(Draft.id)).all()
+    return _editor(inbound.account, inbound, extra={"replies": replies})
+
+
+@bp.route("/inbox/<int:account_id>/compose", methods=["GET", "POST"])
+@role_required("staff")
+def compose(account_id: int):  # noqa: ANN201
+    """A standalone post (not a reply) for the account."""
+    return _editor(_account_or_404(account_id), None, extra={"replies": []})
+
+
+def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, Any]):  # noqa: ANN202
+    form = DraftForm()
+    verdict = None
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            draft = drafting.create_draft(session, _me(), checker(), account, form.text.data, inbound=inbound)
+            if form.submit_reply.data:
+                review.submit_draft(session, _me(), checker(), draft)
+        except SubmitRefused as refused:
+            session.rollback()  # nothing is stored: the person changes the text and tries again
+            verdict = _verdict_dict(refused.verdict)
+            flash(refused.message, "error")
+            status = 422
+        except WorkflowError as error:
+            session.rollback()
+            _attach_error(form, error)
+            status = 422
+        else:
+            session.commit()
+            flash(_outcome(draft, submitted=bool(form.submit_reply.data)), "success")
+            return redirect(url_for("drafting.draft", draft_id=draft.id))
+    elif form.errors:
+        status = 422
+    return render_template(
+        "drafting/editor.html", account=account, inbound=inbound, form=form, verdict=verdict,
+        inbound_verdict=None, **extra
+    ), status
+
+
+# --- The draft page ---------------------------------------------------------------------
+
+
+@bp.route("/drafts/<int:draft_id>", methods=["GET", "POST"])
+@role_required("staff")
+def draft(draft_id: int):  # noqa: ANN201
+    """The current version with its findings, the decision, history, versions and a diff; revise and submit."""
+    the_draft = _draft_or_404(draft_id)
+    form = DraftForm(data={"text": the_draft.text, "expected_version": str(the_draft.lock_version)})
+    refused_verdict = None
+    status = 200
+    if request.method == "POST":
+        if the_draft.state not in ("draft", "returned"):
+            flash(f"This draft is {state_label(the_draft.state)}: it cannot be changed or submitted now.", "error")
+            return redirect(url_for("drafting.draft", draft_id=the_draft.id))
+        if form.validate_on_submit():
+            session = get_session()
+            try:
+                drafting.revise_draft(session, _me(), checker(), the_draft, form.text.data, expected_version=form.expected())
+                if form.submit_reply.data:
+                    review.submit_draft(session, _me(), checker(), the_draft)
+            except SubmitRefused as refused:
+                session.rollback()
+                refused_verdict = _verdict_dict(refused.verdict)
+                flash(refused.message, "error")
+                status = 422
+            except WorkflowError as error:
+                session.rollback()
+                _attach_error(form, error)
+                status = 409 if isinstance(error, review.ConflictError) else 422
+            else:
+                session.commit()
+                flash(_outcome(the_draft, submitted=bool(form.submit_reply.data)), "success")
+                return redirect(url_for("drafting.draft", draft_id=the_draft.id))
+            the_draft = _draft_or_404(draft_id)  # reloaded after the rollback
+        else:
+            status = 422
+    return _render_draft(the_draft, form, refused_verdict, status)
+
+
+@bp.route("/drafts/<int:draft_id>/posted", methods=["POST"])
+@role_required("staff")
+def mark_posted(draft_id: int):  # noqa: ANN201
+    the_draft = _draft_or_404(draft_id)
+    form = PostedForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            review.mark_posted(session, _me(), the_draft, form.url.data or None, expected_version=form.expected())
+        except WorkflowError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            session.commit()
+            flash("Marked as posted.", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("drafting.draft", draft_id=draft_id))
+
+
+def _render_draft(the_draft: Draft, form: DraftForm, refused_verdict: dict | None, status: int):  # noqa: ANN202
+    session = get_session()
+    versions = the_draft.versions
+    numbers = [v.number for v in versions]
+    older, newer = _diff_choice(numbers)
+    diff = None
+    if older is not None and newer is not None:
+        diff = {
+            "older": older,
+            "newer": newer,
+            "pieces": word_diff(versions[older - 1].text, versions[newer - 1].text),
+        }
+    posted_form = PostedForm(data={"expected_version": str(the_draft.lock_version)})
+    return render_template(
+        "drafting/draft.html",
+        draft=the_draft,
+        version=the_draft.current_version,
+        form=form,
+        posted_form=posted_form,
+        refused_verdict=refused_verdict,
+        versions=versions,
+        diff=diff,
+        approvals=review.approvals_of(session, the_draft),
+        history=review.history(session, the_draft),
+        editable=the_draft.state in ("draft", "returned"),
+    ), status
+
+
+def _diff_choice(numbers: list[int]) -> tuple[int | None, int | None]:
+    """Which versions to compare: ?from=&to= when both exist, else the last two."""
+    if len(numbers) < 2:
+        return None, None
+    older, newer = request.args.get("from", type=int), request.args.get("to", type=int)
+    if older in numbers and newer in numbers and older != newer:
+        return min(older, newer), max(older, newer)
+    return numbers[-2], numbers[-1]
+
+
+# --- The live check ------------------------------------------------------------------------
+
+
+@bp.route("/drafting/check", methods=["POST"])
+@role_required("staff")
+def check():  # noqa: ANN201
+    """Check a text as the person types: JSON in, the verdict and highlight segments out; nothing stored.
+
+    Body: {"account_id": int, "text": str, "inbound_id": int | null}. CSRF
+    protected (the page's token in the X-CSRFToken header).
+    """
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _json_error(400, "Send a JSON object: {\"account_id\": ..., \"text\": ...}.")
+    account_id, text, inbound_id = data.get("account_id"), data.get("text"), data.get("inbound_id")
+    if not isinstance(account_id, int) or isinstance(account_id, bool):
+        return _json_error(400, "account_id: expected the account's id (an integer).", "account_id")
+    if not isinstance(text, str):
+        return _json_error(400, "text: expected the draft text (a string).", "text")
+    if len(text) > MAX_TEXT:
+        return _json_error(400, f"text: too long: {len(text)} characters (at most {MAX_TEXT}).", "text")
+    if inbound_id is not None and (not isinstance(inbound_id, int) or isinstance(inbound_id, bool)):
+        return _json_error(400, "inbound_id: expected the post's id (an integer) or null.", "inbound_id")
+    session = get_session()
+    account = session.get(OrgAccount, account_id)
+    if account is None or not drafting.may_draft(account, _me()):
+        return _json_error(404, "account_id: no account you draft for has this id.", "account_id")
+    inbound = None
+    if inbound_id is not None:
+        inbound = session.get(InboundPost, inbound_id)
+        if inbound is None or inbound.account_id != account.id:
+            return _json_error(404, "inbound_id: no post to this account has this id.", "inbound_id")
+    text = text.replace("\r\n", "\n")
+    try:
+        verdict = drafting.check_text(checker(), account, text, inbound)
+    except WorkflowError as error:
+        return _json_error(503, error.message)
+    return jsonify(check_payload(text, verdict.to_dict(), inbound.text if inbound is not None else None))
+
+
+def check_payload(text: str, verdict: dict[str, Any], inbound_text: str | None = None) -> dict[str, Any]:
+    """What the editor's script draws: the decision in words, numbered findings, highlight segments."""
+    payload: dict[str, Any] = {
+        "decision": verdict["decision"],
+        "label": template_decision_label(verdict),
+        "routes": verdict.get("routes", []),
+        "approvals": verdict.get("approvals", 1),
+        "findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "draft")],
+        "context_findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "in_reply_to")],
+        "segments": [s.to_dict() for s in segments(text, verdict["findings"], "draft")],
+        "verdict": verdict,
+    }
+    if inbound_text is not None:
+        payload["inbound_segments"] = [s.to_dict() for s in segments(inbound_text, verdict["findings"], "in_reply_to")]
+    return payload
+
+
+def _finding_json(number: int, finding: dict[str, Any]) -> dict[str, Any]:
+    return {"number": number, **{key: finding.get(key) for key in ("rule", "severity", "action", "route", "message", "source", "excerpt", "spans")}}
+
+
+def _json_error(status: int, message: str, field: str | None = None):  # noqa: ANN202
+    return jsonify({"error": message, "field": field}), status
+
+
+# --- Small pieces --------------------------------------------------------------------------
+
+
+def _verdict_dict(verdict: Any) -> dict[str, Any] | None:
+    if verdict is None:
+        return None
+    return verdict if isinstance(verdict, dict) else verdict.to_dict()
+
+
+def _outcome(the_draft: Draft, *, submitted: bool) -> str:
+    if not submitted:
+        return f"Draft saved (version {len(the_draft.versions)}). {template_decision_label(the_draft.verdict)}."
+    if the_draft.state == "approved":
+        return "Submitted: it passes policy and is approved for posting."
+    return f"Submitted for approval by {', '.join(the_draft.routes)}."
+
+
+def _attach_error(form: Any, error: WorkflowError) -> None:
+    """Show a service's refusal on the field it names, else above the form."""
+    field = getattr(form, error.field, None) if isinstance(error, InvalidInput) else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.detail]
+    else:
+        form.form_errors.append(error.message)
