@@ -72,6 +72,8 @@ _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c)
 
 
 class _Separators(dict[int, str]):
+    """`str.translate` table for non-ASCII characters: letters, digits and marks stay, the rest become spaces."""
+
     def __missing__(self, code: int) -> str:
         char = chr(code)
         value = char if char.isalnum() or unicodedata.category(char).startswith("M") else " "

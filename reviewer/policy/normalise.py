@@ -20,6 +20,11 @@ compares letter runs itself, so that "as" never matches the term "ass".
 
 `NormalisedText.to_original` maps a span of the view back to the characters
 the person typed, including invisible characters and separators inside it.
+
+Speed: plain ASCII (most drafts) is just lower-cased; other text first folds
+through a one-to-one `str.translate` table and only takes the per-character
+path (which keeps a position map) when a character is dropped or expands.
+The spaced-letter and leetspeak passes run only behind cheap pre-checks.
 """
 
 from __future__ import annotations

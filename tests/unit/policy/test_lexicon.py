@@ -137,3 +137,18 @@ def test_two_thousand_terms_compile_into_one_matcher() -> None:
     entries = [LexiconEntry(f"term{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{i // 676}", f"r{i % 7}") for i in range(2000)]
     matcher = LexiconMatcher(entries)
     assert [m.term for m in matcher.find("a termab0 and termzz1 and termab0x")] == ["termab0", "termzz1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("see www.example.com, you idiooot", ["idiooot"]),
+        ("\u0434\u0434\u0434\u0434 and idiooot", ["idiooot"]),  # other letters: the regex path
+        ("you,   peeeople!", ["you,   peeeople"]),
+        ("aaass", ["aaass"]),
+        ("assss and as", ["assss"]),
+    ],
+)
+def test_long_runs_anywhere_in_the_draft(text: str, typed: list[str]) -> None:
+    matcher = LexiconMatcher([LexiconEntry(t, "k") for t in ("idiot", "you people", "ass")])
+    assert typed_spans(matcher, text) == typed
