@@ -94,9 +94,12 @@ def parse_source(path: str, text: str) -> tuple[SourceDoc, list[PolicyIssue]]:
             return [build(item, loc + (index,)) for index, item in enumerate(current.value)]
         try:
             return loader.construct_object(current, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            # e.g. a date like 2026-13-01: YAML reads it as a date, which does not exist
             line, column = _position(current.start_mark)
-            issues.append(PolicyIssue(path, line, column, None, f"bad value: {getattr(exc, 'problem', exc)}"))
+            problem = getattr(exc, "problem", None) or str(exc)
+            issues.append(PolicyIssue(path, line, column, None,
+                                      f"bad value {current.value!r}: {problem}; correct it (quote it if it is text)"))
             return None
 
     try:
