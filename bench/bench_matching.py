@@ -57,7 +57,13 @@ def make_lexicon(rng: random.Random, size: int) -> list[LexiconEntry]:
 
 
 def make_draft(
-    rng: random.Random, lexicon: Sequence[LexiconEntry], *, digits: bool, evasion: bool = False, max_len: int = 280
+    rng: random.Random,
+    lexicon: Sequence[LexiconEntry],
+    *,
+    digits: bool,
+    evasion: bool = False,
+    own_number: bool = False,
+    max_len: int = 280,
 ) -> str:
     """A draft of 200-280 characters: ordinary words, and now and then emoji, a listed term, a number."""
     words: list[str] = []
@@ -73,7 +79,7 @@ def make_draft(
     if evasion:
         inserts.append(rng.choice(EVASIONS))
     if digits:
-        inserts += [random_phone(rng), rng.choice(NUMBERS)]
+        inserts += ["0800 123 456" if own_number else random_phone(rng), rng.choice(NUMBERS)]
     for piece in inserts:
         words.insert(rng.randrange(len(words) + 1), piece)
     text = " ".join(words)
@@ -116,6 +122,7 @@ def main() -> None:
     plain = [make_draft(rng, lexicon, digits=False) for _ in range(args.drafts)]
     evasive = [make_draft(rng, lexicon, digits=False, evasion=True) for _ in range(args.drafts // 5)]
     with_numbers = [make_draft(rng, lexicon, digits=True) for _ in range(args.drafts)]
+    own_number = [make_draft(rng, lexicon, digits=True, own_number=True) for _ in range(args.drafts // 5)]
     full = [d for d in plain if len(d) >= 260] or plain
     pii = PiiDetector(PII_KINDS, case_ref_patterns=[r"\bCAS-\d{6}\b"])
 
@@ -130,7 +137,8 @@ def main() -> None:
     print(f"lexicon: {len(lexicon)} terms compiled in {compile_ms:.0f} ms")
     print(f"drafts: {len(plain)} without digits (mean {statistics.mean(map(len, plain)):.0f} chars, "
           f"{sum(not d.isascii() for d in plain)} non-ASCII, {with_hits} with a lexicon match), "
-          f"{len(full)} of them 260-280 chars; {len(evasive)} with evasion; {len(with_numbers)} with numbers")
+          f"{len(full)} of them 260-280 chars; {len(evasive)} with evasion; {len(with_numbers)} with a new phone number and another number; "
+          f"{len(own_number)} with the agency's own number and another")
     print(f"per-call microseconds, median of {args.runs} runs (wall clock, and CPU time of this thread)")
     rows = [
         ("normalise + LexiconMatcher.find, all drafts", lexicon_call, plain),
@@ -138,7 +146,8 @@ def main() -> None:
         ("normalise + LexiconMatcher.find, with evasion", lexicon_call, evasive),
         ("normalise alone, all drafts", normalise, plain),
         ("PiiDetector.find, every kind, no digits", pii.find, plain),
-        ("PiiDetector.find, every kind, phone + number", pii.find, with_numbers),
+        ("PiiDetector.find, every kind, new phone + number", pii.find, with_numbers),
+        ("PiiDetector.find, every kind, own 0800 + number", pii.find, own_number),
         ("find_urls, all drafts", find_urls, plain),
     ]
     print(f"  {'':<50} {'wall median':>11} {'wall p99':>9} {'cpu median':>11} {'cpu p99':>8}")
