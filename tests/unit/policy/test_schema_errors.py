@@ -248,3 +248,16 @@ def test_missing_file(tmp_path) -> None:
 def test_disabling_a_rule_that_no_parent_defines(errors) -> None:
     lines = errors(BASE + "  - {id: a.two, enabled: false}\n")
     assert lines == ["policy.yaml:11:5: [a.two] disables rule 'a.two', but no parent policy defines it; did you mean 'a.one'?"]
+
+
+def test_an_impossible_date(errors) -> None:
+    text = BASE + "periods:\n  - {name: vote, kind: election, start: 2026-13-01, end: 2026-12-01}\n"
+    assert errors(text) == [
+        "policy.yaml:12:41: bad value '2026-13-01': month must be in 1..12; correct it (quote it if it is text)"]
+
+
+def test_unknown_key_in_an_escalation(errors) -> None:
+    text = BASE + "    escalate:\n      - {during: vote, actoin: block}\n"
+    assert errors(text) == [
+        "policy.yaml:12:24: [a.one] unknown key 'actoin' in escalate.0; did you mean 'action'? "
+        "(allowed: during, action, severity, route, approvals)"]
