@@ -46,7 +46,11 @@ def _results(path: Path) -> tuple[ExampleResult, ...]:
 def _example_cases() -> list:
     cases = []
     for path in POLICY_FILES:
-        for index, example in enumerate(_raw(path).get("examples") or []):
+        try:
+            examples = _raw(path).get("examples") or []
+        except (yaml.YAMLError, AttributeError):
+            continue  # test_policy_loads reports the broken file with the loader's file:line message
+        for index, example in enumerate(examples):
             text = example.get("text", "") if isinstance(example, dict) else ""
             cases.append(pytest.param(path, index, id=f"{path.stem}-{index:03d}-{_slug(text)}"))
     return cases
