@@ -110,14 +110,12 @@ class PiiDetector:
             if kind in _NEEDS_DIGITS and not has_digits:
                 continue
             candidates.extend(_DETECTORS[kind](self, text))
-        chosen: list[PiiMatch] = []
+        taken: list[tuple[PiiMatch, bool]] = []  # an allowed value still claims its characters
         for match in sorted(candidates, key=lambda m: (_RANK[m.kind], m.start - m.end, m.start)):
-            if any(match.start < other.end and other.start < match.end for other in chosen):
+            if any(match.start < other.end and other.start < match.end for other, _ in taken):
                 continue
-            if self._is_allowed(match):
-                continue
-            chosen.append(match)
-        return sorted(chosen, key=lambda m: (m.start, m.end))
+            taken.append((match, self._is_allowed(match)))
+        return sorted((match for match, allowed in taken if not allowed), key=lambda m: (m.start, m.end))
 
     def _is_allowed(self, match: PiiMatch) -> bool:
         if _allow_key(match.value) in self._allowed:

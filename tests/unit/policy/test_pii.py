@@ -310,3 +310,10 @@ def test_bad_settings_are_clear_errors(kwargs: dict[str, object], message: str) 
     detect = kwargs.pop("detect")
     with pytest.raises(ValueError, match=message):
         PiiDetector(detect, **kwargs)  # type: ignore[arg-type]
+
+
+def test_an_allowed_value_is_not_reported_as_another_kind_either() -> None:
+    detect = ["case_ref", "au_tfn"]
+    patterns = [r"\b\d{3} \d{3} \d{3}\b"]
+    assert found(PiiDetector(detect, case_ref_patterns=patterns), "ref 123 456 782") == [("case_ref", "123 456 782")]
+    assert PiiDetector(detect, case_ref_patterns=patterns, allow=["123-456-782"]).find("ref 123 456 782") == []
