@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -125,11 +125,11 @@ def _scorer_option(func: Any) -> Any:
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of publication (default: today in the policy's timezone).")
 @click.option("--in-reply-to", "in_reply_to", metavar="TEXT", help="The inbound post being answered.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), metavar="FILE|-",
+@click.option("--jsonl", "jsonl", type=click.File("rb"), metavar="FILE|-",
               help='Check many drafts: one JSON object per line {"id", "text", "platform"?, "in_reply_to"?, "date"?}.')
 @_scorer_option
 def check(text: str | None, policy_path: str | None, platform: str | None, date_text: str | None,
-          in_reply_to: str | None, output_format: str, jsonl: TextIO | None, scorer: str) -> None:
+          in_reply_to: str | None, output_format: str, jsonl: BinaryIO | None, scorer: str) -> None:
     """Check a draft reply (TEXT, or stdin) against the policy and explain the verdict.
 
     Exit status: 0 pass, 1 needs approval, 2 blocked, 3 usage or policy error.
@@ -140,13 +140,19 @@ def check(text: str | None, policy_path: str | None, platform: str | None, date_
         date = _parse_date(date_text, "--date")
     except ValueError as exc:
         raise Failure(f"error: {exc}") from None
+    for name, value in (("TEXT", text), ("--in-reply-to", in_reply_to)):
+        if value is not None and not _is_utf8(value):
+            raise Failure(f"error: {name} is not valid UTF-8 text")
     policy = load_policy_or_fail(policy_path)
     scorer_obj = load_scorer_or_fail(scorer)
     _warn_labels(policy, scorer_obj)
     if jsonl is not None:
         sys.exit(_check_jsonl(policy, scorer_obj, jsonl))
     if text is None:
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8") if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise Failure(f"error: the text on stdin is not UTF-8 ({exc.reason} at byte {exc.start})") from None
         if text.endswith("\n"):
             text = text[:-1]
     verdict = policy.check(text, platform=platform, date=date, in_reply_to=in_reply_to, scorer=scorer_obj)
@@ -218,6 +224,15 @@ def render_text(text: str, in_reply_to: str | None, verdict: Any, underline: boo
     return "\n".join(lines)
 
 
+def _is_utf8(value: str) -> bool:
+    """False for text with unpaired surrogates (bytes that were not UTF-8, or a JSON "\\ud800")."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_line(raw: str) -> tuple[Any, Any]:
     """(id, Draft) for a good input line; raises LineError (with the id when known) for a bad one."""
     from reviewer.policy import Draft
@@ -229,20 +244,22 @@ def _parse_line(raw: str) -> tuple[Any, Any]:
     if not isinstance(data, dict):
         raise LineError(None, "each line must be a JSON object with at least \"text\"")
     ident = data.get("id")
-    if isinstance(ident, (dict, list)):
-        raise LineError(None, "\"id\" must be a string or number")
+    if isinstance(ident, (dict, list)) or (isinstance(ident, str) and not _is_utf8(ident)):
+        raise LineError(None, "\"id\" must be a string (UTF-8 text) or a number")
     unknown = sorted(set(data) - {"id", "text", "platform", "in_reply_to", "date"})
     if unknown:
         raise LineError(ident, f"unknown field(s) {', '.join(unknown)}; allowed: id, text, platform, in_reply_to, date")
     text = data.get("text")
     if not isinstance(text, str):
         raise LineError(ident, "missing \"text\" (a string)" if text is None else "\"text\" must be a string")
+    if not _is_utf8(text):
+        raise LineError(ident, "\"text\" holds an unpaired surrogate; send UTF-8 text")
     platform = data.get("platform")
     if platform is not None and platform not in PLATFORMS:
         raise LineError(ident, f"platform {platform!r} is not one of: {', '.join(PLATFORMS)}")
     in_reply_to = data.get("in_reply_to")
-    if in_reply_to is not None and not isinstance(in_reply_to, str):
-        raise LineError(ident, "\"in_reply_to\" must be a string")
+    if in_reply_to is not None and (not isinstance(in_reply_to, str) or not _is_utf8(in_reply_to)):
+        raise LineError(ident, "\"in_reply_to\" must be a string of UTF-8 text")
     try:
         date = _parse_date(data.get("date"), "date") if data.get("date") is not None else None
     except ValueError as exc:
@@ -256,7 +273,7 @@ class LineError(ValueError):
         self.ident = ident
 
 
-def _check_jsonl(policy: Any, scorer: Any, stream: TextIO) -> int:
+def _check_jsonl(policy: Any, scorer: Any, stream: BinaryIO) -> int:
     """Check every line, in batches; bad lines get an error object. Returns the exit status."""
     bad = 0
     pending: list[tuple[int, Any, Any]] = []
@@ -272,7 +289,11 @@ def _check_jsonl(policy: Any, scorer: Any, stream: TextIO) -> int:
         if not raw.strip():
             continue
         try:
-            ident, draft = _parse_line(raw)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise LineError(None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            ident, draft = _parse_line(line)
         except LineError as exc:
             flush()
             bad += 1

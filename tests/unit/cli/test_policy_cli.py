@@ -185,3 +185,19 @@ def test_check_with_the_embedded_scorer_warns_about_unknown_labels() -> None:
     data = json.loads(result.stdout)
     assert data["scorer"]["name"] == "embedded" and "toxicity" in data["scores"]
     assert "toxicity label 'insult' is not produced by the scorer" in result.stderr
+
+
+def test_text_that_is_not_utf8() -> None:
+    result = CliRunner().invoke(main, ["check", *QUIET], input=b"caf\xe9\n")
+    assert result.exit_code == 3
+    assert "error: the text on stdin is not UTF-8 (invalid continuation byte at byte 3)" in result.stderr
+    lines = b'{"id": 1, "text": "caf\xe9"}\n{"id": 2, "text": "\\ud800"}\n{"id": [1], "text": "x"}\n{"id": 3, "text": "ok"}\n'
+    result = CliRunner().invoke(main, ["check", "--jsonl", "-", "--policy", FIXTURE, "--scorer", "none"], input=lines)
+    assert result.exit_code == 3
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[:3] == [
+        {"id": None, "line": 1, "error": "not UTF-8 text (invalid continuation byte at byte 22)"},
+        {"id": 2, "line": 2, "error": '"text" holds an unpaired surrogate; send UTF-8 text'},
+        {"id": None, "line": 3, "error": '"id" must be a string (UTF-8 text) or a number'},
+    ]
+    assert rows[3]["id"] == 3 and rows[3]["decision"] == "pass"
