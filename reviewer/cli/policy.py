@@ -155,7 +155,10 @@ def check(text: str | None, policy_path: str | None, platform: str | None, date_
             raise Failure(f"error: the text on stdin is not UTF-8 ({exc.reason} at byte {exc.start})") from None
         if text.endswith("\n"):
             text = text[:-1]
-    verdict = policy.check(text, platform=platform, date=date, in_reply_to=in_reply_to, scorer=scorer_obj)
+    try:
+        verdict = policy.check(text, platform=platform, date=date, in_reply_to=in_reply_to, scorer=scorer_obj)
+    except ValueError as exc:
+        raise Failure(f"error: {exc}") from None
     if output_format == "json":
         click.echo(verdict.to_json())
     else:
