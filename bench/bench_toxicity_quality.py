@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from reviewer.toxicity.identity import neutralise  # noqa: E402
 DATA = ROOT / "bench" / "data"
 DEFAULT_TESTSET = ROOT.parent / "shared" / "data" / "toxicity" / "wikipedia_toxicity_testset.csv"
 FALLBACK_THRESHOLDS = (0.8, 0.95)
+SEXUALITY = re.compile(r"\b(gay|lesbian|homosexual|queer)", re.IGNORECASE)
 BOUNDARY = 0.5  # also shown for the identity sets: the classifier's own decision boundary
 
 
@@ -117,9 +119,19 @@ def main() -> None:
         neutral = [neutralise(text) or text for text in batch]
         return embedded.raw_scores(neutral)
 
-    report("embedded, raw model", embedded.raw_scores, sets, thresholds)
-    report("embedded, plain replacement", replaced, sets, thresholds)
-    report(f"embedded, shipped ({embedded.version})", lambda b: [r["toxicity"] for r in embedded.score(b)], sets, thresholds)
+    variants = {
+        "embedded, raw model": embedded.raw_scores,
+        "embedded, plain replacement": replaced,
+        f"embedded, shipped ({embedded.version})": lambda b: [r["toxicity"] for r in embedded.score(b)],
+    }
+    for name, score_fn in variants.items():
+        report(name, score_fn, sets, thresholds)
+    subset = [t for t in sets["respectful"] if SEXUALITY.search(t)]
+    print(f"\nrespectful sentences naming gay/lesbian/homosexual/queer people (n={len(subset)}), the known weak spot:")
+    for name, score_fn in variants.items():
+        scores = score_fn(subset)
+        print(f"  {name}: mean score {sum(scores) / len(scores):.3f}, max {max(scores):.3f}, "
+              f"flagged@{BOUNDARY:g} {share_at(scores, BOUNDARY):.0%}")
 
     if not (os.environ.get("REVIEWER_DETOXIFY_CHECKPOINT") or os.environ.get("REVIEWER_TOXICITY") == "detoxify"):
         print("\ndetoxify: skipped (no real weights configured: set REVIEWER_DETOXIFY_CHECKPOINT and "
