@@ -154,6 +154,17 @@ def get_session() -> Session:
     return g.db_session
 
 
+@contextmanager
+def read_session(app: Flask | None = None) -> Iterator[Session]:
+    """A short Session for reading only; on SQLite it never takes the write lock."""
+    database = get_database(app)
+    session = database.sessions(bind=database.readonly_engine)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 def _close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

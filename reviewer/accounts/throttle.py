@@ -87,38 +87,77 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_urlsafe(16))
 
 
-def authenticate(session: Session, username: str, password: str, ip: str, settings: ThrottleSettings) -> LoginResult:
-    """Check a username and password, throttled; audits every outcome."""
+@dataclass(frozen=True)
+class Verdict:
+    """What `check_credentials` found: read-only, so no write lock is held while hashing."""
+
+    username: str
+    ip: str
+    outcome: str  # success | failure | throttled
+    user_id: int | None = None
+    reason: str | None = None  # why a failure failed (for the audit trail only)
+    locked_until: datetime | None = None
+    new_hash: str | None = None  # the password re-hashed with today's parameters, when they changed
+
+
+def check_credentials(session: Session, username: str, password: str, ip: str, settings: ThrottleSettings) -> Verdict:
+    """Read phase of a sign-in: the lock, the user, the password. Writes nothing.
+
+    Run it in a read transaction (on SQLite, one that does not take the
+    write lock), end that transaction, then pass the verdict to
+    `record_attempt`: the slow password hash never holds the database's
+    write lock. Two attempts racing between the phases can each slip one
+    try past the lock; the next attempt sees both.
+    """
     username = normalise_username(username)[:256]
     ip = ip[:64] or "unknown"
-    now = utcnow()
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
     until = locked_until(session, username, ip, settings)
     if until is not None:
-        session.add(LoginAttempt(username=username, ip=ip, outcome="throttled", at=now))
-        record(session, None, "auth.login_throttled", None, {"username": username, "ip": ip, "until": until.isoformat()})
-        session.flush()
-        return LoginResult(None, until)
-
+        return Verdict(username, ip, "throttled", locked_until=until)
     hasher = hasher_for(session)
     user = get_user_by_username(session, username)
     if user is None:
         verify(hasher, _dummy_hash(hasher), password)
-        ok = False
-    else:
-        ok = verify(hasher, user.password_hash, password) and user.active
-    if not ok:
-        session.add(LoginAttempt(username=username, ip=ip, outcome="failure", at=now))
-        session.flush()
-        reason = "unknown user" if user is None else ("deactivated" if not user.active else "wrong password")
-        record(session, None, "auth.login_failed", None, {"username": username, "ip": ip, "reason": reason})
-        return LoginResult(None, locked_until(session, username, ip, settings))
+        return Verdict(username, ip, "failure", reason="unknown user")
+    if not verify(hasher, user.password_hash, password):
+        return Verdict(username, ip, "failure", user.id, "wrong password")
+    if not user.active:
+        return Verdict(username, ip, "failure", user.id, "deactivated")
+    new_hash = hasher.hash(password) if hasher.check_needs_rehash(user.password_hash) else None
+    return Verdict(username, ip, "success", user.id, new_hash=new_hash)
 
+
+def record_attempt(session: Session, verdict: Verdict, settings: ThrottleSettings) -> LoginResult:
+    """Write phase of a sign-in: the attempt row, the audit event, the user's last sign-in."""
+    now = utcnow()
+    username, ip = verdict.username, verdict.ip
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
+    user = session.get(User, verdict.user_id) if verdict.user_id is not None else None
+    if verdict.outcome == "success" and (user is None or not user.active):
+        # Deactivated (or deleted) between the two phases: refuse.
+        verdict = Verdict(username, ip, "failure", verdict.user_id, "deactivated")
+    session.add(LoginAttempt(username=username, ip=ip, outcome=verdict.outcome, at=now))
+    session.flush()
+    if verdict.outcome == "throttled":
+        until = verdict.locked_until
+        record(session, None, "auth.login_throttled", None, {"username": username, "ip": ip, "until": until.isoformat()})
+        return LoginResult(None, until)
+    if verdict.outcome == "failure":
+        record(session, None, "auth.login_failed", None, {"username": username, "ip": ip, "reason": verdict.reason})
+        return LoginResult(None, locked_until(session, username, ip, settings))
     assert user is not None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if verdict.new_hash is not None:
+        user.password_hash = verdict.new_hash
     user.last_login_at = now
-    session.add(LoginAttempt(username=username, ip=ip, outcome="success", at=now))
     session.flush()
     record(session, user, "auth.login", f"user:{user.id}", {"ip": ip})
     return LoginResult(user)
+
+
+def authenticate(session: Session, username: str, password: str, ip: str, settings: ThrottleSettings) -> LoginResult:
+    """Check a username and password, throttled, in one transaction; audits every outcome.
+
+    The web view runs the two phases in separate transactions instead (see
+    `check_credentials`).
+    """
+    return record_attempt(session, check_credentials(session, username, password, ip, settings), settings)

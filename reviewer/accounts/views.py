@@ -11,9 +11,9 @@ from flask_login import current_user, login_user, logout_user
 from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import AccountError, set_password
-from reviewer.accounts.throttle import ThrottleSettings, authenticate
+from reviewer.accounts.throttle import ThrottleSettings, check_credentials, record_attempt
 from reviewer.audit import record
-from reviewer.db import get_session, utcnow
+from reviewer.db import get_session, read_session, utcnow
 from reviewer.web.access import public, safe_next, signed_in
 
 bp = Blueprint("accounts", __name__)
@@ -43,10 +43,13 @@ def login():  # noqa: ANN201
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
+        settings = throttle_settings()
+        with read_session() as reader:  # the slow hash runs without the write lock
+            verdict = check_credentials(
+                reader, form.username.data, form.password.data, request.remote_addr or "unknown", settings
+            )
         session = get_session()
-        result = authenticate(
-            session, form.username.data, form.password.data, request.remote_addr or "unknown", throttle_settings()
-        )
+        result = record_attempt(session, verdict, settings)
         session.commit()
         if result.ok:
             cookie_session.clear()  # a fresh session: nothing carried over from before sign-in

@@ -102,3 +102,26 @@ def test_a_deactivated_user_cannot_sign_in(db_session, make_user) -> None:
     deactivate_user(db_session, None, user)
     db_session.commit()
     assert not authenticate(db_session, "leaver", user.test_password, "10.0.0.1", SETTINGS).ok
+
+
+def test_the_check_phase_writes_nothing_and_a_deactivation_in_between_wins(db_session, make_user) -> None:
+    from sqlalchemy import func, select
+
+    from reviewer.accounts.services import deactivate_user
+    from reviewer.accounts.throttle import check_credentials, record_attempt
+    from reviewer.audit import AuditEvent
+
+    user = make_user("sam")
+    events = db_session.scalar(select(func.count()).select_from(AuditEvent))
+    verdict = check_credentials(db_session, "sam", user.test_password, "10.0.0.1", SETTINGS)
+    assert verdict.outcome == "success" and verdict.user_id == user.id
+    assert not db_session.new and not db_session.dirty
+    assert db_session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+    deactivate_user(db_session, None, user)
+    db_session.commit()
+    events_after_deactivation = db_session.scalar(select(func.count()).select_from(AuditEvent))
+    assert events_after_deactivation == events + 1
+    result = record_attempt(db_session, verdict, SETTINGS)
+    db_session.commit()
+    assert not result.ok
+    assert db_session.scalars(select(LoginAttempt.outcome)).all() == ["failure"]
