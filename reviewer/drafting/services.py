@@ -389,20 +389,23 @@ def revise_draft(
 # --- Optimistic locking ---------------------------------------------------------------
 
 
-def expect_version(session: Session, draft: Draft, expected_version: int | None) -> None:
+def expect_version(session: Session, draft: Draft, expected_version: int | None, *, written_here: bool = False) -> None:
     """Lock the draft's row for this transaction; ConflictError when it changed since the person loaded it.
 
     `expected_version` is the lock_version the person's page showed (None:
     compare with the version this session loaded). The row lock (FOR UPDATE
     on PostgreSQL; SQLite's writing transactions are already serialised)
     makes a second decision wait for the first and then see that it lost,
-    before it reads anything else.
+    before it reads anything else. `written_here`: this transaction wrote
+    the row already (it holds the lock), so the re-read is skipped.
     """
     if expected_version is not None:
         if isinstance(expected_version, bool) or not isinstance(expected_version, int):
             raise InvalidInput("expected_version", f"expected the draft's lock_version (an integer), got {expected_version!r}")
         if draft.lock_version != expected_version:
             raise ConflictError()
+    if written_here:
+        return
     current = session.scalar(select(Draft.lock_version).where(Draft.id == draft.id).with_for_update())
     if current != draft.lock_version:
         raise ConflictError()

@@ -129,12 +129,13 @@ def submit_draft(
     that changed since the text was written (a new policy, an election
     period that began) is kept as a new version with the same text.
     """
-    expect_version(session, draft, expected_version)
+    fresh = fresh_verdict(session, draft)
+    expect_version(session, draft, expected_version, written_here=fresh is not None)
     if actor is None or not may_draft(draft.account, actor):
         raise NotAllowed(f"You do not draft for {draft.account.label}.", "not_staff")
     workflow.next_state(draft.state, "submit_review")  # the state is the first thing to say
     current = draft.current_version
-    verdict = fresh_verdict(session, draft) or check_text(checker, draft.account, current.text, draft.inbound)
+    verdict = fresh or check_text(checker, draft.account, current.text, draft.inbound)
     new_state = workflow.submit(draft.state, verdict.decision, verdict)
     now = utcnow()
     with conflicts_as_errors(session):
