@@ -1,0 +1,154 @@
+"""The reply editor's live checks in a real Chromium: highlights and the decision change as staff type.
+
+This module serves its own app (the shipped policies, so drafts get real
+findings; CSRF on, as in production) and opens its own browser contexts on it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_POLICIES = ROOT / "policies"
+PASSWORD = "drafting-browser-password"
+RISKY = "Call me on 021 555 0199 and I'll sort it."
+FIXED = "Thanks for letting us know, the crew will fix the light this week."
+NEEDS_REVIEW = "We promise the pool will reopen by Friday."
+
+
+@pytest.fixture(scope="module")
+def drafting_site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
+    """The app with the shipped policies on a loopback port, a staff member, an account and a post to answer."""
+    from reviewer import create_app
+    from reviewer.accounts.services import create_user
+    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.drafting.services import create_inbound
+    from reviewer.orgs.services import create_account
+
+    root_conftest = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
+    folder = tmp_path_factory.mktemp("drafting-live")
+    config = root_conftest.app_config(
+        folder / "instance",
+        f"sqlite:///{folder / 'reviewer.sqlite3'}",
+        SHIPPED_POLICIES,
+        WTF_CSRF_ENABLED=True,
+        TESTING=False,
+    )
+    app = create_app(config)
+    upgrade(app)
+    with app_session(app) as session:
+        staff = create_user(session, None, "rangi", PASSWORD, ["staff"], [], display_name="Rangi Walker")
+        account = create_account(
+            session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
+            policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
+        )
+        post = create_inbound(
+            session, staff, account, author_handle="@resident",
+            text="The street light outside 12 Wharf Road has been out for a week.",
+            received_at=datetime.now(timezone.utc) - timedelta(hours=3, minutes=12),
+        )
+        session.commit()
+        post_id = post.id
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="drafting-live-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", post_id=post_id)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        get_database(app).engine.dispose()
+
+
+def console_problem(message) -> bool:  # noqa: ANN001
+    """A console error other than the browser asking for a favicon the app does not have."""
+    return message.type == "error" and "favicon" not in (message.location or {}).get("url", "")
+
+
+def sign_in(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill("rangi")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome, Rangi Walker")).to_be_visible()
+
+
+def test_staff_see_live_highlights_fix_the_reply_and_submit_it(browser: Browser, drafting_site, artifacts_dir: Path) -> None:  # noqa: ANN001
+    context = browser.new_context(base_url=drafting_site.url, viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda message: problems.append(message.text) if console_problem(message) else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        sign_in(page)
+
+        page.goto("/inbox/")
+        page.get_by_role("link", name="Harbour City Council (@HarbourCityNZ on X)").click()
+        expect(page.get_by_text("3 h 12 min")).to_be_visible()
+        page.get_by_role("link", name="Reply to @resident").click()
+        expect(page.locator("form[data-live-ready]")).to_have_count(1)
+
+        decision = page.locator("[data-live='decision']")
+        mirror = page.locator("[data-live='mirror-draft']")
+        reply = page.get_by_role("textbox", name="Your reply")
+        expect(decision).to_have_text("Not checked yet")
+
+        reply.press_sequentially(RISKY, delay=15)
+        expect(decision).to_have_text("Blocked: change the highlighted words")
+        expect(decision).to_have_class("decision decision-block")
+        expect(mirror.locator("mark.hl-block .hl-text")).to_have_text("021 555 0199")
+        expect(page.locator("[data-live='findings-draft'] .finding-block .finding-source")).to_contain_text("Policy:")
+        page.screenshot(path=str(artifacts_dir / "screen-drafting-editor-blocked.png"), full_page=True)
+
+        reply.fill(NEEDS_REVIEW)
+        expect(decision).to_have_text("Needs approval by comms")
+        expect(mirror.locator("mark.hl-review")).not_to_have_count(0)
+
+        reply.fill('<img src=x onerror="window.pwned = 1"> ' + RISKY)
+        expect(decision).to_have_text("Blocked: change the highlighted words")
+        expect(mirror).to_contain_text('<img src=x onerror="window.pwned = 1">')
+        expect(mirror.locator("img")).to_have_count(0)
+        assert page.evaluate("window.pwned") is None
+
+        reply.fill(FIXED)
+        expect(decision).to_have_text("Passes policy")
+        expect(decision).to_have_class("decision decision-pass")
+        expect(mirror.locator("mark")).to_have_count(0)
+        expect(mirror).to_have_text(FIXED)
+        page.screenshot(path=str(artifacts_dir / "screen-drafting-editor.png"), full_page=True)
+
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("Submitted: it passes policy and is approved for posting.")).to_be_visible()
+        expect(page.get_by_role("heading", name="Reply to @resident")).to_contain_text("approved")
+        page.screenshot(path=str(artifacts_dir / "screen-drafting-draft-approved.png"), full_page=True)
+    finally:
+        context.close()
+    assert problems == [], problems  # no script errors, no Content-Security-Policy violations
+
+
+def test_without_javascript_the_server_checks_on_submit(browser: Browser, drafting_site, artifacts_dir: Path) -> None:  # noqa: ANN001
+    context = browser.new_context(base_url=drafting_site.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page)
+        page.goto(f"/posts/{drafting_site.post_id}")
+        page.get_by_role("textbox", name="Your reply").fill(RISKY)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("The policy blocks this text")).to_be_visible()
+        expect(page.locator("[data-live='decision']")).to_have_text("Blocked: change the highlighted words")
+        expect(page.locator("[data-live='mirror-draft'] mark.hl-block .hl-text")).to_have_text("021 555 0199")
+        expect(page.get_by_role("textbox", name="Your reply")).to_have_value(RISKY)
+        page.screenshot(path=str(artifacts_dir / "screen-drafting-no-js-blocked.png"), full_page=True)
+    finally:
+        context.close()
