@@ -77,6 +77,8 @@ class _Compiled:
     id: str
     version: str
     sha256: str
+    title: str | None
+    description: str | None
     zone: ZoneInfo
     default_route: str | None
     periods: tuple[Period, ...]
@@ -102,6 +104,8 @@ def _compile(resolved: Any, sha256: str) -> _Compiled:
         id=resolved.id,
         version=resolved.version,
         sha256=sha256,
+        title=resolved.title,
+        description=resolved.description,
         zone=ZoneInfo(resolved.timezone),
         default_route=resolved.default_route,
         periods=tuple(Period(p.model.name, p.model.kind, p.model.start, p.model.end) for p in resolved.periods),
@@ -147,6 +151,8 @@ class Policy:
     id = property(lambda self: self._compiled.id)
     version = property(lambda self: self._compiled.version)
     sha256 = property(lambda self: self._compiled.sha256)
+    title = property(lambda self: self._compiled.title)
+    description = property(lambda self: self._compiled.description)
     timezone = property(lambda self: self._compiled.zone.key)
     periods = property(lambda self: self._compiled.periods)
     required_labels = property(lambda self: set(self._compiled.required_labels))

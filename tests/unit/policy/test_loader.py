@@ -20,6 +20,8 @@ def test_a_loaded_policy_describes_itself(write) -> None:
     assert (policy.id, policy.version, policy.path, policy.timezone) == ("test", "1", str(path), "UTC")
     assert len(policy.sha256) == 64 and policy.required_labels == set()
     assert repr(policy).startswith("<Policy test 1 ")
+    assert (policy.title, policy.description) == (None, None)
+    assert load_policy(FIXTURES / "every_kind.yaml").title == "Every rule kind"
 
 
 def test_compiled_policies_are_cached_by_content(write) -> None:
