@@ -96,6 +96,7 @@ def test_staff_see_live_highlights_fix_the_reply_and_submit_it(browser: Browser,
         page.goto("/inbox/")
         page.get_by_role("link", name="Harbour City Council (@HarbourCityNZ on X)").click()
         expect(page.get_by_text("3 h 12 min")).to_be_visible()
+        page.screenshot(path=str(artifacts_dir / "screen-drafting-inbox.png"), full_page=True)
         page.get_by_role("link", name="Reply to @resident").click()
         expect(page.locator("form[data-live-ready]")).to_have_count(1)
 

@@ -100,3 +100,20 @@ def test_check_needs_the_csrf_token_in_the_header(make_app, make_user, account) 
     accepted = client.post("/drafting/check", json=body, headers={"X-CSRFToken": token})
     assert accepted.status_code == 200
     assert accepted.get_json()["decision"] == "pass"
+
+
+def test_a_policy_that_cannot_load_is_a_clear_message_not_a_traceback(make_app, make_user, make_account, login, tmp_path) -> None:  # noqa: ANN001
+    broken = tmp_path / "broken-policies"
+    broken.mkdir()
+    (broken / "city-council.yaml").write_text("id: city-council\nversion: '1'\nrules:\n  - id: x\n    kind: nonsense\n", encoding="utf-8")
+    app = make_app(POLICY_DIR=str(broken))
+    account = make_account("@Broken")
+    client = app.test_client()
+    login(client, make_user("sam", roles=["staff"]))
+    response = client.post("/drafting/check", json={"account_id": account.id, "text": "hello"})
+    assert response.status_code == 503
+    assert "Ask an administrator to fix the policy file" in response.get_json()["error"]
+    response = client.post(f"/inbox/{account.id}/compose", data={"text": "hello", "save": "Save draft"})
+    assert response.status_code == 422
+    page = page_text(response)
+    assert "city-council.yaml" in page and "Ask an administrator" in page and "Traceback" not in page

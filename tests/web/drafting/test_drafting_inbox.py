@@ -187,3 +187,12 @@ def test_an_upload_with_no_file_or_unknown_format_says_what_to_do(staff_client, 
     )
     assert response.status_code == 422
     assert "choose CSV or JSON Lines" in page_text(response)
+
+
+def test_index_lists_my_open_drafts(staff_client, make_draft, staff, account) -> None:  # noqa: ANN001
+    make_draft("pending", author=staff, account=account)
+    make_draft("posted", author=staff, account=account, text="Posted already, thanks for waiting.")
+    page = page_text(staff_client.get("/inbox/"))
+    assert "We promise the pool will reopen by Friday." in page
+    assert "waiting for approval" in page and "Needs approval by comms" in page
+    assert "Posted already" not in page
