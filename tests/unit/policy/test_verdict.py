@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_helpers import ELECTION_DAY, QUIET_DAY, Scorer
+from policy_helpers import ELECTION_DAY, FIXTURES, QUIET_DAY, Scorer
 
+from reviewer.policy import load_policy
 from reviewer.policy.verdict import excerpt_of, merge_spans
 
 
@@ -63,3 +65,21 @@ def test_spans_stay_inside_the_text_and_excerpts_are_the_typed_text(every_kind, 
         assert finding.excerpt == " … ".join(source[s:e] for s, e in finding.spans)
     assert verdict.decision in ("pass", "review", "block")
     assert list(verdict.routes) == sorted(set(verdict.routes))
+
+
+GOVERNMENT = FIXTURES.parents[3] / "policies" / "government.yaml"
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.lists(ALPHABET, max_size=40).map("".join), reply=st.lists(ALPHABET, max_size=12).map("".join))
+def test_spans_of_the_shipped_policy_point_at_the_typed_text(text: str, reply: str) -> None:
+    verdict = _government().check(text, platform="x", date=ELECTION_DAY, in_reply_to=reply or None)
+    for finding in verdict.findings:
+        source = text if finding.target == "draft" else reply
+        assert all(0 <= s < e <= len(source) for s, e in finding.spans)
+        assert finding.excerpt == " … ".join(source[s:e] for s, e in finding.spans)
+
+
+@functools.cache
+def _government():
+    return load_policy(GOVERNMENT)
