@@ -146,5 +146,9 @@ class EmbeddedScorer:
                 "offensive language (insults, profanity, slurs) from a TF-IDF linear model, "
                 "reported as `toxicity`; weak on threats, quoted abuse and leetspeak"
             ),
-            details={"identity_correction": identity.CORRECTION_VERSION, "batch_size": BATCH_SIZE},
+            details={
+                "identity_correction": identity.CORRECTION_VERSION,
+                "batch_size": BATCH_SIZE,
+                "computation": "direct (same numbers as the package)" if self._direct else "package predict_prob",
+            },
         ).as_dict()
