@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
 from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import ROLES, User
+from reviewer.audit.sqlite import BEGIN_OPTION
 from reviewer.api.errors import ApiError
 from reviewer.api.models import ApiToken
 from reviewer.api.services import find_token
@@ -49,34 +51,69 @@ def _presented_token() -> str:
 
 
 def authenticate_request() -> User:
-    """The user whose live token the request presents; ApiError 401 otherwise."""
+    """The user whose live token the request presents; ApiError 401 otherwise.
+
+    Reads in the request's session. On SQLite a writing endpoint's session
+    starts DEFERRED here, so authenticating and the endpoint's own reads (and
+    its policy check) take no write lock; the view calls `begin_writing`
+    just before it changes anything.
+    """
     secret = _presented_token()
-    database = get_database()
-    with database.sessions(bind=database.readonly_engine) as lookup:
-        match = find_token(lookup, secret)
+    session = get_session()
+    if not session.in_transaction():
+        session.connection(execution_options={BEGIN_OPTION: "DEFERRED"})
+    match = find_token(session, secret)
     if match is None:
         raise ApiError(
             401, "invalid_token", "The API token is not valid: it is mistyped, revoked, or its user is deactivated."
         )
     now = utcnow()
     if match.last_used_at is None or now - match.last_used_at >= TOUCH_INTERVAL:
-        touch = (
-            update(ApiToken)
-            .where(ApiToken.id == match.token_id)
-            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_INTERVAL))
-            .values(last_used_at=now)
-        )
-        current = g.get("db_session")
-        if current is not None and current.in_transaction() and current.get_bind() is database.engine:
-            # This request already holds the write lock (e.g. a cookie was read first): write in it.
-            current.execute(touch)
-        else:
-            with database.engine.begin() as connection:  # short, before the request's own transaction
-                connection.execute(touch)
-    user = get_session().get(User, match.user_id)
-    if user is None or not user.active:
-        raise ApiError(401, "invalid_token", "The API token's user no longer exists or is deactivated.")
-    return user
+        _touch(session, match.token_id, now)
+    return match.user
+
+
+def _touch(session: Session, token_id: int, now: datetime) -> None:
+    """Record when the token was last used (at most once a TOUCH_INTERVAL, so most requests write nothing)."""
+    touch = (
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_INTERVAL))
+        .values(last_used_at=now)
+    )
+    if holds_write_lock(session):
+        session.execute(touch)  # e.g. a cookie was read first: a second writer would wait for this one
+    else:
+        with get_database().engine.begin() as connection:  # a short transaction of its own
+            connection.execute(touch)
+
+
+def holds_write_lock(session: Session) -> bool:
+    """Whether the session's transaction already holds SQLite's write lock (began IMMEDIATE)."""
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return str(connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")).upper() != "DEFERRED"
+
+
+def begin_writing(session: Session) -> None:
+    """End the read-only snapshot so the next statement begins a writing transaction.
+
+    On SQLite that takes the write lock (BEGIN IMMEDIATE), where concurrent
+    writers queue within the busy timeout; a deferred transaction that read
+    and then wrote would fail at once after another writer committed. Loaded
+    objects are kept (nothing was changed), so nothing is read twice.
+    """
+    if not session.in_transaction() or holds_write_lock(session):
+        return
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def use_read_only_session() -> None:

@@ -14,11 +14,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer.api import openapi
-from reviewer.api.auth import api_user, token_required
+from reviewer.api.auth import api_user, begin_writing, token_required
 from reviewer.api.errors import ApiError
 from reviewer.api.schemas import (
     MAX_INBOUND_BATCH,
@@ -97,6 +99,7 @@ def _verdict_dict(verdict: Any) -> Any:
 def _services(prefix: str = ""):  # noqa: ANN202
     """Turn the services' refusals into JSON errors, rolling back what they started."""
     session = get_session()
+    begin_writing(session)  # the reads so far took no write lock; the changes do
     try:
         yield session
     except NotAllowed as error:
@@ -127,8 +130,14 @@ def _services(prefix: str = ""):  # noqa: ANN202
         raise ApiError(409, "duplicate", "This clashes with something already stored (e.g. the same external_id).") from None
 
 
+# The account with the teams that may draft for it, in one query; built once (it runs on most requests).
+_ACCOUNT_BY_ID = (
+    select(OrgAccount).where(OrgAccount.id == bindparam("account_id")).options(joinedload(OrgAccount.drafting_groups))
+)
+
+
 def _account(account_id: int, field: str = "account_id") -> OrgAccount:
-    account = get_session().get(OrgAccount, account_id)
+    account = get_session().execute(_ACCOUNT_BY_ID, {"account_id": account_id}).unique().scalar_one_or_none()
     if account is None or not account.active:
         raise ApiError(422, "unknown_account", f"{field}: there is no active organisation account {account_id}.", field=field)
     return account
@@ -252,11 +261,10 @@ def create_inbound():  # noqa: ANN201
                 url=body.url,
                 external_id=body.external_id,
             )
-            created.append(post)
+            created.append(inbound_json(post))
     with _services() as session:
         session.commit()
-    posts = [inbound_json(post) for post in created]
-    return _created({"inbound": posts} if many else posts[0])
+    return _created({"inbound": created} if many else created[0])
 
 
 @bp.post("/drafts")
@@ -273,11 +281,37 @@ def create_draft():  # noqa: ANN201
                 422, "unknown_inbound", f"inbound_id: there is no inbound post {body.inbound_id} for this account.",
                 field="inbound_id",
             )
+    # Checked before the write lock is taken, so concurrent submissions check in parallel and
+    # queue only for the writes; the services use this verdict for this exact text and account.
+    in_reply_to = inbound.text if inbound is not None else None
+    try:
+        verdict = checker().check(account, body.text, in_reply_to=in_reply_to)
+    except PolicyError:
+        verdict = None  # the services report it (CheckUnavailable)
+    prechecked = PrecheckedChecker(checker(), account.id, body.text, in_reply_to, verdict)
     with _services() as session:
-        draft = drafting.create_draft(session, api_user(), checker(), account, body.text, inbound=inbound)
-        draft = review.submit_draft(session, api_user(), checker(), draft)
+        draft = drafting.create_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
+        draft = review.submit_draft(session, api_user(), prechecked, draft)
+        payload = _draft_response(draft)  # before the commit expires what is loaded
         session.commit()
-    return _created(_draft_response(draft))
+    return _created(payload)
+
+
+class PrecheckedChecker:
+    """The app's checker, answering with a verdict computed moments ago for one exact account, text and context."""
+
+    def __init__(self, checker: Any, account_id: int, text: str, in_reply_to: str | None, verdict: Any) -> None:
+        self._checker = checker
+        self._key = (account_id, text, in_reply_to)
+        self._verdict = verdict
+
+    def check(self, account: Any, text: str, *, in_reply_to: str | None = None, at: Any = None) -> Any:
+        if self._verdict is not None and at is None and (account.id, text, in_reply_to) == self._key:
+            return self._verdict
+        return self._checker.check(account, text, in_reply_to=in_reply_to, at=at)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._checker, name)
 
 
 @bp.get("/drafts/<int:draft_id>")
@@ -304,8 +338,9 @@ def decide(draft_id: int):  # noqa: ANN201
             draft = review.reject(session, user, draft, body.comment or "", expected_version=expected)
         else:
             draft = review.return_for_changes(session, user, draft, body.comment or "", expected_version=expected)
+        payload = _draft_response(draft)
         session.commit()
-    return jsonify(_draft_response(draft))
+    return jsonify(payload)
 
 
 @bp.get("/queue")

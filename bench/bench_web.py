@@ -1,0 +1,341 @@
+"""Web speed: the JSON API under gunicorn (2 sync workers) on SQLite, loaded by wrk on loopback.
+
+Each run builds a fresh instance in a temp folder (SQLite file, migrated, a
+staff user, an approver, an account on the shipped city-council policy, an
+API token), starts gunicorn on a free loopback port, and drives two
+scenarios with wrk (16 connections, 2 threads, --duration seconds each,
+bounded by a timeout):
+
+  check   POST /api/v1/check   text + account → verdict (nothing stored)
+  submit  POST /api/v1/drafts  check + store + audit; varied texts, about 1 in
+                               5 routed to legal (pending), the rest approved
+
+It prints requests/s, p50/p99 latency and non-2xx responses, then stops
+gunicorn and checks the database: every draft id the client got back is
+stored, each stored draft has its four audit events (created, checked,
+submitted, approved|routed), and the audit chain verifies. With --runs N it
+prints the median of the N runs and the targets (check >= 300 req/s with p99
+< 50 ms; submit >= 150 req/s with p99 < 100 ms, no errors).
+
+    .venv/bin/python bench/bench_web.py [--runs 3] [--duration 15] [--toxicity embedded|none]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+
+CONNECTIONS = 16
+THREADS = 2
+TARGETS = {"check": (300.0, 50.0), "submit": (150.0, 100.0)}  # req/s at least, p99 ms under
+
+OPENINGS = ["Thanks for letting us know about", "Sorry to hear about", "We have passed your message about",
+            "Thanks for the photo of", "Our team is looking into", "Kia ora, thanks for flagging"]
+THINGS = ["the overflowing bins on {s}", "the pothole on {s}", "the broken streetlight on {s}",
+          "the graffiti on {s}", "the blocked drain on {s}", "the fallen tree on {s}"]
+CLOSINGS = ["A crew will be out this week.", "We will let you know when it is sorted.",
+            "The roads team has it on their list.", "You can track progress on our website."]
+STREETS = ["Elm Street", "Harbour Road", "Queen Street", "Rata Avenue", "Kowhai Lane", "Marine Parade"]
+# Routed to legal by the shipped policy's legal.liability rule.
+ROUTED = "We will compensate you for the damage caused on {s}; our insurer will be in touch."
+
+
+def texts() -> list[str]:
+    """Varied replies: mostly ones that pass, every fifth one that needs legal's approval."""
+    passing = [f"{o} {t.format(s=s)}. {c}" for o in OPENINGS for t in THINGS for c in CLOSINGS for s in STREETS[:2]]
+    out = []
+    for i, text in enumerate(passing):
+        out.append(ROUTED.format(s=STREETS[i % len(STREETS)]) if i % 5 == 4 else text)
+    return out
+
+
+# --- the instance -------------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    folder: Path
+    env: dict[str, str]
+    token: str
+    account_id: int
+
+
+def build_instance(folder: Path, toxicity: str, policy_dir: Path) -> Instance:
+    """A migrated SQLite instance with a staff user (and token), an approver and one account."""
+    from reviewer import create_app
+    from reviewer.accounts.services import create_user
+    from reviewer.api.services import create_token
+    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.orgs.services import create_account
+
+    env = {
+        "REVIEWER_INSTANCE_PATH": str(folder / "instance"),
+        "REVIEWER_DATABASE_URL": f"sqlite:///{folder / 'reviewer.sqlite3'}",
+        "REVIEWER_SECRET_KEY": secrets.token_hex(32),
+        "REVIEWER_TOXICITY": toxicity,
+        "REVIEWER_POLICY_DIR": str(policy_dir),
+    }
+    config = {
+        "INSTANCE_PATH": env["REVIEWER_INSTANCE_PATH"], "DATABASE_URL": env["REVIEWER_DATABASE_URL"],
+        "SECRET_KEY": env["REVIEWER_SECRET_KEY"], "TOXICITY": "none", "POLICY_DIR": str(policy_dir),
+        "SCHEMA_CHECK": False, "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+    }
+    app = create_app(config)
+    upgrade(app)
+    password = secrets.token_urlsafe(16)
+    with app_session(app) as session:
+        staff = create_user(session, None, "bench.staff", password, ["staff"])
+        create_user(session, None, "bench.legal", password, ["approver"], ["legal", "comms"])
+        account = create_account(session, None, name="Harbour City Council on X", platform="x",
+                                 handle="@HarbourCityNZ", policy_file="city-council.yaml", policy_dir=policy_dir)
+        token = create_token(session, None, staff, "bench").secret
+        account_id = account.id
+        session.commit()
+    get_database(app).engine.dispose()
+    return Instance(folder, env, token, account_id)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(instance: Instance, port: int) -> subprocess.Popen:
+    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+               "--log-level", "warning", "--error-logfile", str(instance.folder / "gunicorn.log"), "reviewer:create_app()"]
+    env = {**os.environ, **instance.env}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}; see {instance.folder / 'gunicorn.log'}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise SystemExit("gunicorn did not answer within 90 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM: gunicorn finishes the requests in flight, then exits."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+
+LUA = """
+local bodies = {%(bodies)s}
+local counter = 0
+local ids = nil
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+
+local next_thread = 0
+function setup(thread)
+  next_thread = next_thread + 1
+  thread:set("thread_id", next_thread)
+end
+
+function init(args)
+  counter = thread_id * 7919
+  if "%(ids_dir)s" ~= "" then
+    ids = io.open("%(ids_dir)s/ids-" .. thread_id .. ".txt", "w")
+    ids:setvbuf("line")
+  end
+end
+
+function request()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, bodies[(counter %% #bodies) + 1])
+end
+
+function response(status, headers, body)
+  if ids ~= nil and status == 201 then
+    local id = body:match('"id":(%%d+),"inbound_id"')
+    if id then ids:write(id, "\\n") end
+  end
+end
+"""
+
+
+def lua_script(folder: Path, name: str, bodies: list[str], token: str, ids_dir: Path | None) -> Path:
+    quoted = ",\n".join(f"[==[{body}]==]" for body in bodies)
+    path = folder / f"{name}.lua"
+    path.write_text(LUA % {"bodies": quoted, "token": token, "ids_dir": str(ids_dir or "")}, encoding="utf-8")
+    return path
+
+
+@dataclass
+class Load:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(url: str, script: Path, duration: int) -> Load:
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "5s", "--latency",
+               "-s", str(script), url]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    if os.environ.get("BENCH_WEB_DEBUG"):
+        print(output)
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return Load(
+        requests=int(re.search(r"(\d+) requests in", output).group(1)),
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        p50_ms=_ms(latency["50"]),
+        p99_ms=_ms(latency["99"]),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+# --- checking what was stored ------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    returned_ids: int
+    missing: int  # ids the client got that are not in the database
+    drafts: int
+    incomplete: int  # drafts without their four audit events
+    events: int
+    chain_ok: bool
+    chain_count: int
+    pending: int
+
+
+def check_database(instance: Instance, ids_dir: Path) -> Stored:
+    from sqlalchemy import func, select
+
+    from reviewer import create_app
+    from reviewer.audit import AuditEvent, verify
+    from reviewer.db import app_session, get_database
+    from reviewer.drafting.models import Draft
+
+    returned = {int(line) for path in ids_dir.glob("ids-*.txt") for line in path.read_text().split()}
+    app = create_app({"INSTANCE_PATH": instance.env["REVIEWER_INSTANCE_PATH"],
+                      "DATABASE_URL": instance.env["REVIEWER_DATABASE_URL"], "TOXICITY": "none",
+                      "SECRET_KEY": instance.env["REVIEWER_SECRET_KEY"], "SCHEMA_CHECK": False})
+    with app_session(app) as session:
+        stored = set(session.scalars(select(Draft.id)))
+        pending = session.scalar(select(func.count()).select_from(Draft).where(Draft.state == "pending"))
+        per_draft = dict(session.execute(
+            select(AuditEvent.subject, func.count()).where(AuditEvent.action.in_(
+                ["draft.created", "draft.checked", "draft.submitted", "draft.approved", "draft.routed"]
+            )).group_by(AuditEvent.subject)
+        ).all())
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+        result = verify(session, session.info["audit_key"])
+    get_database(app).engine.dispose()
+    incomplete = sum(1 for draft_id in stored if per_draft.get(f"draft:{draft_id}") != 4)
+    return Stored(len(returned), len(returned - stored), len(stored), incomplete, events, result.ok, result.count, pending)
+
+
+# --- one run -----------------------------------------------------------------------------------
+
+
+def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict[str, Load]:
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        folder = Path(tmp)
+        instance = build_instance(folder, toxicity, policy_dir)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}/api/v1"
+        bodies_check = [json.dumps({"text": t, "account_id": instance.account_id}) for t in texts()]
+        ids_dir = folder / "ids"
+        ids_dir.mkdir()
+        check_lua = lua_script(folder, "check", bodies_check, instance.token, None)
+        submit_lua = lua_script(folder, "submit", bodies_check, instance.token, ids_dir)
+        process = start_gunicorn(instance, port)
+        try:
+            run_wrk(f"{base}/check", check_lua, 2)  # warm-up: both workers, policy compiled, caches filled
+            results = {"check": run_wrk(f"{base}/check", check_lua, duration),
+                       "submit": run_wrk(f"{base}/drafts", submit_lua, duration)}
+        finally:
+            stop(process)
+        stored = check_database(instance, ids_dir)
+        log = (folder / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
+    print(f"run {number}:")
+    for name, load in results.items():
+        print(f"  {name:6} {load.rps:8.1f} req/s  p50 {load.p50_ms:6.1f} ms  p99 {load.p99_ms:6.1f} ms  "
+              f"requests {load.requests}  non-2xx {load.non_2xx}  socket errors {load.socket_errors}")
+    extra = stored.drafts - stored.returned_ids
+    print(f"  stored: {stored.drafts} drafts ({stored.pending} pending for legal), {stored.returned_ids} ids returned "
+          f"with 201, {stored.missing} of them missing, {extra} more stored (requests in flight when wrk stopped), "
+          f"{stored.incomplete} drafts without their 4 audit events; {stored.events} audit events; "
+          f"chain {'verifies' if stored.chain_ok else 'DOES NOT VERIFY'} ({stored.chain_count} events)")
+    if "database is locked" in log or "Traceback" in log:
+        print(f"  gunicorn log has errors:\n{log[-2000:]}")
+    results["integrity_ok"] = (  # type: ignore[assignment]
+        stored.missing == 0 and stored.incomplete == 0 and stored.chain_ok and 0 <= extra <= CONNECTIONS
+        and results["submit"].non_2xx == 0 and results["check"].non_2xx == 0
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario (default 15)")
+    parser.add_argument("--toxicity", default="embedded", help="the scorer the server uses: embedded or none")
+    parser.add_argument("--policy-dir", type=Path, default=ROOT / "policies")
+    args = parser.parse_args()
+    if not Path("/usr/bin/wrk").exists() and subprocess.run(["which", "wrk"], capture_output=True).returncode:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    print(f"gunicorn 2 sync workers, SQLite (WAL), wrk {THREADS} threads {CONNECTIONS} connections, "
+          f"{args.duration} s per scenario, toxicity={args.toxicity}, policy city-council.yaml, {os.cpu_count()} CPUs")
+    runs = [one_run(i + 1, args.duration, args.toxicity, args.policy_dir) for i in range(args.runs)]
+    print(f"median of {len(runs)} runs:")
+    all_ok = all(run["integrity_ok"] for run in runs)
+    for name, (min_rps, max_p99) in TARGETS.items():
+        rps = statistics.median(run[name].rps for run in runs)
+        p50 = statistics.median(run[name].p50_ms for run in runs)
+        p99 = statistics.median(run[name].p99_ms for run in runs)
+        errors = sum(run[name].non_2xx + run[name].socket_errors for run in runs)
+        met = rps >= min_rps and p99 < max_p99 and errors == 0
+        print(f"  {name:6} {rps:8.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}  "
+              f"target >= {min_rps:.0f} req/s, p99 < {max_p99:.0f} ms: {'met' if met else 'MISSED'}")
+    print(f"  integrity (every draft and event stored, chain verifies, no errors) in every run: {'yes' if all_ok else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
