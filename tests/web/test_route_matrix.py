@@ -44,6 +44,14 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "drafting.draft": STAFF,
     "drafting.mark_posted": STAFF,
     "drafting.check": STAFF,
+    # Approver pages (issue 5): queues, the review page and its decisions, response times.
+    "review.queue": frozenset({"approver"}),
+    "review.draft": frozenset({"approver"}),
+    "review.approve": frozenset({"approver"}),
+    "review.reject": frozenset({"approver"}),
+    "review.return_for_changes": frozenset({"approver"}),
+    "review.edit": frozenset({"approver"}),
+    "review.dashboard": frozenset({"approver", "admin", "auditor"}),
     # The JSON API: "signed in" means a bearer token (TokenAccess), never the cookie.
     "api.openapi_document": ANYONE,
     "api.accounts": SIGNED_IN,

@@ -1,0 +1,339 @@
+"""Approver pages: a queue per group with filters, the review page with its four decisions,
+and the response-time dashboard.
+
+Views own the transaction: one commit at the edge of the request. Every
+refusal (separation of duties, a conflict, a missing reason) comes back as
+a flash message on the same page, never a 500; a refused self-approval is
+evidence, so its `approval.refused` audit event is committed, not rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from reviewer.db import get_session, utcnow
+from reviewer.drafting.models import Draft
+from reviewer.orgs.services import list_accounts
+from reviewer.review import services as review
+from reviewer.review import workflow
+from reviewer.review.forms import (
+    DEFAULT_PERIOD_DAYS,
+    ApproveForm,
+    EditForm,
+    PeriodForm,
+    QueueFilterForm,
+    RejectForm,
+    ReturnForm,
+    choices,
+)
+from reviewer.review.models import ReviewAction
+from reviewer.web import checker
+from reviewer.web.access import role_required
+from reviewer.web.highlight import word_diff
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+DECISION_FORMS = {"approve": ApproveForm, "reject": RejectForm, "return": ReturnForm, "edit": EditForm}
+#: The most breaches the dashboard lists (the counts cover them all).
+BREACHES_SHOWN = 200
+
+
+def _me():  # noqa: ANN202
+    return current_user._get_current_object()
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@role_required("approver")
+def queue():  # noqa: ANN201
+    """One of the approver's groups: its pending drafts, oldest first, filtered; counts for every group."""
+    me = _me()
+    groups = me.group_names
+    form = QueueFilterForm(formdata=request.args)
+    if not groups:
+        return render_template("review/queue.html", groups=[], counts={}, group=None, form=form, items=[])
+    group = request.args.get("group") or groups[0]
+    if group not in groups:
+        flash(f"You are not in the approver group {group!r}: showing {groups[0]} instead.", "error")
+        return redirect(url_for("review.queue", group=groups[0]))
+    session = get_session()
+    everything = {name: review.queue(session, name) for name in groups}
+    rules = sorted({rule for item in everything[group] for rule in item.version.rule_ids})
+    accounts = [(str(a.id), a.label) for a in list_accounts(session)]
+    form.set_choices(accounts, rules)
+    status = 200
+    if not form.validate():
+        items = []
+        status = 422
+        for message in _messages(form):
+            flash(message, "error")
+    elif form.active:
+        items = review.queue(session, group, **form.filters())
+    else:
+        items = everything[group]
+    counts = {name: len(found) for name, found in everything.items()}
+    return render_template("review/queue.html", groups=groups, counts=counts, group=group, form=form, items=items), status
+
+
+# --- The review page and its decisions -----------------------------------------------------
+
+
+def _may_see(draft: Draft, user: Any) -> bool:
+    """Approvers in a group the draft is routed to, and anyone who already acted on it."""
+    if set(user.group_names) & set(draft.routes or ()):
+        return True
+    acted = select(ReviewAction.id).where(ReviewAction.draft_id == draft.id, ReviewAction.actor_id == user.id).limit(1)
+    return get_session().scalar(acted) is not None
+
+
+def _draft_or_404(draft_id: int) -> Draft:
+    """The draft, when the approver may see it; 404 otherwise (its existence stays private)."""
+    draft = get_session().get(Draft, draft_id)
+    if draft is None or not _may_see(draft, _me()):
+        abort(404)
+    return draft
+
+
+def _my_routed_groups(draft: Draft) -> list[str]:
+    mine = set(_me().group_names)
+    return [g for g in draft.routes or () if g in mine]
+
+
+def _blank_forms(draft: Draft) -> dict[str, Any]:
+    """Each decision's form, unfilled, carrying the version the page shows."""
+    data = {"expected_version": str(draft.lock_version)}
+    forms = {
+        "approve": ApproveForm(formdata=None, data=data),
+        "reject": RejectForm(formdata=None, data=data),
+        "return": ReturnForm(formdata=None, data=data),
+        "edit": EditForm(formdata=None, data={**data, "text": draft.text}),
+    }
+    _offer_groups(forms["approve"], draft)
+    return forms
+
+
+def _offer_groups(form: ApproveForm, draft: Draft) -> None:
+    form.group.choices = choices("The group that still needs it", [(g, g) for g in _my_routed_groups(draft)])
+
+
+@bp.route("/drafts/<int:draft_id>")
+@role_required("approver")
+def draft(draft_id: int):  # noqa: ANN201
+    """The draft with its findings highlighted, the post it answers, its versions, diffs and history."""
+    the_draft = _draft_or_404(draft_id)
+    return _render_review(the_draft, _blank_forms(the_draft))
+
+
+@bp.route("/drafts/<int:draft_id>/approve", methods=["POST"])
+@role_required("approver")
+def approve(draft_id: int):  # noqa: ANN201
+    return _decide(draft_id, "approve")
+
+
+@bp.route("/drafts/<int:draft_id>/reject", methods=["POST"])
+@role_required("approver")
+def reject(draft_id: int):  # noqa: ANN201
+    return _decide(draft_id, "reject")
+
+
+@bp.route("/drafts/<int:draft_id>/return", methods=["POST"])
+@role_required("approver")
+def return_for_changes(draft_id: int):  # noqa: ANN201
+    return _decide(draft_id, "return")
+
+
+@bp.route("/drafts/<int:draft_id>/edit", methods=["POST"])
+@role_required("approver")
+def edit(draft_id: int):  # noqa: ANN201
+    return _decide(draft_id, "edit")
+
+
+def _decide(draft_id: int, kind: str):  # noqa: ANN202
+    """Validate the posted form, call the service, commit or roll back, and say what happened."""
+    the_draft = _draft_or_404(draft_id)
+    form = DECISION_FORMS[kind]()
+    if kind == "approve":
+        _offer_groups(form, the_draft)
+    if not form.validate_on_submit():
+        for message in _messages(form):
+            flash(message, "error")
+        return _render_review(the_draft, {**_blank_forms(the_draft), kind: form}, 422)
+    session = get_session()
+    refused_edit = None
+    try:
+        _apply(session, the_draft, kind, form)
+    except review.NotAllowed as refused:
+        if refused.self_approval:
+            session.commit()  # the approval.refused event is evidence for the auditors
+        else:
+            session.rollback()
+        flash(refused.message, "error")
+        status = 403
+    except review.ConflictError as conflict:
+        session.rollback()
+        flash(conflict.message, "error")
+        status = 409
+    except review.SubmitRefused as refused:
+        session.rollback()
+        flash(refused.message, "error")
+        refused_edit = {"text": form.text.data, "verdict": _as_dict(refused.verdict)}
+        status = 422
+    except review.WorkflowError as error:
+        session.rollback()
+        if isinstance(error, review.InvalidInput) and hasattr(getattr(form, error.field, None), "errors"):
+            getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.detail]
+        flash(error.message, "error")
+        status = 422
+    else:
+        session.commit()
+        flash(_outcome(the_draft, kind), "success")
+        if kind == "edit":
+            return redirect(url_for("review.draft", draft_id=the_draft.id))
+        return redirect(url_for("review.queue"))
+    the_draft = _draft_or_404(draft_id)  # reloaded after the commit or rollback
+    forms = _blank_forms(the_draft)
+    if status == 422:
+        forms[kind] = form  # keep what the approver typed
+    return _render_review(the_draft, forms, status, refused_edit)
+
+
+def _apply(session: Any, the_draft: Draft, kind: str, form: Any) -> None:
+    me, expected = _me(), form.expected()
+    if kind == "approve":
+        review.approve(session, me, the_draft, expected_version=expected, group=form.group.data or None)
+    elif kind == "reject":
+        review.reject(session, me, the_draft, form.reason.data, expected_version=expected)
+    elif kind == "return":
+        review.return_for_changes(session, me, the_draft, form.comment.data, expected_version=expected)
+    else:
+        review.edit_as_approver(session, me, checker(), the_draft, form.text.data, expected_version=expected)
+
+
+def _outcome(the_draft: Draft, kind: str) -> str:
+    who = f"Draft {the_draft.id}"
+    if kind == "approve":
+        if the_draft.state == "approved":
+            return f"Approved: {who} is ready to post."
+        return f"Your approval of {who} is recorded; it still needs {_still_needed(the_draft)}."
+    if kind == "reject":
+        return f"Rejected {who}; the staff member sees your reason."
+    if kind == "return":
+        return f"Returned {who} for changes; the staff member sees your comment."
+    return f"Your edit is saved as version {the_draft.current_version.number}; another approver must approve it."
+
+
+def _still_needed(the_draft: Draft) -> str:
+    facts = review.draft_facts(the_draft, review.approvals_of(get_session(), the_draft))
+    outstanding = workflow.outstanding_groups(facts)
+    missing = workflow.approvers_missing(facts)
+    parts = [f"approval by {', '.join(outstanding)}"] if outstanding else []
+    if missing > len(outstanding):
+        parts.append(f"{missing} more approver{'s' if missing != 1 else ''}")
+    return " and ".join(parts) or "nothing more"
+
+
+def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, refused_edit: dict | None = None):  # noqa: ANN202
+    session = get_session()
+    me = _me()
+    approvals = review.approvals_of(session, the_draft)
+    facts = review.draft_facts(the_draft, approvals)
+    version = the_draft.current_version
+    versions = the_draft.versions
+    diffs = {v.number: word_diff(versions[i - 1].text, v.text) for i, v in enumerate(versions) if i > 0}
+    mine = _my_routed_groups(the_draft)
+    waiting = utcnow() - the_draft.submitted_at if the_draft.state == "pending" and the_draft.submitted_at else None
+    if me.id == the_draft.author_id:
+        own = "You wrote this draft, so another approver must approve it."
+    elif me.id == version.author_id:
+        own = "You edited this version, so another approver must approve it."
+    else:
+        own = None
+    return render_template(
+        "review/draft.html",
+        draft=the_draft,
+        version=version,
+        versions=versions,
+        diffs=diffs,
+        approvals=approvals,
+        counting={a.id for a in approvals if a.text_sha256 == version.text_sha256},
+        outstanding=workflow.outstanding_groups(facts),
+        approvers_missing=workflow.approvers_missing(facts),
+        history=review.history(session, the_draft),
+        forms=forms,
+        can_act=the_draft.state == "pending" and bool(mine),
+        show_group_choice=len(mine) > 1,
+        own_warning=own,
+        waiting=waiting,
+        refused_edit=refused_edit,
+    ), status
+
+
+# --- Response times --------------------------------------------------------------------------
+
+
+@bp.route("/response-times")
+@role_required("approver", "admin", "auditor")
+def dashboard():  # noqa: ANN201
+    """Median and 90th percentile response and approval-wait times over a period, and posts past target."""
+    session = get_session()
+    form = PeriodForm(formdata=request.args)
+    form.account.choices = choices("All accounts", [(str(a.id), a.label) for a in list_accounts(session)])
+    now = utcnow()
+    report = None
+    status = 200
+    if form.validate():
+        since, until = _period(form, now)
+        if since >= until:
+            form.since.errors = [*form.since.errors, f"The start ({since:%Y-%m-%d}) is not before the end of the period."]
+        else:
+            account_id = int(form.account.data) if form.account.data else None
+            report = review.response_times(session, since=since, until=until, account_id=account_id, now=now)
+    if report is None:
+        status = 422
+        for message in _messages(form):
+            flash(message, "error")
+    return render_template(
+        "review/dashboard.html",
+        form=form,
+        report=report,
+        breaches=report.breaches[:BREACHES_SHOWN] if report else [],
+        default_period=not (form.since.data or form.until.data),
+        default_days=DEFAULT_PERIOD_DAYS,
+    ), status
+
+
+def _period(form: PeriodForm, now: datetime) -> tuple[datetime, datetime]:
+    """[since, until) in UTC: whole days when dates are given; the last 30 days by default."""
+    until = _midnight(form.until.data + timedelta(days=1)) if form.until.data else now
+    since = _midnight(form.since.data) if form.since.data else until - timedelta(days=DEFAULT_PERIOD_DAYS)
+    return since, until
+
+
+def _midnight(day: Any) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+# --- Small pieces ---------------------------------------------------------------------------
+
+
+def _messages(form: Any) -> list[str]:
+    """Each field error as `Label: message`, so a flash says where the problem is."""
+    found = []
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None and field.type != "HiddenField" else ""
+        found.extend(f"{label}: {error}" if label else error for error in errors)
+    return found
+
+
+def _as_dict(verdict: Any) -> dict | None:
+    if verdict is None:
+        return None
+    return verdict if isinstance(verdict, dict) else verdict.to_dict()
