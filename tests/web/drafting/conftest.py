@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from fixtures_workflow import SHIPPED_POLICIES  # type: ignore[import-not-found]
@@ -30,13 +28,3 @@ def staff_client(shipped_app, staff, login):  # noqa: ANN001, ANN201
 @pytest.fixture
 def account(make_account):  # noqa: ANN001, ANN201
     return make_account("@HarbourCityNZ", name="Harbour City Council")
-
-
-def page_text(response) -> str:  # noqa: ANN001
-    return response.get_data(as_text=True)
-
-
-def csrf_token_in(page: str) -> str:
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
-    assert match, "no CSRF token on the page"
-    return match.group(1)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from reviewer.audit import AuditEvent
 from reviewer.drafting.models import Draft
 
-from conftest import csrf_token_in, page_text  # type: ignore[import-not-found]
+from drafting_pages import csrf_token_in, page_text  # type: ignore[import-not-found]
 from fixtures_workflow import BLOCKED_TEXT, CLEAN_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from reviewer.drafting.models import Draft, InboundPost
 
-from conftest import page_text  # type: ignore[import-not-found]
+from drafting_pages import page_text  # type: ignore[import-not-found]
 from fixtures_workflow import BLOCKED_TEXT, CLEAN_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
 

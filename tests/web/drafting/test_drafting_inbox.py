@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from reviewer.drafting.models import InboundPost
 from reviewer.drafting.views import waited
 
-from conftest import page_text  # type: ignore[import-not-found]
+from drafting_pages import page_text  # type: ignore[import-not-found]
 
 
 def count_posts(db_session) -> int:  # noqa: ANN001
