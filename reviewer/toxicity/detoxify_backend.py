@@ -117,7 +117,9 @@ def _import_stack():
         from detoxify import detoxify  # noqa: PLC0415
     except ImportError as exc:
         missing = exc.name or "torch/transformers/detoxify"
-        raise ScorerError(f"The detoxify backend needs the {missing} package, which is not installed. {INSTALL_HINT}") from exc
+        raise ScorerError(
+            f"The detoxify backend needs the {missing} package, which cannot be imported ({exc}). {INSTALL_HINT}"
+        ) from exc
     transformers.utils.logging.disable_progress_bar()
     return torch, transformers, detoxify
 

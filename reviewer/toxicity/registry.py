@@ -64,17 +64,25 @@ def clear_cache() -> None:
 
 
 def _cache_key(backend: str, options: dict) -> tuple:
+    """(backend, sorted options) with paths made absolute, so equal settings share one scorer."""
     if not isinstance(backend, str) or backend not in BACKENDS:
         raise ScorerError(f"Unknown toxicity backend {backend!r}; choose one of: {', '.join(BACKENDS)}.")
-    if backend == "embedded" and options:
-        raise ScorerError(f"The embedded backend takes no options (got {', '.join(sorted(options))}).")
+    if backend == "embedded":
+        if options:
+            raise ScorerError(f"The embedded backend takes no options (got {', '.join(sorted(options))}).")
+        return backend, ()
     unknown = sorted(set(options) - set(DETOXIFY_OPTIONS))
     if unknown:
-        raise ScorerError(f"Unknown detoxify option(s) {', '.join(unknown)}; valid: {', '.join(DETOXIFY_OPTIONS)}.")
-    normalised = {"model": "original", "checkpoint": None, "config_dir": None, "device": None} if backend == "detoxify" else {}
+        valid = ", ".join(DETOXIFY_OPTIONS)
+        raise ScorerError(f"Unknown detoxify option(s) {', '.join(unknown)}; valid: {valid}.")
+    normalised = {"model": "original", "checkpoint": None, "config_dir": None, "device": None}
     for name, value in options.items():
-        if value is not None:
-            normalised[name] = os.path.abspath(os.path.expanduser(os.fspath(value))) if name in ("checkpoint", "config_dir") else str(value)
+        if value is None:
+            continue
+        if name in ("checkpoint", "config_dir"):
+            normalised[name] = os.path.abspath(os.path.expanduser(os.fspath(value)))
+        else:
+            normalised[name] = str(value)
     return backend, tuple(sorted(normalised.items()))
 
 
