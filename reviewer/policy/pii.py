@@ -37,6 +37,7 @@ _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")
+_DIGITS_SPAN = re.compile(r"\d[\d \t().\-/]*\d")  # from the first digit of a run to its last
 _MIN_PHONE_DIGITS = 7
 
 
@@ -247,11 +248,17 @@ def _e164(value: str, regions: tuple[str, ...]) -> str | None:
 @lru_cache(maxsize=4096)
 def _phones_in(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
     """Phone numbers valid in any of `regions` (PhoneNumberMatcher, leniency VALID), de-duplicated.
+
+    Regions are tried in order and the rest skipped once every digit run of the window lies inside a
+    number found: another region could only add an overlapping number, which `find` drops anyway.
     Cached: the same numbers (an agency's own) come back in draft after draft."""
+    runs = [(m.start(), m.end()) for m in _DIGITS_SPAN.finditer(window) if len(_DIGIT.findall(m.group())) >= _MIN_PHONE_DIGITS]
     found: dict[tuple[int, int], str] = {}
     for region in regions:
         for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
             found.setdefault((m.start, m.end), m.raw_string)
+        if found and all(any(s <= a and b <= e for s, e in found) for a, b in runs):
+            break
     return tuple((start, end, raw) for (start, end), raw in found.items())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 
 from reviewer.policy.pii import PII_KINDS, PiiDetector, PiiMatch
@@ -317,3 +318,32 @@ def test_an_allowed_value_is_not_reported_as_another_kind_either() -> None:
     patterns = [r"\b\d{3} \d{3} \d{3}\b"]
     assert found(PiiDetector(detect, case_ref_patterns=patterns), "ref 123 456 782") == [("case_ref", "123 456 782")]
     assert PiiDetector(detect, case_ref_patterns=patterns, allow=["123-456-782"]).find("ref 123 456 782") == []
+
+
+NUMBERS_OF_EVERY_REGION = [
+    "021 555 0199", "+64 21 555 0199", "09 555 0123", "0800 83 83 83", "020 7946 0958", "+44 20 7946 0958",
+    "07700 900123", "(02) 9876 5432", "1800 121 919", "0412 345 678", "+61 412 345 678", "(202) 555-0143",
+    "1-800-555-0199", "+1 604 555 0123", "604-555-0123",
+]
+
+
+def all_regions_every_time(text: str) -> list[tuple[int, int]]:
+    """What PhoneNumberMatcher finds with every region, overlaps resolved longest first (as find does)."""
+    spans = {
+        (m.start, m.end)
+        for region in ("NZ", "GB", "AU", "US", "CA")
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    }
+    chosen: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if not any(start < e and s < end for s, e in chosen):
+            chosen.append((start, end))
+    return sorted(chosen)
+
+
+@pytest.mark.parametrize("index", range(len(NUMBERS_OF_EVERY_REGION)))
+def test_stopping_once_a_window_is_covered_finds_what_every_region_finds(index: int) -> None:
+    number = NUMBERS_OF_EVERY_REGION[index]
+    other = NUMBERS_OF_EVERY_REGION[(index * 7 + 3) % len(NUMBERS_OF_EVERY_REGION)]
+    for text in (f"Open 24/7 {number} now", f"{number} or {other}", f"{number} {other}", f"In 2026 {number}/{other}"):
+        assert [(m.start, m.end) for m in only("phone").find(text)] == all_regions_every_time(text), text
