@@ -106,11 +106,10 @@ class PiiDetector:
         if not isinstance(text, str):
             raise TypeError(f"PiiDetector.find() needs a str, got {type(text).__name__}")
         candidates: list[PiiMatch] = []
-        has_digits = _DIGIT.search(text) is not None
+        digits = len(_DIGIT.findall(text)) if _DIGIT.search(text) else 0
         for kind in self.kinds:
-            if kind in _NEEDS_DIGITS and not has_digits:
-                continue
-            candidates.extend(_DETECTORS[kind](self, text))
+            if digits >= _MIN_DIGITS[kind]:
+                candidates.extend(_DETECTORS[kind](self, text))
         taken: list[tuple[PiiMatch, bool]] = []  # an allowed value still claims its characters
         for match in sorted(candidates, key=lambda m: (_RANK[m.kind], m.start - m.end, m.start)):
             if any(match.start < other.end and other.start < match.end for other, _ in taken):
@@ -132,8 +131,6 @@ class PiiDetector:
             yield PiiMatch("email", m.start(), m.end(), m.group())
 
     def _phones(self, text: str) -> Iterator[PiiMatch]:
-        if len(_DIGIT.findall(text)) < _MIN_PHONE_DIGITS:
-            return
         seen: set[tuple[int, int]] = set()
         for window_start, window_end in _phone_windows(text):
             for start, end, raw in _phones_in(text[window_start:window_end], self.regions):
@@ -180,6 +177,9 @@ class PiiDetector:
         return self._tax_numbers(text, "au_tfn")
 
     def _dates_of_birth(self, text: str) -> Iterator[PiiMatch]:
+        lowered = text.lower()
+        if not any(hint in lowered for hint in P.BIRTH_HINTS):
+            return
         words = [w.span() for w in P.BIRTH_WORDS.finditer(text)]
         if not words:
             return
@@ -210,7 +210,11 @@ _DETECTORS = {
     "address": PiiDetector._addresses,
     "case_ref": PiiDetector._case_references,
 }
-_NEEDS_DIGITS = frozenset({"phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address"})
+# The fewest digits a text must have for each kind to be worth looking for.
+_MIN_DIGITS = {
+    "email": 0, "case_ref": 0, "address": 1, "dob": 2, "uk_ni": 6, "phone": _MIN_PHONE_DIGITS,
+    "nz_ird": 8, "au_tfn": 8, "us_ssn": 9, "card": 13,
+}
 
 
 def _phone_windows(text: str) -> list[tuple[int, int]]:

@@ -53,6 +53,7 @@ DATE_MONTH_DAY = re.compile(
 BIRTH_WORDS = re.compile(
     r"(?<!\w)(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birth\s*day|b'?day)(?!\w)", re.IGNORECASE
 )
+BIRTH_HINTS = ("born", "dob", "d.o.b", "birth", "bday", "b'day")  # one of these is in every BIRTH_WORDS match
 BIRTH_WINDOW = 40  # characters between a birth word and the date
 
 _STREET_TYPES = (
