@@ -26,7 +26,7 @@ from reviewer.review import services as review
 from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
-from reviewer.web.highlight import decision_label, numbered_findings, segments, word_diff
+from reviewer.web.highlight import check_payload, numbered_findings, segments, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)
 
@@ -48,9 +48,7 @@ def template_numbered_findings(findings: Any, target: str = "draft") -> list:
 
 @bp.app_template_global("decision_label")
 def template_decision_label(verdict: Any) -> str:
-    if not verdict:
-        return decision_label(None)
-    return decision_label(verdict.get("decision"), verdict.get("routes") or [], int(verdict.get("approvals") or 1))
+    return verdict_label(verdict)
 
 
 @bp.app_template_filter("waited")
@@ -393,27 +391,6 @@ def check():  # noqa: ANN201
     except WorkflowError as error:
         return _json_error(503, error.message)
     return jsonify(check_payload(text, verdict.to_dict(), inbound.text if inbound is not None else None))
-
-
-def check_payload(text: str, verdict: dict[str, Any], inbound_text: str | None = None) -> dict[str, Any]:
-    """What the editor's script draws: the decision in words, numbered findings, highlight segments."""
-    payload: dict[str, Any] = {
-        "decision": verdict["decision"],
-        "label": template_decision_label(verdict),
-        "routes": verdict.get("routes", []),
-        "approvals": verdict.get("approvals", 1),
-        "findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "draft")],
-        "context_findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "in_reply_to")],
-        "segments": [s.to_dict() for s in segments(text, verdict["findings"], "draft")],
-        "verdict": verdict,
-    }
-    if inbound_text is not None:
-        payload["inbound_segments"] = [s.to_dict() for s in segments(inbound_text, verdict["findings"], "in_reply_to")]
-    return payload
-
-
-def _finding_json(number: int, finding: dict[str, Any]) -> dict[str, Any]:
-    return {"number": number, **{key: finding.get(key) for key in ("rule", "severity", "action", "route", "message", "source", "excerpt", "spans")}}
 
 
 def _json_error(status: int, message: str, field: str | None = None):  # noqa: ANN202

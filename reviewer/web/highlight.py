@@ -200,3 +200,34 @@ def decision_label(decision: str | None, routes: Sequence[str] = (), approvals: 
     if decision == "block":
         return "Blocked: change the highlighted words"
     return "Not checked yet"
+
+
+def verdict_label(verdict: Mapping[str, Any] | None) -> str:
+    """decision_label for a verdict's JSON (None: not checked yet)."""
+    if not verdict:
+        return decision_label(None)
+    return decision_label(verdict.get("decision"), verdict.get("routes") or [], int(verdict.get("approvals") or 1))
+
+
+# --- What the editor's live check returns ------------------------------------------------
+
+
+def check_payload(text: str, verdict: Mapping[str, Any], inbound_text: str | None = None) -> dict[str, Any]:
+    """What the editor's script draws: the decision in words, numbered findings, highlight segments."""
+    payload: dict[str, Any] = {
+        "decision": verdict["decision"],
+        "label": verdict_label(verdict),
+        "routes": verdict.get("routes", []),
+        "approvals": verdict.get("approvals", 1),
+        "findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "draft")],
+        "context_findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "in_reply_to")],
+        "segments": [s.to_dict() for s in segments(text, verdict["findings"], "draft")],
+        "verdict": verdict,
+    }
+    if inbound_text is not None:
+        payload["inbound_segments"] = [s.to_dict() for s in segments(inbound_text, verdict["findings"], "in_reply_to")]
+    return payload
+
+
+def _finding_json(number: int, finding: Mapping[str, Any]) -> dict[str, Any]:
+    return {"number": number, **{key: finding.get(key) for key in ("rule", "severity", "action", "route", "message", "source", "excerpt", "spans")}}

@@ -175,3 +175,21 @@ def test_decision_labels() -> None:
     assert decision_label("review", ["political"], 2) == "Needs approval by political (2 approvals)"
     assert decision_label("block", ["comms"]) == "Blocked: change the highlighted words"
     assert decision_label(None) == "Not checked yet"
+
+
+def test_check_payload_numbers_findings_per_text_and_segments_both_texts() -> None:
+    from reviewer.web.highlight import check_payload
+
+    verdict = {
+        "decision": "review",
+        "routes": ["safeguarding"],
+        "approvals": 1,
+        "findings": [finding("pii.phone", [(0, 3)], action="note"), finding("context.crisis", [(4, 8)], action="review", target="in_reply_to")],
+    }
+    payload = check_payload("abc def", verdict, "I am in crisis")
+    assert payload["label"] == "Needs approval by safeguarding"
+    assert [(f["number"], f["rule"]) for f in payload["findings"]] == [(1, "pii.phone")]
+    assert [(f["number"], f["rule"]) for f in payload["context_findings"]] == [(1, "context.crisis")]
+    assert [s["text"] for s in payload["segments"]] == ["abc", " def"]
+    assert [s["text"] for s in payload["inbound_segments"]] == ["I am", " in ", "crisis"]
+    assert "inbound_segments" not in check_payload("abc", verdict)
