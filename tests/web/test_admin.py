@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -170,3 +171,35 @@ def test_staff_are_refused_the_admin_area(app, make_user, login) -> None:  # noq
     page = response.get_data(as_text=True)
     assert "Not allowed" in page and "Signed in as" in page
     assert "Admin</a>" not in client.get("/").get_data(as_text=True)
+
+
+class _FieldsAndLabels(HTMLParser):
+    """Collects the ids of form controls and the ids that labels point at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[str] = []
+        self.labelled: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "label" and attributes.get("for"):
+            self.labelled.add(attributes["for"])
+        elif tag in ("input", "select", "textarea") and attributes.get("type") not in ("hidden", "submit", "button"):
+            self.controls.append(attributes.get("id") or f"<{tag} name={attributes.get('name')} without id>")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/login", "/account/password", "/admin/users/new", "/admin/users/{id}", "/admin/users/{id}/password", "/admin/groups",
+     "/admin/groups/1", "/admin/accounts/new"],
+)
+def test_every_form_field_has_a_label(app, client, admin, path) -> None:  # noqa: ANN001
+    if path == "/login":
+        client = app.test_client()  # signed out
+    page = client.get(path.format(id=admin.id))
+    assert page.status_code == 200
+    parser = _FieldsAndLabels()
+    parser.feed(page.get_data(as_text=True))
+    assert parser.controls, f"no form fields on {path}"
+    assert [c for c in parser.controls if c not in parser.labelled] == []
