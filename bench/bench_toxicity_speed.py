@@ -76,19 +76,22 @@ def measure(scorer, batches: list[list[str]], runs: int, deadline: float | None 
             break
         latencies, cpu = [], []
         for batch in batches:
+            if deadline is not None and latencies and time.perf_counter() > deadline:
+                break  # out of time: keep the calls made so far
             cpu_started, started = time.process_time(), time.perf_counter()
             scorer.score(batch)
             latencies.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
-        texts = sum(map(len, batches))
+        texts = sum(len(batch) for batch in batches[: len(latencies)])
         rates.append(texts / sum(latencies))
         cpu_rates.append(texts / sum(cpu))
         p50s.append(percentile(latencies, 0.5) * 1000)
         p99s.append(percentile(latencies, 0.99) * 1000)
         cpu_ms.append(percentile(cpu, 0.5) * 1000)
+        calls = len(latencies) if len(rates) == 1 else min(calls, len(latencies))
     return {"texts/s": statistics.median(rates), "p50 ms": statistics.median(p50s),
             "p99 ms": statistics.median(p99s), "cpu ms": statistics.median(cpu_ms),
-            "texts/cpu-s": statistics.median(cpu_rates), "runs": len(rates), "calls/run": len(batches)}
+            "texts/cpu-s": statistics.median(cpu_rates), "runs": len(rates), "calls/run": calls}
 
 
 def row(backend: str, mode: str, result: dict) -> None:
