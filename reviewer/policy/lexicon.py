@@ -17,6 +17,10 @@ is the skeleton rebuilt with those runs squeezed to one letter, and matched
 against term variants whose letter runs are squeezed the same way.
 
 Spans are offsets into the text exactly as typed (`NormalisedText.to_original`).
+
+Note for the policy loader: `LexiconMatcher(...)` raises ValueError for a term
+with nothing left to match after normalisation (":", "!!!", ""); call
+`term_problem(term)` while validating a policy to report it at its file:line.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import ahocorasick
 
 from .normalise import NormalisedText, normalise
 
-__all__ = ["LexiconEntry", "LexiconMatch", "LexiconMatcher"]
+__all__ = ["LexiconEntry", "LexiconMatch", "LexiconMatcher", "term_problem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +175,9 @@ class LexiconMatcher:
     @staticmethod
     def _compile(entry: LexiconEntry) -> list[tuple[str, _Pattern]]:
         """The automaton keys for `entry`: the term as written and with its letter runs squeezed."""
-        blanked, _ = _blank_separators(normalise(entry.term).text)
-        core = _collapse_spaces(blanked).strip(" ")
+        core = _term_core(entry.term)
         if not core:
-            raise ValueError(
-                f"lexicon term {entry.term!r} (key {entry.key!r}) has no letters or digits left to match "
-                "after normalisation; remove it or write it with letters"
-            )
+            raise ValueError(f"lexicon term {entry.term!r} (key {entry.key!r}) {_NOTHING_TO_MATCH}")
         runs = [(m.start(), m.end()) for m in _LETTER_RUN.finditer(core)]
         doubles = [run for run in runs if run[1] - run[0] == 2]
         if len(doubles) <= _MAX_VARIANT_RUNS:
@@ -220,6 +220,24 @@ class LexiconMatcher:
         found: list[tuple[int, int, LexiconEntry]] = []
         _collect(hits, positions, long_runs, normalised, found)
         return _without_allowed(found) if found else []
+
+
+_NOTHING_TO_MATCH = (
+    "has no letters or digits left to match after normalisation; remove it or write it with letters"
+)
+
+
+def _term_core(term: str) -> str:
+    """The skeleton of a term: normalised, punctuation as single spaces, trimmed."""
+    blanked, _ = _blank_separators(normalise(term).text)
+    return _collapse_spaces(blanked).strip(" ")
+
+
+def term_problem(term: str) -> str | None:
+    """Why `term` cannot be a lexicon term (a sentence to show the policy author), or None if it can."""
+    if not isinstance(term, str):
+        return f"must be a string, not {type(term).__name__}"
+    return None if _term_core(term) else _NOTHING_TO_MATCH
 
 
 def _collapse_spaces(blanked: str) -> str:

@@ -152,3 +152,14 @@ def test_two_thousand_terms_compile_into_one_matcher() -> None:
 def test_long_runs_anywhere_in_the_draft(text: str, typed: list[str]) -> None:
     matcher = LexiconMatcher([LexiconEntry(t, "k") for t in ("idiot", "you people", "ass")])
     assert typed_spans(matcher, text) == typed
+
+
+def test_term_problem_lets_a_loader_report_bad_terms_before_compiling() -> None:
+    from reviewer.policy.lexicon import term_problem
+
+    assert term_problem("idiot") is None
+    assert term_problem("you people") is None
+    assert term_problem(":") == term_problem("!!!") == (
+        "has no letters or digits left to match after normalisation; remove it or write it with letters"
+    )
+    assert term_problem(3) == "must be a string, not int"  # type: ignore[arg-type]
