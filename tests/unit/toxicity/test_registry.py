@@ -64,3 +64,15 @@ def test_load_scorer_detoxify_without_options_reads_the_environment(tmp_path, mo
     monkeypatch.setenv("REVIEWER_DETOXIFY_CONFIG_DIR", str(tmp_path))
     with pytest.raises(ScorerError, match="from-env.ckpt"):
         load_scorer("detoxify")
+
+
+def test_threads_loading_at_once_share_one_scorer():
+    import threading
+
+    loaded = []
+    threads = [threading.Thread(target=lambda: loaded.append(load_scorer("embedded"))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loaded) == 4 and all(scorer is loaded[0] for scorer in loaded)
