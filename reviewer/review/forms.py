@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from reviewer.drafting.forms import unix_newlines
 from reviewer.review.workflow import MAX_COMMENT, MAX_TEXT
@@ -106,7 +106,7 @@ class RejectForm(_DecisionForm):
     reason = TextAreaField(
         "Reason for rejecting",
         validators=[
-            InputRequired(message="Give a reason for rejecting: the staff member sees it."),
+            DataRequired(message="Give a reason for rejecting: the staff member sees it."),
             Length(max=MAX_COMMENT),
         ],
         filters=[unix_newlines],
@@ -120,7 +120,7 @@ class ReturnForm(_DecisionForm):
     comment = TextAreaField(
         "What to change",
         validators=[
-            InputRequired(message="Say what to change: the staff member sees your comment."),
+            DataRequired(message="Say what to change: the staff member sees your comment."),
             Length(max=MAX_COMMENT),
         ],
         filters=[unix_newlines],
@@ -133,7 +133,7 @@ class ReturnForm(_DecisionForm):
 class EditForm(_DecisionForm):
     text = TextAreaField(
         "Edited text",
-        validators=[InputRequired(message="The edited text cannot be empty."), Length(max=MAX_TEXT)],
+        validators=[DataRequired(message="The edited text cannot be empty."), Length(max=MAX_TEXT)],
         filters=[unix_newlines],
         description="Your edit is checked against the policy again, and then another approver must approve it.",
         render_kw={"rows": 6, "spellcheck": "true"},
