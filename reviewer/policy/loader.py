@@ -19,6 +19,8 @@ from typing import Any
 
 from . import schema
 from .errors import PolicyError, PolicyIssue
+from .normalise import normalise
+from .urls import host_matches
 from .rules.lexical import flag_bits
 from .source import SourceDoc, parse_source
 from .validation import FileSpec, Item, closest, validate_file
@@ -198,7 +200,7 @@ def _check_file(spec: FileSpec) -> list[PolicyIssue]:
         else:
             seen[rule_id] = index
     for item in spec.rules:
-        issues += _check_patterns(item)
+        issues += _check_patterns(item) + _check_terms(item) + _check_domains(item)
     names: dict[str, Item] = {}
     for item in spec.periods:
         period = item.model
@@ -210,6 +212,45 @@ def _check_file(spec: FileSpec) -> list[PolicyIssue]:
             issues.append(item.issue(f"duplicate period name '{period.name}' (first at line {first}); "
                                      "give each period its own name", ("name",)))
         names[period.name] = item
+    return issues
+
+
+_TERM_MODELS = (schema.LexiconRule, schema.TopicRule, schema.TonePhrasesRule)
+
+
+def _check_terms(item: Item) -> list[PolicyIssue]:
+    """Terms must keep a letter or digit after normalisation, or they could match nothing sensible."""
+    model = item.model
+    if isinstance(model, _TERM_MODELS):
+        body, base = model, ()
+    elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.LexiconFields):
+        body, base = model.body, ("match",)
+    else:
+        return []
+    issues = []
+    for field_name in ("terms", "allow"):
+        for i, term in enumerate(getattr(body, field_name)):
+            if not any(ch.isalnum() for ch in normalise(term).text):
+                issues.append(item.issue(f"{field_name} entry {term!r} has no letters or digits left after "
+                                         "normalisation; remove it or write it with letters", base + (field_name, i)))
+    return issues
+
+
+def _check_domains(item: Item) -> list[PolicyIssue]:
+    """Domain patterns of links rules must be usable by host_matches."""
+    model = item.model
+    if isinstance(model, schema.LinksDomainsRule):
+        field_name, patterns = "allowed_domains", model.allowed_domains
+    elif isinstance(model, schema.LinksShortenersRule) and model.domains:
+        field_name, patterns = "domains", model.domains
+    else:
+        return []
+    issues = []
+    for i, pattern in enumerate(patterns):
+        try:
+            host_matches("example.invalid", pattern)
+        except ValueError as exc:
+            issues.append(item.issue(str(exc), (field_name, i)))
     return issues
 
 
@@ -284,5 +325,8 @@ def load_policy(path: str | os.PathLike[str]):
     resolved, issues = resolve(path)
     if resolved is None:
         raise PolicyError(issues)
-    return Policy.from_resolved(resolved)
+    try:
+        return Policy.from_resolved(resolved)
+    except (ValueError, re.error) as exc:  # a matcher refused its config: still the author's to fix
+        raise PolicyError([PolicyIssue(resolved.path, 1, 1, None, f"cannot compile the policy: {exc}")]) from None
 

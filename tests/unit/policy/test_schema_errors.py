@@ -261,3 +261,19 @@ def test_unknown_key_in_an_escalation(errors) -> None:
     assert errors(text) == [
         "policy.yaml:12:24: [a.one] unknown key 'actoin' in escalate.0; did you mean 'action'? "
         "(allowed: during, action, severity, route, approvals)"]
+
+
+def test_a_term_with_nothing_to_match(errors) -> None:
+    assert errors(BASE.replace("terms: [idiot]", "terms: [idiot, ':']\n    allow: ['--']")) == [
+        "policy.yaml:10:20: [a.one] terms entry ':' has no letters or digits left after normalisation; "
+        "remove it or write it with letters",
+        "policy.yaml:11:13: [a.one] allow entry '--' has no letters or digits left after normalisation; "
+        "remove it or write it with letters",
+    ]
+
+
+def test_a_domain_pattern_that_cannot_match(errors) -> None:
+    text = ("id: t\nversion: '1'\nrules:\n  - id: a.links\n    kind: links\n    check: domains\n" + RULE_HEAD
+            + "    allowed_domains: ['*.gov.uk', '*']\n")
+    [line] = errors(text)
+    assert line.startswith("policy.yaml:11:35: [a.links] domain pattern '*' is not valid")
