@@ -13,9 +13,14 @@ _GROUP_HELP = "Approver group (comms, legal, safeguarding, press, political, or 
 
 
 def _app(schema_check: bool = True):  # noqa: ANN202
+    """The app for a command. These commands never check drafts, so the toxicity
+    model (seconds to load) is not loaded; a command that checks text must not use this."""
     from reviewer import create_app
 
-    return create_app({"SCHEMA_CHECK": False} if not schema_check else None)
+    config: dict[str, object] = {"TOXICITY": "none"}
+    if not schema_check:
+        config["SCHEMA_CHECK"] = False
+    return create_app(config)
 
 
 @click.group("db")
