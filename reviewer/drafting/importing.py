@@ -24,7 +24,8 @@ from reviewer.accounts.models import User
 from reviewer.audit import record
 from reviewer.db import utcnow
 from reviewer.drafting.models import InboundPost
-from reviewer.drafting.services import CleanInbound, require_drafter, add_inbound, clean_inbound, conflicts_as_errors
+from reviewer.drafting.common import conflicts_as_errors, require_drafter
+from reviewer.drafting.inbound import CleanInbound, add_inbound, clean_inbound
 from reviewer.orgs.models import PLATFORMS, OrgAccount
 from reviewer.review.workflow import InvalidInput
 

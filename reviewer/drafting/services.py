@@ -1,32 +1,48 @@
-"""Inbound posts, the inbox, drafts and their versions.
+"""Drafts and their versions; the one import for every drafting service.
 
 Services take `(session, actor, ...)`, flush but never commit, and record
-the audit event in the same transaction as the change. Errors a person can
-act on are the workflow's exceptions (re-exported here): `InvalidInput`,
-`NotAllowed`, `ConflictError`, `SubmitRefused`, `CheckUnavailable`.
+the audit event in the same transaction as the change. Inbound posts and
+the inbox live in `inbound.py`, uploads in `importing.py`, shared guards in
+`common.py`; all are re-exported here. Errors a person can act on are the
+workflow's exceptions (re-exported here too): `InvalidInput`, `NotAllowed`,
+`ConflictError`, `SubmitRefused`, and `CheckUnavailable`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer.accounts.models import User
 from reviewer.audit import record
 from reviewer.db import utcnow
+from reviewer.drafting.common import (
+    MAX_EXTERNAL_ID,
+    MAX_HANDLE,
+    MAX_URL,
+    CheckUnavailable,
+    clean_url,
+    conflicts_as_errors,
+    expect_version,
+    may_draft,
+    require_drafter,
+    text_sha256,
+)
+from reviewer.drafting.importing import ImportResult, RowError, import_inbound
+from reviewer.drafting.inbound import (
+    FUTURE_SKEW,
+    CleanInbound,
+    InboxItem,
+    add_inbound,
+    clean_inbound,
+    create_inbound,
+    inbox,
+    mark_answered,
+    parse_received_at,
+)
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import OrgAccount
-from reviewer.orgs.services import drafting_allowed
 from reviewer.policy import PolicyError, Verdict
 from reviewer.review import workflow
 from reviewer.review.workflow import (
@@ -40,214 +56,47 @@ from reviewer.review.workflow import (
 )
 
 __all__ = [
+    "FUTURE_SKEW",
+    "MAX_EXTERNAL_ID",
+    "MAX_HANDLE",
+    "MAX_TEXT",
+    "MAX_URL",
     "CheckUnavailable",
+    "CleanInbound",
     "ConflictError",
+    "ImportResult",
     "InboxItem",
     "InvalidInput",
     "NotAllowed",
+    "RowError",
     "SubmitRefused",
     "WorkflowError",
+    "add_inbound",
+    "add_version",
+    "check_text",
+    "clean_inbound",
+    "clean_url",
+    "conflicts_as_errors",
     "create_draft",
     "create_inbound",
+    "expect_version",
+    "fresh_verdict",
+    "import_inbound",
     "inbox",
+    "mark_answered",
     "may_draft",
+    "parse_received_at",
+    "record_checked",
+    "remember_verdict",
+    "require_drafter",
     "revise_draft",
+    "text_sha256",
 ]
-
-MAX_HANDLE = 100
-MAX_URL = 2000
-MAX_EXTERNAL_ID = 200
-# A post "received" a little in the future is clock skew; more than this is a mistake.
-FUTURE_SKEW = timedelta(minutes=5)
-
-
-class CheckUnavailable(WorkflowError):
-    """The account's policy cannot be loaded, so nothing can be checked; an administrator must fix it."""
-
-
-# --- Permissions -------------------------------------------------------------------
-
-
-def may_draft(account: OrgAccount, user: User | None) -> bool:
-    """Staff who draft for the account (in one of its teams when it lists any); None is the system."""
-    return user is None or drafting_allowed(account, user)
-
-
-def require_drafter(account: OrgAccount, actor: User | None) -> None:
-    if not account.active:
-        raise NotAllowed(f"The account {account.label} is inactive: nothing can be drafted for it.", "inactive")
-    if not may_draft(account, actor):
-        raise NotAllowed(f"You do not draft for {account.label}.", "not_staff")
-
-
-# --- Inbound posts -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CleanInbound:
-    author_handle: str
-    text: str
-    received_at: datetime
-    url: str | None
-    external_id: str | None
-
-
-def clean_inbound(
-    *,
-    author_handle: Any,
-    text: Any,
-    received_at: Any,
-    url: Any = None,
-    external_id: Any = None,
-    now: datetime | None = None,
-) -> CleanInbound:
-    """Validate one inbound post's fields; InvalidInput names the first bad field."""
-    handle = require_text("author_handle", author_handle, MAX_HANDLE)
-    body = require_text("text", text, MAX_TEXT, strip=False)
-    when = parse_received_at(received_at)
-    if when > (now or utcnow()) + FUTURE_SKEW:
-        raise InvalidInput("received_at", f"{when.isoformat()} is in the future")
-    link = clean_url("url", url)
-    ext = None
-    if external_id not in (None, ""):
-        ext = require_text("external_id", external_id if isinstance(external_id, str) else str(external_id), MAX_EXTERNAL_ID)
-    return CleanInbound(handle, body, when, link, ext)
-
-
-def parse_received_at(value: Any) -> datetime:
-    """A timezone-aware datetime, or an ISO 8601 string with a timezone (or Z), as UTC."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise InvalidInput("received_at", "required: an ISO 8601 date and time with a timezone, e.g. 2026-11-23T09:30:00Z")
-        try:
-            value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
-        except ValueError:
-            raise InvalidInput(
-                "received_at", f"{text!r} is not an ISO 8601 date and time (e.g. 2026-11-23T09:30:00Z)"
-            ) from None
-    if not isinstance(value, datetime):
-        raise InvalidInput("received_at", f"expected a date and time, got {type(value).__name__}")
-    if value.utcoffset() is None:
-        raise InvalidInput("received_at", "give a timezone (e.g. 2026-11-23T09:30:00Z or +13:00)")
-    return value.astimezone(timezone.utc)
-
-
-def clean_url(field_name: str, value: Any) -> str | None:
-    """An http(s) URL, or None when empty."""
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(field_name, f"expected a URL, got {type(value).__name__}")
-    url = value.strip()
-    if len(url) > MAX_URL:
-        raise InvalidInput(field_name, f"too long: {len(url)} characters (at most {MAX_URL})")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        raise InvalidInput(field_name, f"{url!r} is not an http(s) link")
-    return url
-
-
-def create_inbound(
-    session: Session,
-    actor: User | None,
-    account: OrgAccount,
-    *,
-    author_handle: str,
-    text: str,
-    received_at: datetime | str,
-    url: str | None = None,
-    external_id: str | None = None,
-) -> InboundPost:
-    """Store one public post to `account` (actor None: the system). A known external_id is refused."""
-    require_drafter(account, actor)
-    clean = clean_inbound(author_handle=author_handle, text=text, received_at=received_at, url=url, external_id=external_id)
-    if clean.external_id is not None:
-        existing = session.scalar(
-            select(InboundPost.id).where(
-                InboundPost.account_id == account.id, InboundPost.external_id == clean.external_id
-            )
-        )
-        if existing is not None:
-            raise InvalidInput("external_id", f"{clean.external_id!r} is already stored for this account (post {existing})")
-    post = add_inbound(session, actor, account, clean)
-    with conflicts_as_errors(session):
-        session.flush()
-    record(session, actor, "inbound.created", f"inbound:{post.id}", {"account_id": account.id, "external_id": post.external_id})
-    return post
-
-
-def add_inbound(session: Session, actor: User | None, account: OrgAccount, clean: CleanInbound) -> InboundPost:
-    """Add a validated post to the session (no flush, no audit: callers do both)."""
-    post = InboundPost(
-        account_id=account.id,
-        platform=account.platform,
-        author_handle=clean.author_handle,
-        text=clean.text,
-        url=clean.url,
-        external_id=clean.external_id,
-        received_at=clean.received_at,
-        created_by_id=actor.id if actor is not None else None,
-    )
-    session.add(post)
-    return post
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    """One post in an account's inbox and how long it has waited (or waited, once answered)."""
-
-    post: InboundPost
-    waiting: timedelta
-    answered: bool
-    draft_id: int | None  # its latest reply, if any
-    draft_state: str | None
-
-    @property
-    def waiting_minutes(self) -> int:
-        return int(self.waiting.total_seconds() // 60)
-
-    def overdue(self, target_minutes: int) -> bool:
-        return self.waiting > timedelta(minutes=target_minutes)
-
-
-def inbox(
-    session: Session, account: OrgAccount, *, include_answered: bool = False, now: datetime | None = None
-) -> list[InboxItem]:
-    """The account's posts, unanswered ones only unless asked, oldest first (two queries)."""
-    now = now or utcnow()
-    query = select(InboundPost).where(InboundPost.account_id == account.id)
-    if not include_answered:
-        query = query.where(InboundPost.answered_at.is_(None))
-    posts = list(session.scalars(query.order_by(InboundPost.received_at, InboundPost.id)))
-    latest: dict[int, tuple[int, str]] = {}
-    if posts:
-        rows = session.execute(
-            select(Draft.inbound_post_id, Draft.id, Draft.state)
-            .where(Draft.inbound_post_id.in_([p.id for p in posts]))
-            .order_by(Draft.id)
-        )
-        for post_id, draft_id, state in rows:
-            latest[post_id] = (draft_id, state)
-    items = []
-    for post in posts:
-        end = post.answered_at or now
-        draft_id, state = latest.get(post.id, (None, None))
-        items.append(InboxItem(post, max(end - post.received_at, timedelta(0)), post.answered_at is not None, draft_id, state))
-    return items
-
-
-def mark_answered(post: InboundPost | None, when: datetime) -> None:
-    """Record when a post got its reply (the first approval or posting wins)."""
-    if post is not None and post.answered_at is None:
-        post.answered_at = when
 
 
 # --- Drafts --------------------------------------------------------------------------
 
 
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_text(checker: Any, account: OrgAccount, text: str, inbound: InboundPost | None) -> Verdict:
@@ -384,47 +233,3 @@ def revise_draft(
         record(session, actor, "draft.revised", f"draft:{draft.id}", {"version": version.number})
         record_checked(session, actor, draft, verdict)
     return draft
-
-
-# --- Optimistic locking ---------------------------------------------------------------
-
-
-def expect_version(session: Session, draft: Draft, expected_version: int | None, *, written_here: bool = False) -> None:
-    """Lock the draft's row for this transaction; ConflictError when it changed since the person loaded it.
-
-    `expected_version` is the lock_version the person's page showed (None:
-    compare with the version this session loaded). The row lock (FOR UPDATE
-    on PostgreSQL; SQLite's writing transactions are already serialised)
-    makes a second decision wait for the first and then see that it lost,
-    before it reads anything else. `written_here`: this transaction wrote
-    the row already (it holds the lock), so the re-read is skipped.
-    """
-    if expected_version is not None:
-        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-            raise InvalidInput("expected_version", f"expected the draft's lock_version (an integer), got {expected_version!r}")
-        if draft.lock_version != expected_version:
-            raise ConflictError()
-    if written_here:
-        return
-    current = session.scalar(select(Draft.lock_version).where(Draft.id == draft.id).with_for_update())
-    if current != draft.lock_version:
-        raise ConflictError()
-
-
-@contextmanager
-def conflicts_as_errors(session: Session) -> Iterator[None]:
-    """Turn a lost optimistic-lock race or a duplicate row into ConflictError (the caller rolls back)."""
-    try:
-        yield
-    except StaleDataError:
-        raise ConflictError() from None
-    except IntegrityError as error:
-        raise ConflictError(
-            "Someone else changed this at the same moment (a duplicate was refused); reload it and try again."
-        ) from error
-
-
-# Uploads live in their own module; the contract names them here too.
-from reviewer.drafting.importing import ImportResult, RowError, import_inbound  # noqa: E402
-
-__all__ += ["ImportResult", "RowError", "import_inbound"]
