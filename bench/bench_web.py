@@ -119,7 +119,7 @@ def free_port() -> int:
 
 
 def start_gunicorn(instance: Instance, port: int) -> subprocess.Popen:
-    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+    command = [str(VENV_BIN / "gunicorn"), "--workers", os.environ.get("BENCH_WEB_WORKERS", "2"), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning", "--error-logfile", str(instance.folder / "gunicorn.log"), "reviewer:create_app()"]
     env = {**os.environ, **instance.env}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -147,6 +147,61 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+# --- the machine right now: the same gunicorn and wrk on trivial routes -----------------------
+
+BASELINE_APP = """
+import os, sqlite3
+from flask import Flask
+
+app = Flask(__name__)
+_connection = None
+
+
+@app.get("/")
+def hello():
+    return "ok"
+
+
+@app.post("/write")
+def write():
+    global _connection
+    if _connection is None:
+        _connection = sqlite3.connect(os.environ["BASELINE_DB"], timeout=10, isolation_level=None)
+        _connection.execute("PRAGMA journal_mode=WAL")
+        _connection.execute("PRAGMA synchronous=NORMAL")
+        _connection.execute("CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, at REAL)")
+    _connection.execute("BEGIN IMMEDIATE")
+    _connection.execute("INSERT INTO hits (at) VALUES (julianday('now'))")
+    _connection.execute("COMMIT")
+    return "ok", 201
+"""
+
+
+def baseline(folder: Path) -> tuple[float, float]:
+    """(req/s of a hello-world Flask route, req/s of a route writing one SQLite row), 3 s each."""
+    (folder / "baseline_app.py").write_text(BASELINE_APP, encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "BASELINE_DB": str(folder / "baseline.sqlite3")}
+    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--chdir", str(folder), "baseline_app:app"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        post = folder / "post.lua"
+        post.write_text('wrk.method = "POST"\n', encoding="utf-8")
+        hello = run_wrk(f"http://127.0.0.1:{port}/", None, 3)
+        write = run_wrk(f"http://127.0.0.1:{port}/write", post, 3)
+    finally:
+        stop(process)
+    return hello.rps, write.rps
 
 
 # --- wrk -------------------------------------------------------------------------------------
@@ -210,9 +265,9 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(url: str, script: Path, duration: int) -> Load:
+def run_wrk(url: str, script: Path | None, duration: int) -> Load:
     command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "5s", "--latency",
-               "-s", str(script), url]
+               *(["-s", str(script)] if script else []), url]
     output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     if os.environ.get("BENCH_WEB_DEBUG"):
         print(output)
@@ -277,6 +332,7 @@ def check_database(instance: Instance, ids_dir: Path) -> Stored:
 def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict[str, Load]:
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         folder = Path(tmp)
+        hello_rps, write_rps = baseline(folder)
         instance = build_instance(folder, toxicity, policy_dir)
         port = free_port()
         base = f"http://127.0.0.1:{port}/api/v1"
@@ -294,7 +350,8 @@ def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict
             stop(process)
         stored = check_database(instance, ids_dir)
         log = (folder / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
-    print(f"run {number}:")
+    print(f"run {number}: the machine now: hello-world Flask {hello_rps:.0f} req/s, one SQLite row per request "
+          f"{write_rps:.0f} req/s (same gunicorn and wrk; an idle machine of this kind: about 4,000 and 800)")
     for name, load in results.items():
         print(f"  {name:6} {load.rps:8.1f} req/s  p50 {load.p50_ms:6.1f} ms  p99 {load.p99_ms:6.1f} ms  "
               f"requests {load.requests}  non-2xx {load.non_2xx}  socket errors {load.socket_errors}")
@@ -305,6 +362,7 @@ def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict
           f"chain {'verifies' if stored.chain_ok else 'DOES NOT VERIFY'} ({stored.chain_count} events)")
     if "database is locked" in log or "Traceback" in log:
         print(f"  gunicorn log has errors:\n{log[-2000:]}")
+    results["baseline"] = (hello_rps, write_rps)  # type: ignore[assignment]
     results["integrity_ok"] = (  # type: ignore[assignment]
         stored.missing == 0 and stored.incomplete == 0 and stored.chain_ok and 0 <= extra <= CONNECTIONS
         and results["submit"].non_2xx == 0 and results["check"].non_2xx == 0
@@ -334,6 +392,9 @@ def main() -> None:
         met = rps >= min_rps and p99 < max_p99 and errors == 0
         print(f"  {name:6} {rps:8.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}  "
               f"target >= {min_rps:.0f} req/s, p99 < {max_p99:.0f} ms: {'met' if met else 'MISSED'}")
+    hello = statistics.median(run["baseline"][0] for run in runs)
+    write = statistics.median(run["baseline"][1] for run in runs)
+    print(f"  machine baseline: hello-world {hello:.0f} req/s, one-row write {write:.0f} req/s")
     print(f"  integrity (every draft and event stored, chain verifies, no errors) in every run: {'yes' if all_ok else 'NO'}")
 
 

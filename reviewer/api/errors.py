@@ -68,7 +68,8 @@ def error_response(error: ApiError):  # noqa: ANN201
 def _from_http(error: HTTPException):  # noqa: ANN202
     status = error.code or 500
     if status >= 500:
-        current_app.logger.error("API request %s %s failed", request.method, request.path, exc_info=error.original_exception if isinstance(error, InternalServerError) else None)
+        original = error.original_exception if isinstance(error, InternalServerError) else None
+        current_app.logger.error("API request %s %s failed", request.method, request.path, exc_info=original)
     response = error_response(ApiError(status))
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -81,7 +82,8 @@ def is_api_request() -> bool:
 
 def _wrap(app: Flask, exc_class: type[HTTPException]) -> None:
     """Answer `exc_class` with JSON under /api/, and with the site's own handler elsewhere."""
-    site_handler: Callable[[Any], Any] | None = app.error_handler_spec[None][None].get(exc_class)
+    exc_class, code = app._get_exc_class_and_code(exc_class)  # Flask files handlers under their status code
+    site_handler: Callable[[Any], Any] | None = app.error_handler_spec[None][code].get(exc_class)
 
     def handle(error: HTTPException):  # noqa: ANN202
         if is_api_request():

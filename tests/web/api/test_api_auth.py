@@ -98,3 +98,19 @@ def test_http_errors_under_the_api_are_json_and_elsewhere_html(client) -> None: 
     page = client.get("/no-such-page")
     assert page.status_code == 404
     assert page.mimetype == "text/html"
+
+
+def test_a_crash_under_the_api_is_a_json_500_without_internals(app) -> None:  # noqa: ANN001
+    from reviewer.web.access import public
+
+    @public
+    def explode():  # noqa: ANN202
+        raise RuntimeError("secret internals: do not show me")
+
+    app.config["TESTING"] = False  # let the 500 handler run instead of re-raising
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/api/v1/explode", "api_explode", explode)
+    response = app.test_client().get("/api/v1/explode")
+    assert response.status_code == 500
+    assert error_of(response)["code"] == "server_error"
+    assert "secret internals" not in response.get_data(as_text=True)
