@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SHORTENERS", "UrlMatch", "find_urls", "host_matches"]
+__all__ = ["SHORTENERS", "UrlMatch", "domain_pattern_problem", "find_urls", "host_matches"]
 
 SHORTENERS: frozenset[str] = frozenset(
     {
@@ -155,18 +155,29 @@ def _decode_host(host: str) -> str:
     return ".".join(labels)
 
 
+def domain_pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` is not a usable domain pattern (a sentence for the policy author), or None.
+
+    `host_matches` raises ValueError with this text; a policy loader can call this while validating."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        return f"domain pattern {pattern!r} is empty; write a domain such as 'example.org' or '*.gov.uk'"
+    wanted = pattern.strip()
+    wanted = wanted[2:] if wanted.startswith("*.") else wanted
+    if "*" in wanted or not wanted.strip(".") or any(c.isspace() or c in "/:@" for c in wanted):
+        return (
+            f"domain pattern {pattern!r} is not valid: use a domain ('example.org') or '*.' and a domain ('*.gov.uk'), "
+            "without a scheme, path or port"
+        )
+    return None
+
+
 def host_matches(host: str, pattern: str) -> bool:
     """Whether `host` is allowed by `pattern`: "*.gov.uk" covers gov.uk and its subdomains; "example.org" only itself."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        raise ValueError(f"domain pattern {pattern!r} is empty; write a domain such as 'example.org' or '*.gov.uk'")
+    problem = domain_pattern_problem(pattern)
+    if problem:
+        raise ValueError(problem)
     wanted = pattern.strip()
     wildcard = wanted.startswith("*.")
-    if wildcard:
-        wanted = wanted[2:]
-    if "*" in wanted or not wanted.strip("."):
-        raise ValueError(
-            f"domain pattern {pattern!r} is not valid: use a domain ('example.org') or '*.' and a domain ('*.gov.uk')"
-        )
-    base = _decode_host(wanted)
+    base = _decode_host(wanted[2:] if wildcard else wanted)
     name = _decode_host(host)
     return name == base or (wildcard and name.endswith("." + base))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.policy.urls import SHORTENERS, UrlMatch, find_urls, host_matches
+from reviewer.policy.urls import SHORTENERS, UrlMatch, domain_pattern_problem, find_urls, host_matches
 
 
 def links(text: str) -> list[tuple[str, str]]:
@@ -92,10 +92,16 @@ def test_host_patterns(host: str, pattern: str, expected: bool) -> None:
     assert host_matches(host, pattern) is expected
 
 
-@pytest.mark.parametrize("pattern", ["", "  ", "*.", "ex*ample.org", "*"])
+@pytest.mark.parametrize("pattern", ["", "  ", "*.", "ex*ample.org", "*", "https://gov.uk", "gov.uk/help", "a b.org"])
 def test_bad_host_patterns_are_clear_errors(pattern: str) -> None:
+    assert domain_pattern_problem(pattern) is not None
     with pytest.raises(ValueError, match="domain pattern"):
         host_matches("example.org", pattern)
+
+
+@pytest.mark.parametrize("pattern", ["example.org", "*.gov.uk", "GOV.UK.", "xn--bcher-kva.example"])
+def test_good_host_patterns_have_no_problem(pattern: str) -> None:
+    assert domain_pattern_problem(pattern) is None
 
 
 def test_shorteners_are_a_good_list_of_hosts() -> None:
