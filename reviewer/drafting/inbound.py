@@ -143,14 +143,22 @@ class InboxItem:
 
 
 def inbox(
-    session: Session, account: OrgAccount, *, include_answered: bool = False, now: datetime | None = None
+    session: Session,
+    account: OrgAccount,
+    *,
+    include_answered: bool = False,
+    now: datetime | None = None,
+    limit: int | None = None,
 ) -> list[InboxItem]:
-    """The account's posts, unanswered ones only unless asked, oldest first (two queries)."""
+    """The account's posts, unanswered ones only unless asked, oldest first (two queries; at most `limit`)."""
     now = now or utcnow()
     query = select(InboundPost).where(InboundPost.account_id == account.id)
     if not include_answered:
         query = query.where(InboundPost.answered_at.is_(None))
-    posts = list(session.scalars(query.order_by(InboundPost.received_at, InboundPost.id)))
+    query = query.order_by(InboundPost.received_at, InboundPost.id)
+    if limit is not None:
+        query = query.limit(limit)
+    posts = list(session.scalars(query))
     latest: dict[int, tuple[int, str]] = {}
     if posts:
         rows = session.execute(

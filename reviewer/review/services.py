@@ -73,8 +73,11 @@ __all__ = [
     "reject",
     "response_times",
     "return_for_changes",
+    "set_response_target",
     "submit_draft",
 ]
+
+MAX_TARGET_MINUTES = 30 * 24 * 60
 
 
 def _subject(draft: Draft) -> str:
@@ -329,11 +332,13 @@ def queue(
     decision: str | None = None,
     rule: str | None = None,
     now: datetime | None = None,
+    limit: int | None = None,
 ) -> list[QueueItem]:
     """Pending drafts routed to `group` that still need it, oldest submission first (two queries).
 
     Filters: `account_id`; `older_than` (waited at least this long);
-    `decision` of the current version; `rule` (a rule id among its findings).
+    `decision` of the current version; `rule` (a rule id among its findings);
+    `limit`: at most this many items (the oldest).
     """
     now = now or utcnow()
     if decision is not None and decision not in workflow.DECISIONS:
@@ -372,5 +377,25 @@ def queue(
                 approvers_missing=missing,
             )
         )
+        if limit is not None and len(items) >= limit:
+            break
     return items
+
+
+def set_response_target(session: Session, actor: User | None, account: Any, minutes: int) -> bool:
+    """Set how soon the account's posts should get an approved reply (administrators; audited).
+
+    Returns False when nothing changed.
+    """
+    if actor is not None and not actor.has_role("admin"):
+        raise NotAllowed("Only administrators set response targets.", "not_admin")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_TARGET_MINUTES:
+        raise InvalidInput("response_target_minutes", f"give whole minutes from 1 to {MAX_TARGET_MINUTES}, got {minutes!r}")
+    before = account.response_target_minutes
+    if before == minutes:
+        return False
+    account.response_target_minutes = minutes
+    session.flush()
+    record(session, actor, "account.changed", f"account:{account.id}", {"response_target_minutes": {"from": before, "to": minutes}})
+    return True
 

@@ -190,3 +190,11 @@ def test_inbox_is_oldest_first_with_waiting_time(db_session, make_account, make_
     done = everything[1]
     assert done.answered and done.draft_state == "approved"
     assert timedelta(hours=4) < done.waiting < timedelta(hours=6)
+
+
+def test_inbox_limit(db_session, make_account, make_inbound) -> None:
+    account = make_account()
+    now = datetime.now(timezone.utc)
+    oldest = make_inbound(account, received_at=now - timedelta(hours=3))
+    make_inbound(account, received_at=now - timedelta(hours=1))
+    assert [i.post.id for i in inbox(db_session, account, limit=1)] == [oldest.id]

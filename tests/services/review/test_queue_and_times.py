@@ -110,3 +110,25 @@ def test_response_times_want_an_aware_period(db_session) -> None:
         response_times(db_session, since=datetime(2026, 1, 1), until=now)
     with pytest.raises(ValueError, match="must be after"):
         response_times(db_session, since=now, until=now - timedelta(days=1))
+
+
+def test_queue_limit_keeps_the_oldest(db_session, make_draft) -> None:
+    first = make_draft("pending")
+    make_draft("pending")
+    assert [i.draft.id for i in review.queue(db_session, "comms", limit=1)] == [first.id]
+
+
+def test_response_targets_are_set_by_administrators(db_session, make_account, make_user, audit_actions) -> None:
+    account = make_account()
+    assert account.response_target_minutes == 1440
+    with pytest.raises(review.NotAllowed):
+        review.set_response_target(db_session, make_user(roles=["approver"]), account, 60)
+    admin = make_user(roles=["admin"])
+    for bad in (0, -5, 30 * 24 * 60 + 1, "60", True):
+        with pytest.raises(InvalidInput) as error:
+            review.set_response_target(db_session, admin, account, bad)
+        assert error.value.field == "response_target_minutes"
+    assert review.set_response_target(db_session, admin, account, 480)
+    db_session.commit()
+    assert account.response_target_minutes == 480 and audit_actions()[-1] == "account.changed"
+    assert not review.set_response_target(db_session, admin, account, 480)
