@@ -175,8 +175,9 @@ def _current_approvals(draft: Draft) -> list[Approval]:
     return [a for a in review.approvals_of(get_session(), draft) if a.text_sha256 == current]
 
 
-def _draft_response(draft: Draft) -> dict[str, Any]:
-    return draft_json(draft, _current_approvals(draft))
+def _draft_response(draft: Draft, *, fresh: bool = False) -> dict[str, Any]:
+    """The draft as JSON; `fresh`: just created, so it has no approvals to look up."""
+    return draft_json(draft, [] if fresh else _current_approvals(draft))
 
 
 # --- endpoints --------------------------------------------------------------------
@@ -292,7 +293,7 @@ def create_draft():  # noqa: ANN201
     with _services() as session:
         draft = drafting.create_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
         draft = review.submit_draft(session, api_user(), prechecked, draft)
-        payload = _draft_response(draft)  # before the commit expires what is loaded
+        payload = _draft_response(draft, fresh=True)  # before the commit expires what is loaded
         session.commit()
     return _created(payload)
 

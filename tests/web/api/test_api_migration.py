@@ -1,0 +1,40 @@
+"""Migration 0005_api_tokens matches the ApiToken model, and goes down and up again."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from reviewer.api.models import ApiToken
+from reviewer.db import alembic_config, get_database
+
+TABLE = ApiToken.__tablename__
+
+
+def _about_api_tokens(diff) -> bool:  # noqa: ANN001
+    item = diff[0] if isinstance(diff, list) else diff
+    for part in item[1:]:
+        table = getattr(part, "table", None)
+        if getattr(part, "name", None) == TABLE or getattr(table, "name", None) == TABLE or part == TABLE:
+            return True
+    return False
+
+
+def test_the_table_matches_the_model(app) -> None:  # noqa: ANN001
+    with get_database(app).engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = [d for d in compare_metadata(context, ApiToken.metadata) if _about_api_tokens(d)]
+    assert diffs == []
+
+
+def test_down_to_0004_and_up_again(app) -> None:  # noqa: ANN001
+    engine = get_database(app).engine
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0004_review")
+    assert TABLE not in inspect(engine).get_table_names()
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    assert TABLE in inspect(engine).get_table_names()
+    assert {"ix_api_tokens_user_id"} <= {index["name"] for index in inspect(engine).get_indexes(TABLE)}
