@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String, Text, event, insert
+from sqlalchemy import CheckConstraint, Index, Integer, PrimaryKeyConstraint, String, Text, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reviewer.audit import triggers
+from reviewer.audit import refs, triggers
 from reviewer.audit.chain import GENESIS_HASH, MAX_ACTION_LENGTH, MAX_ACTOR_NAME_LENGTH, MAX_SUBJECT_LENGTH
 from reviewer.db import Base, UTCDateTime
 
@@ -36,7 +36,12 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     mac: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (CheckConstraint("seq >= 1", name="seq_positive"),)
+    __table_args__ = (
+        CheckConstraint("seq >= 1", name="seq_positive"),
+        # Keyset pages (seq DESC) filtered by action or by actor read these in order.
+        Index("ix_audit_events_action_seq", "action", "seq"),
+        Index("ix_audit_events_actor_name_seq", "actor_name", "seq"),
+    )
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.seq} {self.action} {self.subject or ''}>"
@@ -45,6 +50,26 @@ class AuditEvent(Base):
     def actor_label(self) -> str:
         """Who acted, for display: the username, or 'system'."""
         return self.actor_name if self.actor_name is not None else "system"
+
+
+class AuditRef(Base):
+    """A searchable reference of one event (`draft`/`12`), written with it; see `refs`.
+
+    Not covered by the hash: a derived index of the trail, so the audit
+    browser can filter by account, draft, decision and rule quickly.
+    """
+
+    __tablename__ = "audit_refs"
+
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(refs.MAX_NAME_LENGTH))
+    value: Mapped[str] = mapped_column(String(refs.MAX_VALUE_LENGTH))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("seq", "name", "value", name="pk_audit_refs"),
+        # name = ? AND value = ? ORDER BY seq DESC: one index range, in page order.
+        Index("ix_audit_refs_name_value_seq", "name", "value", "seq"),
+    )
 
 
 class AuditHead(Base):

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
+from reviewer.audit import refs as references
 from reviewer.audit.chain import (
     MAX_ACTOR_NAME_LENGTH,
     AuditDataError,
@@ -27,10 +28,11 @@ from reviewer.audit.chain import (
     check_key,
     check_subject,
     encode_data,
+    plain_json,
     seal,
     verify_events,
 )
-from reviewer.audit.models import AuditEvent, AuditHead
+from reviewer.audit.models import AuditEvent, AuditHead, AuditRef
 from reviewer.db import utcnow
 
 SESSION_KEY = "audit_key"
@@ -38,6 +40,7 @@ VERIFY_BATCH = 1000
 
 _events = AuditEvent.__table__
 _head = AuditHead.__table__
+_refs = AuditRef.__table__
 _COLUMNS = [
     _events.c.seq,
     _events.c.occurred_at,
@@ -95,7 +98,33 @@ def record(
     session.add(event)
     session.flush()
     session.execute(update(_head).where(_head.c.id == 1).values(hash=sealed.hash))
+    _write_refs(session, seq, subject, plain_json(data) if data is not None else None)
     return event
+
+
+def _write_refs(session: Session, seq: int, subject: str | None, data: dict[str, Any] | None) -> None:
+    """Keep the event's searchable references beside it, in the same transaction (see `refs`)."""
+    found = references.derive(subject, data)
+    scoped = references.needs_account(found, subject)
+    if scoped is not None:
+        account = inherited_account(session, scoped)
+        if account is not None:
+            found.append(("account", account))
+    if found:
+        session.execute(insert(_refs), [{"seq": seq, "name": name, "value": value} for name, value in found])
+
+
+def inherited_account(session: Session, ref: tuple[str, str]) -> str | None:
+    """The account named by the first event about `ref` (e.g. the `draft.created` of `draft:12`)."""
+    about, account = _refs.alias("about"), _refs.alias("account")
+    query = (
+        select(account.c.value)
+        .select_from(about.join(account, and_(account.c.seq == about.c.seq, account.c.name == "account")))
+        .where(about.c.name == ref[0], about.c.value == ref[1])
+        .order_by(about.c.seq)
+        .limit(1)
+    )
+    return session.execute(query).scalar()
 
 
 def head(session: Session) -> tuple[int, str] | None:

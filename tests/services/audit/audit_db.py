@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 
 from reviewer.audit import AuditEvent, AuditHead, sqlite_begin_immediate
+from reviewer.audit.models import AuditRef
 
-AUDIT_TABLES = [AuditEvent.__table__, AuditHead.__table__]
+AUDIT_TABLES = [AuditEvent.__table__, AuditHead.__table__, AuditRef.__table__]
 
 
 def sqlite_engine(path: Path) -> Engine:

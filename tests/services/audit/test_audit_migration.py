@@ -1,4 +1,4 @@
-"""Migration 0002 builds what the models describe, with the triggers and head row, and undoes it."""
+"""Migrations 0002 and 0006 build what the models describe (triggers, head row, refs) and undo it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from reviewer.audit import AuditEvent, AuditHead, record, verify
 from reviewer.db import Base
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "reviewer" / "migrations"
-AUDIT_TABLE_NAMES = {"audit_events", "audit_head"}
+AUDIT_TABLE_NAMES = {"audit_events", "audit_head", "audit_refs"}
+HEAD = "0006_audit_refs"
 
 
 def migrate(engine: Engine, action, revision: str) -> None:
@@ -39,7 +40,7 @@ def audit_differences(engine: Engine) -> list:
 
 def test_upgrade_builds_the_audit_schema_and_downgrade_removes_it(bare_engine: Engine, alice) -> None:
     key = b"k" * 32
-    migrate(bare_engine, command.upgrade, "0002_audit")
+    migrate(bare_engine, command.upgrade, HEAD)
     assert AUDIT_TABLE_NAMES <= set(inspect(bare_engine).get_table_names())
     assert audit_differences(bare_engine) == []
 
@@ -55,7 +56,7 @@ def test_upgrade_builds_the_audit_schema_and_downgrade_removes_it(bare_engine: E
 
     migrate(bare_engine, command.downgrade, "0001_accounts")
     assert not AUDIT_TABLE_NAMES & set(inspect(bare_engine).get_table_names())
-    migrate(bare_engine, command.upgrade, "0002_audit")  # the triggers (and PostgreSQL function) went too
+    migrate(bare_engine, command.upgrade, HEAD)  # the triggers (and PostgreSQL function) went too
     with Session(bare_engine, info={"audit_key": key}) as session:
         assert record(session, None, "auth.login", None).seq == 1
         session.commit()

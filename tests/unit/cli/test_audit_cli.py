@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
 from reviewer.audit import AuditEvent, AuditHead, record, triggers
+from reviewer.audit.models import AuditRef
 from reviewer.cli import main
 from reviewer.cli.audit import verify_command
 from reviewer.db import Base
@@ -19,7 +20,7 @@ from reviewer.db import Base
 @pytest.fixture
 def session(tmp_path: Path):
     engine = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
-    Base.metadata.create_all(engine, tables=[AuditEvent.__table__, AuditHead.__table__])
+    Base.metadata.create_all(engine, tables=[AuditEvent.__table__, AuditHead.__table__, AuditRef.__table__])
     with Session(engine, info={"audit_key": secrets.token_bytes(32)}) as session:
         yield session
     engine.dispose()
