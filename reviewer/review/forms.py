@@ -147,8 +147,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField("From", validators=[Optional()], description="YYYY-MM-DD, UTC. Empty: 30 days before the end.")
-    until = DateField("To (inclusive)", validators=[Optional()], description="YYYY-MM-DD, UTC. Empty: now.")
+    since = DateField("From", validators=[Optional()], description="A date (UTC). Empty: 30 days before the end.")
+    until = DateField("To (inclusive)", validators=[Optional()], description="A date (UTC). Empty: up to now.")
     account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="")
 
     def validate_until(self, field: DateField) -> None:

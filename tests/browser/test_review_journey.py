@@ -1,0 +1,248 @@
+"""The whole journey in a real Chromium: staff draft with live checks, approvers return, edit and approve.
+
+Staff see live highlights on a risky reply, fix it and submit a clean one
+(approved at once); submit one that needs approval; approver A returns it
+with a comment; staff revise and resubmit; approver A edits it, and A's own
+approval of that edit is refused; approver B approves; the inbox shows the
+post answered with its response time, and the dashboard counts it.
+
+This module serves its own app (the shipped policies, so drafts get real
+findings; CSRF on, as in production) and opens one browser context per person.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_POLICIES = ROOT / "policies"
+PASSWORD = "review-journey-password"
+ACCOUNT = "Harbour City Council (@HarbourCityNZ on X)"
+RISKY = "Call me on 021 555 0199 and I'll sort it."
+CLEAN = "Thanks for letting us know, the crew will fix the light this week."
+NEEDS_REVIEW = "We promise the pool will reopen by Friday."
+RETURN_COMMENT = "Don't name a day we can't keep."
+REVISED = "We promise the pool will reopen soon, and we'll confirm the date here."
+EDITED = "We promise the pool will reopen soon, and we will confirm the date on this page."
+PEOPLE = {
+    "sam": ("Sam Patel", ["staff"], []),
+    "mere": ("Mere Tainui", ["approver"], ["comms"]),
+    "hemi": ("Hemi Walker", ["approver"], ["comms"]),
+}
+
+
+@pytest.fixture(scope="module")
+def journey_site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
+    """The app with the shipped policies on a loopback port; a staff member, two comms approvers, three posts."""
+    from reviewer import create_app
+    from reviewer.accounts.services import create_user
+    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.drafting.services import create_inbound
+    from reviewer.orgs.services import create_account
+
+    root_conftest = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
+    folder = tmp_path_factory.mktemp("review-journey")
+    config = root_conftest.app_config(
+        folder / "instance", f"sqlite:///{folder / 'reviewer.sqlite3'}", SHIPPED_POLICIES, WTF_CSRF_ENABLED=True, TESTING=False
+    )
+    app = create_app(config)
+    upgrade(app)
+    now = datetime.now(timezone.utc)
+    with app_session(app) as session:
+        for username, (name, roles, groups) in PEOPLE.items():
+            create_user(session, None, username, PASSWORD, roles, groups, display_name=name)
+        account = create_account(
+            session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
+            policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
+        )
+        account.response_target_minutes = 240
+        for handle, text, age in (
+            ("@resident", "The street light outside 12 Wharf Road has been out for a week.", timedelta(hours=3)),
+            ("@swimmer", "When will the Harbour pool reopen?", timedelta(hours=2)),
+            ("@waiting", "Is anyone reading these messages?", timedelta(days=2)),
+        ):
+            create_inbound(session, None, account, author_handle=handle, text=text, received_at=now - age)
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="review-journey-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        get_database(app).engine.dispose()
+
+
+DECISION_URL = re.compile(r"/review/drafts/\d+/(approve|reject|return|edit)$")
+
+
+def console_problem(message) -> bool:  # noqa: ANN001
+    """A console error, except a missing favicon and the refused decision's page (a deliberate 403/409/422)."""
+    url = (message.location or {}).get("url", "")
+    if message.type != "error" or "favicon" in url:
+        return False
+    return not (message.text.startswith("Failed to load resource") and DECISION_URL.search(url))
+
+
+class People:
+    """One signed-in browser context per person; every page's script errors are collected."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self.browser, self.url = browser, url
+        self.contexts: dict[str, BrowserContext] = {}
+        self.pages: dict[str, Page] = {}
+        self.problems: list[str] = []
+
+    def __getitem__(self, username: str) -> Page:
+        if username not in self.pages:
+            context = self.browser.new_context(base_url=self.url, viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.on("console", lambda m: self.problems.append(f"{username}: {m.text}") if console_problem(m) else None)
+            page.on("pageerror", lambda error: self.problems.append(f"{username}: {error}"))
+            page.goto("/login")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name=f"Welcome, {PEOPLE[username][0]}")).to_be_visible()
+            self.contexts[username], self.pages[username] = context, page
+        return self.pages[username]
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
+@pytest.fixture
+def people(browser: Browser, journey_site) -> Iterator[People]:  # noqa: ANN001
+    found = People(browser, journey_site.url)
+    try:
+        yield found
+    finally:
+        found.close()
+
+
+def flash(page: Page, text: str) -> None:
+    expect(page.locator(".flashes").get_by_text(text)).to_be_visible()
+
+
+def open_inbox(page: Page) -> None:
+    page.get_by_role("link", name="Inbox", exact=True).click()
+    page.get_by_role("link", name=ACCOUNT).click()
+
+
+def open_from_queue(page: Page, handle: str) -> None:
+    page.get_by_role("link", name="Review queue", exact=True).click()
+    page.get_by_role("link", name=re.compile(f"reply to {handle}$")).click()
+
+
+def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People, artifacts_dir: Path) -> None:
+    shot = lambda page, name: page.screenshot(path=str(artifacts_dir / f"screen-{name}.png"), full_page=True)  # noqa: E731
+
+    # Staff: live highlights on a risky reply, fixed, submitted clean: approved at once.
+    sam = people["sam"]
+    open_inbox(sam)
+    sam.get_by_role("link", name="Reply to @resident").click()
+    expect(sam.locator("form[data-live-ready]")).to_have_count(1)
+    decision = sam.locator("[data-live='decision']")
+    reply = sam.get_by_role("textbox", name="Your reply")
+    reply.press_sequentially(RISKY, delay=10)
+    expect(decision).to_have_text("Blocked: change the highlighted words")
+    expect(sam.locator("[data-live='mirror-draft'] mark.hl-block .hl-text")).to_have_text("021 555 0199")
+    reply.fill(CLEAN)
+    expect(decision).to_have_text("Passes policy")
+    expect(sam.locator("[data-live='mirror-draft'] mark")).to_have_count(0)
+    sam.get_by_role("button", name="Submit").click()
+    flash(sam, "Submitted: it passes policy and is approved for posting.")
+
+    # Staff: a reply that needs approval goes to comms.
+    open_inbox(sam)
+    sam.get_by_role("link", name="Reply to @swimmer").click()
+    expect(sam.locator("form[data-live-ready]")).to_have_count(1)
+    sam.get_by_role("textbox", name="Your reply").fill(NEEDS_REVIEW)
+    expect(sam.locator("[data-live='decision']")).to_have_text("Needs approval by comms")
+    sam.get_by_role("button", name="Submit").click()
+    flash(sam, "Submitted for approval by comms.")
+    draft_url = sam.url
+
+    # Approver A: sees it in the comms queue, returns it with a comment.
+    mere = people["mere"]
+    mere.get_by_role("link", name="Review queue", exact=True).click()
+    expect(mere.get_by_role("heading", name="Review queue: comms")).to_be_visible()
+    row = mere.locator("table.queue tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("reply to @swimmer")
+    expect(row).to_contain_text("commitments.deadlines")
+    expect(row.locator("mark.hl-review .hl-text").first).to_have_text("We promise")
+    shot(mere, "review-queue")
+    row.get_by_role("link", name=re.compile("reply to @swimmer$")).click()
+    expect(mere.get_by_role("region", name="The post being answered")).to_contain_text("When will the Harbour pool reopen?")
+    expect(mere.locator(".highlighted mark.hl-review .hl-text").first).to_have_text("We promise")
+    shot(mere, "review-page")
+    mere.get_by_label("What to change").fill(RETURN_COMMENT)
+    mere.get_by_role("button", name="Return for changes").click()
+    flash(mere, "for changes; the staff member sees your comment.")
+    expect(mere.locator("table.queue")).to_have_count(0)
+
+    # Staff: sees the comment, revises and resubmits.
+    sam.goto(draft_url)
+    expect(sam.get_by_role("alert")).to_contain_text(f"Returned for changes by Mere Tainui: “{RETURN_COMMENT}”")
+    sam.get_by_role("textbox", name="Your reply").fill(REVISED)
+    expect(sam.locator("[data-live='decision']")).to_have_text("Needs approval by comms")
+    sam.get_by_role("button", name="Submit").click()
+    flash(sam, "Submitted for approval by comms.")
+
+    # Approver A: edits the text; approving their own edit is refused.
+    open_from_queue(mere, "@swimmer")
+    expect(mere.get_by_text("Changes from version 1")).to_be_visible()
+    mere.get_by_text("Edit the text yourself").click()
+    mere.get_by_label("Edited text").fill(EDITED)
+    mere.get_by_role("button", name="Save edit").click()
+    flash(mere, "Your edit is saved as version 3; another approver must approve it.")
+    mere.get_by_role("button", name="Approve", exact=True).click()
+    flash(mere, "You edited this version, so another approver must approve it.")
+    expect(mere.get_by_role("heading", level=1)).to_contain_text("waiting for approval")
+    shot(mere, "review-self-approval-refused")
+
+    # Approver B: approves the edited text.
+    hemi = people["hemi"]
+    open_from_queue(hemi, "@swimmer")
+    expect(hemi.get_by_role("heading", name="Version 3 (edited by Mere Tainui)")).to_be_visible()
+    expect(hemi.locator(".history")).to_contain_text("Mere Tainui returned it for changes version 1")
+    hemi.get_by_role("button", name="Approve", exact=True).click()
+    flash(hemi, "is ready to post.")
+    expect(hemi.get_by_text("Nothing waiting for comms")).to_be_visible()
+
+    # The dashboard: two answered, the two-day-old post past its target.
+    hemi.get_by_role("link", name="Response times").click()
+    accounts = hemi.locator("table.response-accounts tbody tr")
+    expect(accounts).to_contain_text("Harbour City Council")
+    expect(accounts.locator("td").nth(2)).to_have_text("2 (1 not yet)")
+    breaches = hemi.locator("table.breaches")
+    expect(breaches).to_contain_text("@waiting")
+    expect(breaches).to_contain_text("not answered yet")
+    shot(hemi, "review-dashboard")
+
+    # Staff: the inbox shows the post answered, with how long the answer took.
+    open_inbox(sam)
+    expect(sam.locator("table.inbox")).not_to_contain_text("@swimmer")
+    sam.get_by_label("Show answered posts too").check()
+    sam.get_by_role("button", name="Filter").click()
+    answered = sam.locator("table.inbox tr", has_text="@swimmer")
+    expect(answered.locator(".tag-ok")).to_have_text("answered")
+    expect(answered.locator("td").nth(3)).to_have_text(re.compile(r"^2 h( \d+ min)? answered$"))
+    shot(sam, "inbox-answered")
+
+    assert people.problems == [], people.problems  # no script errors, no Content-Security-Policy violations
