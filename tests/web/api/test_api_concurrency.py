@@ -1,0 +1,41 @@
+"""Two approvers deciding on the same draft at the same moment, through the API: one wins, nothing breaks."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+LEGAL = "We are aware of the lawsuit and cannot comment."
+
+
+def test_two_approvers_at_once_one_wins_and_the_chain_verifies(app, people, api_as, make_user, db_session) -> None:  # noqa: ANN001
+    from reviewer.audit import verify
+    from reviewer.review.models import Approval
+
+    second = make_user("lee.legal", roles=["approver"], groups=["legal"])
+    draft = api_as(people["staff"]).post(
+        "/api/v1/drafts", json={"account_id": people["account"].id, "text": LEGAL}
+    ).get_json()
+    clients = [api_as(people["legal"]), api_as(second)]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def decide(client) -> None:  # noqa: ANN001
+        barrier.wait()
+        response = client.post(
+            f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=decide, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses)[0] == 200 and len(statuses) == 2
+    assert statuses.count(200) == 1, statuses
+    assert set(statuses) <= {200, 403, 409}, statuses
+    db_session.rollback()
+    assert len(db_session.scalars(select(Approval).where(Approval.draft_id == draft["id"])).all()) == 1
+    assert verify(db_session, db_session.info["audit_key"]).ok
