@@ -181,7 +181,9 @@ class LexiconMatcher:
         runs = [(m.start(), m.end()) for m in _LETTER_RUN.finditer(core)]
         doubles = [run for run in runs if run[1] - run[0] == 2]
         if len(doubles) <= _MAX_VARIANT_RUNS:
-            choices = [frozenset(d for i, d in enumerate(doubles) if mask >> i & 1) for mask in range(1 << len(doubles))]
+            choices = [
+                frozenset(d for i, d in enumerate(doubles) if mask >> i & 1) for mask in range(1 << len(doubles))
+            ]
         else:
             choices = [frozenset(), frozenset(doubles)]
         compiled = []

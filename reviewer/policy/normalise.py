@@ -53,7 +53,9 @@ class NormalisedText:
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map [start, end) in `text` to the smallest [s, e) of `original` covering those characters."""
         if not 0 <= start < end <= len(self.text):
-            raise ValueError(f"span [{start}, {end}) is not a non-empty span of the normalised text (length {len(self.text)})")
+            raise ValueError(
+                f"span [{start}, {end}) is not a non-empty span of the normalised text (length {len(self.text)})"
+            )
         if self._starts is None or self._ends is None:
             return start, end
         return self._starts[start], self._ends[end - 1]

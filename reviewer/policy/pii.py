@@ -89,7 +89,9 @@ class PiiDetector:
     @staticmethod
     def _compile_case_refs(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
         if isinstance(patterns, str) or not patterns:
-            raise ValueError("detect names case_ref but no case_ref_patterns are given; add the reference format as a regex")
+            raise ValueError(
+                "detect names case_ref but no case_ref_patterns are given; add the reference format as a regex"
+            )
         compiled = []
         for pattern in patterns:
             try:
@@ -97,7 +99,9 @@ class PiiDetector:
             except (re.error, TypeError) as exc:
                 raise ValueError(f"case_ref pattern {pattern!r} is not a valid regular expression: {exc}") from None
             if regex.fullmatch(""):
-                raise ValueError(f"case_ref pattern {pattern!r} matches empty text; make it require at least one character")
+                raise ValueError(
+                    f"case_ref pattern {pattern!r} matches empty text; make it require at least one character"
+                )
             compiled.append(regex)
         return tuple(compiled)
 
@@ -120,7 +124,9 @@ class PiiDetector:
     def _is_allowed(self, match: PiiMatch) -> bool:
         if _allow_key(match.value) in self._allowed:
             return True
-        return match.kind == "phone" and bool(self._allowed_phones) and _e164(match.value, self.regions) in self._allowed_phones
+        if match.kind != "phone" or not self._allowed_phones:
+            return False
+        return _e164(match.value, self.regions) in self._allowed_phones
 
     # Detectors: each yields candidate matches of its kind.
 
@@ -256,7 +262,11 @@ def _phones_in(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, s
     Regions are tried in order and the rest skipped once every digit run of the window lies inside a
     number found: another region could only add an overlapping number, which `find` drops anyway.
     Cached: the same numbers (an agency's own) come back in draft after draft."""
-    runs = [(m.start(), m.end()) for m in _DIGITS_SPAN.finditer(window) if len(_DIGIT.findall(m.group())) >= _MIN_PHONE_DIGITS]
+    runs = [
+        (m.start(), m.end())
+        for m in _DIGITS_SPAN.finditer(window)
+        if len(_DIGIT.findall(m.group())) >= _MIN_PHONE_DIGITS
+    ]
     found: dict[tuple[int, int], str] = {}
     for region in regions:
         for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):

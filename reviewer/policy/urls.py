@@ -172,7 +172,9 @@ def domain_pattern_problem(pattern: str) -> str | None:
 
 
 def host_matches(host: str, pattern: str) -> bool:
-    """Whether `host` is allowed by `pattern`: "*.gov.uk" covers gov.uk and its subdomains; "example.org" only itself."""
+    """Whether `host` is allowed by `pattern`.
+
+    "*.gov.uk" covers gov.uk and its subdomains; "example.org" only itself."""
     problem = domain_pattern_problem(pattern)
     if problem:
         raise ValueError(problem)
