@@ -1,0 +1,122 @@
+"""`reviewer report --from D --to D [--account A] --out FILE.pdf` and `reviewer jobs worker`.
+
+The report is rendered in this process (no job queue); `jobs worker` runs
+the huey consumer that renders the big reports the web page queues.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import click
+
+
+def _app():  # noqa: ANN202
+    """The app without the toxicity model: reports never check text."""
+    from reviewer import create_app
+
+    return create_app({"TOXICITY": "none"})
+
+
+def resolve_account(session, wanted: str | None) -> int | None:  # noqa: ANN001
+    """An account id from `--account`: its number, or its handle (`@HarbourCityNZ`, optionally `platform:handle`)."""
+    from sqlalchemy import func, select
+
+    from reviewer.orgs.models import OrgAccount
+
+    if wanted is None:
+        return None
+    text = wanted.strip()
+    if text.isdigit():
+        if session.get(OrgAccount, int(text)) is None:
+            raise click.BadParameter(f"no organisation account has id {text}", param_hint="--account")
+        return int(text)
+    platform, _, handle = text.rpartition(":")
+    query = select(OrgAccount).where(func.lower(OrgAccount.handle) == handle.lower())
+    if platform:
+        query = query.where(OrgAccount.platform == platform.lower())
+    found = list(session.scalars(query))
+    if len(found) == 1:
+        return found[0].id
+    known = ", ".join(f"{a.id}={a.platform}:{a.handle}" for a in session.scalars(select(OrgAccount).order_by(OrgAccount.id)))
+    if not found:
+        raise click.BadParameter(f"no account with handle {text!r} (accounts: {known or 'none'})", param_hint="--account")
+    raise click.BadParameter(
+        f"{text!r} matches {len(found)} accounts: give platform:handle or the id (accounts: {known})",
+        param_hint="--account",
+    )
+
+
+@click.command("report")
+@click.option("--from", "first_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD, UTC).")
+@click.option("--to", "last_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (YYYY-MM-DD, UTC).")
+@click.option("--account", default=None, metavar="A", help="One account: its id or handle (default: all accounts).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Where to write the PDF.")
+def report_command(first_day, last_day, account: str | None, out: Path) -> None:  # noqa: ANN001
+    """Write the PDF compliance report for a period (audited as report.generated)."""
+    from reviewer.db import app_session, read_session
+    from reviewer.reports.data import ReportInputError, period_of
+    from reviewer.reports.services import DEFAULT_AGENCY, generate_report, record_generated
+
+    try:
+        since, until = period_of(_day(first_day), _day(last_day))
+    except ReportInputError as error:
+        raise click.BadParameter(str(error), param_hint="--to") from None
+    if out.parent and not out.parent.is_dir():
+        raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
+    app = _app()
+    started = time.perf_counter()
+    with read_session(app) as session:
+        account_id = resolve_account(session, account)
+        try:
+            made = generate_report(
+                session, None, since=since, until=until, account_id=account_id,
+                agency=app.config.get("AGENCY_NAME") or DEFAULT_AGENCY,
+            )
+        except ReportInputError as error:
+            raise click.ClickException(str(error)) from None
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(made.pdf)
+    temporary.replace(out)
+    with app_session(app) as session:
+        record_generated(session, None, made, account_id=account_id, via="cli")
+        session.commit()
+    summary = made.data.summary
+    click.echo(
+        f"Wrote {out} ({len(made.pdf):,} bytes, sha256 {made.sha256}) in {time.perf_counter() - started:.1f} s: "
+        f"{summary.written} drafts, {summary.blocked} blocked, {summary.rejected} rejected; "
+        f"audit chain {'verified' if made.data.integrity.ok else 'FAILED verification'}."
+    )
+    if not made.data.integrity.ok:
+        sys.exit(1)
+
+
+def _day(value) -> date:  # noqa: ANN001
+    return value.date()
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs (big PDF reports)."""
+
+
+@jobs_group.command("worker")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 8), help="Worker threads.")
+def worker_command(workers: int) -> None:
+    """Run the job consumer: renders the reports the web page queues (stop with Ctrl-C)."""
+    from reviewer.reports.jobs import JobsUnavailable, jobs_of
+
+    app = _app()
+    try:
+        jobs = jobs_of(app)
+        click.echo(f"Job worker: {workers} thread(s), queue {jobs.describe()}. Ctrl-C stops it.")
+        jobs.consumer(workers=workers).run()
+    except JobsUnavailable as error:
+        raise click.ClickException(str(error)) from None
+
+
+commands = [report_command, jobs_group]
