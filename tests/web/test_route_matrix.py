@@ -61,6 +61,11 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "api.get_draft": frozenset({"staff", "approver", "auditor"}),
     "api.decide": frozenset({"approver"}),
     "api.queue": frozenset({"approver"}),
+    # The audit browser (issue 6): auditors and admins.
+    "audit.index": frozenset({"auditor", "admin"}),
+    "audit.verify_chain": frozenset({"auditor", "admin"}),
+    "audit.export_events": frozenset({"auditor", "admin"}),
+    "audit.story": frozenset({"auditor", "admin"}),
     "api_tokens.index": SIGNED_IN,
     "api_tokens.revoke": SIGNED_IN,
 }

@@ -1,0 +1,136 @@
+"""The audit browser (auditors and admins): filter and page through the trail, verify the chain,
+open a draft's full story, and download evidence exports.
+
+Views own the transaction. Reading the trail never takes SQLite's write
+lock: pages are GETs, and the chain check and the exports read through
+their own read-only sessions; only the `audit.verified` / `audit.exported`
+events are written, and committed before the result is shown or streamed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from reviewer.audit import browse, export
+from reviewer.audit.chain import parse_anchor
+from reviewer.audit.services import head, record, session_key, verify
+from reviewer.audit.story import draft_story
+from reviewer.db import get_database, get_session, read_session
+from reviewer.orgs.services import list_accounts
+from reviewer.web.access import role_required
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+AUDITORS = ("auditor", "admin")
+
+
+def _me() -> Any:
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+@role_required(*AUDITORS)
+def index():  # noqa: ANN201
+    """The trail, newest first, filtered; keyset pages; the head; the verify and export forms."""
+    session = get_session()
+    status = 200
+    try:
+        wanted = browse.parse_filter(request.args)
+        before = browse.whole_number(request.args.get("before"), "before")
+        after = browse.whole_number(request.args.get("after"), "after")
+    except browse.FilterError as error:
+        flash(f"Filter {error.field}: {error.message}", "error")
+        wanted, before, after, status = None, None, None, 422
+    result = browse.page(session, wanted, before=before, after=after) if wanted is not None else browse.Page()
+    accounts = [(account.id, account.label) for account in list_accounts(session)]
+    return render_template(
+        "audit/index.html",
+        page=result,
+        wanted=wanted or browse.AuditFilter(),
+        args=request.args,
+        query=wanted.query_args() if wanted else {},
+        actions=browse.known_actions(session),
+        accounts=accounts,
+        decisions=browse.DECISIONS,
+        head=head(session),
+        formats=list(export.FORMATS),
+    ), status
+
+
+@bp.route("/verify", methods=["POST"])
+@role_required(*AUDITORS)
+def verify_chain():  # noqa: ANN201
+    """Check every event's hash, HMAC and link (and an anchor, if given); show OK/FAILED and the head."""
+    anchor_text = (request.form.get("anchor") or "").strip()
+    anchor = None
+    if anchor_text:
+        try:
+            anchor = parse_anchor(anchor_text)
+        except ValueError as error:
+            flash(f"Anchor: {error}", "error")
+            return redirect(url_for("audit.index"))
+    with read_session() as reading:
+        result = verify(reading, session_key(reading), anchor)
+    session = get_session()
+    record(
+        session,
+        _me(),
+        "audit.verified",
+        None,
+        {
+            "ok": result.ok,
+            "count": result.count,
+            "head": f"{result.head[0]}:{result.head[1]}" if result.head else None,
+            "anchor": f"{anchor[0]}:{anchor[1]}" if anchor else None,
+            "first_bad": {"seq": result.first_bad.seq, "reason": result.first_bad.reason} if result.first_bad else None,
+        },
+    )
+    session.commit()
+    return render_template("audit/verified.html", result=result, anchor=anchor)
+
+
+@bp.route("/export", methods=["POST"])
+@role_required(*AUDITORS)
+def export_events():  # noqa: ANN201
+    """Stream a JSON Lines or CSV export of a period (audited as `audit.exported`)."""
+    fmt = request.form.get("format", "jsonl")
+    try:
+        export.check_format(fmt)
+        since = browse.parse_bound(request.form.get("from"), "from")
+        until = browse.parse_bound(request.form.get("to"), "to", end=True)
+        if since and until and since >= until:
+            raise browse.FilterError("to", "must be after from")
+        session = get_session()
+        span = export.resolve_range(session, since, until)
+    except (browse.FilterError, export.ExportError) as error:
+        flash(f"Export: {error}", "error")
+        return redirect(url_for("audit.index"))
+    export.record_export(session, _me(), fmt, span, via="web")
+    session.commit()
+    database = get_database()
+
+    def open_session():  # noqa: ANN202
+        return database.sessions(bind=database.readonly_engine)
+
+    body = stream_with_context(export.stream(open_session, fmt, span))
+    return Response(
+        body,
+        mimetype=export.FORMATS[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{span.filename(fmt)}"',
+            "X-Audit-Seq-Range": f"{span.low}-{span.high}",
+        },
+    )
+
+
+@bp.route("/drafts/<int:draft_id>")
+@role_required(*AUDITORS)
+def story(draft_id: int):  # noqa: ANN201
+    """A draft's full story: the post, every version and verdict, every decision, the audit events."""
+    found = draft_story(get_session(), draft_id)
+    if found is None:
+        abort(404)
+    return render_template("audit/story.html", story=found)
