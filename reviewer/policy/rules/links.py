@@ -16,16 +16,51 @@ def canonical_platform(name: str) -> str:
     return "x" if name == "twitter" else name
 
 
+class DomainSet:
+    """Domain patterns compiled once, with exactly the meaning of `urls.host_matches`.
+
+    Plain ASCII names and `*.` wildcards over them are set lookups on the host
+    and its parent domains; other patterns (IDN, punycode) go through
+    host_matches. Patterns are validated by the loader.
+    """
+
+    def __init__(self, patterns: list[str] | tuple[str, ...] | frozenset[str]) -> None:
+        self.patterns = tuple(patterns)
+        self.exact: set[str] = set()
+        self.wildcards: set[str] = set()
+        self.others: list[str] = []
+        for pattern in patterns:
+            wanted = pattern.strip().lower()
+            wildcard = wanted.startswith("*.")
+            base = (wanted[2:] if wildcard else wanted).strip().rstrip(".")
+            if base.isascii() and "xn--" not in base:
+                (self.wildcards if wildcard else self.exact).add(base)
+            else:
+                self.others.append(pattern)
+
+    def matches(self, host: str) -> bool:
+        if "xn--" in host:  # a label find_urls could not decode: let host_matches decide
+            return any(host_matches(host, pattern) for pattern in self.patterns)
+        if host in self.exact or host in self.wildcards:
+            return True
+        if self.wildcards:
+            dot = host.find(".")
+            while dot >= 0:
+                if host[dot + 1:] in self.wildcards:
+                    return True
+                dot = host.find(".", dot + 1)
+        return any(host_matches(host, pattern) for pattern in self.others)
+
+
 class AllowedDomainsRule(CompiledRule):
     """Every link must point at one of the allowed domains (`*.x` is x and its subdomains)."""
 
     def __init__(self, meta: RuleMeta, body: Any) -> None:
         super().__init__(meta)
-        self.allowed = tuple(d.lower() for d in body.allowed_domains)
+        self.allowed = DomainSet(body.allowed_domains)
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
-        spans = [(u.start, u.end) for u in scan.urls
-                 if not any(host_matches(u.host, pattern) for pattern in self.allowed)]
+        spans = [(u.start, u.end) for u in scan.urls if not self.allowed.matches(u.host)]
         return spans or None
 
 
@@ -34,16 +69,10 @@ class ShortenersRule(CompiledRule):
 
     def __init__(self, meta: RuleMeta, body: Any) -> None:
         super().__init__(meta)
-        domains = [d.strip().lower() for d in (body.domains if body.domains is not None else SHORTENERS)]
-        # Plain ASCII names are looked up in a set; wildcards and IDNs go through host_matches.
-        self.exact = frozenset(d for d in domains if not d.startswith("*.") and d.isascii() and "xn--" not in d)
-        self.patterns = tuple(d for d in domains if d not in self.exact)
-
-    def _is_shortener(self, host: str) -> bool:
-        return host in self.exact or any(host_matches(host, p) for p in self.patterns)
+        self.shorteners = DomainSet(body.domains if body.domains is not None else SHORTENERS)
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
-        spans = [(u.start, u.end) for u in scan.urls if self._is_shortener(u.host)]
+        spans = [(u.start, u.end) for u in scan.urls if self.shorteners.matches(u.host)]
         return spans or None
 
 

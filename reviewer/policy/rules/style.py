@@ -9,6 +9,9 @@ from typing import Any
 
 from .base import CompiledRule, RuleMeta, Scan, Span
 
+_ASCII = bytes(range(128))
+_NOT_UPPER = bytes(b for b in _ASCII if not chr(b).isupper())
+_NOT_ALPHA = bytes(b for b in _ASCII if not chr(b).isalpha())
 _CAPS_WORD = re.compile(r"[^\W\d_]*[A-Z][^\W\d_]*")
 _PUNCT = "!?\uff01\uff1f\u203c\u2047\u2048\u2049"
 
@@ -26,10 +29,14 @@ class CapitalsRule(CompiledRule):
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
         text = scan.text
-        upper = sum(map(str.isupper, text))
+        if text.isascii():  # fast path: count with bytes.translate
+            raw = text.encode("ascii")
+            upper = len(raw.translate(None, _NOT_UPPER))
+        else:
+            upper = sum(map(str.isupper, text))
         if upper <= self.max_ratio * self.min_letters:
             return None  # too few capitals to be over the ratio with enough letters
-        letters = sum(map(str.isalpha, text))
+        letters = len(raw.translate(None, _NOT_ALPHA)) if text.isascii() else sum(map(str.isalpha, text))
         if letters < self.min_letters or upper / letters <= self.max_ratio:
             return None
         spans: list[Span] = []

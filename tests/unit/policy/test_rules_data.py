@@ -106,3 +106,19 @@ URLISH = st.lists(st.sampled_from(list("abcXY09 .:/-_@#?") + ["www.", "http", ":
 def test_the_link_pre_check_never_hides_a_link(text: str) -> None:
     if find_urls(text):
         assert _MAYBE_LINK.search(text)
+
+
+from reviewer.policy.rules.links import DomainSet  # noqa: E402
+from reviewer.policy.urls import host_matches  # noqa: E402
+
+LABELS = st.sampled_from(["gov", "uk", "govt", "nz", "www", "health", "bit", "ly", "xn--bcher-kva", "bücher", "Gov", "co",
+                          "xn--abc-", "abc"])
+HOSTS = st.lists(LABELS, min_size=1, max_size=4).map(".".join)
+PATTERNS = st.tuples(st.booleans(), HOSTS, st.sampled_from(["", ".", " "])).map(
+    lambda t: ("*." if t[0] else "") + t[1] + t[2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(host=HOSTS.map(str.lower), patterns=st.lists(PATTERNS, min_size=1, max_size=4))
+def test_domain_sets_mean_what_host_matches_means(host: str, patterns: list[str]) -> None:
+    assert DomainSet(patterns).matches(host) == any(host_matches(host, p) for p in patterns)
