@@ -176,3 +176,11 @@ def test_a_one_time_password_must_be_changed_first(client, db_session, make_user
     assert done.status_code == 302 and done.location == "/"
     assert client.get("/").status_code == 200  # this session survives the change
     assert audit_actions()[-1] == "user.password_changed"
+
+
+def test_fields_carry_only_the_aria_attributes_that_apply(client, make_user, login) -> None:  # noqa: ANN001
+    page = client.get("/login").get_data(as_text=True)
+    assert '"None"' not in page
+    assert "aria-invalid" not in page
+    failed = login(client, make_user("sam"), password="").get_data(as_text=True)
+    assert '"None"' not in failed
