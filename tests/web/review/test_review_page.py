@@ -7,7 +7,7 @@ import re
 
 from markupsafe import escape
 
-from fixtures_workflow import BLOCKED_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
+from fixtures_workflow import BLOCKED_TEXT, LEGAL_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
 
 def text_of(response) -> str:  # noqa: ANN001
@@ -187,3 +187,31 @@ def test_decisions_need_the_csrf_token(make_app, make_user, login, pending, relo
     response = decide(client, draft, "approve")
     assert response.status_code == 400
     assert reload(draft).state == "pending"
+
+
+def test_an_approver_in_two_routed_groups_chooses_which_one_their_approval_counts_for(make_user, client_for, pending, reload) -> None:  # noqa: ANN001
+    both = make_user("kiri", roles=["approver"], groups=["comms", "legal"], display_name="Kiri Moana")
+    draft = pending(f"{REVIEW_TEXT} {LEGAL_TEXT}")
+    assert draft.routes == ["comms", "legal"]
+    client = client_for(both)
+    page = text_of(client.get(f"/review/drafts/{draft.id}"))
+    assert re.search(r'<select [^>]*name="group"', page) and '<option value="legal">legal</option>' in page
+    response = decide(client, draft, "approve", group="press")
+    assert response.status_code == 422
+    assert flashes(text_of(response)) == ["Approve for group: Not a valid choice."]
+
+    response = decide(client, draft, "approve", group="legal")
+    assert response.status_code == 302
+    draft = reload(draft)
+    assert draft.state == "pending"
+    page = text_of(client.get(f"/review/drafts/{draft.id}"))
+    assert f"Your approval of Draft {draft.id} is recorded; it still needs approval by comms." in page
+    assert "Kiri Moana for legal, version 1" in page
+    assert "Still needs approval by comms." in page
+
+
+def test_the_page_without_a_group_choice_for_an_approver_in_one_routed_group(client_for, mere, pending) -> None:  # noqa: ANN001
+    draft = pending(f"{REVIEW_TEXT} {LEGAL_TEXT}")
+    page = text_of(client_for(mere).get(f"/review/drafts/{draft.id}"))
+    assert 'name="group"' not in page
+    assert "Approve this exact text for comms or legal." in page
