@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.audit.views import bp as audit_bp
     from reviewer.drafting.views import bp as drafting_bp
     from reviewer.orgs.views import bp as orgs_bp
+    from reviewer.reports.views import bp as reports_bp
     from reviewer.review.views import bp as review_bp
     from reviewer.web import errors, filters, headers
     from reviewer.web.views import bp as main_bp
@@ -56,7 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     headers.init_app(app)
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
 

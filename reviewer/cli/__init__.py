@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "reviewer.cli.app",
     "reviewer.cli.audit",
     "reviewer.cli.api",
+    "reviewer.cli.report",
 )
 
 

@@ -66,6 +66,12 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "audit.verify_chain": frozenset({"auditor", "admin"}),
     "audit.export_events": frozenset({"auditor", "admin"}),
     "audit.story": frozenset({"auditor", "admin"}),
+    # Compliance reports (issue 6): the form, small reports at once, big ones as background jobs.
+    "reports.index": frozenset({"auditor", "admin"}),
+    "reports.generate": frozenset({"auditor", "admin"}),
+    "reports.job": frozenset({"auditor", "admin"}),
+    "reports.job_status": frozenset({"auditor", "admin"}),
+    "reports.download": frozenset({"auditor", "admin"}),
     "api_tokens.index": SIGNED_IN,
     "api_tokens.revoke": SIGNED_IN,
 }

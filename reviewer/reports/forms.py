@@ -1,0 +1,40 @@
+"""The auditors' report form: the period (whole UTC days) and, optionally, one account."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+#: The longest period one report covers.
+MAX_PERIOD_DAYS = 3660
+
+
+class ReportForm(FlaskForm):
+    since = DateField(
+        "From",
+        validators=[InputRequired(message="Give the first day of the period (YYYY-MM-DD).")],
+        description="First day, YYYY-MM-DD (UTC).",
+    )
+    until = DateField(
+        "To (inclusive)",
+        validators=[InputRequired(message="Give the last day of the period (YYYY-MM-DD).")],
+        description="Last day, included, YYYY-MM-DD (UTC).",
+    )
+    account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="")
+    submit = SubmitField("Make the report")
+
+    def set_accounts(self, accounts: list[tuple[str, str]]) -> None:
+        self.account.choices = [SelectChoice("", "All accounts"), *(SelectChoice(v, label) for v, label in accounts)]
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data:
+            if field.data < self.since.data:
+                raise ValidationError(f"The end ({field.data}) is before the start ({self.since.data}).")
+            if (field.data - self.since.data).days >= MAX_PERIOD_DAYS:
+                raise ValidationError(f"The period is longer than {MAX_PERIOD_DAYS} days: choose a shorter one.")
+
+    @property
+    def account_id(self) -> int | None:
+        return int(self.account.data) if self.account.data else None

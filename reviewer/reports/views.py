@@ -1,0 +1,169 @@
+"""The auditors' report page: pick a period and account, get the PDF.
+
+A report over at most `REPORTS_INLINE_MAX_DRAFTS` drafts (default 500) is
+rendered in the request and downloaded at once; a bigger one is queued as a
+background job (huey) with a progress page that polls a small JSON status
+endpoint (`static/reports.js`; without JavaScript the page refreshes itself)
+and a download link when the PDF is ready.
+
+Rendering reads in a deferred session and the audit events are written in
+a short transaction afterwards, so a render never holds SQLite's write lock.
+Every generation is audited `report.generated`, every download
+`report.downloaded`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, jsonify, render_template, send_file, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from reviewer.db import get_database, get_session, read_session
+from reviewer.orgs.services import list_accounts
+from reviewer.reports.data import ReportInputError, count_drafts, period_of
+from reviewer.reports.forms import ReportForm
+from reviewer.reports.jobs import JobsUnavailable, jobs_of
+from reviewer.reports.services import (
+    DEFAULT_AGENCY,
+    INLINE_MAX_DRAFTS,
+    generate_report,
+    record_download,
+    record_generated,
+)
+from reviewer.web.access import role_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+ROLES = ("auditor", "admin")
+
+
+def _me() -> Any:
+    return current_user._get_current_object()
+
+
+def _inline_limit() -> int:
+    return int(current_app.config.get("REPORTS_INLINE_MAX_DRAFTS") or INLINE_MAX_DRAFTS)
+
+
+def _form() -> ReportForm:
+    form = ReportForm()
+    form.set_accounts([(str(a.id), a.label) for a in list_accounts(get_session())])
+    return form
+
+
+def _end_request_transaction() -> None:
+    """End the request session's transaction (it only read the user), keeping what it loaded.
+
+    A POST's session takes SQLite's write lock on its first statement; the
+    report must not hold it while it renders.
+    """
+    session = get_session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def _write(action: Any) -> None:
+    """Run `action(session)` in a short writing transaction of its own and commit it."""
+    with get_database().sessions() as session:
+        action(session)
+        session.commit()
+
+
+@bp.route("/", methods=["GET"])
+@role_required(*ROLES)
+def index():  # noqa: ANN201
+    """The form: period and account."""
+    return render_template("reports/index.html", form=_form(), inline_limit=_inline_limit())
+
+
+@bp.route("/generate", methods=["POST"])
+@role_required(*ROLES)
+def generate():  # noqa: ANN201
+    """Render a small report now (a download), or queue a big one and show its progress page."""
+    form = _form()
+    if not form.validate():
+        for name, errors in form.errors.items():
+            field = getattr(form, name, None)
+            label = field.label.text if field is not None else ""
+            for error in errors:
+                flash(f"{label}: {error}" if label else error, "error")
+        return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
+    me = _me()
+    _end_request_transaction()
+    since, until = period_of(form.since.data, form.until.data)
+    account_id = form.account_id
+    agency = current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY
+    with read_session() as session:
+        drafts = count_drafts(session, since, until, account_id)
+        if drafts > _inline_limit():
+            made = None
+        else:
+            try:
+                made = generate_report(session, me, since=since, until=until, account_id=account_id, agency=agency)
+            except ReportInputError as error:
+                flash(f"The report could not be made: {error}.", "error")
+                return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
+    if made is None:
+        try:
+            job_id = jobs_of(current_app).submit(me, since=since, until=until, account_id=account_id, drafts=drafts)
+        except JobsUnavailable as error:
+            flash(str(error), "error")
+            return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 503
+        flash(f"The report covers {drafts:,} drafts: it is being made in the background.", "success")
+        return Response(status=303, headers={"Location": url_for("reports.job", job_id=job_id)})
+
+    def audit(session: Any) -> None:
+        record_generated(session, me, made, account_id=account_id, via="web")
+        record_download(session, me, filename=made.filename, pdf_sha256=made.sha256)
+
+    _write(audit)
+    return send_file(io.BytesIO(made.pdf), mimetype="application/pdf", as_attachment=True, download_name=made.filename)
+
+
+def _my_job(job_id: str) -> dict[str, Any]:
+    """The job's status when it is this user's; 404 otherwise (other people's jobs stay private)."""
+    status = jobs_of(current_app).status(job_id)
+    if status is None or status.get("user_id") != _me().id:
+        abort(404)
+    return status
+
+
+@bp.route("/jobs/<job_id>", methods=["GET"])
+@role_required(*ROLES)
+def job(job_id: str):  # noqa: ANN201
+    """The progress page of a background report."""
+    status = _my_job(job_id)
+    return render_template("reports/job.html", status=status, job_id=job_id)
+
+
+@bp.route("/jobs/<job_id>/status", methods=["GET"])
+@role_required(*ROLES)
+def job_status(job_id: str):  # noqa: ANN201
+    """What the progress page polls: state, stage, percent, and the download link once done."""
+    status = _my_job(job_id)
+    body = {key: status.get(key) for key in ("state", "stage", "percent", "error", "filename")}
+    if status.get("state") == "done":
+        body["download_url"] = url_for("reports.download", job_id=job_id)
+    return jsonify(body)
+
+
+@bp.route("/jobs/<job_id>/download", methods=["GET"])
+@role_required(*ROLES)
+def download(job_id: str):  # noqa: ANN201
+    """The finished PDF (audited `report.downloaded`)."""
+    status = _my_job(job_id)
+    path = jobs_of(current_app).pdf_path(job_id)
+    if status.get("state") != "done" or not path.is_file():
+        flash("That report is not ready yet.", "error")
+        return render_template("reports/job.html", status=status, job_id=job_id), 409
+    me = _me()
+    pdf = path.read_bytes()
+    filename = status.get("filename") or f"compliance-{job_id}.pdf"
+    _write(lambda session: record_download(session, me, filename=filename, pdf_sha256=status.get("pdf_sha256") or "", job_id=job_id))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
