@@ -159,6 +159,7 @@ def record_checked(session: Session, actor: User | None, draft: Draft, verdict: 
         "draft.checked",
         f"draft:{draft.id}",
         {
+            "account_id": draft.account_id,
             "version": version.number,
             "decision": verdict.decision,
             "routes": list(verdict.routes),
@@ -224,12 +225,12 @@ def revise_draft(
         draft.updated_at = utcnow()
         if unchanged:
             session.flush()
-            record(session, actor, "draft.revised", f"draft:{draft.id}", {"version": len(draft.versions), "unchanged": True})
+            record(session, actor, "draft.revised", f"draft:{draft.id}", {"account_id": draft.account_id, "version": len(draft.versions), "unchanged": True})
             return draft
         verdict = check_text(checker, draft.account, text, draft.inbound)
         version = add_version(draft, actor, text, verdict)
         session.flush()
         remember_verdict(session, draft, verdict)
-        record(session, actor, "draft.revised", f"draft:{draft.id}", {"version": version.number})
+        record(session, actor, "draft.revised", f"draft:{draft.id}", {"account_id": draft.account_id, "version": version.number})
         record_checked(session, actor, draft, verdict)
     return draft

@@ -156,11 +156,11 @@ def submit_draft(
         _action(session, draft, actor, "submit")
         session.flush()
         version = draft.current_version.number
-        record(session, actor, "draft.submitted", _subject(draft), {"version": version, "decision": verdict.decision, "state": new_state})
+        record(session, actor, "draft.submitted", _subject(draft), {"account_id": draft.account_id, "version": version, "decision": verdict.decision, "state": new_state})
         if new_state == "pending":
-            record(session, actor, "draft.routed", _subject(draft), {"version": version, "groups": list(routes), "approvals_required": required})
+            record(session, actor, "draft.routed", _subject(draft), {"account_id": draft.account_id, "version": version, "groups": list(routes), "approvals_required": required})
         else:
-            record(session, actor, "draft.approved", _subject(draft), {"version": version, "by": "policy", "text_sha256": draft.current_version.text_sha256})
+            record(session, actor, "draft.approved", _subject(draft), {"account_id": draft.account_id, "version": version, "by": "policy", "text_sha256": draft.current_version.text_sha256})
     return draft
 
 
@@ -193,7 +193,7 @@ def approve(
                 actor,
                 "approval.refused",
                 _subject(draft),
-                {"version": draft.current_version.number, "reason": refused.reason, "message": refused.message},
+                {"account_id": draft.account_id, "version": draft.current_version.number, "reason": refused.reason, "message": refused.message},
             )
         raise
     version = draft.current_version
@@ -213,7 +213,7 @@ def approve(
             actor,
             "draft.approved",
             _subject(draft),
-            {"version": version.number, "group": chosen, "text_sha256": version.text_sha256, "state": new_state},
+            {"account_id": draft.account_id, "version": version.number, "group": chosen, "text_sha256": version.text_sha256, "state": new_state},
         )
     return draft
 
@@ -240,7 +240,7 @@ def _decide(
         draft.updated_at = utcnow()
         _action(session, draft, actor, action, comment)
         session.flush()
-        record(session, actor, event, _subject(draft), {"version": draft.current_version.number, **data})
+        record(session, actor, event, _subject(draft), {"account_id": draft.account_id, "version": draft.current_version.number, **data})
     return draft
 
 
@@ -275,7 +275,7 @@ def edit_as_approver(
             actor,
             "draft.edited",
             _subject(draft),
-            {"version": version.number, "decision": verdict.decision, "groups": draft.routes, "text_sha256": version.text_sha256},
+            {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes, "text_sha256": version.text_sha256},
         )
         record_checked(session, actor, draft, verdict)
     return draft
@@ -299,7 +299,7 @@ def mark_posted(session: Session, actor: User, draft: Draft, url: str | None = N
         mark_answered(draft.inbound, now)
         _action(session, draft, actor, "post", link)
         session.flush()
-        record(session, actor, "draft.posted", _subject(draft), {"version": draft.current_version.number, "url": link})
+        record(session, actor, "draft.posted", _subject(draft), {"account_id": draft.account_id, "version": draft.current_version.number, "url": link})
     return draft
 
 
