@@ -14,6 +14,9 @@ import logging
 import os
 import re
 import secrets
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -201,3 +204,21 @@ def jobs_of(app: Flask) -> ReportJobs:
     if jobs is None:
         jobs = app.extensions[EXTENSION_KEY] = ReportJobs(app)
     return jobs
+
+
+@contextmanager
+def consumer_running(jobs: ReportJobs, workers: int = 1) -> Iterator[Any]:
+    """A real huey consumer with thread workers inside this process, stopped on exit (tests, benchmarks).
+
+    huey's consumer installs signal handlers; they are put back as they were.
+    """
+    names = ("SIGTERM", "SIGINT", "SIGHUP")
+    saved = {getattr(signal, n): signal.getsignal(getattr(signal, n)) for n in names if hasattr(signal, n)}
+    consumer = jobs.consumer(workers)
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for number, handler in saved.items():
+            signal.signal(number, handler)

@@ -44,7 +44,8 @@ def _me() -> Any:
 
 
 def _inline_limit() -> int:
-    return int(current_app.config.get("REPORTS_INLINE_MAX_DRAFTS") or INLINE_MAX_DRAFTS)
+    value = current_app.config.get("REPORTS_INLINE_MAX_DRAFTS")
+    return INLINE_MAX_DRAFTS if value is None else int(value)
 
 
 def _form() -> ReportForm:

@@ -116,10 +116,22 @@ def test_pdf_text_metadata_marks_and_page_images(db_session, seeded, today_perio
     html = render_html(data)
     assert "<mark" in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
     if shutil.which("pdftoppm"):
+        for old in artifacts_dir.glob("report-seeded-page*.png"):
+            old.unlink()
         path = artifacts_dir / "report-seeded.pdf"
         path.write_bytes(pdf)
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(artifacts_dir / "report-seeded-page")], check=True)
         assert list(artifacts_dir.glob("report-seeded-page*.png"))
+
+
+def test_progress_is_reported_in_order(db_session, seeded, today_period) -> None:  # noqa: ANN001
+    data = _report(db_session, today_period)
+    heard: list[tuple[str, int]] = []
+    render_pdf(data, progress=lambda stage, percent: heard.append((stage, percent)))
+    percents = [percent for _, percent in heard]
+    assert percents == sorted(percents) and percents[-1] == 100
+    stages = [stage for stage, _ in heard]
+    assert "Laying out page 1" in stages and stages[-1] == "Done"
 
 
 def test_the_fetcher_refuses_file_and_http_urls() -> None:

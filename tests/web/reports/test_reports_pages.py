@@ -1,0 +1,135 @@
+"""The auditors' report page: a small report downloads at once; a big one runs as a real huey job."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from datetime import datetime, timezone
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from fixtures_workflow import BLOCKED_TEXT
+
+
+@pytest.fixture
+def auditor(make_user):  # noqa: ANN001, ANN201
+    return make_user("pat", roles=["auditor"], display_name="Pat Hughes")
+
+
+@pytest.fixture
+def drafts(make_account, make_draft):  # noqa: ANN001, ANN201
+    account = make_account("@ReportCity", name="Report City")
+    return [make_draft("approved", account=account), make_draft("draft", text=BLOCKED_TEXT, account=account)]
+
+
+def _today() -> str:
+    return datetime.now(timezone.utc).date().isoformat()
+
+
+def _events(db_session, action: str) -> list:  # noqa: ANN001
+    from reviewer.audit import AuditEvent
+
+    db_session.rollback()
+    return list(db_session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_form_is_shown_to_auditors(app, auditor, login) -> None:  # noqa: ANN001
+    client = app.test_client()
+    login(client, auditor)
+    page = client.get("/reports/")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert 'name="since"' in body and 'name="until"' in body and "All accounts" in body
+
+
+def test_a_small_report_downloads_at_once_and_is_audited(app, auditor, login, drafts, db_session) -> None:  # noqa: ANN001
+    client = app.test_client()
+    login(client, auditor)
+    response = client.post("/reports/generate", data={"since": _today(), "until": _today(), "account": str(drafts[0].account_id)})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"] and "-account.pdf" in response.headers["Content-Disposition"]
+    assert response.data.startswith(b"%PDF-")
+    text = _pdf_text(response.data)
+    assert "Pat Hughes (pat)" in text and "021 555 0199" in text
+    generated, downloaded = _events(db_session, "report.generated"), _events(db_session, "report.downloaded")
+    assert len(generated) == 1 and len(downloaded) == 1
+    assert generated[0].actor_name == "pat" and json.loads(generated[0].data)["via"] == "web"
+    assert json.loads(downloaded[0].data)["pdf_sha256"] == json.loads(generated[0].data)["pdf_sha256"]
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"since": "2026-02-01", "until": "2026-01-01"}, "is before the start"),
+        ({"since": "", "until": "2026-01-01"}, "Give the first day"),
+        ({"since": "2026-01-01", "until": "not a date"}, "Not a valid date"),
+        ({"since": "2026-01-01", "until": "2026-01-02", "account": "999"}, "Not a valid choice"),
+    ],
+)
+def test_bad_input_is_a_clear_message(app, auditor, login, form, message) -> None:  # noqa: ANN001
+    client = app.test_client()
+    login(client, auditor)
+    response = client.post("/reports/generate", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+@pytest.mark.slow
+def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_app, auditor, make_user, login, drafts, db_session) -> None:  # noqa: ANN001
+    from reviewer.reports.jobs import consumer_running, jobs_of
+
+    app = make_app(REPORTS_INLINE_MAX_DRAFTS=0)  # every report with a draft goes to the queue
+    jobs = jobs_of(app)
+    client = app.test_client()
+    login(client, auditor)
+    queued = client.post("/reports/generate", data={"since": _today(), "until": _today()})
+    assert queued.status_code == 303
+    job_url = queued.location
+    job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "<progress" in page and "Waiting for a worker" in page and "reports.js" in page
+    assert 'http-equiv="refresh"' in page  # without JavaScript the page refreshes itself
+    assert client.get(f"{job_url}/status").get_json()["state"] == "queued"
+    assert client.get(f"{job_url}/download").status_code == 409  # not ready yet
+
+    with consumer_running(jobs, workers=2):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status = client.get(f"{job_url}/status").get_json()
+            if status["state"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+    assert status["state"] == "done", status
+    assert status["download_url"] == f"{job_url}/download" and status["percent"] == 100
+    assert (jobs.reports_dir / f"{job_id}.pdf").is_file()
+    assert "Download" in client.get(job_url).get_data(as_text=True)
+
+    pdf = client.get(status["download_url"])
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    generated, downloaded = _events(db_session, "report.generated"), _events(db_session, "report.downloaded")
+    assert [json.loads(e.data)["via"] for e in generated] == ["background"]
+    assert json.loads(generated[0].data)["job"] == job_id and generated[0].actor_name == "pat"
+    assert len(downloaded) == 1 and json.loads(downloaded[0].data)["job"] == job_id
+
+    # Someone else's job is not there for them.
+    other = make_user("kim", roles=["auditor"])
+    other_client = app.test_client()
+    login(other_client, other)
+    assert other_client.get(job_url).status_code == 404
+    assert other_client.get(f"{job_url}/download").status_code == 404
+
+
+def test_unknown_and_malformed_job_ids_are_not_found(app, auditor, login) -> None:  # noqa: ANN001
+    client = app.test_client()
+    login(client, auditor)
+    assert client.get("/reports/jobs/" + "0" * 32).status_code == 404
+    assert client.get("/reports/jobs/../../etc/status").status_code == 404
+    assert client.get("/reports/jobs/x%2F..%2Fy/download").status_code == 404
