@@ -89,9 +89,15 @@ def event_fields(row: EventRow) -> dict[str, Any]:
     return {name: values[name] for name in EXPORT_FIELDS}
 
 
+#: Characters some tools read as line breaks, which JSON leaves raw: written escaped, so one event stays one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def jsonl_lines(rows: Iterable[EventRow]) -> Iterator[str]:
+    """One JSON object a line; UTF-8 text kept readable, odd line breaks escaped (the values are unchanged)."""
     for row in rows:
-        yield json.dumps(event_fields(row), ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+        text = json.dumps(event_fields(row), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        yield text.translate(_LINE_BREAKS) + "\n"
 
 
 def safe_cell(value: Any) -> Any:

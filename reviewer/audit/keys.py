@@ -32,7 +32,12 @@ def key_path(instance_path: str | os.PathLike[str]) -> Path:
 
 def load_key(instance_path: str | os.PathLike[str]) -> bytes:
     """Read the key; a clear error if it is missing or malformed (never creates one)."""
-    path = key_path(instance_path)
+    return read_key_file(key_path(instance_path))
+
+
+def read_key_file(path: str | os.PathLike[str]) -> bytes:
+    """Read a key file (the instance's, or a copy an auditor holds); AuditKeyError says what is wrong."""
+    path = Path(path)
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
