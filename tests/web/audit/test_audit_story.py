@@ -1,0 +1,59 @@
+"""A draft's full story: the post, every version with verdict and findings, every decision and who
+made it, the policy (id, version, sha256) and scorer used, and the audit events about it."""
+
+from __future__ import annotations
+
+import html as htmllib
+
+from fixtures_workflow import BLOCKED_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
+
+from reviewer.audit.story import draft_story
+
+
+def test_the_story_page_tells_everything(auditor_client, make_draft, make_inbound, make_account, make_user, db_session, checker) -> None:  # noqa: ANN001, E501
+    from reviewer.drafting.services import revise_draft
+    from reviewer.review import services as review
+
+    account = make_account("@HarbourCityNZ", name="Harbour City Council")
+    post = make_inbound(account, text="When will the pool reopen? Ring me on 021 555 0199", author_handle="@swimmer")
+    draft = make_draft("returned", text=REVIEW_TEXT, inbound=post, account=account)
+    revise_draft(db_session, draft.test_author, checker, draft, BLOCKED_TEXT)
+    db_session.commit()
+    revise_draft(db_session, draft.test_author, checker, draft, REVIEW_TEXT + " We'll post an update.")
+    review.submit_draft(db_session, draft.test_author, checker, draft)
+    approver = make_user("rawiri", roles=["approver"], groups=list(draft.routes), display_name="Rawiri Approver")
+    review.approve(db_session, approver, draft, expected_version=draft.lock_version)
+    db_session.commit()
+
+    page = auditor_client.get(f"/audit/drafts/{draft.id}")
+    assert page.status_code == 200
+    text = htmllib.unescape(page.get_data(as_text=True))
+    assert "@swimmer" in text and "When will the pool reopen?" in text  # the inbound post
+    for number in (1, 2, 3):
+        assert f"Version {number}" in text
+    assert "021 555 0199" in text and "Blocked" in text  # version 2's verdict, with its finding highlighted
+    assert '<mark class="hl hl-block"' in page.get_data(as_text=True)
+    verdict = draft.versions[-1].verdict
+    assert verdict["policy"]["sha256"] in text and verdict["policy"]["id"] in text and verdict["policy"]["version"] in text
+    assert verdict["scorer"]["version"] in text
+    assert "returned it for changes" in text and "Drop the date." in text  # who returned it, and why
+    assert f"{draft.test_approver.display_name} ({draft.test_approver.username})" in text
+    assert "Rawiri Approver (rawiri) approved version 3" in " ".join(text.split()).replace("</strong>", "").replace("<strong>", "")
+    for action in ("inbound.created", "draft.created", "draft.checked", "draft.returned", "draft.revised", "draft.approved"):
+        assert action in text, action
+
+
+def test_the_story_as_plain_data(make_draft, db_session) -> None:  # noqa: ANN001
+    draft = make_draft("rejected")
+    story = draft_story(db_session, draft.id)
+    assert story.draft["state"] == "rejected" and story.inbound is None
+    assert [step.action for step in story.decisions] == ["submit", "reject"]
+    assert story.decisions[-1].comment == "Not for us to answer."
+    assert story.policies == [draft.versions[0].verdict["policy"]]
+    assert [event.action for event in story.events][-1] == "draft.rejected"
+    assert all(event.draft_id == draft.id for event in story.events)
+    assert draft_story(db_session, 999999) is None
+
+
+def test_an_unknown_draft_is_404(auditor_client) -> None:  # noqa: ANN001
+    assert auditor_client.get("/audit/drafts/424242").status_code == 404
