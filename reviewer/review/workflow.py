@@ -230,11 +230,22 @@ def is_fully_approved(facts: DraftFacts) -> bool:
     return bool(facts.routes) and not outstanding_groups(facts) and approvers_missing(facts) == 0
 
 
+# A reviewer's verb -> its past participle, for "it cannot be ... now".
+_REVIEWER_PAST = {
+    "approve": "approved",
+    "reject": "rejected",
+    "return": "returned for changes",
+    "edit": "edited",
+}
+
+
 def _check_reviewer(facts: DraftFacts, actor: Actor, verb: str) -> None:
     if "approver" not in actor.roles:
         raise NotAllowed(f"Only approvers may {verb} drafts.", "not_approver")
     if facts.state != "pending":
-        raise NotAllowed(f"This draft is {STATE_LABELS[facts.state]}, so it cannot be {verb}d now.", "state")
+        raise NotAllowed(
+            f"This draft is {STATE_LABELS[facts.state]}, so it cannot be {_REVIEWER_PAST[verb]} now.", "state"
+        )
     if not actor.groups & set(facts.routes):
         raise NotAllowed(
             f"This draft is routed to {', '.join(facts.routes)}; you are not in any of those groups.", "not_in_group"

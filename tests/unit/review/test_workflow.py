@@ -159,6 +159,23 @@ def test_approving_needs_the_role_the_group_and_a_pending_draft() -> None:
         assert refused.value.reason == "state"
 
 
+@pytest.mark.parametrize(
+    ("decide", "message"),
+    [
+        (lambda facts, who: wf.approve(facts, who), "This draft is approved, so it cannot be approved now."),
+        (lambda facts, who: wf.reject(facts, who, "No."), "This draft is approved, so it cannot be rejected now."),
+        (lambda facts, who: wf.return_for_changes(facts, who, "Fix it."), "This draft is approved, so it cannot be returned for changes now."),
+        (lambda facts, who: wf.edit(facts, who, "pass"), "This draft is approved, so it cannot be edited now."),
+    ],
+    ids=["approve", "reject", "return", "edit"],
+)
+def test_a_decision_on_a_draft_that_is_not_pending_names_it_in_plain_words(decide, message: str) -> None:  # noqa: ANN001
+    with pytest.raises(NotAllowed) as refused:
+        decide(pending(state="approved"), approver(2, "comms"))
+    assert refused.value.reason == "state"
+    assert refused.value.message == message
+
+
 def test_one_approval_per_person_per_text() -> None:
     facts = pending(required=2, approvals=[ApprovalFact(2, "comms", SHA)])
     with pytest.raises(NotAllowed) as refused:

@@ -164,8 +164,7 @@ def test_deciding_on_a_draft_that_is_no_longer_pending_says_so(client_for, mere,
     assert "Approved " in page and 'action="/review/drafts/' not in page
     response = decide(client, draft, "reject", reason="Too late.")
     assert response.status_code == 403
-    # The wording ("cannot be rejected now") is workflow._check_reviewer's; only its start is checked here.
-    assert flashes(text_of(response))[0].startswith("This draft is approved, so it cannot be reject")
+    assert flashes(text_of(response)) == ["This draft is approved, so it cannot be rejected now."]
 
 
 def test_approvers_outside_the_routed_groups_cannot_see_the_draft(make_user, client_for, pending) -> None:  # noqa: ANN001
