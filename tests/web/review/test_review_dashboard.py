@@ -87,3 +87,19 @@ def test_auditors_and_admins_see_the_dashboard_and_staff_do_not(make_user, clien
     assert client_for(make_user("audrey", roles=["auditor"])).get("/review/response-times").status_code == 200
     assert client_for(make_user("ada", roles=["admin"])).get("/review/response-times").status_code == 200
     assert client_for(staff).get("/review/response-times").status_code == 403
+
+
+def main_nav(page: str) -> str:
+    return re.search(r'<nav aria-label="Main">.*?</nav>', page, re.S).group(0)
+
+
+def test_auditors_and_admins_reach_the_dashboard_from_the_main_nav(client_for, make_user, mere, staff) -> None:  # noqa: ANN001
+    link = '<a href="/review/response-times">Response times</a>'
+    for user in (make_user("ana", roles=["auditor"]), make_user("ada", roles=["admin"])):
+        client = client_for(user)
+        assert link in main_nav(client.get("/").get_data(as_text=True)), user.username
+        here = main_nav(client.get("/review/response-times").get_data(as_text=True))
+        assert '<a href="/review/response-times" aria-current="page">Response times</a>' in here
+    # Approvers find it on their queue page; staff may not see it at all.
+    assert '<a href="/review/response-times">Response times</a>' in client_for(mere).get("/review/").get_data(as_text=True)
+    assert "/review/response-times" not in client_for(staff).get("/").get_data(as_text=True)
