@@ -199,7 +199,9 @@ class ReportJobs:
 
 
 def jobs_of(app: Flask) -> ReportJobs:
-    """The app's report queue (made once per app)."""
+    """The app's report queue (made once per app; `current_app` is unwrapped, the worker thread has no context)."""
+    unwrap = getattr(app, "_get_current_object", None)
+    app = unwrap() if unwrap is not None else app
     jobs = app.extensions.get(EXTENSION_KEY)
     if jobs is None:
         jobs = app.extensions[EXTENSION_KEY] = ReportJobs(app)

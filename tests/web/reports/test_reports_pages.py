@@ -87,13 +87,13 @@ def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_a
     from reviewer.reports.jobs import consumer_running, jobs_of
 
     app = make_app(REPORTS_INLINE_MAX_DRAFTS=0)  # every report with a draft goes to the queue
-    jobs = jobs_of(app)
     client = app.test_client()
     login(client, auditor)
     queued = client.post("/reports/generate", data={"since": _today(), "until": _today()})
     assert queued.status_code == 303
     job_url = queued.location
     job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
+    jobs = jobs_of(app)  # the one the request made: the worker must run without a request context
     page = client.get(job_url).get_data(as_text=True)
     assert "<progress" in page and "Waiting for a worker" in page and "reports.js" in page
     assert 'http-equiv="refresh"' in page  # without JavaScript the page refreshes itself

@@ -1,0 +1,64 @@
+"""`reviewer report ...`: the PDF, the audit event, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from reviewer.cli import main
+
+
+@pytest.fixture
+def cli_env(app, monkeypatch):  # noqa: ANN001, ANN201
+    """Point the command's own app at this test's database and instance folder (same audit key)."""
+    monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
+    monkeypatch.setenv("REVIEWER_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("REVIEWER_POLICY_DIR", app.config["POLICY_DIR"])
+    monkeypatch.setenv("REVIEWER_AGENCY_NAME", "Test Agency")
+    return app
+
+
+def _today() -> str:
+    return datetime.now(timezone.utc).date().isoformat()
+
+
+def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make_draft, db_session, tmp_path) -> None:  # noqa: ANN001
+    from reviewer.audit import AuditEvent
+
+    account = make_account("@CliCity", name="Cli City")
+    make_draft("approved", account=account)
+    out = tmp_path / "report.pdf"
+    result = CliRunner().invoke(main, ["report", "--from", _today(), "--to", _today(), "--account", "@clicity", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out}" in result.output and "1 drafts" in result.output and "audit chain verified" in result.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    db_session.rollback()
+    event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "report.generated")).one()
+    data = json.loads(event.data)
+    assert data["via"] == "cli" and data["account_id"] == account.id and event.actor_name is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-02-01", "--to", "2026-01-01"], "is before the start"),
+        (["--from", "2026-13-01", "--to", "2026-01-01"], "'2026-13-01' does not match the format"),
+        (["--from", "2026-01-01", "--to", "2026-01-02", "--account", "@nobody"], "no account with handle '@nobody'"),
+        (["--from", "2026-01-01", "--to", "2026-01-02", "--account", "4242"], "no organisation account has id 4242"),
+    ],
+)
+def test_bad_input_is_a_clear_error(cli_env, tmp_path, args, message) -> None:  # noqa: ANN001
+    result = CliRunner().invoke(main, ["report", *args, "--out", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_a_missing_output_folder_is_named(cli_env, tmp_path) -> None:  # noqa: ANN001
+    result = CliRunner().invoke(main, ["report", "--from", "2026-01-01", "--to", "2026-01-02", "--out", str(tmp_path / "no" / "r.pdf")])
+    assert result.exit_code == 2 and "does not exist" in result.output
