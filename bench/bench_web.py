@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -197,10 +198,12 @@ def baseline(folder: Path) -> tuple[float, float]:
                 time.sleep(0.1)
         post = folder / "post.lua"
         post.write_text('wrk.method = "POST"\n', encoding="utf-8")
-        hello = run_wrk(f"http://127.0.0.1:{port}/", None, 3)
-        write = run_wrk(f"http://127.0.0.1:{port}/write", post, 3)
+        hello = measured(f"http://127.0.0.1:{port}/", None, 3, process)
+        write = measured(f"http://127.0.0.1:{port}/write", post, 3, process)
     finally:
         stop(process)
+    print(f"  baseline CPU per request: hello-world gunicorn {hello.server_cpu_ms:.2f} ms, wrk {hello.client_cpu_ms:.2f} ms; "
+          f"one-row write gunicorn {write.server_cpu_ms:.2f} ms")
     return hello.rps, write.rps
 
 
@@ -258,6 +261,51 @@ class Load:
     p99_ms: float
     non_2xx: int
     socket_errors: int
+    server_cpu_ms: float = 0.0  # gunicorn's CPU time per request (master and workers)
+    client_cpu_ms: float = 0.0  # wrk's CPU time per request
+
+    @property
+    def cpu_bound_rps(self) -> float:
+        """Requests/s two otherwise idle cores could serve at this CPU cost (ignoring lock waits)."""
+        per_request = self.server_cpu_ms + self.client_cpu_ms
+        return 2000.0 / per_request if per_request else 0.0
+
+
+def _family(pid: int) -> list[int]:
+    """`pid` and its children (gunicorn's master and workers)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(url: str, script: Path | None, duration: int, server: subprocess.Popen) -> Load:
+    """run_wrk, plus the CPU time gunicorn and wrk spent per request."""
+    pids = _family(server.pid)
+    server_before, client_before = _cpu_seconds(pids), resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = run_wrk(url, script, duration)
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if load.requests:
+        load.server_cpu_ms = (_cpu_seconds(pids) - server_before) * 1000 / load.requests
+        client = (client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
+        load.client_cpu_ms = client * 1000 / load.requests
+    return load
 
 
 def _ms(value: str) -> float:
@@ -344,8 +392,8 @@ def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict
         process = start_gunicorn(instance, port)
         try:
             run_wrk(f"{base}/check", check_lua, 2)  # warm-up: both workers, policy compiled, caches filled
-            results = {"check": run_wrk(f"{base}/check", check_lua, duration),
-                       "submit": run_wrk(f"{base}/drafts", submit_lua, duration)}
+            results = {"check": measured(f"{base}/check", check_lua, duration, process),
+                       "submit": measured(f"{base}/drafts", submit_lua, duration, process)}
         finally:
             stop(process)
         stored = check_database(instance, ids_dir)
@@ -355,6 +403,8 @@ def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict
     for name, load in results.items():
         print(f"  {name:6} {load.rps:8.1f} req/s  p50 {load.p50_ms:6.1f} ms  p99 {load.p99_ms:6.1f} ms  "
               f"requests {load.requests}  non-2xx {load.non_2xx}  socket errors {load.socket_errors}")
+        print(f"         CPU per request: gunicorn {load.server_cpu_ms:.1f} ms, wrk {load.client_cpu_ms:.2f} ms "
+              f"(two idle cores at this cost: at most {load.cpu_bound_rps:.0f} req/s)")
     extra = stored.drafts - stored.returned_ids
     print(f"  stored: {stored.drafts} drafts ({stored.pending} pending for legal), {stored.returned_ids} ids returned "
           f"with 201, {stored.missing} of them missing, {extra} more stored (requests in flight when wrk stopped), "
@@ -390,8 +440,11 @@ def main() -> None:
         p99 = statistics.median(run[name].p99_ms for run in runs)
         errors = sum(run[name].non_2xx + run[name].socket_errors for run in runs)
         met = rps >= min_rps and p99 < max_p99 and errors == 0
+        cpu = statistics.median(run[name].server_cpu_ms for run in runs)
+        bound = statistics.median(run[name].cpu_bound_rps for run in runs)
         print(f"  {name:6} {rps:8.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}  "
               f"target >= {min_rps:.0f} req/s, p99 < {max_p99:.0f} ms: {'met' if met else 'MISSED'}")
+        print(f"         gunicorn CPU {cpu:.1f} ms per request: two idle cores could serve at most {bound:.0f} req/s")
     hello = statistics.median(run["baseline"][0] for run in runs)
     write = statistics.median(run["baseline"][1] for run in runs)
     print(f"  machine baseline: hello-world {hello:.0f} req/s, one-row write {write:.0f} req/s")

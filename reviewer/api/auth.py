@@ -99,15 +99,15 @@ def holds_write_lock(session: Session) -> bool:
 
 
 def begin_writing(session: Session) -> None:
-    """End the read-only snapshot so the next statement begins a writing transaction.
+    """SQLite: end the read-only snapshot so the next statement begins a writing transaction.
 
-    On SQLite that takes the write lock (BEGIN IMMEDIATE), where concurrent
+    That takes the write lock (BEGIN IMMEDIATE), where concurrent
     writers queue within the busy timeout; a deferred transaction that read
     and then wrote would fail at once after another writer committed. Loaded
     objects are kept (nothing was changed), so nothing is read twice.
     """
-    if not session.in_transaction() or holds_write_lock(session):
-        return
+    if not session.in_transaction() or session.connection().dialect.name != "sqlite" or holds_write_lock(session):
+        return  # other databases lock rows, not the file: the transaction simply goes on
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:
