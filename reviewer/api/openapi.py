@@ -173,6 +173,7 @@ _E403 = _error_response("The token's user may not do this (role, account, group 
 _E404 = _error_response("No such draft.")
 _E409 = _error_response("Someone else acted first, or a duplicate.")
 _E422 = _error_response("A field is missing, of the wrong type, too long, or refers to something unknown.")
+_E503 = _error_response("The account's policy file cannot be loaded; an administrator must fix it.")
 
 
 def _operation(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None = None,
@@ -209,7 +210,7 @@ def _paths() -> dict[str, Any]:
             "post": _operation(
                 "Check a text against an account's policy or a policy file; nothing is stored or audited.",
                 {"200": _json(_ref("Verdict"), "The verdict."), "400": _E400, "401": _E401, "403": _E403,
-                 "422": _E422, "503": _error_response("The policy file cannot be loaded.")},
+                 "422": _E422, "503": _E503},
                 body=_ref("CheckRequest"), op_id="check",
             )
         },
@@ -232,7 +233,7 @@ def _paths() -> dict[str, Any]:
                 "Write a draft and submit it: pass is approved at once, review waits for the routed groups, "
                 "block is refused (422 with the verdict; nothing is stored).",
                 {"201": _json(_ref("Draft"), "The submitted draft with its verdict and state."),
-                 "400": _E400, "401": _E401, "403": _E403, "422": _E422},
+                 "400": _E400, "401": _E401, "403": _E403, "409": _E409, "422": _E422, "503": _E503},
                 body=_ref("DraftRequest"), op_id="createDraft",
             )
         },

@@ -314,3 +314,18 @@ def test_the_queue_of_a_group(people, api_as, make_user) -> None:  # noqa: ANN00
     filtered = api_as(people["legal"]).get("/api/v1/queue?group=legal&decision=pass").get_json()["items"]
     assert filtered == []
     assert api_as(people["legal"]).get("/api/v1/queue?group=legal&account_id=x").status_code == 422
+
+
+def test_a_broken_policy_file_is_a_503_naming_the_line_not_a_crash(app, people, api_as, tmp_path) -> None:  # noqa: ANN001
+    from reviewer.checking import EXTENSION_KEY, Checker
+
+    (tmp_path / "city-council.yaml").write_text("id: broken\nversion: '1'\nrules:\n  - id: x\n    kind: nonsense\n")
+    app.extensions[EXTENSION_KEY] = Checker(tmp_path, None)
+    api = api_as(people["staff"])
+    checked = api.post("/api/v1/check", json={"text": "hi", "account_id": people["account"].id})
+    assert checked.status_code == 503
+    error = error_of(checked)
+    assert error["code"] == "policy_unavailable" and "line" in error["message"]
+    submitted = api.post("/api/v1/drafts", json={"text": "hi", "account_id": people["account"].id})
+    assert submitted.status_code == 503
+    assert error_of(submitted)["code"] == "policy_unavailable"
