@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from reviewer.audit import refs as references
@@ -115,16 +115,19 @@ def _write_refs(session: Session, seq: int, subject: str | None, data: dict[str,
 
 
 def inherited_account(session: Session, ref: tuple[str, str]) -> str | None:
-    """The account named by the first event about `ref` (e.g. the `draft.created` of `draft:12`)."""
-    about, account = _refs.alias("about"), _refs.alias("account")
-    query = (
-        select(account.c.value)
-        .select_from(about.join(account, and_(account.c.seq == about.c.seq, account.c.name == "account")))
-        .where(about.c.name == ref[0], about.c.value == ref[1])
-        .order_by(about.c.seq)
-        .limit(1)
-    )
-    return session.execute(query).scalar()
+    """The account named by the first event about `ref` (e.g. the `draft.created` of `draft:12`).
+
+    Two primary-key/index probes: the least seq about `ref`, then that event's account ref.
+    """
+    return session.execute(_INHERITED_ACCOUNT, {"kind": ref[0], "value": ref[1]}).scalar()
+
+
+_FIRST_ABOUT = (
+    select(func.min(_refs.c.seq))
+    .where(_refs.c.name == bindparam("kind"), _refs.c.value == bindparam("value"))
+    .scalar_subquery()
+)
+_INHERITED_ACCOUNT = select(_refs.c.value).where(_refs.c.seq == _FIRST_ABOUT, _refs.c.name == "account").limit(1)
 
 
 def head(session: Session) -> tuple[int, str] | None:

@@ -43,7 +43,7 @@ def upgrade() -> None:
 
 def _backfill(connection: sa.Connection, refs: sa.Table) -> None:
     events = sa.table("audit_events", sa.column("seq"), sa.column("subject"), sa.column("data"))
-    accounts: dict[tuple[str, str], str] = {}  # the first account named for each draft / inbound post
+    accounts: dict[tuple[str, str], str | None] = {}  # the account of the first event about each draft / post
     last = 0
     while True:
         rows = connection.execute(
@@ -57,10 +57,10 @@ def _backfill(connection: sa.Connection, refs: sa.Table) -> None:
             found = references.derive(subject, json.loads(data) if data else None)
             named = next((value for name, value in found if name == "account"), None)
             for ref in found:
-                if ref[0] in references.ACCOUNT_SCOPED and named is not None:
-                    accounts.setdefault(ref, named)
+                if ref[0] in references.ACCOUNT_SCOPED:
+                    accounts.setdefault(ref, named)  # the first event about it decides, as in record()
             scoped = references.needs_account(found, subject)
-            if scoped is not None and scoped in accounts:
+            if scoped is not None and accounts.get(scoped) is not None:
                 found.append(("account", accounts[scoped]))
             batch.extend({"seq": seq, "name": name, "value": value} for name, value in found)
         if batch:
