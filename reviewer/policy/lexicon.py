@@ -16,6 +16,12 @@ automaton also holds the 26 tripled letters as markers: only when one fires
 is the skeleton rebuilt with those runs squeezed to one letter, and matched
 against term variants whose letter runs are squeezed the same way.
 
+Spaced-letter runs ("u r a c u n t", joined by `normalise` into "uracunt"):
+a word boundary may fall between any two letters of a run, so whole-word
+terms are also looked for inside each run, with a second automaton that holds
+them unpadded and with their spaces removed ("s h u t u p" is "shut up").
+Runs are rare, so this costs nothing on ordinary drafts.
+
 Spans are offsets into the text exactly as typed (`NormalisedText.to_original`).
 
 Note for the policy loader: `LexiconMatcher(...)` raises ValueError for a term
@@ -140,26 +146,30 @@ class LexiconMatcher:
     """All the terms of a policy compiled once into one automaton."""
 
     def __init__(self, entries: Iterable[LexiconEntry]) -> None:
-        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
         self._keys: set[Hashable] = set()
         grouped: dict[str, list[_Pattern]] = {}
+        in_runs: dict[str, list[_Pattern]] = {}  # whole-word terms, unpadded, for inside spaced-letter runs
         seen: set[tuple[str, tuple[int, ...], Hashable, bool, bool]] = set()
         for entry in entries:
             self._check_entry(entry)
-            for pattern_text, pattern in self._compile(entry):
-                identity = (pattern_text, pattern.long_runs, entry.key, entry.whole_word, entry.allow)
-                if identity in seen:
-                    continue
-                seen.add(identity)
-                grouped.setdefault(pattern_text, []).append(pattern)
+            core = _term_core(entry.term)
+            if not core:
+                raise ValueError(f"lexicon term {entry.term!r} (key {entry.key!r}) {_NOTHING_TO_MATCH}")
+            for text, long_runs in _variants(core):
+                pattern_text = f" {text} " if entry.whole_word else text
+                identity = (pattern_text, long_runs, entry.key, entry.whole_word, entry.allow)
+                if identity not in seen:
+                    seen.add(identity)
+                    grouped.setdefault(pattern_text, []).append(
+                        _Pattern(len(pattern_text), entry.whole_word, long_runs, entry))
+            if entry.whole_word:
+                for text, long_runs in _variants(core.replace(" ", "")):
+                    in_runs.setdefault(text, []).append(_Pattern(len(text), False, long_runs, entry))
             if not entry.allow:
                 self._keys.add(entry.key)
         self._empty = not grouped
-        for pattern_text, patterns in grouped.items():
-            self._automaton.add_word(pattern_text, tuple(patterns))
-        for marker in _MARKERS:
-            self._automaton.add_word(marker, _LONG_RUN_MARKER)
-        self._automaton.make_automaton()
+        self._automaton = _build_automaton(grouped)
+        self._run_automaton = _build_automaton(in_runs) if in_runs else None
 
     @staticmethod
     def _check_entry(entry: object) -> None:
@@ -171,27 +181,6 @@ class LexiconMatcher:
             hash(entry.key)
         except TypeError:
             raise ValueError(f"lexicon term {entry.term!r}: key {entry.key!r} is not hashable") from None
-
-    @staticmethod
-    def _compile(entry: LexiconEntry) -> list[tuple[str, _Pattern]]:
-        """The automaton keys for `entry`: the term as written and with its letter runs squeezed."""
-        core = _term_core(entry.term)
-        if not core:
-            raise ValueError(f"lexicon term {entry.term!r} (key {entry.key!r}) {_NOTHING_TO_MATCH}")
-        runs = [(m.start(), m.end()) for m in _LETTER_RUN.finditer(core)]
-        doubles = [run for run in runs if run[1] - run[0] == 2]
-        if len(doubles) <= _MAX_VARIANT_RUNS:
-            choices = [
-                frozenset(d for i, d in enumerate(doubles) if mask >> i & 1) for mask in range(1 << len(doubles))
-            ]
-        else:
-            choices = [frozenset(), frozenset(doubles)]
-        compiled = []
-        for squeezed_doubles in choices:
-            text, long_runs = _squeeze(core, [r for r in runs if r[1] - r[0] > 2 or r in squeezed_doubles])
-            pattern_text = f" {text} " if entry.whole_word else text
-            compiled.append((pattern_text, _Pattern(len(pattern_text), entry.whole_word, long_runs, entry)))
-        return compiled
 
     def keys(self) -> set[Hashable]:
         """The keys that can produce matches (allow-only keys excluded)."""
@@ -205,7 +194,7 @@ class LexiconMatcher:
         blanked, other_letters = _blank_separators(normalised.text)
         skeleton = _collapse_spaces(blanked)
         hits = list(self._automaton.iter(f" {skeleton} "))
-        if not hits and not other_letters:
+        if not hits and not other_letters and not normalised.spaced:
             return []
         positions = None if skeleton is blanked else _skeleton(blanked, _SPACES)[1]
         long_runs: frozenset[int] = frozenset()
@@ -221,7 +210,19 @@ class LexiconMatcher:
             hits = list(self._automaton.iter(f" {skeleton} "))
         found: list[tuple[int, int, LexiconEntry]] = []
         _collect(hits, positions, long_runs, normalised, found)
+        if normalised.spaced and self._run_automaton is not None:
+            self._find_in_runs(normalised, found)
         return _without_allowed(found) if found else []
+
+    def _find_in_runs(self, normalised: NormalisedText, found: list[tuple[int, int, LexiconEntry]]) -> None:
+        """Whole-word terms inside spaced-letter runs, where a word may start or end at any letter."""
+        assert self._run_automaton is not None
+        for run_start, run_end in normalised.spaced:
+            blanked, _ = _blank_separators(normalised.text[run_start:run_end])
+            skeleton, positions, long_runs = _skeleton(blanked, _SPACES_OR_LONG_RUN)
+            hits = list(self._run_automaton.iter(f" {skeleton} "))
+            if hits:
+                _collect(hits, [run_start + p for p in positions], long_runs, normalised, found)
 
 
 _NOTHING_TO_MATCH = (
@@ -306,6 +307,29 @@ def _squeezed_skeleton(blanked: str, run_ends: list[int]) -> tuple[str, list[int
     pieces.append(blanked[last:])
     positions.extend(range(last, len(blanked) + 1))
     return "".join(pieces), positions, frozenset(long_runs)
+
+
+def _build_automaton(grouped: dict[str, list[_Pattern]]) -> ahocorasick.Automaton:
+    """One automaton over the grouped patterns, plus the tripled-letter markers."""
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+    for pattern_text, patterns in grouped.items():
+        automaton.add_word(pattern_text, tuple(patterns))
+    for marker in _MARKERS:
+        automaton.add_word(marker, _LONG_RUN_MARKER)
+    automaton.make_automaton()
+    return automaton
+
+
+def _variants(core: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The forms of a term core stored in an automaton: as written and with its letter runs squeezed
+    (each with the offsets that must be squeezed runs of 3+ in the draft)."""
+    runs = [(m.start(), m.end()) for m in _LETTER_RUN.finditer(core)]
+    doubles = [run for run in runs if run[1] - run[0] == 2]
+    if len(doubles) <= _MAX_VARIANT_RUNS:
+        choices = [frozenset(d for i, d in enumerate(doubles) if mask >> i & 1) for mask in range(1 << len(doubles))]
+    else:
+        choices = [frozenset(), frozenset(doubles)]
+    return [_squeeze(core, [r for r in runs if r[1] - r[0] > 2 or r in squeezed]) for squeezed in choices]
 
 
 def _squeeze(core: str, runs: list[tuple[int, int]]) -> tuple[str, tuple[int, ...]]:

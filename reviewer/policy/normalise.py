@@ -9,7 +9,10 @@ Evasion folded away, in order:
    tag characters);
 2. spaced letters joined: a run of at least three single characters separated
    by one and the same separator ("s t u p i d", "s.t.u.p.i.d", "s-t-u-p-i-d")
-   becomes one word, when at least two of them are letters;
+   becomes one word, when at least two of them are letters. Where the runs
+   are is kept (`NormalisedText.spaced`): a one-letter word typed before a
+   spaced word joins the run ("a s t u p i d" -> "astupid"), so inside a run
+   the lexicon matcher allows a word boundary between any two letters;
 3. leetspeak inside words: `$`, `@` and `!` (not at the end of a word) fold to
    s, a, i in any word with a letter; digits (0 1 3 4 5 7 8 9) fold only in
    words with at least two letters ("1d10t", "5h1t"), so numbers ("2026",
@@ -43,10 +46,12 @@ class NormalisedText:
 
     `_starts[i]`/`_ends[i]` are the original span of view character `i`; both
     are None when the view maps one-to-one onto the original (plain ASCII).
+    `spaced` holds the [start, end) spans of `text` that were spaced-letter runs.
     """
 
     original: str
     text: str
+    spaced: tuple[tuple[int, int], ...] = ()
     _starts: list[int] | None = field(default=None, repr=False, compare=False)
     _ends: list[int] | None = field(default=None, repr=False, compare=False)
 
@@ -91,6 +96,7 @@ def normalise(text: str) -> NormalisedText:
         raise TypeError(f"normalise() needs a str, got {type(text).__name__}")
     starts: list[int] | None = None
     ends: list[int] | None = None
+    spaced: tuple[tuple[int, int], ...] = ()
     if text.isascii():
         view = text.lower()
     else:
@@ -98,10 +104,10 @@ def normalise(text: str) -> NormalisedText:
         if IRREGULAR in view:
             view, starts, ends = _fold_characters(text)
     if _may_have_spaced_letters(view):
-        view, starts, ends = _join_spaced_letters(view, starts, ends)
+        view, starts, ends, spaced = _join_spaced_letters(view, starts, ends)
     if _may_have_leet(view):
-        view = _fold_leet(view)
-    return NormalisedText(text, view, starts, ends)
+        view = _fold_leet(view)  # same length: `spaced` still holds
+    return NormalisedText(text, view, spaced, starts, ends)
 
 
 def _may_have_spaced_letters(view: str) -> bool:
@@ -159,23 +165,28 @@ def _fold_characters(text: str) -> tuple[str, list[int], list[int]]:
 
 def _join_spaced_letters(
     view: str, starts: list[int] | None, ends: list[int] | None
-) -> tuple[str, list[int] | None, list[int] | None]:
-    """Drop the separators inside runs of spaced single letters ("s t u p i d")."""
+) -> tuple[str, list[int] | None, list[int] | None, tuple[tuple[int, int], ...]]:
+    """Drop the separators inside runs of spaced single letters ("s t u p i d"); also return
+    the spans of the joined runs in the new view."""
     dropped: list[int] = []
+    runs: list[tuple[int, int]] = []
     for match in _SPACED.finditer(view):
         run = match.group()
         elements = run[::2]
         if sum(map(str.isalpha, elements)) < 2:
             continue
+        start = match.start() - len(dropped)
+        runs.append((start, start + len(elements)))
         dropped.extend(range(match.start() + 1, match.end(), 2))
     if not dropped:
-        return view, starts, ends
+        return view, starts, ends, ()
     if starts is None or ends is None:
         starts = list(range(len(view)))
         ends = list(range(1, len(view) + 1))
     drop = set(dropped)
     keep = [i for i in range(len(view)) if i not in drop]
-    return "".join(view[i] for i in keep), [starts[i] for i in keep], [ends[i] for i in keep]
+    joined = "".join(view[i] for i in keep)
+    return joined, [starts[i] for i in keep], [ends[i] for i in keep], tuple(runs)
 
 
 def _fold_leet(view: str) -> str:

@@ -163,3 +163,38 @@ def test_term_problem_lets_a_loader_report_bad_terms_before_compiling() -> None:
         "has no letters or digits left to match after normalisation; remove it or write it with letters"
     )
     assert term_problem(3) == "must be a string, not int"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("That is a s t u p i d question.", ["s t u p i d"]),
+        ("I think u r s t u p i d", ["s t u p i d"]),
+        ("u r a c u n t", ["c u n t"]),
+        ("u.r.a.c.u.n.t", ["c.u.n.t"]),
+        ("you're a s t u u u p i d one", ["s t u u u p i d"]),
+        ("what a 1 d 1 0 t", ["1 d 1 0 t"]),
+    ],
+)
+def test_a_spaced_run_has_a_word_boundary_between_any_two_letters(
+    rude: LexiconMatcher, text: str, typed: list[str]
+) -> None:
+    assert typed_spans(rude, text) == typed
+
+
+@pytest.mark.parametrize("text", ["U S A", "the B B C said", "a U S citizen", "a b c d e f g", "Q & A"])
+def test_spaced_abbreviations_do_not_match(rude: LexiconMatcher, text: str) -> None:
+    assert rude.find(text) == []
+
+
+def test_spaced_sub_runs_match_phrases_without_their_spaces_and_honour_allow_lists() -> None:
+    matcher = LexiconMatcher([
+        LexiconEntry("shut up", "rude"),
+        LexiconEntry("prick", "rude"),
+        LexiconEntry("pin prick", "rude", allow=True),
+        LexiconEntry("sex", "inside", whole_word=False),
+    ])
+    assert typed_spans(matcher, "just s h u t u p") == ["s h u t u p"]
+    assert typed_spans(matcher, "u r a p r i c k") == ["p r i c k"]
+    assert matcher.find("a p i n p r i c k") == []  # the allow phrase, spelled out, cancels it
+    assert typed_spans(matcher, "E s s e x") == ["s e x"]  # not whole-word: as before
