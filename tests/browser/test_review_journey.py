@@ -134,6 +134,20 @@ def people(browser: Browser, journey_site) -> Iterator[People]:  # noqa: ANN001
         found.close()
 
 
+def _luminance(css_rgb: str) -> float:
+    """WCAG relative luminance of a computed `rgb(r, g, b)` colour."""
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css_rgb)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(locator) -> float:  # noqa: ANN001
+    """WCAG contrast ratio of an element's text colour against its own background colour."""
+    colour, background = locator.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    light, dark = sorted((_luminance(colour), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def flash(page: Page, text: str) -> None:
     expect(page.locator(".flashes").get_by_text(text)).to_be_visible()
 
@@ -191,6 +205,12 @@ def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People
     expect(mere.get_by_role("region", name="The post being answered")).to_contain_text("When will the Harbour pool reopen?")
     expect(mere.locator(".highlighted mark.hl-review .hl-text").first).to_have_text("We promise")
     shot(mere, "review-page")
+    reject = mere.get_by_role("button", name="Reject", exact=True)
+    expect(reject).to_have_css("background-color", "rgb(179, 38, 30)")  # the danger red, not the primary blue
+    assert contrast(reject) >= 4.5
+    reject.hover()
+    expect(reject).to_have_css("background-color", "rgb(140, 29, 23)")
+    assert contrast(reject) >= 4.5
     mere.get_by_label("What to change").fill(RETURN_COMMENT)
     mere.get_by_role("button", name="Return for changes").click()
     flash(mere, "for changes; the staff member sees your comment.")
@@ -234,6 +254,9 @@ def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People
     expect(breaches).to_contain_text("@waiting")
     expect(breaches).to_contain_text("not answered yet")
     shot(hemi, "review-dashboard")
+    since, account = hemi.get_by_label("From", exact=True), hemi.get_by_label("Account", exact=True)
+    for prop in ("border-top-color", "border-top-width", "border-top-left-radius", "padding-left", "font-size", "background-color"):
+        expect(since).to_have_css(prop, account.evaluate(f"e => getComputedStyle(e).getPropertyValue('{prop}')"))
 
     # Staff: the inbox shows the post answered, with how long the answer took.
     open_inbox(sam)
