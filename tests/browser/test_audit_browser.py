@@ -1,0 +1,139 @@
+"""The auditor's journey in a real Chromium: filter the trail, open a draft's story, verify the chain.
+
+This module serves its own app (the shipped policies, so drafts get real
+findings; CSRF on, as in production) with an auditor and a few drafts
+walked through the real services, and opens its own browser context on it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Browser, expect
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_POLICIES = ROOT / "policies"
+PASSWORD = "audit-browser-password"
+NEEDS_REVIEW = "We promise the pool will reopen by Friday."
+CLEAN = "Thanks for letting us know, the crew will fix the light this week."
+
+
+@pytest.fixture(scope="module")
+def audit_site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
+    """The app on a loopback port: an auditor, a staff member, an approver, two drafts with their trail."""
+    from reviewer import create_app
+    from reviewer.accounts.services import create_user
+    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.drafting.services import create_draft, create_inbound
+    from reviewer.orgs.services import create_account
+    from reviewer.review import services as review
+    from reviewer.web import checker as _checker  # noqa: F401  (the app builds its checker)
+
+    root_conftest = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
+    folder = tmp_path_factory.mktemp("audit-live")
+    config = root_conftest.app_config(
+        folder / "instance", f"sqlite:///{folder / 'reviewer.sqlite3'}", SHIPPED_POLICIES,
+        WTF_CSRF_ENABLED=True, TESTING=False,
+    )
+    app = create_app(config)
+    upgrade(app)
+    checker = app.extensions["reviewer.checker"]
+    with app_session(app) as session:
+        create_user(session, None, "ana", PASSWORD, ["auditor"], [], display_name="Ana Auditor")
+        staff = create_user(session, None, "rangi", PASSWORD, ["staff"], [], display_name="Rangi Walker")
+        approver = create_user(session, None, "mere", PASSWORD, ["approver"], ["comms"], display_name="Mere Tainui")
+        account = create_account(
+            session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
+            policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
+        )
+        post = create_inbound(
+            session, staff, account, author_handle="@swimmer", text="When does the pool reopen?",
+            received_at=datetime.now(timezone.utc) - timedelta(hours=2),
+        )
+        flagged = create_draft(session, staff, checker, account, NEEDS_REVIEW, inbound=post)
+        review.submit_draft(session, staff, checker, flagged)
+        review.approve(session, approver, flagged, expected_version=flagged.lock_version)
+        clean = create_draft(session, staff, checker, account, CLEAN)
+        review.submit_draft(session, staff, checker, clean)
+        session.commit()
+        ids = SimpleNamespace(flagged=flagged.id, clean=clean.id)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="audit-live-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", drafts=ids)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        get_database(app).engine.dispose()
+
+
+def test_auditor_filters_the_trail_opens_a_story_and_verifies_the_chain(browser: Browser, audit_site, artifacts_dir: Path) -> None:  # noqa: ANN001, E501
+    context = browser.new_context(base_url=audit_site.url, viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    flagged = audit_site.drafts.flagged
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in (m.location or {}).get("url", "") else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto("/login")
+        page.get_by_label("Username").fill("ana")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Audit", exact=True).click()
+        expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+        rows = page.locator("table.audit-events tbody tr")
+        expect(rows.first).to_be_visible()
+
+        # Filter: the flagged draft's decision and the approvals of one account.
+        page.get_by_label("Decision").select_option("review")
+        page.get_by_label("Action", exact=True).select_option("draft.checked")
+        page.get_by_role("button", name="Filter").click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("draft.checked")
+        expect(rows.first).to_contain_text(f"draft:{flagged}")
+        page.screenshot(path=str(artifacts_dir / "screen-audit-filtered.png"), full_page=True)
+        page.get_by_role("link", name="Clear filters").click()
+        page.get_by_label("Account").select_option(label="Harbour City Council (@HarbourCityNZ on X)")
+        page.get_by_label("Actor").fill("mere")
+        page.get_by_role("button", name="Filter").click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("draft.approved")
+
+        # The draft's full story.
+        rows.first.get_by_role("link", name=f"draft:{flagged}").click()
+        expect(page.get_by_role("heading", name=f"Draft {flagged}: full story")).to_be_visible()
+        expect(page.get_by_text("When does the pool reopen?")).to_be_visible()
+        expect(page.locator(".story-versions mark.hl-review").first).to_be_visible()
+        expect(page.locator("ol.history")).to_contain_text("Mere Tainui (mere)")
+        expect(page.locator("table.audit-events")).to_contain_text("inbound.created")
+        page.screenshot(path=str(artifacts_dir / "screen-audit-story.png"), full_page=True)
+
+        # Verify the chain and read the head to write down.
+        page.get_by_role("link", name="Audit", exact=True).click()
+        page.get_by_role("button", name="Verify chain").click()
+        expect(page.locator(".verify-result")).to_contain_text("OK")
+        expect(page.locator(".verify-result")).to_contain_text("events verified")
+        anchor = page.locator("#head-anchor").inner_text()
+        assert re.fullmatch(r"\d+:[0-9a-f]{64}", anchor), anchor
+        page.screenshot(path=str(artifacts_dir / "screen-audit-verified.png"), full_page=True)
+
+        # The noted anchor checks out on a later verification (which is itself in the trail now).
+        page.get_by_role("link", name="Back to the audit trail").click()
+        page.get_by_label("Anchor noted earlier (optional)").fill(anchor)
+        page.get_by_role("button", name="Verify chain").click()
+        expect(page.locator(".verify-result")).to_contain_text("OK")
+        expect(page.locator(".verify-result")).to_contain_text(f"and the anchor {anchor.split(':')[0]}")
+    finally:
+        context.close()
+    assert problems == [], problems
