@@ -270,10 +270,21 @@ def _phones_in(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, s
     found: dict[tuple[int, int], str] = {}
     for region in regions:
         for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
-            found.setdefault((m.start, m.end), m.raw_string)
+            if not _looks_like_other_number(window, m.start, m.end, m.raw_string):
+                found.setdefault((m.start, m.end), m.raw_string)
         if found and all(any(s <= a and b <= e for s, e in found) for a, b in runs):
             break
     return tuple((start, end, raw) for (start, end), raw in found.items())
+
+
+def _looks_like_other_number(window: str, start: int, end: int, raw: str) -> bool:
+    """A time range, a year-number reference, or digits glued to a reference's letters or hyphens.
+
+    `window` holds whole whitespace-delimited words around the candidate, so
+    what it is glued to is in it."""
+    if P.TIME_RANGE.fullmatch(raw) or P.YEAR_REFERENCE.fullmatch(raw):
+        return True
+    return P.GLUED_BEFORE.search(window, 0, start) is not None or P.GLUED_AFTER.match(window, end) is not None
 
 
 def _card_in_groups(run: str, groups: list[tuple[int, int]]) -> tuple[int, int] | None:

@@ -16,6 +16,14 @@ DIGIT_GROUP = re.compile(r"\d+")
 # Where a phone number may be: digits with the separators numbers are written with.
 PHONE_RUN = re.compile(r"[+(]?\d[\d \t().\-/]*\d")
 NOT_SPACE = re.compile(r"\S*")
+# What phone-number matching finds that is not a phone number: a time range
+# (0830-1700), a year-number reference (2027-004512), and a number glued to the
+# letters or hyphens of a reference ("CC-2027-…", "…0199-A"), judged by the
+# characters just before and after the candidate.
+TIME_RANGE = re.compile(r"(?:[01]\d|2[0-4])[0-5]\d\s*[-\u2010-\u2015]\s*(?:[01]\d|2[0-4])[0-5]\d")
+YEAR_REFERENCE = re.compile(r"(?:19|20)\d\d[-/\u2010-\u2015]\d{3,}")
+GLUED_BEFORE = re.compile(r"[^\W\d_][-/_\u2010-\u2015]?$")
+GLUED_AFTER = re.compile(r"[-/_\u2010-\u2015]?[^\W\d_]")
 
 UK_NI = re.compile(
     r"(?<![\w])([A-Za-z]{2}) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?([A-Da-d])(?!\w)"

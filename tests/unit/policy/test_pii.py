@@ -70,6 +70,30 @@ def test_short_numbers_are_not_phones(text: str) -> None:
     assert only("phone").find(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Opening hours 0830-1700 weekdays.",
+        "Open 0830 - 1700, then 1800-2030 on Thursdays.",
+        "Case CC-2027-004512 is with the team.",
+        "Order 2027-004512 was sent.",
+        "See file ABC/2027/004512.",
+        "Ref ABC-021 555 0199",
+        "Quote 0215550199-A when you call.",
+    ],
+)
+def test_time_ranges_year_references_and_glued_digit_groups_are_not_phones(text: str) -> None:
+    assert only("phone").find(text) == []
+
+
+@pytest.mark.parametrize(
+    "number", ["021 555 0199", "+64 21 555 0199", "(09) 555 0199", "020 7946 0958", "+1 415 555 0100", "021-555-0199"]
+)
+def test_real_numbers_are_still_phones_next_to_hours_and_references(number: str) -> None:
+    text = f"Open 0830-1700 (case CC-2027-004512): call {number}."
+    assert found(only("phone"), text) == [("phone", number)]
+
+
 def test_allowed_numbers_may_be_published_in_any_spelling() -> None:
     detector = only("phone", allow=["0800 123 456"])
     assert detector.find("Ring 0800-123-456 or 0800 123 456") == []
