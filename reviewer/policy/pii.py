@@ -9,8 +9,9 @@ are resolved in favour of the most specific kind (see `_PRIORITY`).
 
 `allow` values (the agency's own 0800 number, its contact address) are
 compared after removing spaces and punctuation, case-insensitively; phone
-numbers are also compared in E.164 form, so "+64 800 123 456" allows
-"0800 123 456" too.
+numbers are also compared in E.164 form as read in every configured region
+where they are valid, so "0808 157 0192" allows "+44 808 157 0192" (and
+"+64 800 123 456" allows "0800 123 456") whichever region is tried first.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class PiiDetector:
         self.regions = tuple(dict.fromkeys(regions))
         self._case_refs = self._compile_case_refs(case_ref_patterns) if "case_ref" in self.kinds else ()
         self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
-        self._allowed_phones = frozenset(filter(None, (_e164(value, self.regions) for value in allow)))
+        self._allowed_phones = frozenset().union(*(_e164_forms(value, self.regions) for value in allow))
 
     @staticmethod
     def _compile_case_refs(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
@@ -126,7 +127,7 @@ class PiiDetector:
             return True
         if match.kind != "phone" or not self._allowed_phones:
             return False
-        return _e164(match.value, self.regions) in self._allowed_phones
+        return not self._allowed_phones.isdisjoint(_e164_forms(match.value, self.regions))
 
     # Detectors: each yields candidate matches of its kind.
 
@@ -241,18 +242,24 @@ def _phone_windows(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=4096)
-def _e164(value: str, regions: tuple[str, ...]) -> str | None:
-    """`value` as an E.164 phone number if it is a valid one in any of `regions`."""
+def _e164_forms(value: str, regions: tuple[str, ...]) -> frozenset[str]:
+    """`value` in E.164 form as read in each of `regions` where it is a valid number.
+
+    A national number ("0808 157 0192") may be valid in several regions; every
+    reading counts, so its international form ("+44 808 157 0192") is the same
+    number whichever region is tried first. An international number reads the
+    same everywhere."""
     if len(_DIGIT.findall(value)) < _MIN_PHONE_DIGITS:
-        return None
+        return frozenset()
+    forms = set()
     for region in regions or REGIONS:
         try:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return None
+            forms.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return frozenset(forms)
 
 
 @lru_cache(maxsize=4096)

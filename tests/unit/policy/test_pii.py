@@ -71,6 +71,26 @@ def test_short_numbers_are_not_phones(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("allowed", "typed"),
+    [
+        ("0808 157 0192", "+44 808 157 0192"),  # valid in GB, but NZ is tried first
+        ("+44 808 157 0192", "0808 157 0192"),
+        ("0808 157 0192", "0808-157-0192"),
+        ("0800 555 0100", "+64 800 555 0100"),
+        ("(02) 9876 5432", "+61 2 9876 5432"),
+    ],
+)
+def test_an_allowed_number_is_allowed_in_its_national_and_international_forms(allowed: str, typed: str) -> None:
+    assert only("phone", allow=[allowed]).find(f"Call {typed} today") == []
+
+
+def test_an_allowed_number_allows_only_itself() -> None:
+    detector = only("phone", allow=["0808 157 0192"])
+    assert found(detector, "Call +44 808 157 0193 today") == [("phone", "+44 808 157 0193")]
+    assert found(detector, "Call +64 21 555 0199 today") == [("phone", "+64 21 555 0199")]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Opening hours 0830-1700 weekdays.",
