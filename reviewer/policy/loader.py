@@ -260,11 +260,13 @@ def _check_patterns(item: Item) -> list[PolicyIssue]:
     if isinstance(model, schema.RegexRule):
         found = [(("patterns", i), p, flag_bits(model.flags)) for i, p in enumerate(model.patterns)]
     elif isinstance(model, schema.PiiRule):
-        found = [(("case_ref_patterns", i), p, 0) for i, p in enumerate(model.case_ref_patterns)]
+        found = [(("case_ref_patterns", i), p, flag_bits(model.case_ref_flags))
+                 for i, p in enumerate(model.case_ref_patterns)]
     elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.RegexFields):
         found = [(("match", "patterns", i), p, flag_bits(model.body.flags)) for i, p in enumerate(model.body.patterns)]
     elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields):
-        found = [(("match", "case_ref_patterns", i), p, 0) for i, p in enumerate(model.body.case_ref_patterns)]
+        found = [(("match", "case_ref_patterns", i), p, flag_bits(model.body.case_ref_flags))
+                 for i, p in enumerate(model.body.case_ref_patterns)]
     if isinstance(model, schema.PiiRule) or (isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields)):
         body = model.body if isinstance(model, schema.ContextRule) else model
         if "case_ref" in body.detect and not body.case_ref_patterns:

@@ -65,6 +65,7 @@ class PiiDetector:
         *,
         regions: Sequence[str] = REGIONS,
         case_ref_patterns: Sequence[str] = (),
+        case_ref_flags: int = re.IGNORECASE,
         allow: Sequence[str] = (),
     ) -> None:
         if isinstance(detect, str):
@@ -83,12 +84,13 @@ class PiiDetector:
             )
         self.kinds = frozenset(detect)
         self.regions = tuple(dict.fromkeys(regions))
-        self._case_refs = self._compile_case_refs(case_ref_patterns) if "case_ref" in self.kinds else ()
+        self._case_refs = self._compile_case_refs(case_ref_patterns, case_ref_flags) if "case_ref" in self.kinds else ()
         self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
         self._allowed_phones = frozenset().union(*(_e164_forms(value, self.regions) for value in allow))
 
     @staticmethod
-    def _compile_case_refs(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    def _compile_case_refs(patterns: Sequence[str], flags: int) -> tuple[re.Pattern[str], ...]:
+        """The policy's case-reference regexes, case-insensitive unless `flags` says otherwise."""
         if isinstance(patterns, str) or not patterns:
             raise ValueError(
                 "detect names case_ref but no case_ref_patterns are given; add the reference format as a regex"
@@ -96,7 +98,7 @@ class PiiDetector:
         compiled = []
         for pattern in patterns:
             try:
-                regex = re.compile(pattern)
+                regex = re.compile(pattern, flags)
             except (re.error, TypeError) as exc:
                 raise ValueError(f"case_ref pattern {pattern!r} is not a valid regular expression: {exc}") from None
             if regex.fullmatch(""):

@@ -38,6 +38,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "link_length": PLATFORMS,
     "kind": KINDS,
     "flags": REGEX_FLAGS,
+    "case_ref_flags": REGEX_FLAGS,
     "detect": PII_DETECT,
     "regions": REGIONS,
     "schema": ("1",),
@@ -155,6 +156,8 @@ class PiiFields(Model):
     ]
     regions: list[Literal["NZ", "GB", "AU", "US", "CA"]] = list(REGIONS)
     case_ref_patterns: list[Name] = []
+    # As a regex rule's `flags`: case-insensitive unless `case_ref_flags: []`.
+    case_ref_flags: list[Literal["ignorecase", "multiline", "dotall", "verbose"]] = ["ignorecase"]
     allow: list[Name] = []
 
 

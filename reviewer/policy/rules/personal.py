@@ -6,6 +6,7 @@ from typing import Any
 
 from ..pii import PiiDetector
 from .base import CompiledRule, RuleMeta, Scan, Span
+from .lexical import flag_bits
 
 
 class PiiRule(CompiledRule):
@@ -15,6 +16,7 @@ class PiiRule(CompiledRule):
             tuple(body.detect),
             regions=tuple(body.regions),
             case_ref_patterns=tuple(body.case_ref_patterns),
+            case_ref_flags=flag_bits(body.case_ref_flags),
             allow=tuple(body.allow),
         )
 

@@ -283,6 +283,13 @@ def test_other_numbers_before_words_are_not_addresses(text: str) -> None:
 # -- case references --------------------------------------------------------
 
 
+def test_case_reference_patterns_ignore_case_by_default() -> None:
+    assert found(only("case_ref", case_ref_patterns=[r"\bCAS-\d{6}\b"]), "ref cas-123456") == [("case_ref", "cas-123456")]
+    strict = only("case_ref", case_ref_patterns=[r"\bCAS-\d{6}\b"], case_ref_flags=0)
+    assert strict.find("ref cas-123456") == []
+    assert found(strict, "ref CAS-123456") == [("case_ref", "CAS-123456")]
+
+
 def test_case_references_use_the_policy_patterns() -> None:
     detector = only("case_ref", case_ref_patterns=[r"\bCAS-\d{6}\b", r"\bREF/\d{4}/\d{2}\b"])
     assert found(detector, "About CAS-123456 and REF/2026/01, not CAS-12") == [

@@ -25,6 +25,20 @@ def test_pii_case_reference_pattern(policy_of) -> None:
     assert excerpts(policy.check("Your case CC-123456 is open")) == [("r.x", "CC-123456")]
 
 
+def test_pii_case_reference_patterns_ignore_case_unless_told(policy_of) -> None:
+    body = "kind: pii\ndetect: [case_ref]\ncase_ref_patterns: ['\\bCC-\\d{6}\\b']"
+    assert excerpts(policy_of(rule_policy(body)).check("Your case cc-123456 is open")) == [("r.x", "cc-123456")]
+    strict = policy_of(rule_policy(body + "\ncase_ref_flags: []"))
+    assert strict.check("Your case cc-123456 is open").decision == "pass"
+    assert excerpts(strict.check("Your case CC-123456 is open")) == [("r.x", "CC-123456")]
+
+
+def test_context_case_reference_patterns_ignore_case_too(policy_of) -> None:
+    text = rule_policy("kind: context\nmatch: {kind: pii, detect: [case_ref], case_ref_patterns: ['CC-\\d{6}']}")
+    verdict = policy_of(text).check("Thanks", in_reply_to="my case is cc-123456")
+    assert excerpts(verdict) == [("r.x", "cc-123456")]
+
+
 DOMAINS = "kind: links\ncheck: domains\nallowed_domains: ['*.govt.nz', example.org]"
 
 

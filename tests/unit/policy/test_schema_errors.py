@@ -213,6 +213,13 @@ def test_case_ref_without_patterns(errors) -> None:
                             "add the agency's reference format as a regex"]
 
 
+def test_bad_case_ref_flag(errors) -> None:
+    text = ("id: t\nversion: '1'\nrules:\n  - id: a.pii\n    kind: pii\n" + RULE_HEAD
+            + "    detect: [case_ref]\n    case_ref_patterns: ['CC-\\d+']\n    case_ref_flags: [ignorecas]\n")
+    assert errors(text) == ["policy.yaml:12:22: [a.pii] 'ignorecas' is not a valid case_ref_flags; did you mean "
+                            "'ignorecase'? (allowed: ignorecase, multiline, dotall, verbose)"]
+
+
 def test_bad_rule_id(errors) -> None:
     assert errors(BASE.replace("id: a.one", "id: A One")) == [
         "policy.yaml:4:9: [A One] 'id' 'A One' may use only lowercase letters, digits, '_', '.' and '-'"
