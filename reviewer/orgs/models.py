@@ -13,6 +13,12 @@ from reviewer.db import Base, UTCDateTime, utcnow
 PLATFORMS = ("x", "facebook", "instagram", "linkedin")
 PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn"}
 
+# How soon a post should get its approved reply, in whole minutes: one day unless an admin says otherwise.
+DEFAULT_RESPONSE_TARGET_MINUTES = 24 * 60
+MIN_RESPONSE_TARGET_MINUTES = 5
+MAX_RESPONSE_TARGET_MINUTES = 30 * 24 * 60
+RESPONSE_TARGET_RANGE = f"from {MIN_RESPONSE_TARGET_MINUTES} minutes to {MAX_RESPONSE_TARGET_MINUTES} (30 days)"
+
 # Which teams (approver groups) may draft for an account; none listed: any staff.
 org_account_groups = Table(
     "org_account_groups",
@@ -39,7 +45,9 @@ class OrgAccount(Base):
     policy_file: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # How soon a public post to this account should get its approved reply (1440: one day).
-    response_target_minutes: Mapped[int] = mapped_column(Integer, default=1440, server_default="1440")
+    response_target_minutes: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RESPONSE_TARGET_MINUTES, server_default=str(DEFAULT_RESPONSE_TARGET_MINUTES)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.models import User
 from reviewer.accounts.services import AccountError, groups_by_name
 from reviewer.audit import record
-from reviewer.orgs.models import PLATFORMS, OrgAccount
+from reviewer.orgs.models import (
+    DEFAULT_RESPONSE_TARGET_MINUTES,
+    MAX_RESPONSE_TARGET_MINUTES,
+    MIN_RESPONSE_TARGET_MINUTES,
+    PLATFORMS,
+    RESPONSE_TARGET_RANGE,
+    OrgAccount,
+)
 
 HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.-]{1,99}$")
 
@@ -78,6 +85,17 @@ def _clean(
     return name, platform, handle, group_rows
 
 
+def check_response_target(minutes: object) -> int:
+    """`minutes` if it is a whole number of minutes within the allowed range, else OrgAccountError naming the field."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise OrgAccountError(f"The response-time target must be whole minutes {RESPONSE_TARGET_RANGE}, got {minutes!r}.",
+                              "response_target_minutes")
+    if not MIN_RESPONSE_TARGET_MINUTES <= minutes <= MAX_RESPONSE_TARGET_MINUTES:
+        raise OrgAccountError(f"A response-time target of {minutes} minutes is out of range: give {RESPONSE_TARGET_RANGE}.",
+                              "response_target_minutes")
+    return minutes
+
+
 def _snapshot(account: OrgAccount) -> dict:
     return {
         "name": account.name,
@@ -86,6 +104,7 @@ def _snapshot(account: OrgAccount) -> dict:
         "policy_file": account.policy_file,
         "active": account.active,
         "groups": [g.name for g in account.drafting_groups],
+        "response_target_minutes": account.response_target_minutes,
     }
 
 
@@ -100,11 +119,14 @@ def create_account(
     policy_dir: Path,
     groups: Iterable[str] = (),
     active: bool = True,
+    response_target_minutes: int = DEFAULT_RESPONSE_TARGET_MINUTES,
 ) -> OrgAccount:
     """Add an organisation account; `groups` are the teams that may draft for it (none: any staff)."""
     name, platform, handle, group_rows = _clean(session, name, platform, handle, policy_file, policy_dir, groups, None)
+    target = check_response_target(response_target_minutes)
     account = OrgAccount(
-        name=name, platform=platform, handle=handle, policy_file=policy_file, active=active, drafting_groups=group_rows
+        name=name, platform=platform, handle=handle, policy_file=policy_file, active=active, drafting_groups=group_rows,
+        response_target_minutes=target,
     )
     session.add(account)
     session.flush()
@@ -124,14 +146,20 @@ def update_account(
     policy_dir: Path,
     groups: Iterable[str],
     active: bool,
+    response_target_minutes: int | None = None,
 ) -> bool:
-    """Change an account; records what changed (old and new). Returns False when nothing changed."""
+    """Change an account; records what changed (old and new) in one event. Returns False when nothing changed.
+
+    `response_target_minutes` None keeps the account's target.
+    """
     name, platform, handle, group_rows = _clean(
         session, name, platform, handle, policy_file, policy_dir, groups, account.id
     )
+    target = account.response_target_minutes if response_target_minutes is None else check_response_target(response_target_minutes)
     before = _snapshot(account)
     account.name, account.platform, account.handle = name, platform, handle
     account.policy_file, account.active, account.drafting_groups = policy_file, active, group_rows
+    account.response_target_minutes = target
     after = _snapshot(account)
     changed = {key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]}
     if not changed:

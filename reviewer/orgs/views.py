@@ -39,6 +39,7 @@ def _values(form: OrgAccountForm) -> dict:
         "policy_dir": _policy_dir(),
         "groups": form.groups.data or [],
         "active": bool(form.active.data),
+        "response_target_minutes": form.response_target_minutes.data,
     }
 
 
@@ -92,6 +93,7 @@ def edit(account_id: int):  # noqa: ANN201
             "policy_file": account.policy_file,
             "groups": [g.name for g in account.drafting_groups],
             "active": account.active,
+            "response_target_minutes": account.response_target_minutes,
         }
     )
     _offer_choices(form, account.policy_file)

@@ -38,6 +38,7 @@ from reviewer.drafting.services import (
     record_checked,
     text_sha256,
 )
+from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
 from reviewer.review.stats import ResponseTimeReport, response_times
@@ -76,9 +77,6 @@ __all__ = [
     "set_response_target",
     "submit_draft",
 ]
-
-MAX_TARGET_MINUTES = 30 * 24 * 60
-
 
 def _subject(draft: Draft) -> str:
     return f"draft:{draft.id}"
@@ -389,8 +387,10 @@ def set_response_target(session: Session, actor: User | None, account: Any, minu
     """
     if actor is not None and not actor.has_role("admin"):
         raise NotAllowed("Only administrators set response targets.", "not_admin")
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_TARGET_MINUTES:
-        raise InvalidInput("response_target_minutes", f"give whole minutes from 1 to {MAX_TARGET_MINUTES}, got {minutes!r}")
+    try:
+        check_response_target(minutes)  # the same bounds as the admin's account form
+    except OrgAccountError as error:
+        raise InvalidInput("response_target_minutes", error.message) from None
     before = account.response_target_minutes
     if before == minutes:
         return False

@@ -108,3 +108,22 @@ def test_drafting_is_for_staff_in_the_accounts_teams(make_account, make_user) ->
     assert not drafting_allowed(press_only, staff) and drafting_allowed(press_only, press_staff)
     assert not drafting_allowed(press_only, approver)
     assert not drafting_allowed(closed, press_staff)
+
+
+def test_the_response_target_is_whole_minutes_from_5_to_30_days(db_session, policy_dir, make_user) -> None:
+    values = {"name": "N", "platform": "x", "handle": "@n", "policy_file": "government.yaml", "groups": []}
+    account = create_account(db_session, None, policy_dir=policy_dir, **values)
+    assert account.response_target_minutes == 1440  # one day unless told
+    for bad in (4, 0, 30 * 24 * 60 + 1, "60", 60.0, True, None):
+        with pytest.raises(OrgAccountError) as caught:
+            create_account(db_session, None, policy_dir=policy_dir, **values | {"handle": "@m", "response_target_minutes": bad})
+        assert caught.value.field == "response_target_minutes"
+        assert "from 5 minutes to 43200 (30 days)" in caught.value.message
+    admin = make_user("boss", roles=["admin"])
+    assert update_account(db_session, admin, account, policy_dir=policy_dir, active=True, **values | {"response_target_minutes": 5})
+    db_session.commit()
+    event = db_session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert json.loads(event.data) == {"response_target_minutes": {"from": 1440, "to": 5}}
+    # Left out, the target stays as it is.
+    assert not update_account(db_session, admin, account, policy_dir=policy_dir, active=True, **values)
+    assert account.response_target_minutes == 5

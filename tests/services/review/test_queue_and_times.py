@@ -124,7 +124,7 @@ def test_response_targets_are_set_by_administrators(db_session, make_account, ma
     with pytest.raises(review.NotAllowed):
         review.set_response_target(db_session, make_user(roles=["approver"]), account, 60)
     admin = make_user(roles=["admin"])
-    for bad in (0, -5, 30 * 24 * 60 + 1, "60", True):
+    for bad in (0, 4, -5, 30 * 24 * 60 + 1, "60", True):
         with pytest.raises(InvalidInput) as error:
             review.set_response_target(db_session, admin, account, bad)
         assert error.value.field == "response_target_minutes"
