@@ -301,7 +301,14 @@ def _check_resolved(resolved: Resolved) -> list[PolicyIssue]:
                                          f"{closest(step.during, choices)} (periods: {declared})",
                                          ("escalate", i, "during")))
     rules = {item.model.id: item.model for item in resolved.rules}
+    labels = sorted({label for model in rules.values() if isinstance(model, schema.ToxicityRule) and model.enabled
+                     for label in model.thresholds})
     for example in resolved.examples:
+        for label in example.model.scores or {}:
+            if label not in labels:
+                issues.append(example.issue(
+                    f"example scores label '{label}', which no toxicity rule of this policy names"
+                    f"{closest(label, labels)} (labels: {', '.join(labels) or 'none'})", ("scores", label), key=True))
         for i, rule_id in enumerate(example.model.rules or []):
             if rule_id not in rules:
                 issues.append(example.issue(f"example names unknown rule '{rule_id}'{closest(rule_id, list(rules))}",

@@ -80,6 +80,8 @@ class Example(Model):
     platform: Platform | None = None
     date: dt.date | None = None
     in_reply_to: str | None = None
+    # Fixed toxicity scores to check this example with (instead of the scorer's): tests the toxicity rules.
+    scores: dict[Name, Annotated[float, Field(ge=0, le=1)]] | None = None
 
 
 class PolicyHeader(Model):

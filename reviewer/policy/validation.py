@@ -127,6 +127,8 @@ def translate(
         if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             if name and len(loc) >= 2 and loc[-2] == "thresholds":
                 message = f"toxicity threshold for '{loc[-1]}' is {value}; a threshold must be between 0 and 1"
+            elif len(loc) >= 2 and loc[-2] == "scores":
+                message = f"example score for '{loc[-1]}' is {value}; a score must be between 0 and 1"
             else:
                 bound = {"greater_than_equal": "at least", "less_than_equal": "at most",
                          "greater_than": "more than", "less_than": "less than"}[kind]

@@ -62,6 +62,63 @@ def test_the_fixture_policy_runs_its_own_examples() -> None:
     assert len(results) == 4 and all(r.ok for r in results)
 
 
+TOXICITY_RULE = """\
+  - id: a.tox
+    kind: toxicity
+    severity: high
+    action: review
+    message: Calm it.
+    source: s.2
+    thresholds: {toxicity: 0.8}
+"""
+
+
+def test_an_example_with_scores_is_checked_with_exactly_those_scores(write) -> None:
+    from reviewer.policy.examples import run_examples
+
+    examples = ("examples:\n"
+                "  - {text: 'hello', expect: review, rules: [a.tox], scores: {toxicity: 0.8}}\n"
+                "  - {text: 'hello', expect: pass, rules: [], scores: {toxicity: 0.7999}}\n"
+                "  - {text: 'hello', expect: pass, rules: []}\n")
+    policy = load_policy(write(BASE + TOXICITY_RULE + examples))
+    results = run_examples(policy)
+    assert [r.ok for r in results] == [True, True, True]
+    assert [r.verdict.scores for r in results] == [{"toxicity": 0.8}, {"toxicity": 0.7999}, {}]
+    assert results[0].verdict.scorer is not None and results[2].verdict.scorer is None
+
+    class Always:
+        name, version, labels = "always", "1", ("toxicity",)
+
+        def score(self, texts: list[str]) -> list[dict[str, float]]:
+            return [{"toxicity": 1.0} for _ in texts]
+
+    results = run_examples(policy, scorer=Always())  # the example's own scores win over the scorer's
+    assert [r.ok for r in results] == [True, True, False]
+
+
+def test_a_failing_example_with_scores_shows_them(write) -> None:
+    from reviewer.policy.examples import run_examples
+
+    path = write(BASE + TOXICITY_RULE + "examples:\n  - {text: hi, expect: block, scores: {toxicity: 0.9}}\n")
+    [result] = run_examples(load_policy(path))
+    assert "  scores: {toxicity: 0.9}" in result.diff().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("scores", "message"),
+    [
+        ("{toxicty: 0.9}", "19:57: example scores label 'toxicty', which no toxicity rule of this policy names; "
+                           "did you mean 'toxicity'? (labels: toxicity)"),
+        ("{toxicity: 1.5}", "19:67: example score for 'toxicity' is 1.5; a score must be between 0 and 1"),
+        ("{toxicity: high}", "19:67: 'scores.toxicity' must be a number; got 'high'"),
+        ("[0.9]", "19:56: 'scores' must be a mapping; got a list"),
+    ],
+)
+def test_bad_example_scores_are_reported_at_their_line(errors, scores: str, message: str) -> None:
+    text = BASE + TOXICITY_RULE + f"examples:\n  - {{text: hi, expect: review, rules: [a.tox], scores: {scores}}}\n"
+    assert errors(text) == [f"policy.yaml:{message}"]
+
+
 def test_a_failing_example_is_shown_as_a_diff(write) -> None:
     from reviewer.policy.examples import run_examples
 
