@@ -12,12 +12,16 @@ from reviewer.accounts.models import ROLES
 _GROUP_HELP = "Approver group (comms, legal, safeguarding, press, political, or one the admin added); repeatable."
 
 
-def _app(schema_check: bool = True):  # noqa: ANN202
-    """The app for a command. These commands never check drafts, so the toxicity
-    model (seconds to load) is not loaded; a command that checks text must not use this."""
+def _app(schema_check: bool = True, checks_text: bool = False):  # noqa: ANN202
+    """The app for a command.
+
+    Commands that never check text skip the toxicity model (seconds to load);
+    `checks_text=True` keeps the configured TOXICITY, so the app's checker
+    (`app.extensions["reviewer.checker"]`) is the one the web app would use.
+    """
     from reviewer import create_app
 
-    config: dict[str, object] = {"TOXICITY": "none"}
+    config: dict[str, object] = {} if checks_text else {"TOXICITY": "none"}
     if not schema_check:
         config["SCHEMA_CHECK"] = False
     return create_app(config)
@@ -138,10 +142,12 @@ def demo_command() -> None:
     from reviewer.db import app_session
     from reviewer.demo import AGENCY, DemoError, demo_password_from_env, load_demo
 
-    app = _app()
+    app = _app(checks_text=True)  # the demo's drafts are checked like any other: with the configured scorer
     with app_session(app) as session:
         try:
-            result = load_demo(session, Path(app.config["POLICY_DIR"]), demo_password_from_env())
+            result = load_demo(
+                session, Path(app.config["POLICY_DIR"]), demo_password_from_env(), checker=app.extensions["reviewer.checker"]
+            )
         except DemoError as error:
             raise click.ClickException(str(error)) from None
         if not result.loaded:

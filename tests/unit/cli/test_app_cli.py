@@ -195,3 +195,40 @@ def test_reset_password_gives_a_one_time_password(env) -> None:  # noqa: ANN001
     assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "boss", "a-new-chosen-password")
     missing = run("reset-password", "nobody")
     assert missing.exit_code == 1 and "there is no user 'nobody'" in missing.output
+
+
+def demo_scorers() -> set:
+    """The scorer each demo draft version was checked with (None: no toxicity scorer)."""
+    from sqlalchemy import select
+
+    from reviewer import create_app
+    from reviewer.db import app_session, get_database
+    from reviewer.drafting.models import DraftVersion
+
+    app = create_app({"TOXICITY": "none"})
+    with app_session(app) as session:
+        versions = list(session.scalars(select(DraftVersion)))
+        found = {(v.scorer_version, json.dumps(v.verdict.get("scorer"), sort_keys=True)) for v in versions}
+    get_database(app).engine.dispose()
+    assert versions, "the demo made no drafts"
+    return found
+
+
+@pytest.mark.parametrize("toxicity", ["none", "embedded"])
+def test_demo_checks_its_drafts_with_the_configured_scorer(env, monkeypatch, policy_dir, toxicity) -> None:  # noqa: ANN001
+    from reviewer.checking import build_checker
+
+    monkeypatch.setenv("REVIEWER_TOXICITY", toxicity)
+    run("db", "upgrade")
+    assert run("demo").exit_code == 0
+    info = build_checker({"TOXICITY": toxicity, "POLICY_DIR": str(policy_dir)}).scorer_info
+    assert demo_scorers() == {(f"{info['name']} {info['version']}" if info else None, json.dumps(info, sort_keys=True))}
+
+
+def test_only_the_demo_loads_the_configured_scorer(env, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("REVIEWER_TOXICITY", "no-such-backend")
+    assert run("db", "upgrade").exit_code == 0  # the db commands never load a scorer: fast, and unaffected
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 1
+    assert "TOXICITY=no-such-backend" in result.output and "Traceback" not in result.output
+    assert run("create-user", "sam", "--role", "staff").exit_code == 0
