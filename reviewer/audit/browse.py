@@ -73,8 +73,8 @@ class AuditFilter:
     def query_args(self) -> dict[str, str]:
         """The filter as the browser's query string (for links to other pages)."""
         args = {
-            "from": _format_bound(self.since),
-            "to": _format_bound(self.until, end=True),
+            "from": format_bound(self.since),
+            "to": format_bound(self.until, end=True),
             "actor": self.actor,
             "action": self.action,
             "account": self.account_id,
@@ -148,7 +148,8 @@ def parse_bound(text: str | None, field_name: str, *, end: bool = False) -> date
     return moment.astimezone(timezone.utc)
 
 
-def _format_bound(moment: datetime | None, *, end: bool = False) -> str | None:
+def format_bound(moment: datetime | None, *, end: bool = False) -> str | None:
+    """The inverse of `parse_bound`: a whole UTC day as `YYYY-MM-DD` (the day before an `end`), else ISO 8601."""
     if moment is None:
         return None
     if moment.time() == time() and moment.tzinfo is not None:

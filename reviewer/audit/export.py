@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from reviewer.audit.browse import EventRow, _format_bound, iter_range, seq_bounds
+from reviewer.audit.browse import EventRow, format_bound, iter_range, seq_bounds
 from reviewer.audit.chain import format_timestamp
 from reviewer.audit.offline import EXPORT_FIELDS
 from reviewer.audit.services import record
@@ -53,9 +53,9 @@ class ExportRange:
         return self.high - self.low + 1
 
     def filename(self, fmt: str) -> str:
-        start = _format_bound(self.since) or "start"
-        end = _format_bound(self.until, end=True) or "now"
-        return f"audit-{start}-to-{end}-seq{self.low}-{self.high}.{fmt}"
+        start = format_bound(self.since) or "start"
+        end = format_bound(self.until, end=True) or "now"
+        return f"audit-{start}-to-{end}-seq{self.low}-{self.high}.{fmt}".replace(":", "")
 
 
 def check_format(fmt: str) -> str:
@@ -158,8 +158,8 @@ def record_export(session: Session, actor: Any, fmt: str, span: ExportRange, via
         None,
         {
             "format": fmt,
-            "from": _format_bound(span.since),
-            "to": _format_bound(span.until, end=True),
+            "from": format_bound(span.since),
+            "to": format_bound(span.until, end=True),
             "first_seq": span.low,
             "last_seq": span.high,
             "count": span.count,
