@@ -38,6 +38,8 @@ def load_user(user_id: str) -> User | None:
 
 def _require_password_change():  # noqa: ANN202
     """Send a user who signed in with a one-time password to choose their own first."""
+    if request.blueprint == "api":  # token-authenticated; the sign-in cookie means nothing there
+        return None
     if (
         current_user.is_authenticated
         and current_user.must_change_password

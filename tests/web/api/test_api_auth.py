@@ -114,3 +114,13 @@ def test_a_crash_under_the_api_is_a_json_500_without_internals(app) -> None:  # 
     assert response.status_code == 500
     assert error_of(response)["code"] == "server_error"
     assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_a_password_change_due_on_the_site_does_not_redirect_api_calls(client, make_user, make_token, login) -> None:  # noqa: ANN001
+    """The site sends such a user to choose a password; the API answers with the token's rights."""
+    user = make_user("due.user", roles=["staff"], must_change_password=True)
+    secret = make_token(user)
+    login(client, user)
+    assert client.get("/").status_code == 302  # the site insists on a new password
+    response = client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
