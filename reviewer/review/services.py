@@ -41,6 +41,7 @@ from reviewer.drafting.services import (
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
+from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.workflow import (
     MAX_TEXT,
@@ -61,6 +62,7 @@ __all__ = [
     "InvalidInput",
     "NotAllowed",
     "QueueItem",
+    "RefusedApproval",
     "ResponseTimeReport",
     "SubmitRefused",
     "WorkflowError",
@@ -71,12 +73,14 @@ __all__ = [
     "history",
     "mark_posted",
     "queue",
+    "refused_approvals",
     "reject",
     "response_times",
     "return_for_changes",
     "set_response_target",
     "submit_draft",
 ]
+
 
 def _subject(draft: Draft) -> str:
     return f"draft:{draft.id}"

@@ -239,6 +239,13 @@ def _still_needed(the_draft: Draft) -> str:
     return " and ".join(parts) or "nothing more"
 
 
+def _history_steps(session: Any, the_draft: Draft) -> list[tuple[str, Any]]:
+    """The draft's review actions and refused self-approvals, in time order: ("action" | "refused", item)."""
+    steps = [(a.created_at, "action", a) for a in review.history(session, the_draft)]
+    steps += [(r.at, "refused", r) for r in review.refused_approvals(session, the_draft)]
+    return [(kind, item) for _at, kind, item in sorted(steps, key=lambda step: step[0])]
+
+
 def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, refused_edit: dict | None = None):  # noqa: ANN202
     session = get_session()
     me = _me()
@@ -265,7 +272,7 @@ def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, r
         counting={a.id for a in approvals if a.text_sha256 == version.text_sha256},
         outstanding=workflow.outstanding_groups(facts),
         approvers_missing=workflow.approvers_missing(facts),
-        history=review.history(session, the_draft),
+        history=_history_steps(session, the_draft),
         forms=forms,
         can_act=the_draft.state == "pending" and bool(mine),
         show_group_choice=len(mine) > 1,

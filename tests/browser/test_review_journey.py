@@ -241,6 +241,7 @@ def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People
     open_from_queue(hemi, "@swimmer")
     expect(hemi.get_by_role("heading", name="Version 3 (edited by Mere Tainui)")).to_be_visible()
     expect(hemi.locator(".history")).to_contain_text("Mere Tainui returned it for changes version 1")
+    expect(hemi.locator(".history .refused")).to_have_text(re.compile(r"Refused: Mere Tainui tried to approve their own edit \(version 3\)$"))
     hemi.get_by_role("button", name="Approve", exact=True).click()
     flash(hemi, "is ready to post.")
     expect(hemi.get_by_text("Nothing waiting for comms")).to_be_visible()

@@ -115,6 +115,11 @@ def test_self_approval_is_refused_and_recorded(db_session, make_account, make_us
     assert events(db_session, "approval.refused")[-1]["reason"] == "own_draft"
     db_session.refresh(draft)
     assert draft.state == "pending" and review.approvals_of(db_session, draft) == []
+    [refusal] = review.refused_approvals(db_session, draft)
+    assert (refusal.actor, refusal.actor_name, refusal.reason, refusal.version) == (both, both.username, "own_draft", 1)
+    assert refusal.at.tzinfo is not None
+    other = create_draft(db_session, both, checker, draft.account, REVIEW_TEXT)
+    assert review.refused_approvals(db_session, other) == []  # only the events about this draft
 
 
 def test_other_refusals_record_nothing(db_session, make_draft, make_user, audit_actions) -> None:
@@ -197,6 +202,7 @@ def test_an_edit_voids_approvals_and_needs_another_approver(db_session, make_acc
     assert refused.value.reason == "own_edit"
     db_session.commit()
     assert audit_actions()[-1] == "approval.refused"
+    assert [(r.actor, r.reason, r.version) for r in review.refused_approvals(db_session, draft)] == [(editor, "own_edit", 2)]
     review.approve(db_session, first, draft, expected_version=draft.lock_version)
     review.approve(db_session, third, draft, expected_version=draft.lock_version)
     db_session.commit()

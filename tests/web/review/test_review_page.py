@@ -18,6 +18,13 @@ def flashes(page: str) -> list[str]:
     return [html.unescape(re.sub(r"\s+", " ", m).strip()) for m in re.findall(r'<p class="flash flash-error" role="alert">(.*?)</p>', page, re.S)]
 
 
+def history_of(page: str) -> list[str]:
+    """The review page's History list, each step as text after its time stamp."""
+    found = re.search(r'<ol class="history">(.*?)</ol>', page, re.S)
+    steps = re.findall(r"<li[^>]*>(.*?)</li>", found.group(1), re.S) if found else []
+    return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", step))).strip().split(" UTC: ", 1)[-1] for step in steps]
+
+
 def decide(client, draft, action: str, **data):  # noqa: ANN001, ANN003, ANN201
     """POST one decision with the version the page would carry (override with expected_version=...)."""
     data.setdefault("expected_version", str(draft.lock_version))
@@ -92,6 +99,7 @@ def test_an_approver_cannot_approve_a_draft_they_wrote_and_the_attempt_is_kept(m
     assert "You wrote this draft, so another approver must approve it." in page  # the warning by the buttons
     assert reload(draft).state == "pending"
     assert audit_actions()[-1] == "approval.refused"  # committed: evidence for the auditors
+    assert history_of(page) == ["Tui Rangi submitted version 1", "Refused: Tui Rangi tried to approve their own draft (version 1)"]
 
 
 def test_an_approvers_edit_is_rechecked_and_needs_another_approver(client_for, mere, hemi, pending, reload, audit_actions) -> None:  # noqa: ANN001
@@ -115,6 +123,12 @@ def test_an_approvers_edit_is_rechecked_and_needs_another_approver(client_for, m
     response = decide(client_for(hemi), reload(draft), "approve")
     assert response.status_code == 302
     assert reload(draft).state == "approved"
+    assert history_of(text_of(client_for(hemi).get(f"/review/drafts/{draft.id}"))) == [
+        "Sam Patel submitted version 1",
+        "Mere Tainui edited version 2",
+        "Refused: Mere Tainui tried to approve their own edit (version 2)",
+        "Hemi Walker approved version 2",
+    ]
 
 
 def test_an_edit_the_policy_blocks_is_refused_with_its_findings(client_for, mere, pending, reload) -> None:  # noqa: ANN001
