@@ -1,0 +1,173 @@
+"""CPU cost of one draft submission and of one audit append, in-process and repeatable.
+
+Builds a temp SQLite app (migrated; a staff user, an account on the shipped
+city-council policy, the configured scorer, embedded by default) and times,
+with `time.process_time` (CPU, not wall: the machine is shared):
+
+  check    the checker alone (policy + scorer), as `POST /api/v1/check` does
+  submit   what `POST /api/v1/drafts` does in its transaction: load the
+           account and user in a fresh session, `create_draft` +
+           `submit_draft` (the verdict checked beforehand, as the view
+           does), commit
+  record   one `audit.record()` of a draft-like event + commit
+
+For each it prints the median and p99 CPU ms per operation and the SQL
+statements per operation (a `before_cursor_execute` listener), then checks
+that the chain verifies.
+
+    .venv/bin/python bench/bench_submit_inprocess.py [--runs 300] [--toxicity embedded]
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def measure(name: str, runs: int, operation: Callable[[int], None], counter: list[int],
+            shown: list[str], profile: str | None) -> None:
+    """Run `operation(i)` `runs` times (after 10 warm-up runs); print CPU ms median/p99 and statements."""
+    for i in range(10):
+        operation(-1 - i)
+    if shown:
+        shown.clear()
+        operation(10_000)
+        print(f"-- the statements of one {name}:", *shown, sep="\n   ")
+        shown.clear()
+    if profile == name:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.runcall(lambda: [operation(20_000 + i) for i in range(runs)])
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    times, statements = [], []
+    for i in range(runs):
+        counter[0] = 0
+        began = time.process_time()
+        operation(i)
+        times.append((time.process_time() - began) * 1000)
+        statements.append(counter[0])
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    print(
+        f"{name:8} CPU ms/op: median {statistics.median(times):6.2f}  p99 {p99:6.2f}  "
+        f"SQL statements/op: median {statistics.median(statements):.0f} (max {max(statements)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--toxicity", default="embedded", help="embedded or none")
+    parser.add_argument("--policy-dir", type=Path, default=ROOT / "policies")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of one submit and one record")
+    parser.add_argument("--profile", choices=["submit", "record"], help="cProfile that operation; print the top 30")
+    options = parser.parse_args()
+
+    from sqlalchemy import event
+
+    from bench_web import texts
+    from reviewer import create_app
+    from reviewer.accounts.models import User
+    from reviewer.accounts.services import create_user
+    from reviewer.api.views import _ACCOUNT_BY_ID
+    from reviewer.audit import record, verify
+    from reviewer.audit.services import session_key
+    from reviewer.checking import EXTENSION_KEY
+    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.drafting.services import create_draft
+    from reviewer.orgs.services import create_account
+    from reviewer.review.services import submit_draft
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
+    app = create_app({
+        "INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": f"sqlite:///{folder / 'reviewer.sqlite3'}",
+        "SECRET_KEY": secrets.token_hex(32), "SCHEMA_CHECK": False, "TOXICITY": options.toxicity,
+        "POLICY_DIR": str(options.policy_dir),
+        "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+    })
+    upgrade(app)
+    database = get_database(app)
+    checker = app.extensions[EXTENSION_KEY]
+    with app_session(app) as session:
+        staff = create_user(session, None, "bench.staff", "bench-password-123", ["staff"])
+        create_user(session, None, "bench.legal", "bench-password-123", ["approver"], ["legal", "comms"])
+        account = create_account(session, None, name="Harbour City Council on X", platform="x",
+                                 handle="@HarbourCityNZ", policy_file="city-council.yaml",
+                                 policy_dir=options.policy_dir)
+        session.commit()
+        staff_id, account_id = staff.id, account.id
+
+    counter = [0]
+    shown: list[str] = []
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        counter[0] += 1
+        if options.show_sql:
+            shown.append(" ".join(statement.split())[:150])
+
+    bodies = texts()
+    decisions: dict[str, int] = {}
+
+    class Prechecked:
+        """The verdict computed before the transaction, as the API view hands it to the services."""
+
+        def __init__(self, verdict: object) -> None:
+            self.verdict = verdict
+
+        def check(self, account: object, text: str, **kw: object) -> object:
+            return self.verdict
+
+    with app.app_context():
+        def check(i: int) -> None:
+            with database.sessions(bind=database.readonly_engine) as session:
+                account = session.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).unique().scalar_one()
+                checker.check(account, bodies[i % len(bodies)])
+
+        def submit(i: int) -> None:
+            with database.sessions() as session:
+                user = session.get(User, staff_id)
+                account = session.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).unique().scalar_one()
+                text = bodies[i % len(bodies)]
+                verdict = checker.check(account, text)
+                draft = create_draft(session, user, Prechecked(verdict), account, text)
+                draft = submit_draft(session, user, Prechecked(verdict), draft)
+                decisions[draft.state] = decisions.get(draft.state, 0) + 1
+                session.commit()
+
+        print(f"{options.runs} runs each after 10 warm-up runs; toxicity={options.toxicity}; SQLite at {folder}")
+        measure("check", options.runs, check, counter, [], None)
+        measure("submit", options.runs, submit, counter, shown, options.profile)
+        with database.sessions() as recording:
+            recorder = SimpleNamespace(id=staff_id, username="bench.staff")  # not expired by each commit
+
+            def append(i: int) -> None:
+                record(recording, recorder, "draft.checked", f"draft:{i}",
+                       {"account_id": account_id, "version": 1, "decision": "pass", "routes": [], "rules": []})
+                recording.commit()
+
+            measure("record", options.runs, append, counter, shown, options.profile)
+        print(f"submitted drafts by state: {decisions}")
+
+        with database.sessions(bind=database.readonly_engine) as session:
+            result = verify(session, session_key(session))
+        print(f"chain verifies: {result.ok} ({result.count} events)")
+        if not result.ok:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
