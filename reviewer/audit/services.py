@@ -6,11 +6,15 @@ first (`UPDATE ... RETURNING`): on PostgreSQL that row lock makes concurrent
 appenders queue; on SQLite the statement takes the database write lock (use
 `sqlite_begin_immediate` on the engine so a transaction that has already
 read does not fail with "database is locked" when it comes to write).
+Later appends in the same transaction already hold that lock, so they
+continue from the head the transaction wrote last (one `UPDATE` each to
+move it) instead of claiming it again; events and references are written
+with prebuilt Core statements, not through the unit of work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -26,8 +30,8 @@ from reviewer.audit.chain import (
     VerifyResult,
     check_action,
     check_key,
+    canonical_json,
     check_subject,
-    encode_data,
     plain_json,
     seal,
     verify_events,
@@ -36,6 +40,7 @@ from reviewer.audit.models import AuditEvent, AuditHead, AuditRef
 from reviewer.db import utcnow
 
 SESSION_KEY = "audit_key"
+HEAD_KEY = "audit_head"  # session.info: (transaction, seq, hash) of the head this transaction wrote last
 VERIFY_BATCH = 1000
 
 _events = AuditEvent.__table__
@@ -53,6 +58,11 @@ _COLUMNS = [
     _events.c.hash,
     _events.c.mac,
 ]
+# Built once: these run several times per request.
+_CLAIM_HEAD = update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1).returning(_head.c.seq, _head.c.hash)
+_SET_HEAD = update(_head).where(_head.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
+_INSERT_EVENT = insert(_events)
+_INSERT_REF = insert(_refs)
 
 
 def record(
@@ -70,17 +80,14 @@ def record(
     key = session_key(session)
     action = check_action(action)
     subject = check_subject(subject)
-    data_text = encode_data(data)
+    if data is not None and not isinstance(data, Mapping):
+        raise AuditDataError(f"data: expected a dict or None, got a {type(data).__name__}")
+    plain = plain_json(data) if data is not None else None
+    data_text = canonical_json(plain) if plain is not None else "{}"
     actor_id, actor_name = _actor_fields(actor)
 
-    # The serialisation point: lock the head row and read the previous head.
-    claimed = session.execute(
-        update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1).returning(_head.c.seq, _head.c.hash)
-    ).one_or_none()
-    if claimed is None:
-        raise AuditError("the audit_head row is missing: the audit tables are not set up; run `reviewer db upgrade`")
-    seq, prev_hash = claimed
-
+    seq, prev_hash = _claim_head(session)
+    session.flush()  # the caller's pending changes, in the order they always were: after the head
     sealed = seal(
         ChainEvent(
             seq=seq,
@@ -94,12 +101,36 @@ def record(
         ),
         key,
     )
-    event = AuditEvent(**asdict(sealed))
-    session.add(event)
-    session.flush()
-    session.execute(update(_head).where(_head.c.id == 1).values(hash=sealed.hash))
-    _write_refs(session, seq, subject, plain_json(data) if data is not None else None)
-    return event
+    values = asdict(sealed)
+    session.execute(_INSERT_EVENT, values)
+    session.execute(_SET_HEAD, {"seq": seq, "hash": sealed.hash})
+    session.info[HEAD_KEY] = (_current_transaction(session), seq, sealed.hash)
+    _write_refs(session, seq, subject, plain)
+    return AuditEvent(**values)  # transient: the row was written with Core, not through the unit of work
+
+
+def _claim_head(session: Session) -> tuple[int, str]:
+    """The next seq and the previous hash, taking the head row's lock (the serialisation point).
+
+    The first append of a transaction updates the head row (`UPDATE ...
+    RETURNING`): on PostgreSQL that row lock makes other appenders queue,
+    on SQLite the statement holds the write lock. Later appends in the same
+    transaction (not inside a savepoint begun since) already hold that lock,
+    so nobody else can have moved the head: they continue from the head
+    this session wrote last, without reading it again.
+    """
+    known = session.info.get(HEAD_KEY)
+    if known is not None and known[0] is _current_transaction(session):
+        return known[1] + 1, known[2]
+    claimed = session.execute(_CLAIM_HEAD).one_or_none()
+    if claimed is None:
+        raise AuditError("the audit_head row is missing: the audit tables are not set up; run `reviewer db upgrade`")
+    return claimed[0], claimed[1]
+
+
+def _current_transaction(session: Session) -> object | None:
+    """The innermost transaction (a savepoint when one is open): the scope a remembered head is valid in."""
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def _write_refs(session: Session, seq: int, subject: str | None, data: dict[str, Any] | None) -> None:
@@ -111,7 +142,7 @@ def _write_refs(session: Session, seq: int, subject: str | None, data: dict[str,
         if account is not None:
             found.append(("account", account))
     if found:
-        session.execute(insert(_refs), [{"seq": seq, "name": name, "value": value} for name, value in found])
+        session.execute(_INSERT_REF, [{"seq": seq, "name": name, "value": value} for name, value in found])
 
 
 def inherited_account(session: Session, ref: tuple[str, str]) -> str | None:

@@ -147,3 +147,26 @@ def test_verify_reads_in_batches(session: Session, key: bytes, monkeypatch: pyte
     session.commit()
     result = verify(session, key)
     assert result.ok and result.count == 10 and result.head[0] == 10
+
+
+def test_appends_in_one_transaction_claim_the_head_once(session: Session, key: bytes, alice) -> None:
+    """Later appends of a transaction continue from the head it holds; the head row ends at the last one."""
+    events = [record(session, alice, "draft.created", f"draft:{n}", {"account_id": 1}) for n in range(4)]
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    session.commit()
+    assert session.get(AuditHead, 1).seq == 4 and session.get(AuditHead, 1).hash == events[-1].hash
+    assert verify(session, key).ok
+
+
+def test_a_rolled_back_savepoint_does_not_leave_a_gap(session: Session, key: bytes, alice) -> None:
+    """An append inside a savepoint that is rolled back is forgotten: the next one reads the head again."""
+    record(session, alice, "auth.login", "user:7")
+    savepoint = session.begin_nested()
+    record(session, alice, "user.created", "user:9")
+    savepoint.rollback()
+    after = record(session, alice, "auth.logout", "user:7")
+    session.commit()
+    assert after.seq == 2
+    result = verify(session, key)
+    assert result.ok and result.count == 2
