@@ -17,11 +17,9 @@ What counts (drafts are those *written* in the period, `created_at` in
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,15 +38,16 @@ from reviewer.reports.rows import (
     RefusalRow,
     RuleCount,
     Summary,
-    marked_text,
 )
+from reviewer.reports.tables import blocked_or_rejected, flagged_approvals, policy_changes, refusals
 from reviewer.review.models import Approval, ReviewAction
 from reviewer.review.stats import Durations, response_times
 
 #: How many rules the "most frequent rules" table lists.
 TOP_RULES = 15
-#: How many response-time breaches the report lists (the summary counts them all).
-BREACHES_LISTED = 200
+#: How many response-time breaches the report lists, longest first (the summary counts them all;
+#: the response-time dashboard lists more). Each row is a post excerpt: they fill pages fast.
+BREACHES_LISTED = 50
 
 
 class ReportInputError(ValueError):
@@ -188,10 +187,10 @@ def build_report(
         categories=_categories(versions),
         approval_minutes=approval_minutes,
         top_rules=_top_rules(versions),
-        blocked_or_rejected=_blocked_or_rejected(drafts, users, rejections),
-        flagged_approvals=_flagged_approvals(drafts, approvals, users),
-        refusals=_refusals(session, since, until, account_id, {d.id: d for d in drafts}),
-        policy_changes=_policy_changes(session, since, until, account_id, versions),
+        blocked_or_rejected=blocked_or_rejected(drafts, users, rejections),
+        flagged_approvals=flagged_approvals(drafts, approvals, users),
+        refusals=refusals(session, since, until, account_id, {d.id: d for d in drafts}),
+        policy_changes=policy_changes(session, since, until, account_id, versions),
         breaches=[
             Breach(b.account_label, b.author_handle, b.excerpt, b.received_at, b.answered_at, b.minutes, b.target_minutes)
             for b in times.breaches[:BREACHES_LISTED]
@@ -314,137 +313,6 @@ def _top_rules(versions: list[DraftVersion]) -> list[RuleCount]:
             drafts[rule].add(version.draft_id)
             actions.setdefault(rule, str(finding.get("action", "")))
     return [RuleCount(rule, n, len(drafts[rule]), actions[rule]) for rule, n in findings.most_common(TOP_RULES)]
-
-
-def _blocked_or_rejected(drafts: list[Draft], users: dict[int, str], rejections: dict) -> list[DraftRow]:
-    rows = []
-    for draft in drafts:
-        blocked = [v for v in draft.versions if v.decision == "block"]
-        rejection = rejections.get(draft.id) if draft.state == "rejected" else None
-        if not blocked and rejection is None:
-            continue
-        version = draft.current_version if rejection is not None else blocked[-1]
-        rows.append(
-            DraftRow(
-                draft_id=draft.id,
-                account=draft.account.label,
-                author=users.get(draft.author_id, f"user {draft.author_id}"),
-                outcome="rejected" if rejection is not None else "blocked by policy",
-                decided_by=users.get(rejection.actor_id, "?") if rejection is not None else "policy",
-                when=rejection.created_at if rejection is not None else version.created_at,
-                reason=(rejection.comment or "") if rejection is not None else "",
-                rules=[f.get("rule", "?") for f in version.verdict.get("findings", [])],
-                text=marked_text(version.text, version.verdict.get("findings", [])),
-            )
-        )
-    return rows
-
-
-def _flagged_approvals(drafts: list[Draft], approvals: dict[int, list[Approval]], users: dict[int, str]) -> list[ApprovalRow]:
-    """Every approval of a version that had findings (any rule fired)."""
-    rows = []
-    for draft in drafts:
-        by_id = {v.id: v for v in draft.versions}
-        for approval in approvals.get(draft.id, []):
-            version = by_id.get(approval.version_id)
-            findings = (version.verdict or {}).get("findings", []) if version else []
-            if version is None or not findings:
-                continue
-            rows.append(
-                ApprovalRow(
-                    draft_id=draft.id,
-                    account=draft.account.label,
-                    approver=users.get(approval.approver_id, f"user {approval.approver_id}"),
-                    group=approval.group,
-                    when=approval.created_at,
-                    version=version.number,
-                    rules=[f.get("rule", "?") for f in findings],
-                    text=marked_text(version.text, findings),
-                )
-            )
-    return rows
-
-
-def _subject_draft_id(subject: str | None) -> int | None:
-    if subject and subject.startswith("draft:") and subject[6:].isdigit():
-        return int(subject[6:])
-    return None
-
-
-def _events(session: Session, since: datetime, until: datetime, *actions: str) -> list[AuditEvent]:
-    query = select(AuditEvent).where(
-        AuditEvent.occurred_at >= since, AuditEvent.occurred_at < until, AuditEvent.action.in_(actions)
-    )
-    return list(session.scalars(query.order_by(AuditEvent.seq)))
-
-
-def _refusals(
-    session: Session, since: datetime, until: datetime, account_id: int | None, drafts: dict[int, Draft]
-) -> list[RefusalRow]:
-    """Self-approval attempts refused (`approval.refused` events) in the period."""
-    rows = []
-    for event in _events(session, since, until, "approval.refused"):
-        draft_id = _subject_draft_id(event.subject)
-        draft = drafts.get(draft_id) if draft_id is not None else None
-        if draft is None and draft_id is not None:
-            draft = session.get(Draft, draft_id)
-        if account_id is not None and (draft is None or draft.account_id != account_id):
-            continue
-        data = json.loads(event.data or "{}")
-        rows.append(
-            RefusalRow(
-                seq=event.seq,
-                when=event.occurred_at,
-                actor=event.actor_label,
-                draft_id=draft_id,
-                account=draft.account.label if draft is not None else "",
-                reason=str(data.get("reason", "")),
-                message=str(data.get("message", "")),
-            )
-        )
-    return rows
-
-
-def _policy_changes(
-    session: Session, since: datetime, until: datetime, account_id: int | None, versions: list[DraftVersion]
-) -> list[PolicyChange]:
-    """A policy sha256 first used in the period, and accounts whose policy file was changed in it."""
-    changes = []
-    used = {v.policy_sha256: v for v in sorted(versions, key=lambda v: v.id, reverse=True)}
-    if used:
-        first_use = select(DraftVersion.policy_sha256, func.min(DraftVersion.created_at)).group_by(
-            DraftVersion.policy_sha256
-        )
-        if account_id is not None:
-            first_use = first_use.join(Draft, Draft.id == DraftVersion.draft_id).where(Draft.account_id == account_id)
-        for sha, first in session.execute(first_use.where(DraftVersion.policy_sha256.in_(list(used)))):
-            first = first if first.tzinfo else first.replace(tzinfo=timezone.utc)
-            if since <= first < until:
-                policy = (used[sha].verdict or {}).get("policy") or {}
-                changes.append(
-                    PolicyChange(
-                        when=first,
-                        what=f"policy {policy.get('id', '?')} version {policy.get('version', '?')} first used",
-                        detail=sha,
-                        by="",
-                    )
-                )
-    for event in _events(session, since, until, "account.changed"):
-        data = json.loads(event.data or "{}")
-        if "policy_file" not in data:
-            continue
-        if account_id is not None and event.subject != f"account:{account_id}":
-            continue
-        change = data["policy_file"]
-        changes.append(
-            PolicyChange(
-                when=event.occurred_at,
-                what=f"{event.subject}: policy file changed",
-                detail=f"{change.get('from')} -> {change.get('to')}",
-                by=event.actor_label,
-            )
-        )
-    return sorted(changes, key=lambda c: c.when)
 
 
 def _integrity(session: Session, since: datetime, until: datetime) -> Integrity:

@@ -17,7 +17,7 @@ import secrets
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,8 @@ class ReportJobs:
                 "user_id": user.id,
                 "since": since.isoformat(),
                 "until": until.isoformat(),
+                "first_day": since.date().isoformat(),
+                "last_day": (until - timedelta(microseconds=1)).date().isoformat(),
                 "account_id": account_id,
                 "drafts": drafts,
                 "created_at": _now(),

@@ -18,8 +18,10 @@ from reviewer.audit import record
 from reviewer.reports.data import ReportData, build_report
 from reviewer.reports.pdf import Progress, render_pdf
 
-#: Ask for this many drafts or fewer and the page renders the report in the request.
-INLINE_MAX_DRAFTS = 500
+#: Ask for this many drafts or fewer and the page renders the report in the request (config
+#: REPORTS_INLINE_MAX_DRAFTS). 500 drafts took about 5 s of CPU here (bench/bench_report.py): too long
+#: for a request on a shared machine, so bigger reports go to the background queue.
+INLINE_MAX_DRAFTS = 300
 DEFAULT_AGENCY = "Harbour City Council"  # the demo agency (reviewer.demo.AGENCY); set AGENCY_NAME
 
 
