@@ -57,3 +57,21 @@ def test_the_story_as_plain_data(make_draft, db_session) -> None:  # noqa: ANN00
 
 def test_an_unknown_draft_is_404(auditor_client) -> None:  # noqa: ANN001
     assert auditor_client.get("/audit/drafts/424242").status_code == 404
+
+
+def test_audit_pages_load_their_styles_and_scripts_in_the_head(auditor_client, make_draft) -> None:  # noqa: ANN001
+    import re
+
+    draft = make_draft("pending", text=REVIEW_TEXT)
+    for path in ("/audit/", f"/audit/drafts/{draft.id}"):
+        response = auditor_client.get(path)
+        assert response.status_code == 200, path
+        head, body = re.search(r"<head>(.*?)</head>(.*)", response.get_data(as_text=True), re.S).groups()
+        assert head.count("/static/audit.css") == 1, path
+        assert "<link " not in body and "<script" not in body, f"{path}: assets inside <body>"
+    story = auditor_client.get(f"/audit/drafts/{draft.id}").get_data(as_text=True)
+    assert '<script src="/static/drafting.js" defer></script>' in story.split("</head>")[0]
+
+
+def test_the_header_links_to_the_api_tokens_page(auditor_client) -> None:  # noqa: ANN001
+    assert 'href="/account/api-tokens"' in auditor_client.get("/audit/").get_data(as_text=True)
