@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from reviewer.audit import refs as references
@@ -86,7 +87,8 @@ def record(
     data_text = canonical_json(plain) if plain is not None else "{}"
     actor_id, actor_name = _actor_fields(actor)
 
-    seq, prev_hash = _claim_head(session)
+    connection = session.connection()  # the session's own transaction, without the ORM's per-statement work
+    seq, prev_hash = _claim_head(session, connection)
     session.flush()  # the caller's pending changes, in the order they always were: after the head
     sealed = seal(
         ChainEvent(
@@ -102,14 +104,14 @@ def record(
         key,
     )
     values = asdict(sealed)
-    session.execute(_INSERT_EVENT, values)
-    session.execute(_SET_HEAD, {"seq": seq, "hash": sealed.hash})
+    connection.execute(_INSERT_EVENT, values)
+    connection.execute(_SET_HEAD, {"seq": seq, "hash": sealed.hash})
     session.info[HEAD_KEY] = (_current_transaction(session), seq, sealed.hash)
-    _write_refs(session, seq, subject, plain)
+    _write_refs(session, connection, seq, subject, plain)
     return AuditEvent(**values)  # transient: the row was written with Core, not through the unit of work
 
 
-def _claim_head(session: Session) -> tuple[int, str]:
+def _claim_head(session: Session, connection: Connection) -> tuple[int, str]:
     """The next seq and the previous hash, taking the head row's lock (the serialisation point).
 
     The first append of a transaction updates the head row (`UPDATE ...
@@ -122,7 +124,7 @@ def _claim_head(session: Session) -> tuple[int, str]:
     known = session.info.get(HEAD_KEY)
     if known is not None and known[0] is _current_transaction(session):
         return known[1] + 1, known[2]
-    claimed = session.execute(_CLAIM_HEAD).one_or_none()
+    claimed = connection.execute(_CLAIM_HEAD).one_or_none()
     if claimed is None:
         raise AuditError("the audit_head row is missing: the audit tables are not set up; run `reviewer db upgrade`")
     return claimed[0], claimed[1]
@@ -133,7 +135,9 @@ def _current_transaction(session: Session) -> object | None:
     return session.get_nested_transaction() or session.get_transaction()
 
 
-def _write_refs(session: Session, seq: int, subject: str | None, data: dict[str, Any] | None) -> None:
+def _write_refs(
+    session: Session, connection: Connection, seq: int, subject: str | None, data: dict[str, Any] | None
+) -> None:
     """Keep the event's searchable references beside it, in the same transaction (see `refs`)."""
     found = references.derive(subject, data)
     scoped = references.needs_account(found, subject)
@@ -142,7 +146,7 @@ def _write_refs(session: Session, seq: int, subject: str | None, data: dict[str,
         if account is not None:
             found.append(("account", account))
     if found:
-        session.execute(_INSERT_REF, [{"seq": seq, "name": name, "value": value} for name, value in found])
+        connection.execute(_INSERT_REF, [{"seq": seq, "name": name, "value": value} for name, value in found])
 
 
 def inherited_account(session: Session, ref: tuple[str, str]) -> str | None:
