@@ -108,8 +108,13 @@ def jobs_group() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 8), help="Worker threads.")
 def worker_command(workers: int) -> None:
     """Run the job consumer: renders the reports the web page queues (stop with Ctrl-C)."""
+    import logging
+
     from reviewer.reports.jobs import JobsUnavailable, jobs_of
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # WeasyPrint's per-page lines go to the job status instead
+        handler.addFilter(lambda record: record.name != "weasyprint.progress")
     app = _app()
     try:
         jobs = jobs_of(app)

@@ -62,3 +62,51 @@ def test_bad_input_is_a_clear_error(cli_env, tmp_path, args, message) -> None:  
 def test_a_missing_output_folder_is_named(cli_env, tmp_path) -> None:  # noqa: ANN001
     result = CliRunner().invoke(main, ["report", "--from", "2026-01-01", "--to", "2026-01-02", "--out", str(tmp_path / "no" / "r.pdf")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+@pytest.mark.slow
+def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make_draft, make_user, db_session) -> None:  # noqa: ANN001
+    """`reviewer jobs worker` (a real process, huey on SQLite) picks up a job the web app queued."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from reviewer.reports.data import period_of
+    from reviewer.reports.jobs import jobs_of
+
+    make_draft("approved", account=make_account("@WorkerCity"))
+    auditor = make_user(roles=["auditor"])
+    jobs = jobs_of(cli_env)
+    since, until = period_of(datetime.now(timezone.utc).date(), datetime.now(timezone.utc).date())
+    job_id = jobs.submit(auditor, since=since, until=until, account_id=None, drafts=1)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "reviewer", "jobs", "worker"], env=os.environ.copy(),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (jobs.status(job_id) or {}).get("state") not in ("done", "failed"):
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        output, _ = worker.communicate(timeout=60)
+    status = jobs.status(job_id)
+    assert status["state"] == "done", (status, output[-2000:])
+    assert "Job worker: 1 thread(s)" in output
+    assert jobs.pdf_path(job_id).read_bytes().startswith(b"%PDF-")
+
+
+def test_a_redis_queue_needs_the_redis_client(make_app) -> None:  # noqa: ANN001
+    import importlib.util
+
+    from reviewer.reports.jobs import JobsUnavailable, jobs_of
+
+    jobs = jobs_of(make_app(REDIS_URL="redis://127.0.0.1:6399/0"))
+    assert jobs.describe() == "Redis redis://127.0.0.1:6399/0"
+    if importlib.util.find_spec("redis") is None:
+        with pytest.raises(JobsUnavailable, match="pip install redis"):
+            jobs.huey  # noqa: B018
+    else:
+        assert type(jobs.huey).__name__ == "RedisHuey"
