@@ -1,6 +1,6 @@
 """The auditors' report page: pick a period and account, get the PDF.
 
-A report over at most `REPORTS_INLINE_MAX_DRAFTS` drafts (default 500) is
+A report over at most `REPORTS_INLINE_MAX_DRAFTS` drafts (default 300) is
 rendered in the request and downloaded at once; a bigger one is queued as a
 background job (huey) with a progress page that polls a small JSON status
 endpoint (`static/reports.js`; without JavaScript the page refreshes itself)
