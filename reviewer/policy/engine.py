@@ -18,6 +18,7 @@ from . import schema
 from .lexicon import LexiconMatcher
 from .periods import Period, active_periods, local_date, selector_active
 from .rules import CompiledRule, RuleMeta, Scan, Span, ToxicityRule, canonical_platform, compile_rule
+from .rules.lexical import LiteralFinder
 from .verdict import Finding, PolicyRef, ScorerRef, Verdict, excerpt_of, merge_spans
 
 ACTION_RANK = {"note": 0, "review": 1, "block": 2}
@@ -58,13 +59,16 @@ class _RuleSet:
     matcher: LexiconMatcher | None
     term_rules: dict[str, tuple[int, CompiledRule]]
     other_rules: tuple[tuple[int, CompiledRule], ...]
+    literal_finder: LiteralFinder | None  # the regex rules' literals, found in one pass per text
 
     @classmethod
     def build(cls, rules: list[CompiledRule]) -> _RuleSet:
         entries = [e for rule in rules for e in rule.lexicon_entries()]
+        literals = set().union(*(rule.required_literals() for rule in rules))
         return cls(
             rules=tuple(rules),
             matcher=LexiconMatcher(entries) if entries else None,
+            literal_finder=LiteralFinder(literals) if literals else None,
             term_rules={r.meta.id: (i, r) for i, r in enumerate(rules) if r.reads_hits},
             other_rules=tuple((i, r) for i, r in enumerate(rules) if not r.reads_hits),
         )
@@ -202,10 +206,13 @@ class Policy:
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         text = draft.text
         rules = compiled.draft
-        self._run(rules, Scan(text, _hits(rules.matcher, text), platform, scores), active, 0, findings)
+        scan = Scan(text, _hits(rules.matcher, text), platform, scores, rules.literal_finder)
+        self._run(rules, scan, active, 0, findings)
         if draft.in_reply_to and compiled.context.rules:
             rules = compiled.context
-            self._run(rules, Scan(draft.in_reply_to, _hits(rules.matcher, draft.in_reply_to)), active, 1, findings)
+            reply = draft.in_reply_to
+            self._run(rules, Scan(reply, _hits(rules.matcher, reply), literal_finder=rules.literal_finder),
+                      active, 1, findings)
         findings.sort(key=lambda pair: pair[0])
         ordered = tuple(f for _, f in findings)
         return Verdict(

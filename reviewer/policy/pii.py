@@ -25,6 +25,7 @@ from functools import lru_cache
 import phonenumbers
 
 from ._text import pii_patterns as P
+from ._text.literals import required_literal_sets
 from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
 
 __all__ = ["PII_KINDS", "REGIONS", "PiiDetector", "PiiMatch"]
@@ -89,7 +90,9 @@ class PiiDetector:
         self._allowed_phones = frozenset().union(*(_e164_forms(value, self.regions) for value in allow))
 
     @staticmethod
-    def _compile_case_refs(patterns: Sequence[str], flags: int) -> tuple[re.Pattern[str], ...]:
+    def _compile_case_refs(
+        patterns: Sequence[str], flags: int
+    ) -> tuple[tuple[re.Pattern[str], tuple[frozenset[str], ...]], ...]:
         """The policy's case-reference regexes, case-insensitive unless `flags` says otherwise."""
         if isinstance(patterns, str) or not patterns:
             raise ValueError(
@@ -105,7 +108,7 @@ class PiiDetector:
                 raise ValueError(
                     f"case_ref pattern {pattern!r} matches empty text; make it require at least one character"
                 )
-            compiled.append(regex)
+            compiled.append((regex, required_literal_sets(pattern, flags)))
         return tuple(compiled)
 
     def find(self, text: str) -> list[PiiMatch]:
@@ -201,7 +204,10 @@ class PiiDetector:
             yield PiiMatch("address", m.start(), m.end(), m.group())
 
     def _case_references(self, text: str) -> Iterator[PiiMatch]:
-        for regex in self._case_refs:
+        lowered = text.lower() if text.isascii() else None
+        for regex, need in self._case_refs:
+            if lowered is not None and not all(any(s in lowered for s in literals) for literals in need):
+                continue  # lacks a literal the pattern cannot match without (see _text.literals)
             for m in regex.finditer(text):
                 if m.end() > m.start():
                     yield PiiMatch("case_ref", m.start(), m.end(), m.group())

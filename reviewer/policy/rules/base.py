@@ -60,11 +60,25 @@ class Scan:
     """One text under check, with what several rules need computed at most once."""
 
     def __init__(self, text: str, hits: dict[str, list[Span]], platform: str | None = None,
-                 scores: dict[str, float] | None = None) -> None:
+                 scores: dict[str, float] | None = None, literal_finder: Any = None) -> None:
         self.text = text
         self.hits = hits
         self.platform = platform
         self.scores = scores
+        self.literal_finder = literal_finder  # the policy's LiteralFinder for its regex rules, if any
+
+    @cached_property
+    def lowered(self) -> str | None:
+        """The text lower-cased when it is ASCII (for literal pre-checks), else None."""
+        return self.text.lower() if self.text.isascii() else None
+
+    @cached_property
+    def literals(self) -> frozenset[str] | None:
+        """Which of the policy's regex literals the text holds (None: non-ASCII text, or no finder)."""
+        lowered = self.lowered
+        if lowered is None or self.literal_finder is None:
+            return None
+        return self.literal_finder.find(lowered)
 
     @cached_property
     def urls(self) -> list[UrlMatch]:
@@ -86,6 +100,10 @@ class CompiledRule:
     def lexicon_entries(self) -> list[Any]:
         """LexiconEntry objects this rule wants in the policy's shared matcher."""
         return []
+
+    def required_literals(self) -> set[str]:
+        """Literals this rule wants the policy's shared LiteralFinder to look for (see RegexRule)."""
+        return set()
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
         raise NotImplementedError
