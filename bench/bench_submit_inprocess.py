@@ -51,7 +51,8 @@ def measure(name: str, runs: int, operation: Callable[[int], None], counter: lis
 
         profiler = cProfile.Profile(time.process_time)
         profiler.runcall(lambda: [operation(20_000 + i) for i in range(runs)])
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats("reviewer|orm/(session|unitofwork|persistence|loading|strategies)", 40)
     times, statements = [], []
     for i in range(runs):
         counter[0] = 0

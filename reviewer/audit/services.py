@@ -15,7 +15,6 @@ with prebuilt Core statements, not through the unit of work.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -103,7 +102,11 @@ def record(
         ),
         key,
     )
-    values = asdict(sealed)
+    values = {
+        "seq": seq, "occurred_at": sealed.occurred_at, "actor_id": actor_id, "actor_name": actor_name,
+        "action": action, "subject": subject, "data": data_text, "prev_hash": prev_hash,
+        "hash": sealed.hash, "mac": sealed.mac,
+    }  # not dataclasses.asdict: it deep-copies every field
     connection.execute(_INSERT_EVENT, values)
     connection.execute(_SET_HEAD, {"seq": seq, "hash": sealed.hash})
     session.info[HEAD_KEY] = (_current_transaction(session), seq, sealed.hash)
