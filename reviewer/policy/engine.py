@@ -60,6 +60,7 @@ class _RuleSet:
     term_rules: dict[str, tuple[int, CompiledRule]]
     other_rules: tuple[tuple[int, CompiledRule], ...]
     literal_finder: LiteralFinder | None  # the regex rules' literals, found in one pass per text
+    other_rules_during: tuple[tuple[int, CompiledRule, str | None], ...]  # other_rules with their `during`
 
     @classmethod
     def build(cls, rules: list[CompiledRule]) -> _RuleSet:
@@ -71,6 +72,7 @@ class _RuleSet:
             literal_finder=LiteralFinder(literals) if literals else None,
             term_rules={r.meta.id: (i, r) for i, r in enumerate(rules) if r.reads_hits},
             other_rules=tuple((i, r) for i, r in enumerate(rules) if not r.reads_hits),
+            other_rules_during=tuple((i, r, r.meta.during) for i, r in enumerate(rules) if not r.reads_hits),
         )
 
 
@@ -231,9 +233,8 @@ class Policy:
         """Evaluate the rules that apply on this date; add a finding for each that fires."""
         target = "in_reply_to" if target_rank else "draft"
         fired: list[tuple[int, CompiledRule, list[Span]]] = []
-        for order, rule in rules.other_rules:
-            during = rule.meta.during
-            if during is None or selector_active(during, active):
+        for order, rule, during in rules.other_rules_during:
+            if during is None or (active and selector_active(during, active)):
                 spans = rule.evaluate(scan)
                 if spans is not None:
                     fired.append((order, rule, spans))
@@ -251,7 +252,7 @@ class Policy:
     def _finding(self, meta: RuleMeta, spans: tuple[Span, ...], text: str, target: str,
                  active: tuple[Period, ...]) -> Finding:
         severity, action, route, approvals = meta.severity, meta.action, meta.route, meta.approvals
-        for step in meta.escalate:
+        for step in meta.escalate if active else ():
             if selector_active(step.during, active):
                 severity = step.severity or severity
                 action = step.action or action

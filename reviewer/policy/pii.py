@@ -120,6 +120,8 @@ class PiiDetector:
         for kind in self.kinds:
             if digits >= _MIN_DIGITS[kind]:
                 candidates.extend(_DETECTORS[kind](self, text))
+        if not candidates:
+            return []
         taken: list[tuple[PiiMatch, bool]] = []  # an allowed value still claims its characters
         for match in sorted(candidates, key=lambda m: (_RANK[m.kind], m.start - m.end, m.start)):
             if any(match.start < other.end and other.start < match.end for other, _ in taken):
