@@ -58,9 +58,9 @@ def resolve_account(session, wanted: str | None) -> int | None:  # noqa: ANN001
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Where to write the PDF.")
 def report_command(first_day, last_day, account: str | None, out: Path) -> None:  # noqa: ANN001
     """Write the PDF compliance report for a period (audited as report.generated)."""
-    from reviewer.db import app_session, read_session
+    from reviewer.db import app_session, get_database
     from reviewer.reports.data import ReportInputError, period_of
-    from reviewer.reports.services import DEFAULT_AGENCY, generate_report, record_generated
+    from reviewer.reports.services import record_generated
 
     try:
         since, until = period_of(_day(first_day), _day(last_day))
@@ -69,6 +69,32 @@ def report_command(first_day, last_day, account: str | None, out: Path) -> None:
     if out.parent and not out.parent.is_dir():
         raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     app = _app()
+    try:
+        made, account_id, seconds = _render(app, account, since, until)
+        temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(made.pdf)
+        temporary.replace(out)
+        with app_session(app) as session:
+            record_generated(session, None, made, account_id=account_id, via="cli")
+            session.commit()
+    finally:
+        get_database(app).engine.dispose()  # close pooled connections before the process moves on
+    summary = made.data.summary
+    click.echo(
+        f"Wrote {out} ({len(made.pdf):,} bytes, sha256 {made.sha256}) in {seconds:.1f} s: "
+        f"{summary.written} drafts, {summary.blocked} blocked, {summary.rejected} rejected; "
+        f"audit chain {'verified' if made.data.integrity.ok else 'FAILED verification'}."
+    )
+    if not made.data.integrity.ok:
+        sys.exit(1)
+
+
+def _render(app, account: str | None, since, until):  # noqa: ANN001, ANN202
+    """Resolve --account and render the report in a read-only session; (report, account id, seconds)."""
+    from reviewer.db import read_session
+    from reviewer.reports.data import ReportInputError
+    from reviewer.reports.services import DEFAULT_AGENCY, generate_report
+
     started = time.perf_counter()
     with read_session(app) as session:
         account_id = resolve_account(session, account)
@@ -79,20 +105,7 @@ def report_command(first_day, last_day, account: str | None, out: Path) -> None:
             )
         except ReportInputError as error:
             raise click.ClickException(str(error)) from None
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(made.pdf)
-    temporary.replace(out)
-    with app_session(app) as session:
-        record_generated(session, None, made, account_id=account_id, via="cli")
-        session.commit()
-    summary = made.data.summary
-    click.echo(
-        f"Wrote {out} ({len(made.pdf):,} bytes, sha256 {made.sha256}) in {time.perf_counter() - started:.1f} s: "
-        f"{summary.written} drafts, {summary.blocked} blocked, {summary.rejected} rejected; "
-        f"audit chain {'verified' if made.data.integrity.ok else 'FAILED verification'}."
-    )
-    if not made.data.integrity.ok:
-        sys.exit(1)
+    return made, account_id, time.perf_counter() - started
 
 
 def _day(value) -> date:  # noqa: ANN001
@@ -122,6 +135,10 @@ def worker_command(workers: int) -> None:
         jobs.consumer(workers=workers).run()
     except JobsUnavailable as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        from reviewer.db import get_database
+
+        get_database(app).engine.dispose()
 
 
 commands = [report_command, jobs_group]
