@@ -84,6 +84,7 @@ class PiiDetector:
                 f"unknown phone region(s) {', '.join(map(repr, bad_regions))}; use any of: {', '.join(REGIONS)}"
             )
         self.kinds = frozenset(detect)
+        self._counts_digits = any(_MIN_DIGITS[kind] for kind in self.kinds)  # case_ref alone needs no count
         self.regions = tuple(dict.fromkeys(regions))
         self._case_refs = self._compile_case_refs(case_ref_patterns, case_ref_flags) if "case_ref" in self.kinds else ()
         self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
@@ -116,7 +117,7 @@ class PiiDetector:
         if not isinstance(text, str):
             raise TypeError(f"PiiDetector.find() needs a str, got {type(text).__name__}")
         candidates: list[PiiMatch] = []
-        digits = len(_DIGIT.findall(text)) if _DIGIT.search(text) else 0
+        digits = len(_DIGIT.findall(text)) if self._counts_digits and _DIGIT.search(text) else 0
         for kind in self.kinds:
             if digits >= _MIN_DIGITS[kind]:
                 candidates.extend(_DETECTORS[kind](self, text))
