@@ -6,6 +6,7 @@ The engine is made in `init_app`, never at import. Services receive a
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,6 +111,9 @@ def init_app(app: Flask) -> None:
     }
     app.extensions[_EXTENSION_KEY] = Database(engine, sessionmaker(bind=engine, info=info))
     app.teardown_appcontext(_close_request_session)
+    # The engine lives as long as its app: when the app goes (a CLI command, a
+    # script, a test), its pooled connections are closed, not left to the GC.
+    weakref.finalize(app, engine.dispose)
 
 
 SQLITE_SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
