@@ -71,6 +71,19 @@ class Defaults:
     # or "none" (policies' toxicity rules never fire).
     TOXICITY = "embedded"
 
+    # The agency named on PDF compliance reports (None: the demo agency's name).
+    AGENCY_NAME: str | None = None
+    # Background report jobs (huey): a SQLite store, instance/jobs.sqlite3 when
+    # None, or Redis when REDIS_URL (REVIEWER_REDIS_URL) is set
+    # (pip install 'reviewer[redis]'). Run the worker: `reviewer jobs worker`.
+    JOBS_DATABASE: str | None = None
+    REDIS_URL: str | None = None
+    # Where finished report PDFs are kept (None: instance/reports).
+    REPORTS_DIR: str | None = None
+    # Reports over at most this many drafts render within the request; bigger
+    # ones go to the background worker (None: 300).
+    REPORTS_INLINE_MAX_DRAFTS: int | None = None
+
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Fill `app.config` in the documented order, then derive what is left."""

@@ -75,3 +75,12 @@ def test_audit_pages_load_their_styles_and_scripts_in_the_head(auditor_client, m
 
 def test_the_header_links_to_the_api_tokens_page(auditor_client) -> None:  # noqa: ANN001
     assert 'href="/account/api-tokens"' in auditor_client.get("/audit/").get_data(as_text=True)
+
+
+def test_auditors_and_admins_see_audit_and_reports_in_the_nav(shipped_app, make_user, login) -> None:  # noqa: ANN001
+    for roles in (["auditor"], ["admin"]):
+        client = shipped_app.test_client()
+        login(client, make_user(roles=roles))
+        page = client.get("/").get_data(as_text=True)
+        nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+        assert 'href="/audit/"' in nav and 'href="/reports/"' in nav, roles
