@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 HOST ?= 127.0.0.1
+# Test processes (pytest-xdist); the suite is independent per test.
+TEST_WORKERS ?= 2
 PORT ?= 5000
 
 .PHONY: run test install install-dev system-deps bench clean
@@ -38,7 +40,7 @@ run: install
 	$(BIN)/flask --app reviewer run --host $(HOST) --port $(PORT)
 
 test: install-dev system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: install-dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
