@@ -114,3 +114,34 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
         return draft
 
     return make
+
+
+# --- Web fixtures shared by tests/web/{audit,drafting,review}: one app, one login helper.
+
+
+@pytest.fixture
+def shipped_app(make_app):  # noqa: ANN001, ANN201
+    """The app on this test's database, checking drafts with the shipped policies (real findings)."""
+    return make_app(POLICY_DIR=str(SHIPPED_POLICIES))
+
+
+@pytest.fixture
+def client_for(shipped_app, login):  # noqa: ANN001, ANN201
+    """client_for(user): a test client of `shipped_app` signed in as `user` through the real login form."""
+
+    def make(user):  # noqa: ANN001, ANN202
+        client = shipped_app.test_client()
+        assert login(client, user).status_code == 302
+        return client
+
+    return make
+
+
+@pytest.fixture
+def staff(make_user):  # noqa: ANN001, ANN201
+    return make_user("sam", roles=["staff"], display_name="Sam Patel")
+
+
+@pytest.fixture
+def account(make_account):  # noqa: ANN001, ANN201
+    return make_account("@HarbourCityNZ", name="Harbour City Council")

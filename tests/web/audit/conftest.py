@@ -1,15 +1,11 @@
-"""Fixtures for the audit browser pages: an app checking with the shipped policies, an auditor."""
+"""Fixtures for the audit browser pages: an auditor signed in to the shipped-policies app.
+
+`shipped_app` and `client_for` come from tests/fixtures_workflow.py.
+"""
 
 from __future__ import annotations
 
 import pytest
-
-from fixtures_workflow import SHIPPED_POLICIES  # type: ignore[import-not-found]
-
-
-@pytest.fixture
-def shipped_app(make_app):  # noqa: ANN001, ANN201
-    return make_app(POLICY_DIR=str(SHIPPED_POLICIES))
 
 
 @pytest.fixture
@@ -18,7 +14,5 @@ def auditor(make_user):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def auditor_client(shipped_app, login, auditor):  # noqa: ANN001, ANN201
-    client = shipped_app.test_client()
-    assert login(client, auditor).status_code == 302
-    return client
+def auditor_client(client_for, auditor):  # noqa: ANN001, ANN201
+    return client_for(auditor)

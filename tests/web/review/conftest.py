@@ -1,26 +1,11 @@
-"""Fixtures for the approver pages: an app checking with the shipped policies, staff and two comms approvers."""
+"""Fixtures for the approver pages: two comms approvers, a pending draft, a fresh read of a draft.
+
+`shipped_app`, `client_for`, `staff` and `account` come from tests/fixtures_workflow.py.
+"""
 
 from __future__ import annotations
 
 import pytest
-
-from fixtures_workflow import SHIPPED_POLICIES  # type: ignore[import-not-found]
-
-
-@pytest.fixture
-def shipped_app(make_app):  # noqa: ANN001, ANN201
-    """The app on this test's database, checking edits with the shipped policies (real findings)."""
-    return make_app(POLICY_DIR=str(SHIPPED_POLICIES))
-
-
-@pytest.fixture
-def account(make_account):  # noqa: ANN001, ANN201
-    return make_account("@HarbourCityNZ", name="Harbour City Council")
-
-
-@pytest.fixture
-def staff(make_user):  # noqa: ANN001, ANN201
-    return make_user("sam", roles=["staff"], display_name="Sam Patel")
 
 
 @pytest.fixture
@@ -31,18 +16,6 @@ def mere(make_user):  # noqa: ANN001, ANN201
 @pytest.fixture
 def hemi(make_user):  # noqa: ANN001, ANN201
     return make_user("hemi", roles=["approver"], groups=["comms"], display_name="Hemi Walker")
-
-
-@pytest.fixture
-def client_for(shipped_app, login):  # noqa: ANN001, ANN201
-    """client_for(user): a test client signed in as `user` through the real login form."""
-
-    def make(user):  # noqa: ANN001, ANN202
-        client = shipped_app.test_client()
-        assert login(client, user).status_code == 302
-        return client
-
-    return make
 
 
 @pytest.fixture
