@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 PASSWORD = "browser-test-password"  # the test module's PASSWORD: keep them equal
+SHIPPED_POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 
 def _root_conftest(config: pytest.Config):  # noqa: ANN202
@@ -64,16 +66,93 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, policy_dir: Path, pytestc
     get_database(app).engine.dispose()
 
 
+@contextmanager
+def serving(app, name: str = "live-server") -> Iterator[str]:  # noqa: ANN001
+    """Serve `app` on a free loopback port (a daemon thread) until the block ends; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def base_url(live_app) -> Iterator[str]:  # noqa: ANN001
     """Serve the app on a free loopback port for the whole session (overrides pytest-playwright's)."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(live_app) as url:
+        yield url
+
+
+def sign_in(page, username: str, password: str = PASSWORD, url: str = "") -> None:  # noqa: ANN001
+    """Fill and send the login form (at `url`, or the page's base URL); the caller checks where it lands."""
+    page.goto(f"{url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def console_problem(message) -> bool:  # noqa: ANN001
+    """A console error other than the browser asking for a favicon the app does not have."""
+    return message.type == "error" and "favicon" not in (message.location or {}).get("url", "")
+
+
+def add_people(session, people: dict, password: str = PASSWORD) -> dict:  # noqa: ANN001
+    """Users from {username: (display name, roles, groups)}, all with `password`; returns them by username."""
+    from reviewer.accounts.services import create_user
+
+    return {
+        username: create_user(session, None, username, password, roles, groups, display_name=name)
+        for username, (name, roles, groups) in people.items()
+    }
+
+
+def add_harbour_account(session):  # noqa: ANN001, ANN201
+    """Harbour City Council (@HarbourCityNZ on X), checked with the shipped city-council policy."""
+    from reviewer.orgs.services import create_account
+
+    return create_account(
+        session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
+        policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> SimpleNamespace:
+    """The kit for modules that serve their own app with the shipped policies (real findings), CSRF on.
+
+    `with shipped.site("name") as site:` gives a fresh migrated app on its own temp
+    SQLite database, served on a loopback port (`site.app`, `site.url`) until the
+    block ends; `add_people`, `add_harbour_account`, `sign_in` and
+    `console_problem` are the steps every such module repeats. The browser
+    itself stays pytest-playwright's one Chromium per session.
+    """
+
+    @contextmanager
+    def site(name: str) -> Iterator[SimpleNamespace]:
+        from reviewer import create_app
+        from reviewer.db import get_database, upgrade
+
+        folder = tmp_path_factory.mktemp(name)
+        config = _root_conftest(pytestconfig).app_config(
+            folder / "instance", f"sqlite:///{folder / 'reviewer.sqlite3'}", SHIPPED_POLICIES,
+            WTF_CSRF_ENABLED=True, TESTING=False,
+        )
+        app = create_app(config)
+        upgrade(app)
+        try:
+            with serving(app, f"{name}-server") as url:
+                yield SimpleNamespace(app=app, url=url)
+        finally:
+            get_database(app).engine.dispose()
+
+    return SimpleNamespace(
+        site=site, add_people=add_people, add_harbour_account=add_harbour_account,
+        sign_in=sign_in, console_problem=console_problem, password=PASSWORD,
+    )
 
 
 @pytest.fixture

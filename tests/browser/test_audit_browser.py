@@ -1,14 +1,13 @@
 """The auditor's journey in a real Chromium: filter the trail, open a draft's story, verify the chain.
 
-This module serves its own app (the shipped policies, so drafts get real
-findings; CSRF on, as in production) with an auditor and a few drafts
-walked through the real services, and opens its own browser context on it.
+This module serves its own app (`shipped.site` in conftest.py: the shipped
+policies, so drafts get real findings; CSRF on) with an auditor and a few
+drafts walked through the real services, and opens its own browser context on it.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,80 +15,55 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, expect
-from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_POLICIES = ROOT / "policies"
-PASSWORD = "audit-browser-password"
 NEEDS_REVIEW = "We promise the pool will reopen by Friday."
 CLEAN = "Thanks for letting us know, the crew will fix the light this week."
 
 
 @pytest.fixture(scope="module")
-def audit_site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
+def audit_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     """The app on a loopback port: an auditor, a staff member, an approver, two drafts with their trail."""
-    from reviewer import create_app
-    from reviewer.accounts.services import create_user
-    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.db import app_session
     from reviewer.drafting.services import create_draft, create_inbound
-    from reviewer.orgs.services import create_account
     from reviewer.review import services as review
-    from reviewer.web import checker as _checker  # noqa: F401  (the app builds its checker)
 
-    root_conftest = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
-    folder = tmp_path_factory.mktemp("audit-live")
-    config = root_conftest.app_config(
-        folder / "instance", f"sqlite:///{folder / 'reviewer.sqlite3'}", SHIPPED_POLICIES,
-        WTF_CSRF_ENABLED=True, TESTING=False,
-    )
-    app = create_app(config)
-    upgrade(app)
-    checker = app.extensions["reviewer.checker"]
-    with app_session(app) as session:
-        create_user(session, None, "ana", PASSWORD, ["auditor"], [], display_name="Ana Auditor")
-        staff = create_user(session, None, "rangi", PASSWORD, ["staff"], [], display_name="Rangi Walker")
-        approver = create_user(session, None, "mere", PASSWORD, ["approver"], ["comms"], display_name="Mere Tainui")
-        account = create_account(
-            session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
-            policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
-        )
-        post = create_inbound(
-            session, staff, account, author_handle="@swimmer", text="When does the pool reopen?",
-            received_at=datetime.now(timezone.utc) - timedelta(hours=2),
-        )
-        flagged = create_draft(session, staff, checker, account, NEEDS_REVIEW, inbound=post)
-        review.submit_draft(session, staff, checker, flagged)
-        review.approve(session, approver, flagged, expected_version=flagged.lock_version)
-        clean = create_draft(session, staff, checker, account, CLEAN)
-        review.submit_draft(session, staff, checker, clean)
-        session.commit()
-        ids = SimpleNamespace(flagged=flagged.id, clean=clean.id)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="audit-live-server", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", drafts=ids)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        get_database(app).engine.dispose()
+    with shipped.site("audit-live") as site:
+        checker = site.app.extensions["reviewer.checker"]
+        with app_session(site.app) as session:
+            people = shipped.add_people(session, {
+                "ana": ("Ana Auditor", ["auditor"], []),
+                "rangi": ("Rangi Walker", ["staff"], []),
+                "mere": ("Mere Tainui", ["approver"], ["comms"]),
+            })
+            staff, approver = people["rangi"], people["mere"]
+            account = shipped.add_harbour_account(session)
+            post = create_inbound(
+                session, staff, account, author_handle="@swimmer", text="When does the pool reopen?",
+                received_at=datetime.now(timezone.utc) - timedelta(hours=2),
+            )
+            flagged = create_draft(session, staff, checker, account, NEEDS_REVIEW, inbound=post)
+            review.submit_draft(session, staff, checker, flagged)
+            review.approve(session, approver, flagged, expected_version=flagged.lock_version)
+            clean = create_draft(session, staff, checker, account, CLEAN)
+            review.submit_draft(session, staff, checker, clean)
+            session.commit()
+            ids = SimpleNamespace(flagged=flagged.id, clean=clean.id)
+        yield SimpleNamespace(url=site.url, drafts=ids)
 
 
-def test_auditor_filters_the_trail_opens_a_story_and_verifies_the_chain(browser: Browser, audit_site, artifacts_dir: Path) -> None:  # noqa: ANN001, E501
+def test_auditor_filters_the_trail_opens_a_story_and_verifies_the_chain(
+    browser: Browser, audit_site, shipped, artifacts_dir: Path  # noqa: ANN001
+) -> None:
     context = browser.new_context(base_url=audit_site.url, viewport={"width": 1280, "height": 900})
     problems: list[str] = []
     flagged = audit_site.drafts.flagged
     try:
         page = context.new_page()
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "favicon" not in (m.location or {}).get("url", "") else None)
+        page.on("console", lambda m: problems.append(m.text) if shipped.console_problem(m) else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto("/login")
-        page.get_by_label("Username").fill("ana")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        shipped.sign_in(page, "ana")
         page.get_by_role("link", name="Audit", exact=True).click()
         expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
         rows = page.locator("table.audit-events tbody tr")

@@ -6,7 +6,6 @@ findings; CSRF on, as in production) and opens its own browser contexts on it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,73 +13,36 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_POLICIES = ROOT / "policies"
-PASSWORD = "drafting-browser-password"
 RISKY = "Call me on 021 555 0199 and I'll sort it."
 FIXED = "Thanks for letting us know, the crew will fix the light this week."
 NEEDS_REVIEW = "We promise the pool will reopen by Friday."
 
 
 @pytest.fixture(scope="module")
-def drafting_site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
+def drafting_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     """The app with the shipped policies on a loopback port, a staff member, an account and a post to answer."""
-    from reviewer import create_app
-    from reviewer.accounts.services import create_user
-    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.db import app_session
     from reviewer.drafting.services import create_inbound
-    from reviewer.orgs.services import create_account
 
-    root_conftest = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
-    folder = tmp_path_factory.mktemp("drafting-live")
-    config = root_conftest.app_config(
-        folder / "instance",
-        f"sqlite:///{folder / 'reviewer.sqlite3'}",
-        SHIPPED_POLICIES,
-        WTF_CSRF_ENABLED=True,
-        TESTING=False,
-    )
-    app = create_app(config)
-    upgrade(app)
-    with app_session(app) as session:
-        staff = create_user(session, None, "rangi", PASSWORD, ["staff"], [], display_name="Rangi Walker")
-        account = create_account(
-            session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
-            policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
-        )
-        post = create_inbound(
-            session, staff, account, author_handle="@resident",
-            text="The street light outside 12 Wharf Road has been out for a week.",
-            received_at=datetime.now(timezone.utc) - timedelta(hours=3, minutes=12),
-        )
-        session.commit()
-        post_id = post.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="drafting-live-server", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", post_id=post_id)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        get_database(app).engine.dispose()
+    with shipped.site("drafting-live") as site:
+        with app_session(site.app) as session:
+            staff = shipped.add_people(session, {"rangi": ("Rangi Walker", ["staff"], [])})["rangi"]
+            account = shipped.add_harbour_account(session)
+            post = create_inbound(
+                session, staff, account, author_handle="@resident",
+                text="The street light outside 12 Wharf Road has been out for a week.",
+                received_at=datetime.now(timezone.utc) - timedelta(hours=3, minutes=12),
+            )
+            session.commit()
+            post_id = post.id
+        yield SimpleNamespace(url=site.url, post_id=post_id, shipped=shipped)
 
 
-def console_problem(message) -> bool:  # noqa: ANN001
-    """A console error other than the browser asking for a favicon the app does not have."""
-    return message.type == "error" and "favicon" not in (message.location or {}).get("url", "")
-
-
-def sign_in(page: Page) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill("rangi")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def sign_in(page: Page, site: SimpleNamespace) -> None:
+    site.shipped.sign_in(page, "rangi")
     expect(page.get_by_role("heading", name="Welcome, Rangi Walker")).to_be_visible()
 
 
@@ -89,9 +51,9 @@ def test_staff_see_live_highlights_fix_the_reply_and_submit_it(browser: Browser,
     problems: list[str] = []
     try:
         page = context.new_page()
-        page.on("console", lambda message: problems.append(message.text) if console_problem(message) else None)
+        page.on("console", lambda message: problems.append(message.text) if drafting_site.shipped.console_problem(message) else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
-        sign_in(page)
+        sign_in(page, drafting_site)
 
         page.goto("/inbox/")
         page.get_by_role("link", name="Harbour City Council (@HarbourCityNZ on X)").click()
@@ -142,7 +104,7 @@ def test_without_javascript_the_server_checks_on_submit(browser: Browser, drafti
     context = browser.new_context(base_url=drafting_site.url, java_script_enabled=False)
     try:
         page = context.new_page()
-        sign_in(page)
+        sign_in(page, drafting_site)
         page.goto(f"/posts/{drafting_site.post_id}")
         page.get_by_role("textbox", name="Your reply").fill(RISKY)
         page.get_by_role("button", name="Submit").click()

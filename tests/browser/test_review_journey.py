@@ -6,14 +6,13 @@ with a comment; staff revise and resubmit; approver A edits it, and A's own
 approval of that edit is refused; approver B approves; the inbox shows the
 post answered with its response time, and the dashboard counts it.
 
-This module serves its own app (the shipped policies, so drafts get real
-findings; CSRF on, as in production) and opens one browser context per person.
+This module serves its own app (`shipped.site` in conftest.py: the shipped
+policies, so drafts get real findings; CSRF on, as in production) and opens one browser context per person.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,13 +20,9 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_POLICIES = ROOT / "policies"
-PASSWORD = "review-journey-password"
 ACCOUNT = "Harbour City Council (@HarbourCityNZ on X)"
 RISKY = "Call me on 021 555 0199 and I'll sort it."
 CLEAN = "Thanks for letting us know, the crew will fix the light this week."
@@ -43,65 +38,43 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def journey_site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
+def journey_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     """The app with the shipped policies on a loopback port; a staff member, two comms approvers, three posts."""
-    from reviewer import create_app
-    from reviewer.accounts.services import create_user
-    from reviewer.db import app_session, get_database, upgrade
+    from reviewer.db import app_session
     from reviewer.drafting.services import create_inbound
-    from reviewer.orgs.services import create_account
 
-    root_conftest = pytestconfig.pluginmanager.get_plugin(str(ROOT / "tests" / "conftest.py"))
-    folder = tmp_path_factory.mktemp("review-journey")
-    config = root_conftest.app_config(
-        folder / "instance", f"sqlite:///{folder / 'reviewer.sqlite3'}", SHIPPED_POLICIES, WTF_CSRF_ENABLED=True, TESTING=False
-    )
-    app = create_app(config)
-    upgrade(app)
     now = datetime.now(timezone.utc)
-    with app_session(app) as session:
-        for username, (name, roles, groups) in PEOPLE.items():
-            create_user(session, None, username, PASSWORD, roles, groups, display_name=name)
-        account = create_account(
-            session, None, name="Harbour City Council", platform="x", handle="@HarbourCityNZ",
-            policy_file="city-council.yaml", policy_dir=SHIPPED_POLICIES, groups=[], active=True,
-        )
-        account.response_target_minutes = 240
-        for handle, text, age in (
-            ("@resident", "The street light outside 12 Wharf Road has been out for a week.", timedelta(hours=3)),
-            ("@swimmer", "When will the Harbour pool reopen?", timedelta(hours=2)),
-            ("@waiting", "Is anyone reading these messages?", timedelta(days=2)),
-        ):
-            create_inbound(session, None, account, author_handle=handle, text=text, received_at=now - age)
-        session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="review-journey-server", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        get_database(app).engine.dispose()
+    with shipped.site("review-journey") as site:
+        with app_session(site.app) as session:
+            shipped.add_people(session, PEOPLE)
+            account = shipped.add_harbour_account(session)
+            account.response_target_minutes = 240
+            for handle, text, age in (
+                ("@resident", "The street light outside 12 Wharf Road has been out for a week.", timedelta(hours=3)),
+                ("@swimmer", "When will the Harbour pool reopen?", timedelta(hours=2)),
+                ("@waiting", "Is anyone reading these messages?", timedelta(days=2)),
+            ):
+                create_inbound(session, None, account, author_handle=handle, text=text, received_at=now - age)
+            session.commit()
+        yield SimpleNamespace(url=site.url, shipped=shipped)
 
 
 DECISION_URL = re.compile(r"/review/drafts/\d+/(approve|reject|return|edit)$")
 
 
-def console_problem(message) -> bool:  # noqa: ANN001
+def console_problem(shipped: SimpleNamespace, message) -> bool:  # noqa: ANN001
     """A console error, except a missing favicon and the refused decision's page (a deliberate 403/409/422)."""
-    url = (message.location or {}).get("url", "")
-    if message.type != "error" or "favicon" in url:
+    if not shipped.console_problem(message):
         return False
+    url = (message.location or {}).get("url", "")
     return not (message.text.startswith("Failed to load resource") and DECISION_URL.search(url))
 
 
 class People:
     """One signed-in browser context per person; every page's script errors are collected."""
 
-    def __init__(self, browser: Browser, url: str) -> None:
-        self.browser, self.url = browser, url
+    def __init__(self, browser: Browser, site: SimpleNamespace) -> None:
+        self.browser, self.url, self.shipped = browser, site.url, site.shipped
         self.contexts: dict[str, BrowserContext] = {}
         self.pages: dict[str, Page] = {}
         self.problems: list[str] = []
@@ -110,12 +83,9 @@ class People:
         if username not in self.pages:
             context = self.browser.new_context(base_url=self.url, viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            page.on("console", lambda m: self.problems.append(f"{username}: {m.text}") if console_problem(m) else None)
+            page.on("console", lambda m: self.problems.append(f"{username}: {m.text}") if console_problem(self.shipped, m) else None)
             page.on("pageerror", lambda error: self.problems.append(f"{username}: {error}"))
-            page.goto("/login")
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
+            self.shipped.sign_in(page, username)
             expect(page.get_by_role("heading", name=f"Welcome, {PEOPLE[username][0]}")).to_be_visible()
             self.contexts[username], self.pages[username] = context, page
         return self.pages[username]
@@ -127,7 +97,7 @@ class People:
 
 @pytest.fixture
 def people(browser: Browser, journey_site) -> Iterator[People]:  # noqa: ANN001
-    found = People(browser, journey_site.url)
+    found = People(browser, journey_site)
     try:
         yield found
     finally:
