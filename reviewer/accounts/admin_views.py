@@ -29,6 +29,7 @@ from reviewer.accounts.services import (
 )
 from reviewer.db import get_session
 from reviewer.web.access import role_required
+from reviewer.web.forms import attach_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -47,14 +48,6 @@ def _user_or_404(user_id: int) -> User:
 def _offer_choices(form) -> None:  # noqa: ANN001
     form.roles.choices = [(role, ROLE_LABELS[role]) for role in ROLES]
     form.groups.choices = [(g.name, g.name) for g in list_groups(get_session())]
-
-
-def _attach_error(form, error: AccountError) -> None:  # noqa: ANN001
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/")
@@ -91,7 +84,7 @@ def new_user():  # noqa: ANN201
             )
         except AccountError as error:
             session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             session.commit()
             flash(f"User {user.username} created.", "success")
@@ -122,7 +115,7 @@ def edit_user(user_id: int):  # noqa: ANN201
             )
         except AccountError as error:
             session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             session.commit()
             flash(f"Changes to {user.username} saved.", "success")
@@ -170,7 +163,7 @@ def reset_password(user_id: int):  # noqa: ANN201
             set_password(session, _actor(), user, password, one_time=not form.password.data)
         except AccountError as error:
             session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             session.commit()
             if form.password.data:
@@ -190,7 +183,7 @@ def groups():  # noqa: ANN201
             group = create_group(session, _actor(), form.name.data, form.description.data or "")
         except AccountError as error:
             session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             session.commit()
             flash(f"Approver group {group.name} added.", "success")

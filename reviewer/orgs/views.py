@@ -13,6 +13,7 @@ from reviewer.orgs.forms import OrgAccountForm
 from reviewer.orgs.models import PLATFORM_LABELS, PLATFORMS, OrgAccount
 from reviewer.orgs.services import OrgAccountError, create_account, list_accounts, list_policy_files, update_account
 from reviewer.web.access import role_required
+from reviewer.web.forms import attach_error
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/accounts")
 
@@ -43,14 +44,6 @@ def _values(form: OrgAccountForm) -> dict:
     }
 
 
-def _attach_error(form: OrgAccountForm, error: OrgAccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/")
 @role_required("admin")
 def index():  # noqa: ANN201
@@ -70,7 +63,7 @@ def new():  # noqa: ANN201
             account = create_account(session, current_user._get_current_object(), **_values(form))
         except OrgAccountError as error:
             session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             session.commit()
             flash(f"Account {account.label} added.", "success")
@@ -102,7 +95,7 @@ def edit(account_id: int):  # noqa: ANN201
             changed = update_account(session, current_user._get_current_object(), account, **_values(form))
         except OrgAccountError as error:
             session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
         else:
             session.commit()
             flash(f"Account {account.label} saved." if changed else "Nothing changed.", "success")

@@ -18,3 +18,16 @@ class MultiCheckboxField(SelectMultipleField):
         for value in self.data or []:
             if str(value) not in offered:
                 raise ValidationError(f"{value!r} is not one of the choices.")
+
+
+def attach_error(form, error) -> None:  # noqa: ANN001
+    """Show a service's refusal on the form: under the field it names (`error.field`), else above the form.
+
+    `error` is any domain error with `.message` and `.field` (AccountError,
+    OrgAccountError, ...), so each view shows refusals the same way.
+    """
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
