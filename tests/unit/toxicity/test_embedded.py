@@ -105,6 +105,21 @@ def test_the_direct_path_gives_the_packages_own_numbers(scorer):
     assert scorer.raw_scores(texts) == [round(float(p), 4) for p in package]
 
 
+def test_the_direct_tfidf_matrix_is_the_vectorizers_own(scorer):
+    """The direct path builds the TF-IDF rows itself (scikit-learn's per-call checks cost more than the work)."""
+    from profanity_check import profanity_check
+
+    from reviewer.toxicity.embedded import direct_model
+
+    model = direct_model(profanity_check)
+    texts = [*DRAFTS, "", "I am a gay man.", "the the the THE The", "Ünïcödé wörds and 123 numbers", "x" * 5000, "a b c"]
+    ours, theirs = model._tfidf.transform(texts), profanity_check.vectorizer.transform(texts)
+    assert ours.shape == theirs.shape
+    assert abs(ours - theirs).max() < 1e-12
+    many = texts * 40  # past DIRECT_TFIDF_MAX_TEXTS: scikit-learn builds it, same numbers
+    assert abs(model.matrix(many) - profanity_check.vectorizer.transform(many)).max() < 1e-12
+
+
 def test_the_plain_path_corrects_identity_terms_the_same_way(scorer):
     texts = [*DRAFTS, "I am a gay man.", "gay people are disgusting", "Our Maori and Pasifika staff", "non-binary staff"]
     plain = [round(p, 4) for p in scorer._score_batch_plain(texts)]
