@@ -95,14 +95,7 @@ def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa
         sealed = seal(ChainEvent(seq, start + step * seq, USERS.index(actor) + 1, actor, action, subject, encode_data(data), prev), key)
         prev = sealed.hash
         events.append(sealed.__dict__)
-        found = references.derive(subject, data)
-        named = next((value for name, value in found if name == "account"), None)
-        for ref in found:
-            if ref[0] in references.ACCOUNT_SCOPED:
-                accounts.setdefault(ref, named)  # the first event about it decides, as in record()
-        scoped = references.needs_account(found, subject)
-        if scoped is not None and accounts.get(scoped) is not None:
-            found.append(("account", accounts[scoped]))
+        found = references.derive_replaying(subject, data, accounts)
         refs.extend({"seq": seq, "name": name, "value": value} for name, value in found)
         if len(events) >= BATCH:
             flush()

@@ -77,3 +77,22 @@ def needs_account(refs: list[Ref], subject: str | None) -> Ref | None:
     if any(name == "account" for name, _ in refs):
         return None
     return own
+
+
+def derive_replaying(subject: str | None, data: dict | None, accounts: dict[Ref, str | None]) -> list[Ref]:
+    """`derive`, plus the inherited account, for events replayed in order without a database.
+
+    `accounts` maps each draft or post seen so far to its account; the first
+    event about it decides, as in `record()`. Used where a whole trail is
+    (re)built at once: the 0006 migration's backfill and the benchmarks.
+    """
+    found = derive(subject, data)
+    named = next((value for name, value in found if name == "account"), None)
+    for ref in found:
+        if ref[0] in ACCOUNT_SCOPED:
+            accounts.setdefault(ref, named)
+    scoped = needs_account(found, subject)
+    if scoped is not None and accounts.get(scoped) is not None:
+        found.append(("account", accounts[scoped]))
+    return found
+

@@ -54,14 +54,7 @@ def _backfill(connection: sa.Connection, refs: sa.Table) -> None:
         ).all()
         batch = []
         for seq, subject, data in rows:
-            found = references.derive(subject, json.loads(data) if data else None)
-            named = next((value for name, value in found if name == "account"), None)
-            for ref in found:
-                if ref[0] in references.ACCOUNT_SCOPED:
-                    accounts.setdefault(ref, named)  # the first event about it decides, as in record()
-            scoped = references.needs_account(found, subject)
-            if scoped is not None and accounts.get(scoped) is not None:
-                found.append(("account", accounts[scoped]))
+            found = references.derive_replaying(subject, json.loads(data) if data else None, accounts)
             batch.extend({"seq": seq, "name": name, "value": value} for name, value in found)
         if batch:
             connection.execute(refs.insert(), batch)
