@@ -144,7 +144,8 @@ def submit_draft(
     new_state = workflow.submit(draft.state, verdict.decision, verdict)
     now = utcnow()
     with conflicts_as_errors(session):
-        if _verdict_changed(current, verdict):
+        # a verdict computed in this transaction is the one stored with the current version
+        if fresh is None and _verdict_changed(current, verdict):
             add_version(draft, session.get(User, current.author_id) or actor, current.text, verdict)
             session.flush()
             record_checked(session, actor, draft, verdict)
