@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from reviewer.audit.chain import ACTION_PATTERN, MAX_ACTOR_NAME_LENGTH
+from reviewer.audit.chain import ACTION_PATTERN, MAX_ACTOR_NAME_LENGTH, ChainEvent
 from reviewer.audit.models import AuditEvent, AuditRef
 from reviewer.audit.refs import DECISIONS, MAX_VALUE_LENGTH
 
@@ -86,19 +86,8 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
-class EventRow:
-    """One event as the browser, the story page and the exports show it (plain data)."""
-
-    seq: int
-    occurred_at: datetime
-    actor_id: int | None
-    actor_name: str | None
-    action: str
-    subject: str | None
-    data: str
-    prev_hash: str
-    hash: str
-    mac: str
+class EventRow(ChainEvent):
+    """One event as the browser, the story page and the exports show it: the stored fields, plain data."""
 
     @property
     def actor_label(self) -> str:

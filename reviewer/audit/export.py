@@ -27,7 +27,7 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from reviewer.audit.browse import EventRow, format_bound, iter_range, seq_bounds
-from reviewer.audit.chain import format_timestamp
+from reviewer.audit.chain import content_of
 from reviewer.audit.offline import EXPORT_FIELDS
 from reviewer.audit.services import record
 
@@ -74,18 +74,7 @@ def resolve_range(session: Session, since: datetime | None, until: datetime | No
 
 def event_fields(row: EventRow) -> dict[str, Any]:
     """The exported fields of one event, in EXPORT_FIELDS order, exactly as hashed."""
-    values = {
-        "seq": row.seq,
-        "occurred_at": format_timestamp(row.occurred_at),
-        "actor_id": row.actor_id,
-        "actor_name": row.actor_name,
-        "action": row.action,
-        "subject": row.subject,
-        "data": row.data,
-        "prev_hash": row.prev_hash,
-        "hash": row.hash,
-        "mac": row.mac,
-    }
+    values = {**content_of(row), "hash": row.hash, "mac": row.mac}
     return {name: values[name] for name in EXPORT_FIELDS}
 
 
