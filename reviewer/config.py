@@ -71,6 +71,13 @@ class Defaults:
     # or "none" (policies' toxicity rules never fire).
     TOXICITY = "embedded"
 
+    # Retention: `reviewer retention purge` removes the texts of drafts whose workflow finished
+    # (posted or rejected) more than this many days ago: version texts, the excerpts in their
+    # verdicts, review comments, and the post they answered once it is finished too. Hashes,
+    # ids, states, times, rules and decisions stay, and the audit chain still verifies
+    # (docs/backups-and-retention.md). None: keep texts forever.
+    RETENTION_DRAFT_TEXT_DAYS: int | None = None
+
     # The agency named on PDF compliance reports (None: the demo agency's name).
     AGENCY_NAME: str | None = None
     # Background report jobs (huey): a SQLite store, instance/jobs.sqlite3 when
