@@ -21,6 +21,8 @@ _COMMAND_MODULES = (
     "reviewer.cli.audit",
     "reviewer.cli.api",
     "reviewer.cli.report",
+    "reviewer.cli.backup",
+    "reviewer.cli.retention",
 )
 
 
