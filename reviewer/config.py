@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Defaults:
-    """Settings used when nothing else says otherwise."""
+    """Settings used when nothing else says otherwise.
+
+    An annotation (or else the default's type) is the setting's type:
+    reviewer.config_checks refuses a value of another type at start-up.
+    """
+
+    # "development" (the default: conveniences such as a generated SECRET_KEY) or
+    # "production": start-up refuses what is unsafe or broken (secret key, cookies,
+    # database, policies, model files); see docs/deployment.md.
+    ENV = "development"
 
     # Signs session cookies and CSRF tokens. When unset, a random key is
     # generated once and kept in instance/secret_key (never hard-coded).
+    # Production needs it set explicitly (at least 32 characters), the same on every instance.
     SECRET_KEY: str | None = None
 
     # Any SQLAlchemy URL; default: SQLite file instance/reviewer.sqlite3.
     DATABASE_URL: str | None = None
     # Seconds a SQLite connection waits for a lock before failing.
-    SQLITE_BUSY_TIMEOUT_SECONDS = 10
+    SQLITE_BUSY_TIMEOUT_SECONDS: float = 10
     # SQLite's PRAGMA synchronous in WAL mode: NORMAL (commits skip the fsync; a power cut can lose
     # the last commits, never consistency) or FULL (every commit durable, about 7 ms more per write).
     SQLITE_SYNCHRONOUS = "NORMAL"
@@ -40,8 +51,11 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    # Production refuses SESSION_COOKIE_SECURE=false unless this is true: only for a site
+    # that people reach over plain HTTP (a trial on an internal network), never behind TLS.
+    ALLOW_INSECURE_COOKIES = False
     SESSION_COOKIE_NAME = "reviewer_session"
-    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60  # a working day, in seconds
+    PERMANENT_SESSION_LIFETIME: int | timedelta = 8 * 60 * 60  # a working day, in seconds
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
@@ -51,7 +65,7 @@ class Defaults:
 
     # CSRF tokens on every POST (Flask-WTF); a form older than this fails.
     WTF_CSRF_ENABLED = True
-    WTF_CSRF_TIME_LIMIT = 8 * 60 * 60
+    WTF_CSRF_TIME_LIMIT: int | None = 8 * 60 * 60
 
     # argon2id parameters (argon2-cffi PasswordHasher keyword arguments).
     # The defaults follow RFC 9106's second recommended option.
@@ -91,6 +105,16 @@ class Defaults:
     # ones go to the background worker (None: 300).
     REPORTS_INLINE_MAX_DRAFTS: int | None = None
 
+    # Logs: "text" (one readable line) or "json" (one JSON object per line: time, level,
+    # logger, message, request_id, user_id, route, method, status, duration_ms, remote_addr).
+    # None: text, except under `reviewer serve`, which defaults to json.
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"  # DEBUG, INFO, WARNING, ERROR or CRITICAL
+    # One access line per request, written by the app (`reviewer serve` turns off gunicorn's own).
+    ACCESS_LOG = True
+    # /healthz: how long its database query may run (seconds; PostgreSQL statement_timeout).
+    HEALTH_CHECK_TIMEOUT_SECONDS: float = 2
+
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Fill `app.config` in the documented order, then derive what is left."""
@@ -101,8 +125,14 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'reviewer.sqlite3'}"
-    if not app.config.get("SECRET_KEY"):
+    if not app.config.get("SECRET_KEY") and not is_production(app.config):
+        # Production never generates one (every instance needs the same key): config_checks says so.
         app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    """True when ENV (REVIEWER_ENV) says production."""
+    return str(config.get("ENV") or "").strip().lower() == "production"
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:
