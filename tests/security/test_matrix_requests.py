@@ -1,0 +1,145 @@
+"""Every route x every method x every visitor, actually requested, answers as tests/web/test_route_matrix.py declares.
+
+The declaration test there checks what each view *says*; this one checks
+what the app *does*: CSRF is on (every POST carries a real token, so it
+reaches the access check, not the CSRF refusal), the objects in the URLs
+exist and belong to the visitor's organisation, and API routes are called
+with a bearer token of the visitor's own role. Routes come from
+`app.url_map`, so a route added without an EXPECTED entry fails here too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reviewer.accounts.models import ROLES
+
+_MATRIX_FILE = Path(__file__).resolve().parents[1] / "web" / "test_route_matrix.py"
+_spec = importlib.util.spec_from_file_location("security_route_matrix_declarations", _MATRIX_FILE)
+declarations = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(declarations)
+
+VISITORS = ("anonymous", *ROLES)
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _token_route(app: Any, endpoint: str) -> bool:
+    return bool(getattr(declarations.declared(app, endpoint), "token", False))
+
+
+def _argument_values(world: Any, spare_token_id: int) -> dict[str, Any]:
+    """Real ids for the URL arguments: objects of organisation A, which the signed-in staff and comms approver may use."""
+    return {
+        "account_id": world.account_a.id,
+        "post_id": world.post_a.id,
+        "draft_id": world.pending_a.id,
+        "user_id": world.target.id,
+        "group_id": world.group_id,
+        "token_id": spare_token_id,
+        "job_id": "0" * 32,  # no such job: the allowed answer is a 404 from the view, after the access check
+        "filename": "reviewer.css",
+    }
+
+
+def _requests(app: Any, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every route and each of its methods; logout last."""
+    adapter = app.url_map.bind("localhost")
+    found = []
+    for rule in app.url_map.iter_rules():
+        missing = set(rule.arguments) - values.keys()
+        assert not missing, f"{rule.rule}: no test value for {sorted(missing)}; add one to _argument_values"
+        args = {name: values[name] for name in rule.arguments}
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            found.append((rule.endpoint, method, adapter.build(rule.endpoint, args, method=method)))
+    return sorted(found, key=lambda item: (item[0] == "accounts.logout", item[0], item[1]))
+
+
+@pytest.fixture
+def world(two_orgs, make_user, db_session):  # noqa: ANN001, ANN201
+    from sqlalchemy import select
+
+    from reviewer.accounts.models import ApproverGroup
+
+    two_orgs.target = make_user("matrix-target", roles=["staff"])
+    two_orgs.group_id = db_session.scalar(select(ApproverGroup.id).where(ApproverGroup.name == "comms"))
+    return two_orgs
+
+
+def test_every_route_is_declared_in_the_table(secure_app) -> None:  # noqa: ANN001
+    endpoints = {rule.endpoint for rule in secure_app.url_map.iter_rules()}
+    assert endpoints - declarations.EXPECTED.keys() == set(), "routes missing from EXPECTED in tests/web/test_route_matrix.py"
+
+
+def _visitor(world: Any, visitor: str) -> Any:
+    return {"staff": world.staff_a, "approver": world.comms, "auditor": world.auditor, "admin": world.admin}.get(visitor)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_each_request_is_answered_as_declared(secure_app, world, web_as, make_token, visitor) -> None:  # noqa: ANN001
+    user = _visitor(world, visitor)
+    web = web_as(user)
+    bearer: dict[str, str] = {}
+    spare_token_id = 999999
+    if user is not None:
+        bearer = {"Authorization": f"Bearer {make_token(user, 'matrix').secret}"}
+        spare_token_id = make_token(user, "matrix spare").token.id
+    checked = 0
+    for endpoint, method, url in _requests(secure_app, _argument_values(world, spare_token_id)):
+        token_route = _token_route(secure_app, endpoint)
+        if token_route:
+            body = {"json": {}} if method == "POST" else {}
+            response = web.client.open(url, method=method, headers=bearer, **body)
+        elif method == "POST":
+            response = web.client.open(url, method=method, data={"csrf_token": web.token})
+        else:
+            response = web.client.open(url, method=method)
+        response.close()
+        where = f"{visitor} {method} {url} -> {response.status_code}"
+        assert response.status_code < 500, where
+        allowed = declarations.expected_allows(endpoint, visitor)
+        sent_to_login = response.status_code == 302 and response.location.startswith("/login?next=")
+        if allowed:
+            assert not sent_to_login and response.status_code not in (401, 403), f"refused: {where}"
+            assert response.status_code != 400 or endpoint in _MAY_ANSWER_400, f"CSRF or form refusal: {where}"
+        elif token_route and visitor == "anonymous":
+            assert response.status_code == 401 and response.json["error"]["code"] == "missing_token", where
+        elif token_route:
+            assert response.status_code == 403 and response.json["error"]["code"] == "forbidden", where
+        elif visitor == "anonymous":
+            assert sent_to_login, f"not sent to sign in: {where}"
+        else:
+            assert response.status_code == 403 and "Not allowed" in response.get_data(as_text=True), where
+        checked += 1
+    assert checked >= len(declarations.EXPECTED)
+
+
+#: Views that answer an empty form with 400 (their own validation), not the CSRF layer.
+_MAY_ANSWER_400 = {"accounts.login", "api_tokens.index", "api.check", "api.create_inbound", "api.create_draft", "api.decide",
+                   "drafting.check"}
+
+
+@pytest.mark.parametrize("visitor", [v for v in VISITORS if v != "anonymous"])
+def test_the_sign_in_cookie_alone_opens_no_api_route(secure_app, world, web_as, visitor) -> None:  # noqa: ANN001
+    web = web_as(_visitor(world, visitor))
+    for endpoint, method, url in _requests(secure_app, _argument_values(world, 999999)):
+        if not _token_route(secure_app, endpoint):
+            continue
+        response = web.client.open(url, method=method, json={} if method == "POST" else None)
+        assert response.status_code == 401, f"{visitor} {method} {url} with only the cookie -> {response.status_code}"
+        assert response.json["error"]["code"] == "missing_token"
+
+
+def test_every_form_post_without_a_csrf_token_is_refused_and_changes_nothing(secure_app, world, web_as, audit_actions) -> None:  # noqa: ANN001
+    """Any web POST missing its token is a 400: Flask-WTF refuses it before the view (and its access check) runs."""
+    web = web_as(world.admin)
+    before = audit_actions()
+    for endpoint, method, url in _requests(secure_app, _argument_values(world, 999999)):
+        if method != "POST" or _token_route(secure_app, endpoint) or endpoint == "accounts.logout":
+            continue
+        response = web.client.post(url, data={})
+        assert response.status_code == 400, f"POST {url} without a CSRF token -> {response.status_code}"
+    assert audit_actions() == before
