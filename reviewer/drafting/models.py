@@ -38,6 +38,8 @@ class InboundPost(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # When its reply was approved (or posted, if that came first).
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When `text` was replaced by a marker under the retention policy (reviewer.retention).
+    text_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[OrgAccount] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
@@ -130,6 +132,9 @@ class DraftVersion(Base):
     policy_sha256: Mapped[str] = mapped_column(String(64))
     scorer_version: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When `text` (and the excerpts in `verdict`) were removed under the retention policy;
+    # `text` then holds a marker naming the date and `text_sha256` (reviewer.retention).
+    text_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     draft: Mapped[Draft] = relationship(back_populates="versions")
     author: Mapped[User] = relationship()
