@@ -15,6 +15,7 @@ from reviewer.accounts.throttle import ThrottleSettings, check_credentials, reco
 from reviewer.audit import record
 from reviewer.db import get_session, read_session, utcnow
 from reviewer.web.access import public, safe_next, signed_in
+from reviewer.web.ratelimit import describe_wait, retry_after_seconds, too_many_requests
 
 bp = Blueprint("accounts", __name__)
 
@@ -71,6 +72,19 @@ def login():  # noqa: ANN201
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form), status
+
+
+@bp.errorhandler(429)
+def too_many_sign_ins(error):  # noqa: ANN001, ANN201
+    """RATELIMIT_LOGIN refused this sign-in: the form again, username kept, with how long to wait."""
+    if request.endpoint != "accounts.login":
+        return too_many_requests(error)
+    form = LoginForm()  # bound to the posted form: the username and `next` stay filled in
+    form.form_errors.append(
+        "Too many sign-in attempts from your network. "
+        f"Try again in {describe_wait(retry_after_seconds())} (your password was not checked this time)."
+    )
+    return render_template("accounts/login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["POST"])

@@ -26,6 +26,7 @@ DEFAULTS: dict[int, tuple[str, str]] = {
     413: ("payload_too_large", "The request body is too large."),
     415: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
     422: ("invalid", "The request was understood but its content is not acceptable."),
+    429: ("rate_limited", "Too many requests; wait for the seconds the Retry-After header says, then try again."),
     500: ("server_error", "The server could not finish this request; nothing was changed. Try again."),
 }
 
