@@ -71,6 +71,7 @@ def app_config(instance: Path, database_url: str, policy_dir: Path, **extra: obj
         "PASSWORD_HASH_PARAMS": CHEAP_HASH_PARAMS,
         "POLICY_DIR": str(policy_dir),
         "SCHEMA_CHECK": False,  # tests migrate first, then check (see `app`)
+        "RATELIMIT_ENABLED": False,  # tests sign in many times; tests/web/test_rate_limits.py turns it on
     }
     config.update(extra)
     return config
