@@ -77,6 +77,26 @@ class Defaults:
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     LOGIN_LOCKOUT_SECONDS = 15 * 60
 
+    # Rate limits (Flask-Limiter), a cheap guard against floods in front of the lockout above.
+    # Counters live with the job queue: Redis when REDIS_URL is set, else a table in the
+    # JOBS_DATABASE SQLite file, so they hold across workers; RATELIMIT_STORAGE_URI overrides
+    # (any limits storage URI). If the storage fails, requests go on with a logged warning,
+    # counted per worker in memory until it answers again. A limit is "N per second|minute|hour|day",
+    # several separated by ";". Limited requests get 429 with Retry-After.
+    RATELIMIT_ENABLED = True
+    # POST /login per client address (see TRUSTED_PROXIES). Generous, because a whole office
+    # signs in through one NAT address: 300 a minute lets 3,000 people behind one address all
+    # sign in within 10 minutes; each attempt costs an argon2 hash (about 0.17 s of CPU), so
+    # this also caps what one address can make the server hash. Where people do not share
+    # addresses, e.g. "20 per minute" is enough.
+    RATELIMIT_LOGIN = "300 per minute"
+    # /api/v1 per API token (by the token's id); per client address for requests without a
+    # valid token. 20 a second per integration; raise it for bulk tools and benchmarks.
+    RATELIMIT_API = "1200 per minute"
+    RATELIMIT_STORAGE_URI: str | None = None
+    # "fixed-window" (one counter per window: cheapest) or "moving-window" (exact, a row per hit).
+    RATELIMIT_STRATEGY = "fixed-window"
+
     # Where organisation accounts pick their policy file from.
     POLICY_DIR = str(PROJECT_ROOT / "policies")
 
