@@ -33,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.orgs.views import bp as orgs_bp
     from reviewer.reports.views import bp as reports_bp
     from reviewer.review.views import bp as review_bp
-    from reviewer.web import errors, filters, headers
+    from reviewer.web import errors, filters, headers, ratelimit
     from reviewer.web.views import bp as main_bp
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REVIEWER_INSTANCE_PATH")
@@ -60,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (main_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
+    ratelimit.init_app(app)  # after every blueprint: limits POST /login and /api/v1 (RATELIMIT_*)
 
     from reviewer.cli import iter_commands
 
