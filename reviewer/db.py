@@ -110,18 +110,24 @@ def init_app(app: Flask) -> None:
         "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
     }
     app.extensions[_EXTENSION_KEY] = Database(engine, sessionmaker(bind=engine, info=info))
-    app.teardown_appcontext(_close_request_session)
+    app.teardown_appcontext(lambda _exc: close_request_session())
     # The engine lives as long as its app: when the app goes (a CLI command, a
     # script, a test), its pooled connections are closed, not left to the GC.
     weakref.finalize(app, engine.dispose)
 
 
 SQLITE_SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+PG_CONNECT_TIMEOUT_SECONDS = 10  # unless the URL sets ?connect_timeout=
 
 
 def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL") -> Engine:
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # pre_ping: a pooled connection the server dropped (a restart, a failover) is replaced, not
+        # handed to a request; connect_timeout: an unreachable server fails a request, not hangs it.
+        connect_args = {}
+        if url.get_driver_name() in ("psycopg", "psycopg2") and "connect_timeout" not in url.query:
+            connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -184,10 +190,12 @@ def read_session(app: Flask | None = None) -> Iterator[Session]:
         session.close()
 
 
-def _close_request_session(_exc: BaseException | None) -> None:
+def close_request_session() -> None:
+    """End this request's Session, rolling back anything not committed (at teardown, or early
+    after a database error so the rest of the request cannot reuse a failed transaction)."""
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()  # rolls back anything not committed
+        session.close()  # on a dead connection SQLAlchemy discards it (the pool makes a new one)
 
 
 @contextmanager
