@@ -16,15 +16,16 @@ TEMPLATE_FOLDER = PACKAGE_ROOT.parent / "templates"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the web app: config, database, login, CSRF, blueprints, CLI.
+    """Build the web app: config, logs, database, login, CSRF, blueprints, CLI.
 
-    Refuses to start (SchemaOutOfDateError, a click error with the command
-    to run) when the database schema is not at the latest migration.
+    Refuses to start (a click error saying what to do) when a setting is bad
+    (reviewer.config_checks; in production also an unreachable database or a
+    bad policy) or the database schema is not at the latest migration.
     """
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from reviewer import api, checking, config, db
+    from reviewer import api, checking, config, config_checks, db, observability
     from reviewer.accounts import login
     from reviewer.accounts.admin_views import bp as admin_bp
     from reviewer.accounts.views import bp as accounts_bp
@@ -34,17 +35,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.reports.views import bp as reports_bp
     from reviewer.review.views import bp as review_bp
     from reviewer.web import errors, filters, headers, ratelimit
+    from reviewer.web.health import bp as health_bp
     from reviewer.web.views import bp as main_bp
 
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REVIEWER_INSTANCE_PATH")
-    app = Flask(
-        __name__,
-        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
-        instance_relative_config=True,
-        template_folder=str(TEMPLATE_FOLDER),
-        static_folder="web/static",
-    )
-    config.load_config(app, test_config)
+    app = configured_app(test_config)
+    config_checks.check_settings(app)  # bad types, and in production an unsafe secret key or cookies
+    observability.init_app(app)  # first, so every request has its id before anything else runs
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
@@ -57,7 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     headers.init_app(app)
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
+    for blueprint in (main_bp, health_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
     ratelimit.init_app(app)  # after every blueprint: limits POST /login and /api/v1 (RATELIMIT_*)
@@ -68,7 +64,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.cli.add_command(command)
 
     if app.config["SCHEMA_CHECK"] and not _running_db_command():
+        if config.is_production(app.config):
+            config_checks.check_services(app)  # the database answers, every policy loads, Redis answers
         db.check_schema(app)
+        db.get_database(app).engine.dispose()  # no connection left open: a preloading server forks safely
+    return app
+
+
+def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """A bare Flask app with the configuration loaded (defaults, instance/config.py, env, test_config)."""
+    from reviewer import config
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REVIEWER_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATE_FOLDER),
+        static_folder="web/static",
+    )
+    config.load_config(app, test_config)
     return app
 
 

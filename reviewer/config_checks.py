@@ -1,0 +1,373 @@
+"""Configuration checked at start-up, with errors that name the variable.
+
+Two stages, both called from `create_app`:
+
+- `check_settings(app)` right after the config is loaded: every setting has
+  the type `config.Defaults` declares (values are coerced where the intent is
+  clear, e.g. "1" for a boolean), enumerated ones hold a known value, and in
+  production the secret key, cookies and CSRF are set safely.
+- `check_services(app)` (production only) once the database and scorer are
+  built: the database answers, every policy in POLICY_DIR and every
+  organisation account's policy loads, and Redis answers when configured.
+
+`collect_problems` runs everything without stopping at the first failure,
+for `reviewer config check`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import types
+import typing
+from collections.abc import Mapping, MutableMapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import click
+from flask import Flask
+
+from reviewer import config as config_module
+
+ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_SECRET_KEY_LENGTH = 32
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a JSON object",
+               timedelta: "a duration"}
+# Settings whose values must not be printed.
+SECRET_SETTINGS = ("SECRET_KEY",)
+
+
+class ConfigError(click.ClickException):
+    """The configuration cannot be used; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(
+            f"The configuration has {len(self.problems)} problem(s):\n{lines}\n"
+            "Fix them (environment variables REVIEWER_*, or instance/config.py) and start again; "
+            "`reviewer config check` lists every problem at once."
+        )
+
+
+def setting_types() -> dict[str, tuple[type, ...]]:
+    """Each documented setting's accepted types, from Defaults' annotations or default values."""
+    hints = typing.get_type_hints(config_module.Defaults)
+    found: dict[str, tuple[type, ...]] = {}
+    for name in setting_names():
+        hint = hints.get(name)
+        if hint is None:
+            found[name] = (type(getattr(config_module.Defaults, name)),)
+        elif isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+            found[name] = tuple(typing.get_origin(arg) or arg for arg in typing.get_args(hint))
+        else:
+            found[name] = (typing.get_origin(hint) or hint,)
+    return found
+
+
+def setting_names() -> list[str]:
+    """Every setting listed in config.Defaults, in the order written there."""
+    return [name for name in vars(config_module.Defaults) if name.isupper()]
+
+
+def variable_name(key: str, env: Mapping[str, str] | None = None) -> str:
+    """How to name a setting in a message: its REVIEWER_ variable when that is set, else the setting."""
+    env = os.environ if env is None else env
+    return f"REVIEWER_{key}" if f"REVIEWER_{key}" in env else key
+
+
+def coerce_settings(config: MutableMapping[str, Any], env: Mapping[str, str] | None = None) -> list[str]:
+    """Give every documented setting its declared type in place; return a problem per value that has none."""
+    env = os.environ if env is None else env
+    problems = []
+    for key, accepted in setting_types().items():
+        if key not in config:
+            continue
+        if str in accepted and _came_from_env(config[key], env.get(f"REVIEWER_{key}")):
+            # Flask parses REVIEWER_* values as JSON ("123" -> 123): a string setting keeps what was typed.
+            config[key] = env[f"REVIEWER_{key}"]
+            continue
+        ok, value = _coerce(config[key], accepted)
+        if ok:
+            config[key] = value
+        else:
+            wanted = " or ".join(_TYPE_WORDS.get(kind, kind.__name__) for kind in accepted if kind is not type(None))
+            raw = env.get(f"REVIEWER_{key}", config[key])
+            problems.append(f"{variable_name(key, env)} must be {wanted}, got {raw!r}")
+    return problems
+
+
+def _came_from_env(value: Any, raw: str | None) -> bool:
+    """True when `value` is what Flask made of the variable's text `raw` (nothing later overrode it)."""
+    if raw is None:
+        return False
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    return type(parsed) is type(value) and parsed == value
+
+
+def _coerce(value: Any, accepted: tuple[type, ...]) -> tuple[bool, Any]:
+    if value is None:
+        return type(None) in accepted, value
+    if bool in accepted:
+        if isinstance(value, bool):
+            return True, value
+        if isinstance(value, int) and value in (0, 1):
+            return True, bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return True, value.strip().lower() in _TRUE
+        return False, value
+    if isinstance(value, bool):  # True is an int to Python, never to an operator
+        return False, value
+    if int in accepted:
+        if isinstance(value, int):
+            return True, value
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            return True, int(value)
+    if float in accepted:
+        if isinstance(value, (int, float)):
+            return True, value
+        if isinstance(value, str):
+            try:
+                return True, float(value)
+            except ValueError:
+                pass
+    if str in accepted and isinstance(value, os.PathLike):
+        return True, os.fspath(value)
+    for kind in accepted:
+        if kind not in (bool, int, float, type(None)) and isinstance(value, kind):
+            return True, value
+    return False, value
+
+
+def setting_problems(config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> list[str]:
+    """Problems with enumerated settings, and (in production) with the secret key, cookies and CSRF."""
+    env = os.environ if env is None else env
+    name = lambda key: variable_name(key, env)  # noqa: E731
+    problems = []
+    environment = str(config.get("ENV") or "").strip().lower()
+    if environment not in ENVIRONMENTS:
+        problems.append(f"{name('ENV')} must be one of {', '.join(ENVIRONMENTS)}, got {config.get('ENV')!r}")
+    log_format = config.get("LOG_FORMAT")
+    if log_format is not None and str(log_format).strip().lower() not in LOG_FORMATS:
+        problems.append(f"{name('LOG_FORMAT')} must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+    if str(config.get("LOG_LEVEL") or "").strip().upper() not in LOG_LEVELS:
+        problems.append(f"{name('LOG_LEVEL')} must be one of {', '.join(LOG_LEVELS)}, got {config.get('LOG_LEVEL')!r}")
+    proxies = config.get("TRUSTED_PROXIES")
+    if isinstance(proxies, int) and not isinstance(proxies, bool) and not 0 <= proxies <= 10:
+        problems.append(f"{name('TRUSTED_PROXIES')} must be from 0 to 10 (the proxies in front of the app), got {proxies}")
+    if environment != "production":
+        return problems
+    key = config.get("SECRET_KEY")
+    if not key:
+        problems.append(
+            "REVIEWER_SECRET_KEY is not set. Production needs it set explicitly, the same on every instance "
+            f"(at least {MIN_SECRET_KEY_LENGTH} characters), e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    elif len(str(key)) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"{name('SECRET_KEY')} is {len(str(key))} characters long; production needs at least {MIN_SECRET_KEY_LENGTH}"
+        )
+    if not config.get("SESSION_COOKIE_SECURE") and not config.get("ALLOW_INSECURE_COOKIES"):
+        problems.append(
+            f"{name('SESSION_COOKIE_SECURE')} is false: set REVIEWER_SESSION_COOKIE_SECURE=true (people reach the site "
+            "over HTTPS, also through a TLS-terminating proxy), or REVIEWER_ALLOW_INSECURE_COOKIES=true for a site "
+            "served over plain HTTP"
+        )
+    if not config.get("WTF_CSRF_ENABLED"):
+        problems.append(f"{name('WTF_CSRF_ENABLED')} is false: production needs CSRF protection on")
+    if config.get("TESTING"):
+        problems.append(f"{name('TESTING')} is true: never in production")
+    return problems
+
+
+def check_settings(app: Flask) -> None:
+    """Coerce and check the loaded settings; raise ConfigError listing every problem."""
+    problems = coerce_settings(app.config) + setting_problems(app.config)
+    if problems:
+        raise ConfigError(problems)
+
+
+# --- Services: the database, policies, Redis -------------------------------------
+
+
+def database_problems(app: Flask) -> list[str]:
+    """Connect once and run a trivial query; a problem names the host and port, never the password."""
+    from sqlalchemy.exc import DBAPIError
+
+    from reviewer.db import display_url, get_database
+
+    engine = get_database(app).engine
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except DBAPIError as error:
+        reason = _first_line(error.orig) if error.orig is not None else _first_line(error)
+        password = engine.url.password
+        if password:
+            reason = reason.replace(str(password), "***")
+        return [
+            f"DATABASE_URL: cannot connect to {display_url(app)}: {reason}. Check REVIEWER_DATABASE_URL and that "
+            "the database server is running and reachable from here"
+        ]
+    finally:
+        engine.dispose()  # no connection opened here outlives the check (e.g. into forked workers)
+    return []
+
+
+def policy_problems(app: Flask, include_accounts: bool = True) -> list[str]:
+    """Load every policy in POLICY_DIR and every organisation account's policy; one problem per issue."""
+    from reviewer.policy import PolicyError
+
+    checker = app.extensions["reviewer.checker"]
+    folder = Path(app.config["POLICY_DIR"])
+    if not folder.is_dir():
+        return [f"{variable_name('POLICY_DIR')}: {folder} is not a folder; point it at the folder of policy files"]
+    names = sorted(path.name for path in folder.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file())
+    where: dict[str, list[str]] = {name: [] for name in names}
+    if include_accounts:
+        for label, policy_file in _account_policies(app):
+            where.setdefault(policy_file, []).append(label)
+    problems = []
+    for name, accounts in where.items():
+        try:
+            checker.policy(name)
+        except PolicyError as error:
+            used_by = f" (policy of {', '.join(accounts)})" if accounts else ""
+            problems.extend(f"policy {issue}{used_by}" for issue in error.issues)
+    return problems
+
+
+def _account_policies(app: Flask) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from reviewer.db import read_session
+    from reviewer.orgs.models import OrgAccount
+
+    with read_session(app) as session:
+        accounts = session.execute(select(OrgAccount).where(OrgAccount.active.is_(True))).scalars()
+        return [(account.label, account.policy_file) for account in accounts]
+
+
+def redis_problems(app: Flask) -> list[str]:
+    """When REDIS_URL is set, Redis must answer a PING (the job queue lives there)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return []
+    try:
+        import redis
+    except ImportError:
+        return ["REDIS_URL is set but the redis client is not installed: pip install redis"]
+    client = redis.Redis.from_url(str(url), socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError, ValueError) as error:
+        return [f"{variable_name('REDIS_URL')}: cannot reach Redis at {mask_url(str(url))}: {_first_line(error)}"]
+    finally:
+        client.close()
+    return []
+
+
+def check_services(app: Flask) -> None:
+    """Production start-up: the database answers and is migrated, every policy loads, Redis answers."""
+    problems = database_problems(app)
+    if not problems:
+        problems += _schema_problems(app)
+    problems += policy_problems(app, include_accounts=not problems)
+    problems += redis_problems(app)
+    if problems:
+        raise ConfigError(problems)
+    logging.getLogger(__name__).info("configuration checked: database, policies%s", " and Redis" if app.config.get("REDIS_URL") else "")
+
+
+# --- Everything at once, for `reviewer config check` ------------------------------
+
+
+def collect_problems(app: Flask) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of a loaded but not yet wired app: every check, none stopping the others."""
+    from reviewer import checking, db
+
+    problems = coerce_settings(app.config) + setting_problems(app.config)
+    warnings = []
+    try:
+        db.init_app(app)
+    except click.ClickException as error:
+        problems.append(error.message)
+        database_ok = False
+    else:
+        database_problems_found = database_problems(app)
+        problems += database_problems_found
+        database_ok = not database_problems_found
+        if database_ok:
+            schema = _schema_problems(app)
+            problems += schema
+            database_ok = not schema
+    try:
+        app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
+    except click.ClickException as error:
+        problems.append(error.message)
+    else:
+        problems += policy_problems(app, include_accounts=database_ok)
+    problems += redis_problems(app)
+    url = str(app.config.get("DATABASE_URL") or "")
+    if not app.config.get("REDIS_URL") and not url.startswith("sqlite"):
+        warnings.append(
+            "REDIS_URL is not set: background reports queue in a SQLite file in this instance folder, "
+            "which only works with one app server; set REVIEWER_REDIS_URL when running several"
+        )
+    return problems, warnings
+
+
+def _schema_problems(app: Flask) -> list[str]:
+    from reviewer.db import check_schema
+
+    try:
+        check_schema(app)
+    except click.ClickException as error:
+        return [error.message]
+    finally:
+        from reviewer.db import get_database
+
+        get_database(app).engine.dispose()
+    return []
+
+
+def effective_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every documented setting's value as the app sees it, secrets masked."""
+    shown = {}
+    for name in setting_names():
+        value = config.get(name)
+        if name in SECRET_SETTINGS and value:
+            value = f"*** ({len(str(value))} characters)"
+        elif name in ("DATABASE_URL", "REDIS_URL") and value:
+            value = mask_url(str(value))
+        shown[name] = value
+    return shown
+
+
+def mask_url(url: str) -> str:
+    """`url` with any password replaced by ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparseable URL)"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
