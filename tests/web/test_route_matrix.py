@@ -22,6 +22,7 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts.logout": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
     "main.home": SIGNED_IN,
+    "health.healthz": ANYONE,  # issue 7: load balancers' health check (database and scorer)
     "admin.index": ADMIN,
     "admin.users": ADMIN,
     "admin.new_user": ADMIN,
