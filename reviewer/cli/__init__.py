@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "reviewer.cli.audit",
     "reviewer.cli.api",
     "reviewer.cli.report",
+    "reviewer.cli.serve",
     "reviewer.cli.backup",
     "reviewer.cli.retention",
 )
