@@ -1,11 +1,17 @@
-"""Error pages in the site layout, never a traceback."""
+"""Error pages in the site layout, never a traceback; a clear 503 while the database cannot do the work."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, jsonify, render_template, request
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from reviewer.api.errors import ApiError, error_response, is_api_request
+from reviewer.db import close_request_session
+from reviewer.web.outages import Outage, classify, describe_cause, resubmittable_fields
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
@@ -49,7 +55,51 @@ def _server_error(error: InternalServerError):  # noqa: ANN202
     return render_error(500)
 
 
+def _database_error(error: DBAPIError | PoolTimeoutError):  # noqa: ANN202
+    """503 while the database is down, full, read-only or busy; any other database error is a bug (500)."""
+    outage = classify(error)
+    if outage is None:
+        raise error  # not an outage: Flask's 500 handling logs the traceback and shows the 500 page
+    # The session's transaction is dead: drop it now, so nothing later in this request reuses it
+    # (the page below needs no database) and the next request starts on a fresh one.
+    close_request_session()
+    current_app.logger.warning(
+        "database %s: %s %s answered 503 (%s)", outage.kind, request.method, request.path, describe_cause(error)
+    )
+    if is_api_request():
+        response = error_response(ApiError(503, f"database_{outage.kind}", outage.message))
+    elif request.is_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        response = jsonify({"error": outage.message, "code": f"database_{outage.kind}"})
+        response.status_code = 503
+    else:
+        response = current_app.response_class(_unavailable_page(outage), 503, mimetype="text/html")
+    response.headers["Retry-After"] = str(outage.retry_after)
+    return response
+
+
+def _unavailable_page(outage: Outage) -> str:
+    """The 503 page: what happened, and (for a form) what the person typed, ready to send again.
+
+    It is rendered without the site layout and without the context processors: both read the
+    signed-in user from the database, which is what is not answering.
+    """
+    fields, dropped_secret = resubmittable_fields(request.form) if request.method == "POST" else ([], False)
+    try:
+        return current_app.jinja_env.get_template("errors/unavailable.html").render(
+            outage=outage,
+            fields=fields,
+            dropped_secret=dropped_secret,
+            dropped_files=request.method == "POST" and any(f.filename for f in request.files.values()),
+            action=request.full_path.rstrip("?"),
+        )
+    except Exception:  # never a traceback to the person, even if the template fails
+        current_app.logger.exception("the database-unavailable page could not be rendered")
+        return f"<!doctype html><title>{escape(outage.title)}</title><h1>{escape(outage.title)}</h1><p>{escape(outage.message)}</p>"
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeoutError, _database_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(HTTPException, _http_error)
