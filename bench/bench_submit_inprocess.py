@@ -9,6 +9,9 @@ with `time.process_time` (CPU, not wall: the machine is shared):
            account and user in a fresh session, `create_draft` +
            `submit_draft` (the verdict checked beforehand, as the view
            does), commit
+  api      the whole `POST /api/v1/drafts` request through Flask's test client
+           (bearer token, JSON body, auth, check, store, audit, commit,
+           JSON response): what a gunicorn worker spends, less HTTP parsing
   record   one `audit.record()` of a draft-like event + commit
 
 For each it prints the median and p99 CPU ms per operation and the SQL
@@ -52,20 +55,54 @@ def measure(name: str, runs: int, operation: Callable[[int], None], counter: lis
         profiler = cProfile.Profile(time.process_time)
         profiler.runcall(lambda: [operation(20_000 + i) for i in range(runs)])
         stats = pstats.Stats(profiler).sort_stats("cumulative")
-        stats.print_stats("reviewer|orm/(session|unitofwork|persistence|loading|strategies)", 40)
-    times, statements = [], []
+        stats.print_stats("reviewer|orm/(session|unitofwork|persistence|loading|strategies)|flask|werkzeug", 40)
+        stats.sort_stats("tottime").print_stats(25)
+    times, walls, statements, locked = [], [], [], []
     for i in range(runs):
         counter[0] = 0
-        began = time.process_time()
+        lock.held = 0.0
+        began, began_wall = time.process_time(), time.perf_counter()
         operation(i)
         times.append((time.process_time() - began) * 1000)
+        walls.append((time.perf_counter() - began_wall) * 1000)
         statements.append(counter[0])
+        locked.append(lock.held * 1000)
     times.sort()
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     print(
         f"{name:8} CPU ms/op: median {statistics.median(times):6.2f}  p99 {p99:6.2f}  "
+        f"of it holding the write lock {statistics.median(locked):5.2f}  (wall median {statistics.median(walls):6.2f})  "
         f"SQL statements/op: median {statistics.median(statements):.0f} (max {max(statements)})"
     )
+
+
+class WriteLockClock:
+    """CPU seconds spent between a writing transaction's BEGIN IMMEDIATE and its COMMIT/ROLLBACK (SQLite).
+
+    That span is what the other worker waits for: it bounds submissions per second whatever the cores.
+    """
+
+    def __init__(self) -> None:
+        self.held = 0.0
+        self._since: float | None = None
+
+    def attach(self, engine: object) -> None:
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:  # noqa: ANN001
+            mode = str(connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")).upper()
+            self._since = time.process_time() if mode == "IMMEDIATE" else None
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _end(connection) -> None:  # noqa: ANN001
+            if self._since is not None:
+                self.held += time.process_time() - self._since
+                self._since = None
+
+
+lock = WriteLockClock()
 
 
 def main() -> None:
@@ -74,7 +111,7 @@ def main() -> None:
     parser.add_argument("--toxicity", default="embedded", help="embedded or none")
     parser.add_argument("--policy-dir", type=Path, default=ROOT / "policies")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one submit and one record")
-    parser.add_argument("--profile", choices=["submit", "record"], help="cProfile that operation; print the top 30")
+    parser.add_argument("--profile", choices=["submit", "api", "record"], help="cProfile that operation; print the top 30")
     options = parser.parse_args()
 
     from sqlalchemy import event
@@ -83,6 +120,7 @@ def main() -> None:
     from reviewer import create_app
     from reviewer.accounts.models import User
     from reviewer.accounts.services import create_user
+    from reviewer.api.services import create_token
     from reviewer.api.views import _ACCOUNT_BY_ID
     from reviewer.audit import record, verify
     from reviewer.audit.services import session_key
@@ -104,6 +142,7 @@ def main() -> None:
     checker = app.extensions[EXTENSION_KEY]
     with app_session(app) as session:
         staff = create_user(session, None, "bench.staff", "bench-password-123", ["staff"])
+        token = create_token(session, None, staff, "bench").secret
         create_user(session, None, "bench.legal", "bench-password-123", ["approver"], ["legal", "comms"])
         account = create_account(session, None, name="Harbour City Council on X", platform="x",
                                  handle="@HarbourCityNZ", policy_file="city-council.yaml",
@@ -113,6 +152,7 @@ def main() -> None:
 
     counter = [0]
     shown: list[str] = []
+    lock.attach(database.engine)
 
     @event.listens_for(database.engine, "before_cursor_execute")
     def _count(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -152,6 +192,19 @@ def main() -> None:
         print(f"{options.runs} runs each after 10 warm-up runs; toxicity={options.toxicity}; SQLite at {folder}")
         measure("check", options.runs, check, counter, [], None)
         measure("submit", options.runs, submit, counter, shown, options.profile)
+
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def api(i: int) -> None:
+        response = client.post("/api/v1/drafts", headers=headers,
+                               json={"account_id": account_id, "text": bodies[i % len(bodies)]})
+        if response.status_code != 201:
+            raise SystemExit(f"POST /api/v1/drafts answered {response.status_code}: {response.get_data(as_text=True)}")
+        decisions[response.json["state"]] = decisions.get(response.json["state"], 0) + 1
+
+    measure("api", options.runs, api, counter, shown, options.profile)
+    with app.app_context():
         with database.sessions() as recording:
             recorder = SimpleNamespace(id=staff_id, username="bench.staff")  # not expired by each commit
 
