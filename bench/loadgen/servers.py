@@ -57,6 +57,17 @@ class Server:
             total += int(fields[11]) + int(fields[12])
         return total / os.sysconf("SC_CLK_TCK")
 
+    def warm_up(self, requests: int = 16, threads: int = 4) -> None:
+        """A few concurrent page loads, so every worker has built its app and checker before timing starts."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def fetch(_: int) -> None:
+            with urllib.request.urlopen(self.url + "/login", timeout=60) as response:
+                response.read()
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(fetch, range(requests)))
+
     def log_problems(self) -> str:
         """Tracebacks and lock errors from the instance's log ('' when clean)."""
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

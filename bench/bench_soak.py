@@ -1,0 +1,156 @@
+"""Soak: 50 simulated people for 5 minutes against gunicorn (2 workers), on SQLite, then on PostgreSQL.
+
+35 staff (half on the web form with sign-in and CSRF, half on the JSON API;
+a quarter of their drafts need an approver: comms, legal, safeguarding or
+press), 12 approvers (web and API, deciding approve / return / reject; they
+never author, so separation of duties never refuses them), 3 auditors
+(browsing the trail and drafts' stories, CSV exports of the last minutes, a
+small PDF report now and then). Each run builds a fresh site, starts
+gunicorn on a free loopback port (rate limits off: see loadgen.servers),
+runs the load, stops gunicorn, then reconciles every action a client saw
+succeed against the database and verifies the audit chain.
+
+Prints users, duration, requests, requests/s, p50/p99 overall and per
+action, errors (listed), and the reconciliation. Exits 1 when there was
+any error or the reconciliation failed.
+
+    .venv/bin/python bench/bench_soak.py                       # 5 minutes on SQLite, then 5 on PostgreSQL
+    .venv/bin/python bench/bench_soak.py --duration 30 --only sqlite
+    .venv/bin/python bench/bench_soak.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+PostgreSQL: a throwaway PostgreSQL 15 cluster is started on a free port
+(as the postgres user) and removed afterwards, unless --postgres-url names a
+server, on which a fresh database is created and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+
+from loadgen import (  # noqa: E402
+    Ledger,
+    PostgresCluster,
+    Settings,
+    create_database,
+    create_site,
+    drop_database,
+    reconcile,
+    run_load,
+    start_server,
+)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def progress(duration: float, every: float = 30.0):  # noqa: ANN201
+    """A `during` callback printing the requests and errors so far every `every` seconds."""
+
+    def report(ledger: Ledger) -> None:
+        while (elapsed := time.monotonic() - ledger.started) < duration - 1:
+            time.sleep(min(every, max(0.1, duration - elapsed - 1)))
+            print(f"    {time.monotonic() - ledger.started:5.0f} s: {ledger.requests} requests, "
+                  f"{len(ledger.errors)} errors, {len(ledger.drafts)} drafts, load average {load_average()}",
+                  flush=True)
+
+    return report
+
+
+def one_backend(name: str, args: argparse.Namespace) -> bool:
+    """Build a site on `name` (sqlite | postgres), load it, reconcile; True when clean."""
+    cluster = None
+    database_url = None
+    print(f"\n== {name}: {args.staff} staff, {args.approvers} approvers, {args.auditors} auditors "
+          f"({args.staff + args.approvers + args.auditors} users), {args.duration:.0f} s, gunicorn {args.workers} "
+          f"sync workers, toxicity={args.toxicity}, think {args.think[0]}-{args.think[1]} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix=f"soak-{name}-") as tmp:
+        try:
+            if name == "postgres":
+                server_url = args.postgres_url
+                if server_url is None:
+                    cluster = PostgresCluster().init().start()
+                    server_url = cluster.url()
+                    print(f"  throwaway PostgreSQL 15 on 127.0.0.1:{cluster.port}")
+                database_url = create_database(server_url, "reviewer_soak")
+            site = create_site(Path(tmp), database_url, staff=args.staff, approvers=args.approvers,
+                               auditors=args.auditors, toxicity=args.toxicity)
+            server = start_server(site, name, workers=args.workers)
+            try:
+                server.warm_up()
+                cpu_before, self_before = server.cpu_seconds(), resource.getrusage(resource.RUSAGE_SELF)
+                print(f"  load average before: {load_average()}", flush=True)
+                ledger = run_load(site, [server.url], args.duration, seed=args.seed,
+                                  settings=Settings(think=tuple(args.think)), during=progress(args.duration))
+                server_cpu = server.cpu_seconds() - cpu_before
+                self_after = resource.getrusage(resource.RUSAGE_SELF)
+                print(f"  load average after: {load_average()}")
+            finally:
+                server.stop()
+            problems = server.log_problems()
+            result = reconcile(site, ledger)
+        finally:
+            if database_url is not None:
+                drop_database(database_url)
+            if cluster is not None:
+                cluster.remove()
+    client_cpu = (self_after.ru_utime + self_after.ru_stime) - (self_before.ru_utime + self_before.ru_stime)
+    requests = max(1, ledger.requests)
+    print(f"  users {args.staff + args.approvers + args.auditors}, duration {ledger.duration():.1f} s")
+    for line in ledger.summary_lines():
+        print("  " + line)
+    print(f"  CPU per request: gunicorn {server_cpu * 1000 / requests:.1f} ms, load driver {client_cpu * 1000 / requests:.1f} ms")
+    for line in result.lines():
+        print("  " + line)
+    if problems:
+        print(f"  the server log has errors:\n{problems}")
+    clean = not ledger.errors and result.ok and not problems
+    print(f"  {name}: {'OK' if clean else 'FAILED'}: {len(ledger.errors)} errors, "
+          f"{result.reconciled}/{result.expected} reconciled, chain {'verifies' if result.chain_ok else 'FAILS'}")
+    return clean
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=300, help="seconds of load per database (default 300)")
+    parser.add_argument("--only", choices=["sqlite", "postgres"], help="one database only (default: both)")
+    parser.add_argument("--postgres-url", help="an existing PostgreSQL server (a fresh database is made on it)")
+    parser.add_argument("--staff", type=int, default=35)
+    parser.add_argument("--approvers", type=int, default=12)
+    parser.add_argument("--auditors", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--think", type=float, nargs=2, default=(0.2, 1.0), metavar=("MIN", "MAX"),
+                        help="seconds each person pauses between actions (uniform; default 0.2 1.0)")
+    parser.add_argument("--toxicity", default="embedded", help="the servers' scorer: embedded or none")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if args.approvers < 8:
+        parser.error("--approvers: at least 8 (two per approver group, one on the web and one on the API)")
+    backends = [args.only] if args.only else ["sqlite", "postgres"]
+    # Everything is bounded: building, the load, stopping, reconciling; past this the run is abandoned.
+    bound = int(len(backends) * (args.duration + 600))
+
+    def too_long(*_: object) -> None:
+        raise TimeoutError(f"the soak took more than {bound} s; abandoned")
+
+    signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(bound)
+    print(f"soak: {os.cpu_count()} CPUs, load average {load_average()}")
+    results = {name: one_backend(name, args) for name in backends}
+    signal.alarm(0)
+    print("\n" + ", ".join(f"{name}: {'OK' if ok else 'FAILED'}" for name, ok in results.items()))
+    return 0 if all(results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
