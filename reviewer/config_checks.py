@@ -316,8 +316,9 @@ def collect_problems(app: Flask) -> tuple[list[str], list[str]]:
         app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
     except click.ClickException as error:
         problems.append(error.message)
-    else:
-        problems += policy_problems(app, include_accounts=database_ok)
+        # Policies load without a scorer: check them all the same.
+        app.extensions[checking.EXTENSION_KEY] = checking.Checker(Path(app.config["POLICY_DIR"]), None)
+    problems += policy_problems(app, include_accounts=database_ok)
     problems += redis_problems(app)
     url = str(app.config.get("DATABASE_URL") or "")
     if not app.config.get("REDIS_URL") and not url.startswith("sqlite"):
