@@ -184,6 +184,18 @@ def deactivate_user(session: Session, actor: User | None, user: User) -> None:
     record(session, actor, "user.deactivated", _subject(user), {"username": user.username})
 
 
+def sign_out(session: Session, user: User) -> None:
+    """End the user's sessions on sign-out: the session token changes, so a copy of the old cookie stops working.
+
+    Flask keeps the session in a signed cookie, so clearing it in this
+    browser alone would leave any copy (a shared computer, a stolen cookie)
+    valid until it expires; this ends every session of the user at once.
+    """
+    user.session_token = new_session_token()
+    session.flush()
+    record(session, user, "auth.logout", _subject(user), None)
+
+
 def reactivate_user(session: Session, actor: User | None, user: User) -> None:
     if user.active:
         raise AccountError(f"{user.username} is already active.")

@@ -10,9 +10,8 @@ from flask_login import current_user, login_user, logout_user
 
 from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.passwords import hasher_for, verify
-from reviewer.accounts.services import AccountError, set_password
+from reviewer.accounts.services import AccountError, set_password, sign_out
 from reviewer.accounts.throttle import ThrottleSettings, check_credentials, record_attempt
-from reviewer.audit import record
 from reviewer.db import get_session, read_session, utcnow
 from reviewer.web.access import public, safe_next, signed_in
 from reviewer.web.ratelimit import describe_wait, retry_after_seconds, too_many_requests
@@ -93,7 +92,7 @@ def logout():  # noqa: ANN201
     form = ButtonForm()
     if form.validate_on_submit():  # CSRFProtect has already checked the token
         session = get_session()
-        record(session, current_user._get_current_object(), "auth.logout", f"user:{current_user.id}", None)
+        sign_out(session, current_user._get_current_object())  # a copy of the old cookie stops working
         session.commit()
     logout_user()
     cookie_session.clear()

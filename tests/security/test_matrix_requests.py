@@ -10,18 +10,12 @@ with a bearer token of the visitor's own role. Routes come from
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
+import route_table as declarations
 
 from reviewer.accounts.models import ROLES
-
-_MATRIX_FILE = Path(__file__).resolve().parents[1] / "web" / "test_route_matrix.py"
-_spec = importlib.util.spec_from_file_location("security_route_matrix_declarations", _MATRIX_FILE)
-declarations = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(declarations)
 
 VISITORS = ("anonymous", *ROLES)
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
