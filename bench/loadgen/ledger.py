@@ -57,6 +57,7 @@ class Ledger:
     audited: Counter = field(default_factory=Counter)  # audit action -> events the clients caused
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     conflicts: Counter = field(default_factory=Counter)
+    per_instance: Counter = field(default_factory=Counter)  # base URL -> requests answered
     errors: list[ErrorSeen] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
@@ -64,9 +65,10 @@ class Ledger:
 
     # --- recording -------------------------------------------------------------------
 
-    def timed(self, kind: str, seconds: float) -> None:
+    def timed(self, kind: str, seconds: float, instance: str = "") -> None:
         with self._lock:
             self.latencies[kind].append(seconds)
+            self.per_instance[instance] += 1
 
     def draft(self, seen: DraftSeen) -> None:
         with self._lock:

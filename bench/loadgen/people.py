@@ -93,7 +93,7 @@ class Person(threading.Thread):
         except TransportError as error:
             self.ledger.error(kind, f"{method} {path}", None, str(error))
             return None
-        self.ledger.timed(kind, answer.seconds)
+        self.ledger.timed(kind, answer.seconds, self.client.base_url)
         if answer.status in ok:
             return answer
         if answer.status in conflict:
@@ -350,18 +350,20 @@ def crowd(site: Site) -> list[tuple[SiteUser, type[Person]]]:
 
 
 def run_load(site: Site, base_urls: list[str], duration: float, *, settings: Settings | None = None, seed: int = 1,
-             ledger: Ledger | None = None, during: Callable[[Ledger], None] | None = None) -> Ledger:
+             ledger: Ledger | None = None, during: Callable[[Ledger], None] | None = None,
+             include: Callable[[SiteUser], bool] | None = None) -> Ledger:
     """Everyone works for `duration` seconds against the instances (people spread round-robin), then stops.
 
     `during(ledger)`, if given, runs in this thread while the load runs (a fault to inject, progress to
-    print); the load stops when both it has returned and `duration` has passed. Returns the ledger once
+    print); the load stops when both it has returned and `duration` has passed. `include` picks who takes
+    part (default: every site user). Returns the ledger once
     every person has finished the action in hand (bounded: a person stuck past the request timeout is an error).
     """
     settings = settings or Settings()
     ledger = ledger or Ledger()
     stop = threading.Event()
     people = [kind(user, base_urls[i % len(base_urls)], site, ledger, stop, settings, seed * 1000 + i)
-              for i, (user, kind) in enumerate(crowd(site))]
+              for i, (user, kind) in enumerate(crowd(site)) if include is None or include(user)]
     ledger.started = time.monotonic()
     for person in people:
         person.start()
