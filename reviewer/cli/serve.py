@@ -105,6 +105,9 @@ def serve_command(
         "logger_class": _gunicorn_logger_class(log_format),
         "forwarded_allow_ips": "",  # proxy headers are the app's business (ProxyFix, TRUSTED_PROXIES)
         "proc_name": "reviewer",
+        # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl):
+        # two instances on one machine would fight over it. Off; manage workers with signals.
+        "control_socket_disable": True,
         "post_fork": _after_fork,
     }
     _server_class()(app, overrides, options).run()
