@@ -29,7 +29,6 @@ import re
 import resource
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,20 +46,15 @@ CONNECTIONS = 16
 THREADS = 2
 TARGETS = {"check": (300.0, 50.0), "submit": (150.0, 100.0)}  # req/s at least, p99 ms under
 
-OPENINGS = ["Thanks for letting us know about", "Sorry to hear about", "We have passed your message about",
-            "Thanks for the photo of", "Our team is looking into", "Kia ora, thanks for flagging"]
-THINGS = ["the overflowing bins on {s}", "the pothole on {s}", "the broken streetlight on {s}",
-          "the graffiti on {s}", "the blocked drain on {s}", "the fallen tree on {s}"]
-CLOSINGS = ["A crew will be out this week.", "We will let you know when it is sorted.",
-            "The roads team has it on their list.", "You can track progress on our website."]
-STREETS = ["Elm Street", "Harbour Road", "Queen Street", "Rata Avenue", "Kowhai Lane", "Marine Parade"]
+sys.path.insert(0, str(ROOT / "bench"))
+from loadgen.site import STREETS, free_port, passing_texts  # noqa: E402 - the soak's texts and helpers
 # Routed to legal by the shipped policy's legal.liability rule.
 ROUTED = "We will compensate you for the damage caused on {s}; our insurer will be in touch."
 
 
 def texts() -> list[str]:
     """Varied replies: mostly ones that pass, every fifth one that needs legal's approval."""
-    passing = [f"{o} {t.format(s=s)}. {c}" for o in OPENINGS for t in THINGS for c in CLOSINGS for s in STREETS[:2]]
+    passing = passing_texts()
     out = []
     for i, text in enumerate(passing):
         out.append(ROUTED.format(s=STREETS[i % len(STREETS)]) if i % 5 == 4 else text)
@@ -111,12 +105,6 @@ def build_instance(folder: Path, toxicity: str, policy_dir: Path) -> Instance:
         session.commit()
     get_database(app).engine.dispose()
     return Instance(folder, env, token, account_id)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_gunicorn(instance: Instance, port: int) -> subprocess.Popen:
