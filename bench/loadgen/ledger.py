@@ -99,11 +99,10 @@ class Ledger:
         with self._lock:
             self.errors.append(ErrorSeen(kind, what, status, message[:300], time.monotonic() - self.started))
 
-    def pending_drafts(self, group: str) -> list[int]:
-        """Ids of drafts routed to `group` that nobody has been seen deciding (auditors' story pages use any)."""
+    def drafts_for(self, account_id: int) -> int:
+        """How many acknowledged drafts went to this account."""
         with self._lock:
-            decided = {d.draft_id for d in self.decisions}
-            return [d.draft_id for d in self.drafts.values() if group in d.routes and d.draft_id not in decided]
+            return sum(1 for d in self.drafts.values() if d.account_id == account_id)
 
     def some_draft_ids(self, limit: int = 50) -> list[int]:
         with self._lock:

@@ -128,9 +128,7 @@ class Person(threading.Thread):
     def choose_account(self) -> int:
         quiet = self.site.quiet_account_id
         if self.random.random() < self.settings.quiet_share:
-            with self.ledger._lock:
-                used = sum(1 for d in self.ledger.drafts.values() if d.account_id == quiet)
-            if used < QUIET_ACCOUNT_DRAFTS:
+            if self.ledger.drafts_for(quiet) < QUIET_ACCOUNT_DRAFTS:
                 return quiet
         return self.site.account_id
 
