@@ -288,3 +288,30 @@ def test_the_503_page_offers_back_what_was_typed_but_never_a_password() -> None:
     ]
     kept, dropped = resubmittable_fields(MultiDict([("username", "sam"), ("password", "hunter2")]))
     assert dropped and [f.name for f in kept] == ["username"]
+
+
+@pytest.mark.parametrize(
+    ("driver_error", "wrapper", "expected"),
+    [
+        ("DiskFull", "OperationalError", "full"),
+        ("AdminShutdown", "OperationalError", "unavailable"),
+        ("CannotConnectNow", "OperationalError", "unavailable"),
+        ("TooManyConnections", "OperationalError", "busy"),
+        ("SerializationFailure", "OperationalError", "busy"),
+        ("DeadlockDetected", "OperationalError", "busy"),
+        ("QueryCanceled", "OperationalError", "busy"),
+        ("ReadOnlySqlTransaction", "InternalError", "read_only"),
+        ("UniqueViolation", "IntegrityError", None),
+        ("UndefinedTable", "ProgrammingError", None),
+    ],
+)
+def test_postgresql_errors_are_told_apart_by_sqlstate(driver_error: str, wrapper: str, expected: str | None) -> None:
+    """PostgreSQL's SQLSTATE decides: outages are 503s of the right kind, bugs and bad data are not."""
+    import psycopg.errors
+    import sqlalchemy.exc
+
+    from reviewer.web.outages import classify
+
+    error = getattr(sqlalchemy.exc, wrapper)("SELECT 1", {}, getattr(psycopg.errors, driver_error)("from the server"))
+    outage = classify(error)
+    assert (outage.kind if outage else None) == expected
