@@ -9,59 +9,17 @@ app must never need.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
 import route_table
+from html_checks import foreign_elements, inline_problems
 from sqlalchemy import select
 
 from reviewer.web.headers import CONTENT_SECURITY_POLICY
 
 ROLE_USERS = {"staff": "staff_a", "approver": "comms", "auditor": "auditor", "admin": "admin"}
-
-
-class InlineFinder(HTMLParser):
-    """Collects everything on a page that only 'unsafe-inline' (or no CSP at all) would let run or apply."""
-
-    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = dict(attrs)
-        if tag == "script":
-            if not names.get("src"):
-                self.problems.append("inline <script> (no src)")
-            self._in_script = True
-        if tag == "style":
-            self.problems.append("<style> block")
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.problems.append(f"<{tag} {name}=...> handler")
-            if name == "style":
-                self.problems.append(f"<{tag} style=...>")
-            if name in self.URL_ATTRIBUTES and (value or "").strip().lower().startswith(("javascript:", "vbscript:")):
-                self.problems.append(f"<{tag} {name}={value!r}>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script and data.strip():
-            self.problems.append("a <script> with a body")
-
-
-def inline_problems(page: str) -> list[str]:
-    finder = InlineFinder()
-    finder.feed(page)
-    finder.close()
-    return finder.problems
 
 
 def test_the_finder_finds_what_it_looks_for() -> None:
@@ -71,6 +29,7 @@ def test_the_finder_finds_what_it_looks_for() -> None:
         "a <script> with a body", "<style> block",
     ]
     assert inline_problems('<script src="/static/x.js"></script><p class="on">onload</p>') == []
+    assert foreign_elements('<svg></svg><img src="x"><img src="/static/a.png"><iframe></iframe>') == ["svg", "img src='x'", "iframe"]
 
 
 def _pages_for(app: Any, world: Any, role: str) -> list[str]:
@@ -119,7 +78,8 @@ def test_every_page_a_role_opens_has_the_headers_and_nothing_inline(secure_app, 
         assert response.status_code < 500, url
         _assert_security_headers(response, url)
         if response.mimetype == "text/html" and response.status_code == 200:
-            assert inline_problems(response.get_data(as_text=True)) == [], f"{role} {url}"
+            page = response.get_data(as_text=True)
+            assert inline_problems(page) == [] and foreign_elements(page) == [], f"{role} {url}"
             html_pages += 1
     assert html_pages >= 4, f"only {html_pages} HTML pages answered 200 for {role}"
 
