@@ -7,8 +7,9 @@ Two stages, both called from `create_app`:
   clear, e.g. "1" for a boolean), enumerated ones hold a known value, and in
   production the secret key, cookies and CSRF are set safely.
 - `check_services(app)` (production only) once the database and scorer are
-  built: the database answers, every policy in POLICY_DIR and every
-  organisation account's policy loads, and Redis answers when configured.
+  built: the database answers and is migrated, the audit key signs its newest
+  event, every policy in POLICY_DIR and every organisation account's policy
+  loads, and Redis answers when configured.
 
 `collect_problems` runs everything without stopping at the first failure,
 for `reviewer config check`.
@@ -259,6 +260,26 @@ def _account_policies(app: Flask) -> list[tuple[str, str]]:
         return [(account.label, account.policy_file) for account in accounts]
 
 
+def audit_key_problems(app: Flask) -> list[str]:
+    """The instance's audit key must sign the newest event: every instance needs the same key file."""
+    from sqlalchemy import select
+
+    from reviewer.audit.chain import compute_mac
+    from reviewer.audit.keys import key_path, load_key
+    from reviewer.audit.models import AuditEvent
+    from reviewer.db import read_session
+
+    with read_session(app) as session:
+        newest = session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if newest is None or compute_mac(load_key(app.instance_path), newest.hash) == newest.mac:
+        return []
+    return [
+        f"audit key {key_path(app.instance_path)} did not sign the database's newest audit event ({newest.seq}): "
+        "every instance needs the same audit key. Copy audit.key from an instance already serving this database "
+        "(or restore it from backup) into REVIEWER_INSTANCE_PATH; never replace it with a new one"
+    ]
+
+
 def redis_problems(app: Flask) -> list[str]:
     """When REDIS_URL is set, Redis must answer a PING (the job queue lives there)."""
     url = app.config.get("REDIS_URL")
@@ -283,6 +304,8 @@ def check_services(app: Flask) -> None:
     problems = database_problems(app)
     if not problems:
         problems += _schema_problems(app)
+    if not problems:
+        problems += audit_key_problems(app)
     problems += policy_problems(app, include_accounts=not problems)
     problems += redis_problems(app)
     if problems:
@@ -310,7 +333,7 @@ def collect_problems(app: Flask) -> tuple[list[str], list[str]]:
         database_ok = not database_problems_found
         if database_ok:
             schema = _schema_problems(app)
-            problems += schema
+            problems += schema or audit_key_problems(app)
             database_ok = not schema
     try:
         app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
