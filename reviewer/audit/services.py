@@ -10,11 +10,13 @@ Later appends in the same transaction already hold that lock, so they
 continue from the head the transaction wrote last (one `UPDATE` each to
 move it) instead of claiming it again; events and references are written
 with prebuilt Core statements, not through the unit of work.
+`record_many` appends several events by one actor with one claim, one
+insert of the events, one of their references and one move of the head.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -77,41 +79,80 @@ def record(
     `actor` is a user-like object (`.id`, `.username`) or None for the
     system. The HMAC key comes from `session.info["audit_key"]`.
     """
+    return record_many(session, actor, [(action, subject, data)])[0]
+
+
+def record_many(
+    session: Session, actor: Any, events: Sequence[tuple[str, str | None, dict[str, Any] | None]]
+) -> list[AuditEvent]:
+    """Append several events by one actor, in order, as `record` would one by one (flush, no commit).
+
+    Everything that needs no lock (checking, canonical JSON, references) is
+    done before the first statement, which on SQLite may be the one that
+    takes the write lock; then the events and their references are written
+    with one statement each and the head moved once.
+    """
     key = session_key(session)
+    actor_id, actor_name = _actor_fields(actor)
+    prepared = [_prepare(action, subject, data) for action, subject, data in events]
+    if not prepared:
+        return []
+    connection = session.connection()  # the session's own transaction, without the ORM's per-statement work
+    seq, prev_hash = _claim_head(session, connection)
+    session.flush()  # the caller's pending changes, in the order they always were: after the head
+    written: list[AuditEvent] = []
+    rows: list[dict[str, Any]] = []
+    refs: list[dict[str, Any]] = []
+    for action, subject, data_text, found, scoped in prepared:
+        if scoped is not None:
+            _write(connection, rows, refs)  # the first event about `scoped` may be one of these
+            account = inherited_account(session, scoped)
+            if account is not None:
+                found = [*found, ("account", account)]
+        sealed = seal(
+            ChainEvent(
+                seq=seq, occurred_at=utcnow(), actor_id=actor_id, actor_name=actor_name, action=action,
+                subject=subject, data=data_text, prev_hash=prev_hash,
+            ),
+            key,
+        )
+        rows.append({
+            "seq": seq, "occurred_at": sealed.occurred_at, "actor_id": actor_id, "actor_name": actor_name,
+            "action": action, "subject": subject, "data": data_text, "prev_hash": prev_hash,
+            "hash": sealed.hash, "mac": sealed.mac,
+        })  # not dataclasses.asdict: it deep-copies every field
+        written.append(AuditEvent(**rows[-1]))  # transient: the row is written with Core, not the unit of work
+        refs.extend({"seq": seq, "name": name, "value": value} for name, value in found)
+        prev_hash, seq = sealed.hash, seq + 1
+    _write(connection, rows, refs)
+    last = written[-1]
+    connection.execute(_SET_HEAD, {"seq": last.seq, "hash": last.hash})
+    session.info[HEAD_KEY] = (_current_transaction(session), last.seq, last.hash)
+    return written
+
+
+def _prepare(
+    action: str, subject: str | None, data: dict[str, Any] | None
+) -> tuple[str, str | None, str, list[tuple[str, str]], tuple[str, str] | None]:
+    """Check one event's fields and work out its canonical data and references (no database)."""
     action = check_action(action)
     subject = check_subject(subject)
     if data is not None and not isinstance(data, Mapping):
         raise AuditDataError(f"data: expected a dict or None, got a {type(data).__name__}")
     plain = plain_json(data) if data is not None else None
     data_text = canonical_json(plain) if plain is not None else "{}"
-    actor_id, actor_name = _actor_fields(actor)
+    found = references.derive(subject, plain)
+    return action, subject, data_text, found, references.needs_account(found, subject)
 
-    connection = session.connection()  # the session's own transaction, without the ORM's per-statement work
-    seq, prev_hash = _claim_head(session, connection)
-    session.flush()  # the caller's pending changes, in the order they always were: after the head
-    sealed = seal(
-        ChainEvent(
-            seq=seq,
-            occurred_at=utcnow(),
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            subject=subject,
-            data=data_text,
-            prev_hash=prev_hash,
-        ),
-        key,
-    )
-    values = {
-        "seq": seq, "occurred_at": sealed.occurred_at, "actor_id": actor_id, "actor_name": actor_name,
-        "action": action, "subject": subject, "data": data_text, "prev_hash": prev_hash,
-        "hash": sealed.hash, "mac": sealed.mac,
-    }  # not dataclasses.asdict: it deep-copies every field
-    connection.execute(_INSERT_EVENT, values)
-    connection.execute(_SET_HEAD, {"seq": seq, "hash": sealed.hash})
-    session.info[HEAD_KEY] = (_current_transaction(session), seq, sealed.hash)
-    _write_refs(session, connection, seq, subject, plain)
-    return AuditEvent(**values)  # transient: the row was written with Core, not through the unit of work
+
+def _write(connection: Connection, rows: list[dict[str, Any]], refs: list[dict[str, Any]]) -> None:
+    """Insert the buffered events, then their references (one statement each), and empty the buffers."""
+    if rows:
+        connection.execute(_INSERT_EVENT, rows)
+        rows.clear()
+    if refs:
+        connection.execute(_INSERT_REF, refs)
+        refs.clear()
 
 
 def _claim_head(session: Session, connection: Connection) -> tuple[int, str]:
@@ -136,20 +177,6 @@ def _claim_head(session: Session, connection: Connection) -> tuple[int, str]:
 def _current_transaction(session: Session) -> object | None:
     """The innermost transaction (a savepoint when one is open): the scope a remembered head is valid in."""
     return session.get_nested_transaction() or session.get_transaction()
-
-
-def _write_refs(
-    session: Session, connection: Connection, seq: int, subject: str | None, data: dict[str, Any] | None
-) -> None:
-    """Keep the event's searchable references beside it, in the same transaction (see `refs`)."""
-    found = references.derive(subject, data)
-    scoped = references.needs_account(found, subject)
-    if scoped is not None:
-        account = inherited_account(session, scoped)
-        if account is not None:
-            found.append(("account", account))
-    if found:
-        connection.execute(_INSERT_REF, [{"seq": seq, "name": name, "value": value} for name, value in found])
 
 
 def inherited_account(session: Session, ref: tuple[str, str]) -> str | None:
