@@ -165,6 +165,17 @@ def test_an_api_flood_is_limited_per_token_and_two_tokens_are_independent(
     assert not [k for k in keys if first in k or second in k], "the key is the token's id, never its secret"
 
 
+def test_without_headers_enabled_only_the_429_carries_the_rate_limit_headers(limited_app, make_user, make_token) -> None:  # noqa: ANN001
+    app = limited_app(RATELIMIT_API="1 per minute", RATELIMIT_HEADERS_ENABLED=False)
+    secret, _ = make_token(make_user("joe"))
+    client = app.test_client()
+    allowed, refused = (client.get(ACCOUNTS, headers=bearer(secret)) for _ in range(2))
+    assert allowed.status_code == 200 and not [h for h in allowed.headers.keys() if "RateLimit" in h or h == "Retry-After"]
+    assert refused.status_code == 429
+    assert refused.headers["X-RateLimit-Limit"] == "1" and refused.headers["X-RateLimit-Remaining"] == "0"
+    assert int(refused.headers["Retry-After"]) >= 1
+
+
 def test_requests_without_a_valid_token_share_their_address_count(limited_app, make_user, make_token) -> None:  # noqa: ANN001
     app = limited_app(RATELIMIT_API="3 per minute")
     secret, _ = make_token(make_user("lee"))
