@@ -10,12 +10,16 @@ workflow's exceptions (re-exported here too): `InvalidInput`, `NotAllowed`,
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewer.accounts.models import User
 from reviewer.audit import record
+from reviewer.audit.services import record_many
 from reviewer.db import utcnow
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
@@ -74,6 +78,7 @@ __all__ = [
     "add_inbound",
     "add_version",
     "check_text",
+    "checked_event",
     "clean_inbound",
     "clean_url",
     "conflicts_as_errors",
@@ -112,17 +117,7 @@ def check_text(checker: Any, account: OrgAccount, text: str, inbound: InboundPos
 
 def add_version(draft: Draft, author: User, text: str, verdict: Verdict) -> DraftVersion:
     """Append a version with its verdict, and set the draft's routing from it (no flush)."""
-    verdict_data = verdict.to_dict()
-    version = DraftVersion(
-        number=len(draft.versions) + 1,
-        text=text,
-        text_sha256=text_sha256(text),
-        author_id=author.id,
-        verdict=verdict_data,
-        decision=verdict.decision,
-        policy_sha256=verdict.policy.sha256,
-        scorer_version=None if verdict.scorer is None else f"{verdict.scorer.name} {verdict.scorer.version}"[:200],
-    )
+    version = DraftVersion(**_version_row(author, text, verdict, number=len(draft.versions) + 1, now=utcnow()))
     draft.versions.append(version)
     draft.decision = verdict.decision
     routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
@@ -152,10 +147,13 @@ def fresh_verdict(session: Session, draft: Draft) -> Verdict | None:
 
 
 def record_checked(session: Session, actor: User | None, draft: Draft, verdict: Verdict) -> None:
+    record(session, actor, *checked_event(draft, verdict))
+
+
+def checked_event(draft: Draft, verdict: Verdict) -> tuple[str, str, dict[str, Any]]:
+    """The `draft.checked` event of the draft's newest version: (action, subject, data) for `record`."""
     version = draft.versions[-1]
-    record(
-        session,
-        actor,
+    return (
         "draft.checked",
         f"draft:{draft.id}",
         {
@@ -185,20 +183,51 @@ def create_draft(
         raise InvalidInput("inbound", f"post {inbound.id} was sent to another account, not {account.label}")
     text = require_text("text", text, MAX_TEXT, strip=False)
     verdict = check_text(checker, account, text, inbound)
-    draft = Draft(account=account, inbound=inbound, author_id=actor.id, state="draft")
-    session.add(draft)
-    add_version(draft, actor, text, verdict)
-    session.flush()
+    draft = _insert_draft(session, actor, account, inbound, text, verdict)
     remember_verdict(session, draft, verdict)
-    record(
-        session,
-        actor,
-        "draft.created",
-        f"draft:{draft.id}",
-        {"account_id": account.id, "inbound_post_id": inbound.id if inbound is not None else None, "version": 1},
-    )
-    record_checked(session, actor, draft, verdict)
+    created = {"account_id": account.id, "inbound_post_id": inbound.id if inbound is not None else None, "version": 1}
+    record_many(session, actor, [("draft.created", f"draft:{draft.id}", created), checked_event(draft, verdict)])
     return draft
+
+
+# Built once: INSERT ... RETURNING the whole row as an ORM object (no unit-of-work flush).
+_INSERT_DRAFT = insert(Draft).returning(Draft)
+_INSERT_VERSION = insert(DraftVersion).returning(DraftVersion)
+
+
+def _insert_draft(
+    session: Session, actor: User, account: OrgAccount, inbound: InboundPost | None, text: str, verdict: Verdict
+) -> Draft:
+    """Store a new draft and its first version with two INSERT ... RETURNING statements.
+
+    Everything is worked out before the first statement (on SQLite that is
+    the one that takes the write lock). The rows come back as persistent
+    objects with their relationships set, as a flush would leave them.
+    """
+    now = utcnow()
+    version_row = _version_row(actor, text, verdict, number=1, now=now)
+    routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
+    draft_row = {
+        "account_id": account.id, "inbound_post_id": inbound.id if inbound is not None else None,
+        "author_id": actor.id, "state": "draft", "routes": list(routes), "approvals_required": required,
+        "decision": verdict.decision, "created_at": now, "updated_at": now, "lock_version": 1,
+    }
+    draft = session.scalars(_INSERT_DRAFT, [draft_row]).one()
+    version = session.scalars(_INSERT_VERSION, [{**version_row, "draft_id": draft.id}]).one()
+    set_committed_value(draft, "account", account)
+    set_committed_value(draft, "inbound", inbound)
+    set_committed_value(draft, "versions", [version])
+    set_committed_value(version, "draft", draft)
+    return draft
+
+
+def _version_row(actor: User, text: str, verdict: Verdict, *, number: int, now: datetime) -> dict[str, Any]:
+    return {
+        "number": number, "text": text, "text_sha256": text_sha256(text), "author_id": actor.id,
+        "verdict": verdict.to_dict(), "decision": verdict.decision, "policy_sha256": verdict.policy.sha256,
+        "scorer_version": None if verdict.scorer is None else f"{verdict.scorer.name} {verdict.scorer.version}"[:200],
+        "created_at": now,
+    }
 
 
 def revise_draft(
