@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -109,7 +109,9 @@ def init_app(app: Flask) -> None:
         "audit_key": load_or_create_key(Path(app.instance_path)),
         "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
     }
-    app.extensions[_EXTENSION_KEY] = Database(engine, sessionmaker(bind=engine, info=info))
+    sessions = sessionmaker(bind=engine, info=info)
+    event.listen(sessions, "after_commit", _note_commit)
+    app.extensions[_EXTENSION_KEY] = Database(engine, sessions)
     app.teardown_appcontext(lambda _exc: close_request_session())
     # The engine lives as long as its app: when the app goes (a CLI command, a
     # script, a test), its pooled connections are closed, not left to the GC.
@@ -190,12 +192,33 @@ def read_session(app: Flask | None = None) -> Iterator[Session]:
         session.close()
 
 
+_COMMITTED = "committed"  # session.info: this session has committed at least once
+
+
+def _note_commit(session: Session) -> None:
+    session.info[_COMMITTED] = True
+
+
+def request_session_committed() -> bool:
+    """Whether this request already committed (a database error after it must not say "nothing was saved")."""
+    session = g.get("db_session")
+    return session is not None and bool(session.info.get(_COMMITTED))
+
+
 def close_request_session() -> None:
     """End this request's Session, rolling back anything not committed (at teardown, or early
     after a database error so the rest of the request cannot reuse a failed transaction)."""
     session = g.pop("db_session", None)
-    if session is not None:
-        session.close()  # on a dead connection SQLAlchemy discards it (the pool makes a new one)
+    if session is None:
+        return
+    try:
+        session.close()
+    except DBAPIError as error:
+        # The connection died after the request's last statement (a server restart): the server has
+        # already dropped whatever it had not committed. Discard the connection rather than pool it,
+        # and do not fail a request whose work is done (its commit, if any, went through).
+        session.invalidate()
+        current_app.logger.warning("a database connection was lost at the end of the request: %s", error.orig)
 
 
 @contextmanager
