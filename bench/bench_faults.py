@@ -25,16 +25,15 @@ worker's request in flight.
     .venv/bin/python bench/bench_faults.py --only kill --before 5 --after 10
 
 Needs root for the tmpfs (mount) and for running PostgreSQL as the postgres user.
+The probe and the faults live in bench/fault_injection.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,15 +47,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
+from fault_injection import Fault, Probe, fill_disk, kill_worker, stop_postgres, tmpfs  # noqa: E402
 from loadgen import (  # noqa: E402
-    Client,
-    DraftSeen,
     Ledger,
     PostgresCluster,
     Server,
     Settings,
     Site,
-    TransportError,
     create_database,
     create_site,
     reconcile,
@@ -66,157 +63,11 @@ from loadgen import (  # noqa: E402
 from loadgen.ledger import DECIDED_STATE  # noqa: E402
 
 SCENARIOS = ("kill", "postgres", "disk")
-PROBE_EVERY = 0.25  # seconds between the probe's drafts
 CLEAR_503 = re.compile(r"database_(unavailable|full|read_only|busy)|Database (unavailable|full|read-only|busy)")
 
 
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-# --- The probe: one writer whose every answer is timed -----------------------------------------
-
-
-@dataclass
-class ProbeAnswer:
-    at: float  # seconds since the load started
-    status: int | None  # None: no HTTP answer
-
-
-class Probe(threading.Thread):
-    """Submits a clean draft through the API every PROBE_EVERY seconds; acknowledged ones go in the ledger."""
-
-    def __init__(self, site: Site, url: str, ledger: Ledger, stop: threading.Event) -> None:
-        super().__init__(name="probe", daemon=True)
-        self.user = site.by_role("staff", "api")[0]
-        self.site, self.ledger, self.stop_event = site, ledger, stop
-        self.client = Client(url, timeout=30, token=self.user.token)
-        self.answers: list[ProbeAnswer] = []
-        self.count = 0
-
-    def run(self) -> None:
-        try:
-            while not self.stop_event.is_set():
-                self.once()
-                self.stop_event.wait(PROBE_EVERY)
-        finally:
-            self.client.close()
-
-    def once(self) -> None:
-        text = self.site.clean_texts[self.count % len(self.site.clean_texts)]
-        self.count += 1
-        body = {"account_id": self.site.account_id, "text": text}
-        try:
-            answer = self.client.request("POST", "/api/v1/drafts", body=body, api=True)
-        except TransportError as error:
-            self.answers.append(ProbeAnswer(time.monotonic() - self.ledger.started, None))
-            self.ledger.error("probe", "POST /api/v1/drafts", None, str(error))
-            return
-        self.answers.append(ProbeAnswer(time.monotonic() - self.ledger.started, answer.status))
-        self.ledger.timed("probe.submit_draft", answer.seconds)
-        if answer.status == 201:
-            made = answer.json()
-            self.ledger.draft(DraftSeen(made["id"], self.user.username, "api", self.site.account_id, made["state"],
-                                        tuple(made["routes"])))
-        else:
-            self.ledger.error("probe", "POST /api/v1/drafts", answer.status, answer.excerpt())
-
-    def first_success_after(self, moment: float) -> float | None:
-        return next((a.at for a in self.answers if a.at >= moment and a.status == 201), None)
-
-
-# --- Faults ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Fault:
-    """What was done and when (seconds since the load started)."""
-
-    description: str = ""
-    started: float | None = None
-    ended: float | None = None
-    notes: list[str] = field(default_factory=list)
-    allowed_resets: int = 0  # requests the fault itself may cut (the killed worker's one in flight)
-
-
-def kill_worker(server: Server, fault: Fault, ledger: Ledger) -> None:
-    """SIGKILL one worker; the fault ends when gunicorn has a new worker in its place."""
-    before = server.pids()
-    master, workers = before[0], before[1:]
-    if not workers:
-        raise RuntimeError("gunicorn has no workers to kill")
-    victim = workers[0]
-    fault.started = time.monotonic() - ledger.started
-    os.kill(victim, signal.SIGKILL)
-    fault.allowed_resets = 1  # a sync worker serves one request at a time
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        now = server.pids()[1:]
-        if victim not in now and len(now) >= len(workers):
-            break
-        time.sleep(0.05)
-    fault.ended = time.monotonic() - ledger.started
-    fault.description = f"SIGKILL worker {victim} of {len(workers)} (master {master})"
-    fault.notes.append(f"gunicorn had a new worker after {fault.ended - fault.started:.2f} s")
-
-
-def stop_postgres(cluster: PostgresCluster, hold: float) -> Callable[[Server, Fault, Ledger], None]:
-    def inject(server: Server, fault: Fault, ledger: Ledger) -> None:
-        fault.started = time.monotonic() - ledger.started
-        cluster.stop("fast")
-        stopped = time.monotonic() - ledger.started
-        time.sleep(max(0.0, hold - (stopped - fault.started)))
-        cluster.start()
-        fault.ended = time.monotonic() - ledger.started
-        fault.description = f"pg_ctl stop -m fast, start after {fault.ended - fault.started:.1f} s"
-        fault.notes.append(f"stop took {stopped - fault.started:.2f} s")
-
-    return inject
-
-
-def fill_disk(folder: Path, hold: float) -> Callable[[Server, Fault, Ledger], None]:
-    def inject(server: Server, fault: Fault, ledger: Ledger) -> None:
-        filler = folder / "filler.bin"
-        fault.started = time.monotonic() - ledger.started
-        written = _fill(filler)
-        filled = time.monotonic() - ledger.started
-        database = sum(p.stat().st_size for p in folder.glob("reviewer.sqlite3*"))
-        time.sleep(max(0.0, hold - (filled - fault.started)))
-        filler.unlink()
-        fault.ended = time.monotonic() - ledger.started
-        fault.description = f"tmpfs filled ({written / 2**20:.1f} MiB filler), freed after {fault.ended - fault.started:.1f} s"
-        fault.notes.append(f"filling took {filled - fault.started:.2f} s; database files {database / 2**20:.1f} MiB")
-
-    return inject
-
-
-def _fill(path: Path) -> int:
-    """Write `path` until the file system has no space left; the bytes written."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    written, chunk = 0, 1 << 20
-    block = b"\0" * chunk
-    try:
-        while chunk >= 512:
-            try:
-                written += os.write(fd, block[:chunk])
-            except OSError as error:
-                if error.errno != errno.ENOSPC:
-                    raise
-                chunk //= 2
-    finally:
-        os.close(fd)
-    return written
-
-
-@contextmanager
-def tmpfs(size: str) -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="faults-bench-", dir="/tmp"))
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-        folder.rmdir()
 
 
 # --- One scenario ------------------------------------------------------------------------------
@@ -236,7 +87,9 @@ class Outcome:
     unacknowledged: list[str] = field(default_factory=list)
     chain_ok: bool = False
     chain_events: int = 0
-    log_lines: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)  # every error that is not a clear 503
+    log_problems: list[str] = field(default_factory=list)  # tracebacks, ERROR lines, worker timeouts
+    logged_503: int = 0  # the app's "answered 503" log lines (one per 503 answer)
 
     @property
     def answered_500(self) -> int:
@@ -301,7 +154,11 @@ def run_scenario(name: str, site: Site, server: Server, inject: Callable[[Server
         if kind.startswith("503") and not during_fault:
             outcome.outside[kind] += 1
     for line in ledger.summary_lines():
-        print("  " + line)
+        if not line.lstrip().startswith(("ERROR at", "... and")):  # errors are summarised by kind below
+            print("  " + line)
+    for error in ledger.errors:
+        if not error_kind(error.status, error.message).startswith("503 database"):
+            outcome.findings.append(f"at {error.at:5.1f} s {error.kind} {error.what}: {error.status} {error.message[:160]}")
     check_acknowledged(site, ledger, outcome)
     return outcome
 
@@ -387,8 +244,8 @@ def scenario(name: str, args: argparse.Namespace) -> Outcome:
         finally:
             server.stop()
         log = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
-        outcome.log_lines = [line for line in log if "Traceback" in line or "ERROR" in line or "WORKER TIMEOUT" in line
-                             or "answered 503" in line]
+        outcome.log_problems = [line for line in log if "Traceback" in line or "ERROR" in line or "WORKER TIMEOUT" in line]
+        outcome.logged_503 = sum(1 for line in log if "answered 503" in line)
     return outcome
 
 
@@ -420,7 +277,7 @@ def print_table(outcomes: list[Outcome]) -> None:
               f"{'ok' if o.chain_ok else 'BROKEN':>6}  {'OK' if o.ok else 'FAILED'}")
     for o in outcomes:
         print(f"\n{o.name}: {o.fault.description}; " + "; ".join(o.fault.notes))
-        print(f"  errors by kind: {dict(o.errors) or 'none'}")
+        print(f"  errors by kind: {dict(o.errors) or 'none'}; the app logged {o.logged_503} 503s (one line each)")
         if o.outside:
             print(f"  503s outside the fault and its recovery: {dict(o.outside)}")
         print(f"  audit chain: {o.chain_events} events, {'verifies' if o.chain_ok else 'DOES NOT VERIFY'}")
@@ -428,12 +285,14 @@ def print_table(outcomes: list[Outcome]) -> None:
             print(f"  LOST: {line}")
         for line in o.unacknowledged:
             print(f"  stored without an acknowledgement (the answer was lost, not the action): {line}")
+        for line in o.findings[:20]:
+            print(f"  not a clear 503: {line}")
         if o.unexplained_resets:
             print(f"  FINDING: {o.unexplained_resets} requests got no answer beyond the {o.fault.allowed_resets} "
                   "the fault itself cuts")
-        if o.log_lines:
-            print(f"  server log ({len(o.log_lines)} lines of note; first ones):")
-            for line in o.log_lines[:8]:
+        if o.log_problems:
+            print(f"  server log: {len(o.log_problems)} error lines; first ones:")
+            for line in o.log_problems[:8]:
                 print(f"    {line[:220]}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Flask, current_app, jsonify, render_template, request
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
@@ -10,8 +12,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from reviewer.api.errors import ApiError, error_response, is_api_request
-from reviewer.db import close_request_session
-from reviewer.web.outages import Outage, classify, describe_cause, resubmittable_fields
+from reviewer.db import close_request_session, request_session_committed
+from reviewer.web.outages import SAVED_FIRST, Outage, classify, describe_cause, resubmittable_fields
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
@@ -60,36 +62,44 @@ def _database_error(error: DBAPIError | PoolTimeoutError):  # noqa: ANN202
     outage = classify(error)
     if outage is None:
         raise error  # not an outage: Flask's 500 handling logs the traceback and shows the 500 page
+    # A commit that went through before the failure (reading back for the page) was saved: say so,
+    # and offer nothing to send again, or the person would do it twice.
+    saved = request_session_committed()
+    if saved:
+        outage = replace(outage, message=SAVED_FIRST)
     # The session's transaction is dead: drop it now, so nothing later in this request reuses it
     # (the page below needs no database) and the next request starts on a fresh one.
     close_request_session()
     current_app.logger.warning(
-        "database %s: %s %s answered 503 (%s)", outage.kind, request.method, request.path, describe_cause(error)
+        "database %s: %s %s answered 503%s (%s)", outage.kind, request.method, request.path,
+        " after its commit" if saved else "", describe_cause(error),
     )
+    code = f"database_{outage.kind}"
     if is_api_request():
-        response = error_response(ApiError(503, f"database_{outage.kind}", outage.message))
+        response = error_response(ApiError(503, code, outage.message, **({"saved": True} if saved else {})))
     elif request.is_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        response = jsonify({"error": outage.message, "code": f"database_{outage.kind}"})
+        response = jsonify({"error": outage.message, "code": code})
         response.status_code = 503
     else:
-        response = current_app.response_class(_unavailable_page(outage), 503, mimetype="text/html")
+        response = current_app.response_class(_unavailable_page(outage, offer_resend=not saved), 503, mimetype="text/html")
     response.headers["Retry-After"] = str(outage.retry_after)
     return response
 
 
-def _unavailable_page(outage: Outage) -> str:
+def _unavailable_page(outage: Outage, offer_resend: bool) -> str:
     """The 503 page: what happened, and (for a form) what the person typed, ready to send again.
 
     It is rendered without the site layout and without the context processors: both read the
     signed-in user from the database, which is what is not answering.
     """
-    fields, dropped_secret = resubmittable_fields(request.form) if request.method == "POST" else ([], False)
+    resend = offer_resend and request.method == "POST"
+    fields, dropped_secret = resubmittable_fields(request.form) if resend else ([], False)
     try:
         return current_app.jinja_env.get_template("errors/unavailable.html").render(
             outage=outage,
             fields=fields,
             dropped_secret=dropped_secret,
-            dropped_files=request.method == "POST" and any(f.filename for f in request.files.values()),
+            dropped_files=resend and any(f.filename for f in request.files.values()),
             action=request.full_path.rstrip("?"),
         )
     except Exception:  # never a traceback to the person, even if the template fails

@@ -52,6 +52,11 @@ BUSY = Outage(
     2,
 )
 
+SAVED_FIRST = (
+    "Your change was saved, but the database became unavailable before this page could be shown. "
+    "Do not send it again: reload the page in a few seconds to see it."
+)
+
 # SQLite result codes (Python's sqlite3 names them, extended codes included: SQLITE_IOERR_WRITE, ...).
 _SQLITE_CODES = (
     ("SQLITE_FULL", FULL),

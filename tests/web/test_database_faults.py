@@ -290,6 +290,54 @@ def test_the_503_page_offers_back_what_was_typed_but_never_a_password() -> None:
     assert dropped and [f.name for f in kept] == ["username"]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
+def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_site, app, db_session) -> None:  # noqa: ANN001
+    """The server goes between a request's commit and the reads for its page: the work was done, and
+    the person is told so (not offered to send it twice); a page whose connection dies after its last
+    statement still gets its answer."""
+    from reviewer.audit import AuditEvent, record
+    from reviewer.db import get_session
+    from reviewer.web.access import public
+
+    @public
+    def save_then_lose_the_line():  # noqa: ANN202
+        session = get_session()
+        record(session, None, "faults.saved", "test:1")
+        session.commit()
+        fault_site.proxy.cut()
+        session.execute(text("SELECT 1"))  # reading back for the page
+        return "unreachable"
+
+    @public
+    def read_then_lose_the_line():  # noqa: ANN202
+        get_session().execute(text("SELECT 1"))
+        fault_site.proxy.cut()  # the session still holds its connection: teardown meets it dead
+        return "done"
+
+    app.add_url_rule("/save-then-lose", "save_then_lose", save_then_lose_the_line, methods=["POST"])
+    app.add_url_rule("/read-then-lose", "read_then_lose", read_then_lose_the_line)
+    db_session.close()
+    client = app.test_client()
+
+    response = client.post("/save-then-lose", data={"text": TYPED})
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Your change was saved" in page and "Do not send it again" in page
+    assert "nothing was saved" not in page and "<textarea" not in page
+    fault_site.proxy.restore()
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).where(AuditEvent.action == "faults.saved")) == 1
+    db_session.close()
+
+    response = client.get("/read-then-lose")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "done")
+    fault_site.proxy.restore()
+    assert client.get("/read-then-lose").status_code == 200  # the dead connection was not pooled again
+    fault_site.proxy.restore()
+    _assert_chain_verifies(db_session)
+
+
 @pytest.mark.parametrize(
     ("driver_error", "wrapper", "expected"),
     [
