@@ -116,6 +116,10 @@ def _resolve_text(shown: str, text: str, chain: Chain) -> tuple[Resolved | None,
 def _resolve_parent(spec: FileSpec, chain: Chain) -> tuple[Resolved | None, list[PolicyIssue]]:
     doc = spec.doc
     target = os.path.normpath(os.path.join(os.path.dirname(doc.path), spec.header.extends or ""))
+    home = chain[0][0].parent  # the folder of the policy being loaded: parents come from it (or below it) only
+    if not Path(target).resolve().is_relative_to(home):
+        return None, [doc.issue(("extends",), f"extends '{spec.header.extends}': a parent policy must be in this policy's "
+                                              f"folder ({home}) or below it; copy the parent there")]
     if Path(target).resolve() in [real for real, _ in chain]:
         names = [shown for _, shown in chain] + [target]
         return None, [doc.issue(("extends",), f"extends cycle: {' -> '.join(names)}; remove one of these `extends`")]

@@ -43,6 +43,11 @@ class SourceDoc:
         return PolicyIssue(self.path, line, column, rule_id, message)
 
 
+#: The most values (scalars, lists, mappings) a policy may hold once aliases are expanded. The shipped
+#: government policy has about 3,000; a few aliases nested in each other (an "alias bomb") would have billions.
+MAX_VALUES = 200_000
+
+
 def _position(mark: yaml.Mark) -> Position:
     return (mark.line + 1, mark.column + 1)
 
@@ -51,9 +56,15 @@ def parse_source(path: str, text: str) -> tuple[SourceDoc, list[PolicyIssue]]:
     """Parse YAML text; return the document and any syntax or structure issues."""
     doc = SourceDoc(path=path, text=text)
     issues: list[PolicyIssue] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, ...) anywhere in the text
+        return doc, [_unreadable_character(path, text, exc)]
     try:
         node = loader.get_single_node()
+    except RecursionError:
+        loader.dispose()
+        return doc, [PolicyIssue(path, 1, 1, None, "the YAML is nested too deeply; a policy needs a few levels, not hundreds")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _position(mark) if mark else (1, 1)
@@ -71,8 +82,36 @@ def parse_source(path: str, text: str) -> tuple[SourceDoc, list[PolicyIssue]]:
         loader.dispose()
         return doc, issues
 
+    inside: set[int] = set()  # the mappings and lists being built: an alias to one of them is a loop
+    budget = [MAX_VALUES]
+
     def build(current: yaml.Node, loc: Loc) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooBig()
         doc.values[loc] = _position(current.start_mark)
+        if isinstance(current, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(current) in inside:
+                line, column = _position(current.start_mark)
+                issues.append(PolicyIssue(path, line, column, None,
+                                          "an alias refers to the mapping or list it is inside (a loop); remove it"))
+                return None
+            inside.add(id(current))
+            try:
+                return build_collection(current, loc)
+            finally:
+                inside.discard(id(current))
+        try:
+            return loader.construct_object(current, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            # e.g. a date like 2026-13-01: YAML reads it as a date, which does not exist
+            line, column = _position(current.start_mark)
+            problem = getattr(exc, "problem", None) or str(exc)
+            issues.append(PolicyIssue(path, line, column, None,
+                                      f"bad value {current.value!r}: {problem}; correct it (quote it if it is text)"))
+            return None
+
+    def build_collection(current: yaml.Node, loc: Loc) -> Any:
         if isinstance(current, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in current.value:
@@ -90,20 +129,30 @@ def parse_source(path: str, text: str) -> tuple[SourceDoc, list[PolicyIssue]]:
                 doc.keys[loc + (key,)] = _position(key_node.start_mark)
                 out[key] = build(value_node, loc + (key,))
             return out
-        if isinstance(current, yaml.SequenceNode):
-            return [build(item, loc + (index,)) for index, item in enumerate(current.value)]
-        try:
-            return loader.construct_object(current, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            # e.g. a date like 2026-13-01: YAML reads it as a date, which does not exist
-            line, column = _position(current.start_mark)
-            problem = getattr(exc, "problem", None) or str(exc)
-            issues.append(PolicyIssue(path, line, column, None,
-                                      f"bad value {current.value!r}: {problem}; correct it (quote it if it is text)"))
-            return None
+        return [build(item, loc + (index,)) for index, item in enumerate(current.value)]
 
     try:
         doc.data = build(node, ())
+    except _TooBig:
+        doc.data = None
+        issues.append(PolicyIssue(path, 1, 1, None, f"the policy holds more than {MAX_VALUES:,} values once its aliases "
+                                                    "are expanded; use fewer aliases (`*name`) or split the lists"))
+    except RecursionError:
+        doc.data = None
+        issues.append(PolicyIssue(path, 1, 1, None, "the YAML is nested too deeply; a policy needs a few levels, not hundreds"))
     finally:
         loader.dispose()
     return doc, issues
+
+
+class _TooBig(Exception):
+    """More values than MAX_VALUES: stop building (an alias bomb would otherwise take all memory)."""
+
+
+def _unreadable_character(path: str, text: str, exc: yaml.reader.ReaderError) -> PolicyIssue:
+    """Where the character YAML refuses sits (its position counts characters), and which one it is."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return PolicyIssue(path, line, column, None,
+                       f"the character U+{exc.character:04X} is not allowed in a YAML file; delete it")
