@@ -1,4 +1,4 @@
-"""Soak: 50 simulated people for 5 minutes against gunicorn (2 workers), on SQLite, then on PostgreSQL.
+"""Soak: 50 simulated people for 5 minutes against `reviewer serve` (gunicorn, 2 workers), on SQLite, then on PostgreSQL.
 
 35 staff (half on the web form with sign-in and CSRF, half on the JSON API;
 a quarter of their drafts need an approver: comms, legal, safeguarding or
@@ -6,8 +6,8 @@ press), 12 approvers (web and API, deciding approve / return / reject; they
 never author, so separation of duties never refuses them), 3 auditors
 (browsing the trail and drafts' stories, CSV exports of the last minutes, a
 small PDF report now and then). Each run builds a fresh site, starts
-gunicorn on a free loopback port (rate limits off: see loadgen.servers),
-runs the load, stops gunicorn, then reconciles every action a client saw
+`reviewer serve` (gunicorn) on a free loopback port (rate limits off: see loadgen.servers),
+runs the load, stops the server, then reconciles every action a client saw
 succeed against the database and verifies the audit chain.
 
 Prints users, duration, requests, requests/s, p50/p99 overall and per

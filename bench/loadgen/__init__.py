@@ -6,7 +6,7 @@ Put bench/ on sys.path, then:
     from loadgen import create_site, start_server, run_load, reconcile
 
     site = create_site(folder)                      # SQLite in folder; or create_site(folder, postgres_url)
-    server = start_server(site, "a", workers=2)     # gunicorn on a free loopback port, rate limits off
+    server = start_server(site, "a", workers=2)     # `reviewer serve` on a free loopback port, rate limits off
     ledger = run_load(site, [server.url], duration=30)
     server.stop()
     print("\\n".join(ledger.summary_lines()))      # requests, req/s, p50/p99 per action, errors

@@ -1,4 +1,4 @@
-"""App instances for a load: gunicorn (or `reviewer serve` when present) on a loopback port, and stopping them.
+"""App instances for a load: `reviewer serve` (gunicorn, JSON log lines) on a loopback port, and stopping them.
 
 Each instance runs with the site's REVIEWER_* settings plus `LOAD_ENV`,
 which keeps the product's rate limits out of the way of a load that is
@@ -7,6 +7,7 @@ meant to measure the app, not the limiter (the limits have their own tests).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -69,10 +70,19 @@ class Server:
             list(pool.map(fetch, range(requests)))
 
     def log_problems(self) -> str:
-        """Tracebacks and lock errors from the instance's log ('' when clean)."""
+        """Errors from the instance's log ('' when clean): ERROR/CRITICAL lines, tracebacks, worker timeouts."""
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
-        bad = [line for line in text.splitlines() if "Traceback" in line or "database is locked" in line
-               or "[ERROR]" in line or "WORKER TIMEOUT" in line]
+        bad = []
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            if isinstance(entry, dict):
+                if entry.get("level") in ("ERROR", "CRITICAL") or "traceback" in entry:
+                    bad.append(line[:600])
+            elif "Traceback" in line or "[ERROR]" in line or "[CRITICAL]" in line or "WORKER TIMEOUT" in line:
+                bad.append(line[:600])
         return "\n".join(bad[:20])
 
     def stop(self, timeout: float = 30) -> None:
@@ -87,9 +97,9 @@ class Server:
 
 
 def serve_command(port: int, workers: int) -> list[str]:
-    """gunicorn with sync workers on loopback (the production command the README documents)."""
-    return [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning", "reviewer:create_app()"]
+    """`reviewer serve` (gunicorn sync workers, preloaded app, JSON log lines on stderr) on loopback."""
+    return [str(VENV_BIN / "reviewer"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--timeout", "60"]
 
 
 def start_server(site: Site, name: str = "main", *, port: int | None = None, workers: int = 2,
@@ -98,9 +108,8 @@ def start_server(site: Site, name: str = "main", *, port: int | None = None, wor
     port = port or free_port()
     log = site.folder / f"server-{name}.log"
     env = {**os.environ, **site.env(name), **LOAD_ENV, **(extra_env or {})}
-    command = [*serve_command(port, workers), "--error-logfile", str(log)]
-    with open(log, "ab") as stderr:  # start-up failures before gunicorn's own logging land here too
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+    with open(log, "ab") as output:  # its log lines (stderr) and anything printed
+        process = subprocess.Popen(serve_command(port, workers), cwd=ROOT, env=env, stdout=output, stderr=output,
                                    start_new_session=True)
     server = Server(name, port, process, log)
     deadline = time.monotonic() + ready_within

@@ -1,6 +1,6 @@
 """Scale-out: two app instances on two loopback ports share one PostgreSQL database and one Redis job store.
 
-Both run gunicorn (one worker each) with the same SECRET_KEY, the same audit
+Both run `reviewer serve` (gunicorn, one worker each) with the same SECRET_KEY, the same audit
 key (each from an instance folder of its own) and the same DATABASE_URL and
 REDIS_URL. Simulated staff and approvers (bench/loadgen) work through both
 at once, so drafts submitted on one are decided on the other; meanwhile two
@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 VENV_BIN = Path(sys.executable).parent
 RACE_GROUP = "legal"  # the racing approvers' group; the crowd leaves its queue to them
 RACES = 4
-LOAD_SECONDS = 8
+LOAD_SECONDS = 6
 
 
 def race(site, ledger: Ledger, staff_on: Client, web_on: Client, api_on: Client, web_approver, api_approver,
@@ -81,13 +81,22 @@ def race(site, ledger: Ledger, staff_on: Client, web_on: Client, api_on: Client,
 
 
 def test_two_instances_share_postgres_and_redis(site, redis_url, tmp_path):
+    began = time.monotonic()
+
+    def phase(name: str) -> None:  # printed with the test's output when it fails (and with -s)
+        print(f"scale-out: {name} at {time.monotonic() - began:.1f} s")
+
     shared = {"REVIEWER_REDIS_URL": redis_url, "REVIEWER_REPORTS_INLINE_MAX_DRAFTS": "0"}  # every report queued
     with ThreadPoolExecutor(2) as pool:
         starting = [pool.submit(start_server, site, name, workers=1, extra_env=shared) for name in ("a", "b")]
         servers = [future.result() for future in starting]
     a, b = servers
-    worker = None
+    phase("both instances answer")
     clients: list[Client] = []
+    # The job worker: a third process on the same Redis (started now, so its start-up overlaps the load).
+    worker = subprocess.Popen([str(VENV_BIN / "reviewer"), "jobs", "worker"], cwd=tmp_path,
+                              env={**site.env("worker"), **LOAD_ENV, **shared, "PATH": str(VENV_BIN)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert a.port != b.port and site.instance_folder("a") != site.instance_folder("b")
         assert (site.instance_folder("a") / "audit.key").read_bytes() == (site.instance_folder("b") / "audit.key").read_bytes()
@@ -120,26 +129,30 @@ def test_two_instances_share_postgres_and_redis(site, redis_url, tmp_path):
 
         crowd = lambda user: user.role in ("staff", "approver") and user not in (legal_web, legal_api)  # noqa: E731
         run_load(site, [a.url, b.url], LOAD_SECONDS, ledger=ledger, during=racing, include=crowd,
-                 settings=Settings(think=(0.05, 0.3), timeout=30))
+                 settings=Settings(think=(0.2, 0.8), timeout=30))
+        phase("load and races done")
         assert not ledger.errors, "\n".join(ledger.summary_lines())
         assert {r["winner"] for r in races} <= {"web", "api"} and len(races) == RACES
         assert ledger.per_instance[a.url] > 20 and ledger.per_instance[b.url] > 20, ledger.per_instance
         crowd_decisions = [d for d in ledger.decisions if d.approver not in (legal_web.username, legal_api.username)]
         assert crowd_decisions, "the crowd's approvers decided nothing"
 
-        # A report queued on A, rendered by a worker from Redis, seen done and downloaded on B.
+        # A report (the quiet account's few drafts) queued on A, rendered by the worker from Redis,
+        # seen done and downloaded on B.
+        quiet = client(b.url, staff).request("POST", "/api/v1/drafts", api=True,
+                                             body={"account_id": site.quiet_account_id, "text": site.clean_texts[0]})
+        assert quiet.status == 201, quiet.excerpt()
+        ledger.draft(DraftSeen(quiet.json()["id"], staff.username, "api", site.quiet_account_id, "approved", ()))
         auditor = site.by_role("auditor")[0]
         on_a = client(a.url)
         assert on_a.login(auditor.username, auditor.password).status == 302
         ledger.audited_action("auth.login")
         assert on_a.get("/reports/").status == 200
         today = datetime.now(timezone.utc).date().isoformat()
-        queued = on_a.post_form("/reports/generate", {"since": today, "until": today, "account": ""})
+        queued = on_a.post_form("/reports/generate", {"since": today, "until": today,
+                                                      "account": str(site.quiet_account_id)})
         assert queued.status == 303, queued.excerpt()
         job_id = re.search(r"/reports/jobs/([0-9a-f]{32})$", queued.location).group(1)
-        worker = subprocess.Popen([str(VENV_BIN / "reviewer"), "jobs", "worker"], cwd=tmp_path,
-                                  env={**site.env("worker"), **LOAD_ENV, **shared, "PATH": str(VENV_BIN)},
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         on_b = client(b.url)
         on_b.cookies = dict(on_a.cookies)  # the same sign-in works on B: both sign with the same SECRET_KEY
         deadline, status = time.monotonic() + 30, {}
@@ -150,6 +163,7 @@ def test_two_instances_share_postgres_and_redis(site, redis_url, tmp_path):
             if status["state"] in ("done", "failed"):
                 break
             time.sleep(0.25)
+        phase(f"report job {status.get('state')}")
         assert status.get("state") == "done", status
         pdf = on_b.get(f"/reports/jobs/{job_id}/download")
         assert pdf.status == 200 and pdf.body.startswith(b"%PDF"), pdf.excerpt()
@@ -157,13 +171,15 @@ def test_two_instances_share_postgres_and_redis(site, redis_url, tmp_path):
     finally:
         for made in clients:
             made.close()
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
-        for server in servers:
-            server.stop()
+        worker.terminate()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda server: server.stop(), servers))
+        phase("instances stopped")
+        worker.wait(timeout=30)
 
+    phase("worker stopped")
     result = reconcile(site, ledger)
+    phase("reconciled")
     assert result.ok, "\n".join(result.lines())
     assert result.drafts_stored == len(ledger.drafts) and result.approvals_stored == sum(
         1 for d in ledger.decisions if d.action == "approve")
