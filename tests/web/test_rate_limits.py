@@ -13,6 +13,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -199,19 +200,44 @@ def test_two_app_instances_on_one_jobs_file_share_the_counts(limited_app, make_u
     assert first.get(ACCOUNTS, headers=bearer(secret)).status_code == 429
 
 
+def test_concurrent_requests_through_one_token_let_exactly_the_limit_through(limited_app, make_user, make_token) -> None:  # noqa: ANN001
+    app = limited_app(RATELIMIT_API="20 per minute")
+    secret, _ = make_token(make_user("zoe"))
+    threads, each = 8, 6
+    codes: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def flood() -> None:
+        client = app.test_client()
+        start.wait()
+        mine = [client.get(ACCOUNTS, headers=bearer(secret)).status_code for _ in range(each)]
+        with lock:
+            codes.extend(mine)
+
+    workers = [threading.Thread(target=flood) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(codes) == [200] * 20 + [429] * (threads * each - 20)
+
+
 # --- never limited, misconfigured, storage down ------------------------------------------------
 
 
-def test_healthz_and_static_files_are_never_limited(limited_app) -> None:  # noqa: ANN001
-    app = limited_app(RATELIMIT_DEFAULT="1 per minute")  # Flask-Limiter's own setting: every other route
+def test_healthz_static_files_and_pages_are_never_limited(limited_app) -> None:  # noqa: ANN001
+    # Flask-Limiter's own RATELIMIT_DEFAULT would limit every route; only sign-in and the API may be.
+    app = limited_app(RATELIMIT_DEFAULT="1 per minute", RATELIMIT_LOGIN="1 per minute", RATELIMIT_API="1 per minute")
     client = app.test_client()
     assert "/healthz" in {rule.rule for rule in app.url_map.iter_rules()}
     for _ in range(3):
-        for path in ("/healthz", "/static/reviewer.css"):
+        for path in ("/healthz", "/static/reviewer.css", "/login", "/"):
             answer = client.get(path)
             assert answer.status_code != 429 and "X-RateLimit-Limit" not in answer.headers, path
             answer.close()
-    assert [client.get("/login").status_code for _ in range(2)] == [200, 429], "the default limit is in force"
+    assert [sign_in(client, "x", "y").status_code for _ in range(2)] == [401, 429]
+    assert [client.get(ACCOUNTS).status_code for _ in range(2)] == [401, 429]
 
 
 @pytest.mark.parametrize("setting", ["RATELIMIT_LOGIN", "RATELIMIT_API"])
