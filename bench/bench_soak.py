@@ -44,6 +44,7 @@ from loadgen import (  # noqa: E402
     create_database,
     create_site,
     drop_database,
+    percentile,
     reconcile,
     run_load,
     start_server,
@@ -88,6 +89,7 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
             server = start_server(site, name, workers=args.workers)
             try:
                 server.warm_up()
+                warm_lines = len(server.access_lines())
                 cpu_before, self_before = server.cpu_seconds(), resource.getrusage(resource.RUSAGE_SELF)
                 print(f"  load average before: {load_average()}", flush=True)
                 ledger = run_load(site, [server.url], args.duration, seed=args.seed,
@@ -98,6 +100,7 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
             finally:
                 server.stop()
             problems = server.log_problems()
+            served = server.access_lines()[warm_lines:]  # the load's requests, not the warm-up's
             result = reconcile(site, ledger)
         finally:
             if database_url is not None:
@@ -109,6 +112,11 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
     print(f"  users {args.staff + args.approvers + args.auditors}, duration {ledger.duration():.1f} s")
     for line in ledger.summary_lines():
         print("  " + line)
+    if served:
+        times = [float(e["duration_ms"]) / 1000 for e in served]
+        failures = sum(1 for e in served if int(e.get("status", 0)) >= 500)
+        print(f"  server side (the app's access lines, queueing excluded): {len(served)} requests, "
+              f"p50 {percentile(times, 50):.1f} ms, p99 {percentile(times, 99):.1f} ms, {failures} answered 5xx")
     print(f"  CPU per request: gunicorn {server_cpu * 1000 / requests:.1f} ms, load driver {client_cpu * 1000 / requests:.1f} ms")
     for line in result.lines():
         print("  " + line)

@@ -104,7 +104,8 @@ class Person(threading.Thread):
 
     def signed_in(self) -> None:
         """Sign in through the login form (the answer must be the redirect home)."""
-        self.client.get("/login")
+        if self.page("web.login_page", "/login") is None:
+            raise Stop
         answer = self.call("web.login", "POST", "/login", ok=(302,), form={
             "csrf_token": self.client.csrf or "", "username": self.user.username, "password": self.user.password,
             "next": ""})

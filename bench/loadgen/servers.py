@@ -69,6 +69,22 @@ class Server:
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(fetch, range(requests)))
 
+    def access_lines(self) -> list[dict]:
+        """The app's access log entries (reviewer.observability): method, route, status, duration_ms, ..."""
+        if not self.log.exists():
+            return []
+        found = []
+        for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if '"reviewer.access"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and "duration_ms" in entry:
+                found.append(entry)
+        return found
+
     def log_problems(self) -> str:
         """Errors from the instance's log ('' when clean): ERROR/CRITICAL lines, tracebacks, worker timeouts."""
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
