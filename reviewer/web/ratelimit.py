@@ -164,9 +164,8 @@ def too_many_requests(error: Exception):  # noqa: ANN202
     if is_api_request():
         broken = getattr(getattr(error, "limit", None), "limit", None)
         allowed = f": this API allows {broken} per token (per address without one)" if broken else ""
-        return error_response(
-            ApiError(429, "rate_limited", f"Too many requests{allowed}. Try again in {describe_wait(wait)}.", retry_after=wait)
-        )
+        message = f"Too many requests{allowed}. Try again in {describe_wait(wait)}."
+        return error_response(ApiError(429, "rate_limited", message, retry_after=wait))
     return render_error(
         429, "Too many requests", f"This address has sent too many requests. Try again in {describe_wait(wait)}."
     )
@@ -177,7 +176,9 @@ def _rate_limit_headers(response: Response) -> Response:
     Retry-After only on a 429. Reading the window costs two storage reads: about 0.2 ms per request."""
     limiter = limiter_of()
     current = limiter.current_limit if limiter is not None else None
-    if current is None or (response.status_code != 429 and not _flag(current_app.config["RATELIMIT_HEADERS_ENABLED"])):
+    if current is None:
+        return response
+    if response.status_code != 429 and not _flag(current_app.config.get("RATELIMIT_HEADERS_ENABLED", True)):
         return response
     try:
         resets, remaining = current.window

@@ -78,7 +78,9 @@ class SqliteStorage(Storage, MovingWindowSupport):
         try:
             self.timeout = float(raw_timeout)
         except ValueError:
-            raise ConfigurationError(f"rate limit storage {uri!r}: timeout={raw_timeout!r} is not a number of seconds") from None
+            raise ConfigurationError(
+                f"rate limit storage {uri!r}: timeout={raw_timeout!r} is not a number of seconds"
+            ) from None
         self.path = Path(path)
         #: The time source (seconds since the epoch); tests replace it to move time on.
         self.clock: Callable[[], float] = time.time
