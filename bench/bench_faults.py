@@ -80,7 +80,8 @@ class Outcome:
     requests: int = 0
     errors: Counter = field(default_factory=Counter)  # kind -> count
     outside: Counter = field(default_factory=Counter)  # clear 503s before the fault or after recovery
-    recovery: float | None = None
+    recovery: float | None = None  # fault end -> the answer to the first write sent after it that succeeded
+    recovery_latency: float | None = None  # how much of that was the request itself (a loaded machine is slow)
     expected: int = 0
     reconciled: int = 0
     lost: list[str] = field(default_factory=list)
@@ -145,8 +146,11 @@ def run_scenario(name: str, site: Site, server: Server, inject: Callable[[Server
     print(f"  load average after: {load_average()}", flush=True)
 
     outcome = Outcome(name, fault, requests=ledger.requests)
-    recovered_at = probe[0].first_success_after(fault.ended) if fault.ended is not None else None
-    outcome.recovery = None if recovered_at is None else recovered_at - fault.ended
+    first = probe[0].first_success_after(fault.ended) if fault.ended is not None else None
+    recovered_at = None if first is None else first.at
+    if first is not None:
+        outcome.recovery = first.at - fault.ended
+        outcome.recovery_latency = first.at - first.sent
     for error in ledger.errors:
         kind = error_kind(error.status, error.message)
         outcome.errors[kind] += 1
@@ -277,6 +281,9 @@ def print_table(outcomes: list[Outcome]) -> None:
               f"{'ok' if o.chain_ok else 'BROKEN':>6}  {'OK' if o.ok else 'FAILED'}")
     for o in outcomes:
         print(f"\n{o.name}: {o.fault.description}; " + "; ".join(o.fault.notes))
+        if o.recovery is not None:
+            print(f"  recovery: the first write sent after the fault ended was acknowledged {o.recovery:.2f} s after "
+                  f"the end ({o.recovery_latency:.2f} s of it that request's own latency)")
         print(f"  errors by kind: {dict(o.errors) or 'none'}; the app logged {o.logged_503} 503s (one line each)")
         if o.outside:
             print(f"  503s outside the fault and its recovery: {dict(o.outside)}")

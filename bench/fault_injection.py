@@ -29,7 +29,8 @@ PROBE_EVERY = 0.25  # seconds between the probe's drafts
 
 @dataclass
 class ProbeAnswer:
-    at: float  # seconds since the load started
+    sent: float  # seconds since the load started
+    at: float  # when the answer came
     status: int | None  # None: no HTTP answer
 
 
@@ -56,13 +57,14 @@ class Probe(threading.Thread):
         text = self.site.clean_texts[self.count % len(self.site.clean_texts)]
         self.count += 1
         body = {"account_id": self.site.account_id, "text": text}
+        sent = time.monotonic() - self.ledger.started
         try:
             answer = self.client.request("POST", "/api/v1/drafts", body=body, api=True)
         except TransportError as error:
-            self.answers.append(ProbeAnswer(time.monotonic() - self.ledger.started, None))
+            self.answers.append(ProbeAnswer(sent, time.monotonic() - self.ledger.started, None))
             self.ledger.error("probe", "POST /api/v1/drafts", None, str(error))
             return
-        self.answers.append(ProbeAnswer(time.monotonic() - self.ledger.started, answer.status))
+        self.answers.append(ProbeAnswer(sent, time.monotonic() - self.ledger.started, answer.status))
         self.ledger.timed("probe.submit_draft", answer.seconds)
         if answer.status == 201:
             made = answer.json()
@@ -71,8 +73,9 @@ class Probe(threading.Thread):
         else:
             self.ledger.error("probe", "POST /api/v1/drafts", answer.status, answer.excerpt())
 
-    def first_success_after(self, moment: float) -> float | None:
-        return next((a.at for a in self.answers if a.at >= moment and a.status == 201), None)
+    def first_success_after(self, moment: float) -> ProbeAnswer | None:
+        """The first draft sent at or after `moment` that was acknowledged (sent after: not one that waited out the fault)."""
+        return next((a for a in self.answers if a.sent >= moment and a.status == 201), None)
 
 
 # --- Faults ----------------------------------------------------------------------------------
