@@ -90,6 +90,7 @@ class Fault:
     ended: float | None = None
     notes: list[str] = field(default_factory=list)
     allowed_resets: int = 0  # requests the fault itself may cut (the killed worker's one in flight)
+    stops_service: bool = True  # False: the app keeps answering through it (another worker); recovery = its own end
 
 
 def kill_worker(server: Server, fault: Fault, ledger: Ledger) -> None:
@@ -102,6 +103,7 @@ def kill_worker(server: Server, fault: Fault, ledger: Ledger) -> None:
     fault.started = time.monotonic() - ledger.started
     os.kill(victim, signal.SIGKILL)
     fault.allowed_resets = 1  # a sync worker serves one request at a time
+    fault.stops_service = False  # the other workers keep serving while gunicorn forks a new one
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         now = server.pids()[1:]
