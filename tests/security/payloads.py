@@ -68,3 +68,47 @@ def build(db_session: Any, make_user: Any, make_account: Any, make_inbound: Any,
     db_session.commit()
     assert w.pending.state == "pending" and w.returned.state == "returned" and w.rejected.state == "rejected"
     return w
+
+
+def pages_showing(w: Any) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """role -> [(url, markers that must be in its text)]."""
+    html, name, rtl = HTML_MARKERS, (SHORT_MARKER,), ("xss-rtl", "\u202e", "w" * 4000)
+    return {
+        "staff": [
+            ("/", name),
+            ("/inbox/", name),
+            (f"/inbox/{w.account.id}", name + ('alert("xss-script")',)),
+            (f"/inbox/{w.account.id}?answered=1", name),
+            (f"/posts/{w.post.id}", html + name + rtl),
+            (f"/drafts/{w.draft.id}", html + rtl),
+            (f"/drafts/{w.draft.id}?from=2&to=1", html),
+            (f"/drafts/{w.returned.id}", ("xss-comment", SHORT_MARKER) + rtl),
+            (f"/drafts/{w.rejected.id}", ("xss-reason", SHORT_MARKER)),
+            (f"/inbox/{w.account.id}/compose", name),
+            ("/account/api-tokens", ('<script>alert("xss-token")</script>',)),
+        ],
+        "approver": [
+            ("/review/", html[:1] + name),
+            ("/review/?group=comms&decision=review", name),
+            (f"/review/drafts/{w.pending.id}", html + name),
+            (f"/review/drafts/{w.returned.id}", ("xss-comment",) + rtl),
+            (f"/review/drafts/{w.rejected.id}", ("xss-reason",)),
+            ("/review/response-times", name),
+        ],
+        "auditor": [
+            ("/audit/", name),
+            (f"/audit/?draft={w.pending.id}", ()),
+            (f"/audit/drafts/{w.pending.id}", html),
+            (f"/audit/drafts/{w.returned.id}", ("xss-comment",)),
+            (f"/audit/drafts/{w.rejected.id}", ("xss-reason",)),
+            ("/reports/", name),
+            ("/review/response-times", name),
+        ],
+        "admin": [
+            ("/admin/users", name),
+            (f"/admin/users/{w.staff.id}", ()),
+            ("/admin/groups", name),
+            ("/admin/accounts/", name),
+            (f"/admin/accounts/{w.account.id}", ()),
+        ],
+    }

@@ -8,8 +8,6 @@ it was shown, escaped, not silently dropped).
 
 from __future__ import annotations
 
-from typing import Any
-
 import payloads
 import pytest
 from html_checks import foreign_elements, inline_problems, page_text
@@ -22,55 +20,11 @@ def hostile(db_session, make_user, make_account, make_inbound, checker):  # noqa
     return payloads.build(db_session, make_user, make_account, make_inbound, checker)
 
 
-def _pages(w: Any) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-    """role -> [(url, markers that must be in its text)]."""
-    html, name, rtl = payloads.HTML_MARKERS, (payloads.SHORT_MARKER,), ("xss-rtl", "\u202e", "w" * 4000)
-    return {
-        "staff": [
-            ("/", name),
-            ("/inbox/", name),
-            (f"/inbox/{w.account.id}", name + ('alert("xss-script")',)),
-            (f"/inbox/{w.account.id}?answered=1", name),
-            (f"/posts/{w.post.id}", html + name + rtl),
-            (f"/drafts/{w.draft.id}", html + rtl),
-            (f"/drafts/{w.draft.id}?from=2&to=1", html),
-            (f"/drafts/{w.returned.id}", ("xss-comment", payloads.SHORT_MARKER) + rtl),
-            (f"/drafts/{w.rejected.id}", ("xss-reason", payloads.SHORT_MARKER)),
-            (f"/inbox/{w.account.id}/compose", name),
-            ("/account/api-tokens", ('<script>alert("xss-token")</script>',)),
-        ],
-        "approver": [
-            ("/review/", html[:1] + name),
-            ("/review/?group=comms&decision=review", name),
-            (f"/review/drafts/{w.pending.id}", html + name),
-            (f"/review/drafts/{w.returned.id}", ("xss-comment",) + rtl),
-            (f"/review/drafts/{w.rejected.id}", ("xss-reason",)),
-            ("/review/response-times", name),
-        ],
-        "auditor": [
-            ("/audit/", name),
-            (f"/audit/?draft={w.pending.id}", ()),
-            (f"/audit/drafts/{w.pending.id}", html),
-            (f"/audit/drafts/{w.returned.id}", ("xss-comment",)),
-            (f"/audit/drafts/{w.rejected.id}", ("xss-reason",)),
-            ("/reports/", name),
-            ("/review/response-times", name),
-        ],
-        "admin": [
-            ("/admin/users", name),
-            (f"/admin/users/{w.staff.id}", ()),
-            ("/admin/groups", name),
-            ("/admin/accounts/", name),
-            (f"/admin/accounts/{w.account.id}", ()),
-        ],
-    }
-
-
 @pytest.mark.parametrize("role", ["staff", "approver", "auditor", "admin"])
 def test_every_page_shows_the_payloads_as_text(hostile, web_as, role) -> None:  # noqa: ANN001
     user = {"staff": hostile.staff, "approver": hostile.approver, "auditor": hostile.auditor, "admin": hostile.admin}[role]
     web = web_as(user)
-    for url, markers in _pages(hostile)[role]:
+    for url, markers in payloads.pages_showing(hostile)[role]:
         response = web.get(url)
         page = response.get_data(as_text=True)
         assert response.status_code == 200, f"{role} {url} -> {response.status_code}"
