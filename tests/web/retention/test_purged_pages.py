@@ -75,6 +75,7 @@ def test_the_api_answers_with_the_marker_in_the_same_shape(app, purged, db_sessi
     assert current["verdict"]["findings"] and all(f["excerpt"] == "" and f["spans"] == [] for f in current["verdict"]["findings"])
 
 
+@pytest.mark.slow  # WeasyPrint renders a report: about 5 s here
 def test_the_pdf_report_and_the_audit_trail_still_work(db_session, purged) -> None:  # noqa: ANN001
     from reviewer.audit import export
     from reviewer.reports.data import build_report, period_of
