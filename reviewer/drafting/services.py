@@ -11,10 +11,9 @@ workflow's exceptions (re-exported here too): `InvalidInput`, `NotAllowed`,
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewer.accounts.models import User
@@ -190,19 +189,14 @@ def create_draft(
     return draft
 
 
-# Built once: INSERT ... RETURNING the whole row as an ORM object (no unit-of-work flush).
-_INSERT_DRAFT = insert(Draft).returning(Draft)
-_INSERT_VERSION = insert(DraftVersion).returning(DraftVersion)
-
-
 def _insert_draft(
     session: Session, actor: User, account: OrgAccount, inbound: InboundPost | None, text: str, verdict: Verdict
 ) -> Draft:
-    """Store a new draft and its first version with two INSERT ... RETURNING statements.
+    """Store a new draft and its first version with two Core INSERTs (no unit-of-work flush).
 
     Everything is worked out before the first statement (on SQLite that is
-    the one that takes the write lock). The rows come back as persistent
-    objects with their relationships set, as a flush would leave them.
+    the one that takes the write lock). The objects returned are persistent,
+    with their relationships set, as a flush would leave them.
     """
     now = utcnow()
     version_row = _version_row(actor, text, verdict, number=1, now=now)
@@ -212,13 +206,39 @@ def _insert_draft(
         "author_id": actor.id, "state": "draft", "routes": list(routes), "approvals_required": required,
         "decision": verdict.decision, "created_at": now, "updated_at": now, "lock_version": 1,
     }
-    draft = session.scalars(_INSERT_DRAFT, [draft_row]).one()
-    version = session.scalars(_INSERT_VERSION, [{**version_row, "draft_id": draft.id}]).one()
+    draft = _insert_row(session, Draft, draft_row)
+    version = _insert_row(session, DraftVersion, {**version_row, "draft_id": draft.id})
     set_committed_value(draft, "account", account)
     set_committed_value(draft, "inbound", inbound)
     set_committed_value(draft, "versions", [version])
     set_committed_value(version, "draft", draft)
     return draft
+
+
+_Row = TypeVar("_Row", Draft, DraftVersion)
+
+
+def _insert_row(session: Session, model: type[_Row], given: dict[str, Any]) -> _Row:
+    """INSERT one row with Core (every column explicit) and attach it to the session as a loaded object.
+
+    A column with a default must be given: the row is written exactly as
+    the object says, so nothing is left to a default the object would not see.
+    """
+    table = model.__table__
+    row = {column.key: None for column in table.columns if not column.primary_key}
+    defaulted = [key for key in row if key not in given and _has_default(table.c[key])]
+    if defaulted:
+        raise TypeError(f"{table.name}: give {', '.join(defaulted)} (they have defaults the object would not see)")
+    row.update(given)
+    row["id"] = session.connection().execute(table.insert().returning(table.c.id), row).scalar_one()
+    loaded = model(**row)
+    make_transient_to_detached(loaded)  # as if loaded from the database: no pending changes
+    session.add(loaded)
+    return loaded
+
+
+def _has_default(column: Any) -> bool:
+    return column.default is not None or column.server_default is not None
 
 
 def _version_row(actor: User, text: str, verdict: Verdict, *, number: int, now: datetime) -> dict[str, Any]:

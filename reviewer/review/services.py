@@ -20,15 +20,18 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewer.accounts.models import User
 from reviewer.audit import record
+from reviewer.audit.services import record_many
 from reviewer.db import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.drafting.services import (
     CheckUnavailable,
     add_version,
     check_text,
+    checked_event,
     clean_url,
     conflicts_as_errors,
     expect_version,
@@ -110,10 +113,41 @@ def draft_facts(draft: Draft, approvals: list[Approval]) -> DraftFacts:
     )
 
 
-def _action(session: Session, draft: Draft, actor: User, action: str, comment: str | None = None) -> ReviewAction:
-    step = ReviewAction(draft_id=draft.id, version_id=draft.current_version.id, actor_id=actor.id, action=action, comment=comment)
-    session.add(step)
-    return step
+def _action(session: Session, draft: Draft, actor: User, action: str, comment: str | None = None) -> None:
+    """Add a step to the draft's history: the session's pending changes first, then one Core INSERT."""
+    session.flush()
+    session.connection().execute(_INSERT_ACTION, {
+        "draft_id": draft.id, "version_id": draft.current_version.id, "actor_id": actor.id, "action": action,
+        "comment": comment, "created_at": utcnow(),
+    })
+
+
+_INSERT_ACTION = ReviewAction.__table__.insert()  # built once
+_DRAFTS = Draft.__table__
+
+
+def _write_draft(session: Session, draft: Draft, changes: dict[str, Any]) -> None:
+    """Set `changes` on the draft with one UPDATE that checks and bumps `lock_version`, as a flush would.
+
+    ConflictError when someone else changed the row since this session
+    loaded it. A draft with other unflushed changes goes through the unit
+    of work instead, so nothing is written out of order.
+    """
+    if session.is_modified(draft):
+        for key, value in changes.items():
+            setattr(draft, key, value)
+        session.flush()
+        return
+    seen = draft.lock_version
+    result = session.connection().execute(
+        _DRAFTS.update()
+        .where(_DRAFTS.c.id == draft.id, _DRAFTS.c.lock_version == seen)
+        .values(**changes, lock_version=seen + 1)
+    )
+    if result.rowcount != 1:
+        raise ConflictError()
+    for key, value in {**changes, "lock_version": seen + 1}.items():
+        set_committed_value(draft, key, value)
 
 
 def _approved(draft: Draft, when: datetime) -> None:
@@ -143,27 +177,28 @@ def submit_draft(
     verdict = fresh or check_text(checker, draft.account, current.text, draft.inbound)
     new_state = workflow.submit(draft.state, verdict.decision, verdict)
     now = utcnow()
+    events = []
     with conflicts_as_errors(session):
         # a verdict computed in this transaction is the one stored with the current version
         if fresh is None and _verdict_changed(current, verdict):
             add_version(draft, session.get(User, current.author_id) or actor, current.text, verdict)
             session.flush()
-            record_checked(session, actor, draft, verdict)
+            events.append(checked_event(draft, verdict))
         routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
-        draft.routes, draft.approvals_required = list(routes), required
-        draft.state = new_state
-        draft.submitted_at = now
-        draft.updated_at = now
+        changes = {"routes": list(routes), "approvals_required": required, "state": new_state, "submitted_at": now, "updated_at": now}
         if new_state == "approved":
-            _approved(draft, now)
+            changes["approved_at"] = now
+            mark_answered(draft.inbound, now)
+        _write_draft(session, draft, changes)
         _action(session, draft, actor, "submit")
-        session.flush()
-        version = draft.current_version.number
-        record(session, actor, "draft.submitted", _subject(draft), {"account_id": draft.account_id, "version": version, "decision": verdict.decision, "state": new_state})
+        version = draft.current_version
+        subject, about = _subject(draft), {"account_id": draft.account_id, "version": version.number}
+        events.append(("draft.submitted", subject, {**about, "decision": verdict.decision, "state": new_state}))
         if new_state == "pending":
-            record(session, actor, "draft.routed", _subject(draft), {"account_id": draft.account_id, "version": version, "groups": list(routes), "approvals_required": required})
+            events.append(("draft.routed", subject, {**about, "groups": list(routes), "approvals_required": required}))
         else:
-            record(session, actor, "draft.approved", _subject(draft), {"account_id": draft.account_id, "version": version, "by": "policy", "text_sha256": draft.current_version.text_sha256})
+            events.append(("draft.approved", subject, {**about, "by": "policy", "text_sha256": version.text_sha256}))
+        record_many(session, actor, events)
     return draft
 
 
