@@ -63,7 +63,8 @@ def tool_version(tool: Path) -> tuple[int, str]:
         raise BackupError(f"{tool}: cannot run it ({exc.strerror})") from None
     match = _VERSION.search(output)
     if not match:
-        raise BackupError(f"{tool}: `--version` printed {output.strip()!r}, not a PostgreSQL version")
+        first = output.strip().splitlines()[0] if output.strip() else ""
+        raise BackupError(f"{tool}: `--version` printed {first!r}, not a PostgreSQL version")
     return int(match.group(1)), f"{match.group(1)}.{match.group(2) or 0}"
 
 
@@ -72,7 +73,10 @@ def libpq_target(url: URL) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+    bare = URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    )  # no password: `url.set(password=None)` would keep it
+    return bare.render_as_string(hide_password=False), env
 
 
 @contextmanager
