@@ -31,12 +31,19 @@ def _app():  # noqa: ANN202
 
 
 def _run(action) -> None:  # noqa: ANN001
+    from sqlalchemy.exc import DBAPIError
+
     from reviewer.backup import BackupError
 
     try:
         outcome = action()
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    except DBAPIError as exc:
+        raise click.ClickException(
+            f"the database cannot be used ({str(exc.orig).strip() or exc.__class__.__name__}): check "
+            "REVIEWER_DATABASE_URL and that the database server is running"
+        ) from None
     for line in outcome.lines:
         click.echo(line)
 

@@ -21,6 +21,8 @@ def retention() -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would be removed; change nothing.")
 def purge_cli(days: int | None, dry_run: bool) -> None:
     """Replace the texts of posted and rejected drafts (and the posts they answered) with markers; audited."""
+    from sqlalchemy.exc import DBAPIError
+
     from reviewer import create_app
     from reviewer.audit.chain import AuditError
     from reviewer.db import app_session
@@ -38,6 +40,11 @@ def purge_cli(days: int | None, dry_run: bool) -> None:
                 session.commit()
         except AuditError as exc:
             raise click.ClickException(str(exc)) from None
+        except DBAPIError as exc:
+            raise click.ClickException(
+                f"the database cannot be used ({str(exc.orig).strip() or exc.__class__.__name__}): check "
+                "REVIEWER_DATABASE_URL and that the schema is up to date (`reviewer db upgrade`)"
+            ) from None
     click.echo(result.describe())
 
 
