@@ -147,3 +147,22 @@ def test_verify_reports_what_it_checked(source, tmp_path, kind) -> None:  # noqa
         assert "Audit chain OK" in text
     else:
         assert "Archive OK: pg_restore reads" in text
+
+
+def test_a_backup_from_an_older_schema_restores_and_asks_for_an_upgrade(source, fresh_url, build_app, tmp_path, kind) -> None:  # noqa: ANN001
+    from alembic import command
+
+    from reviewer.db import alembic_config, get_database, upgrade
+
+    with get_database(source).engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0006_audit_refs")
+    folder = tmp_path / "old"
+    made = create_backup(source, folder)
+    assert made.manifest.schema_revision == "0006_audit_refs" and made.event_seq is not None
+    target = build_app(fresh_url("target"), "target", migrate=False)
+    restored = restore_backup(target, folder)
+    assert "The schema is at 0006_audit_refs, older than this version's: run `reviewer db upgrade`" in restored.lines
+    assert restored.event_seq is None  # an older schema gets no backup.restored event (the note says why)
+    upgrade(target)
+    with app_session(target) as session:
+        assert verify(session, load_key(target.instance_path), parse_anchor(made.manifest.anchor)).ok
