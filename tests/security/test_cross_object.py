@@ -259,3 +259,22 @@ def test_a_deactivated_users_token_and_session_stop(two_orgs, make_token, web_as
     assert secure_app.test_client().get("/api/v1/accounts", headers=headers).status_code == 401
     response = web.get("/inbox/")
     assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_a_background_report_is_only_its_owners(two_orgs, secure_app, make_user, web_as) -> None:  # noqa: ANN001
+    """Job ids are random, and even a known id opens nothing for another auditor or an admin (404, not 403)."""
+    from datetime import datetime, timedelta, timezone
+
+    from reviewer.reports.jobs import jobs_of
+
+    until = datetime.now(timezone.utc)
+    job_id = jobs_of(secure_app).submit(two_orgs.auditor, since=until - timedelta(days=30), until=until, account_id=None, drafts=5000)
+    owner = web_as(two_orgs.auditor)
+    assert owner.get(f"/reports/jobs/{job_id}").status_code == 200
+    assert owner.get(f"/reports/jobs/{job_id}/status").json["state"] == "queued"
+    for other in (make_user("auditor-two", roles=["auditor"]), two_orgs.admin):
+        web = web_as(other)
+        for suffix in ("", "/status", "/download"):
+            assert web.get(f"/reports/jobs/{job_id}{suffix}").status_code == 404, (other.username, suffix)
+    for guessed in ("../../secret_key", "..", "%2e%2e", "0" * 31 + "g"):
+        assert owner.get(f"/reports/jobs/{guessed}/download").status_code == 404, guessed
