@@ -208,10 +208,11 @@ def restore_backup(
     outcome.lines.append(f"Audit key put back at {Path(app.instance_path) / KEY_FILENAME}")
     if replaced:
         outcome.lines.append(f"The key that was there is kept as {replaced}")
-    if made.schema_revision in heads:
-        data = {"folder": str(folder), "manifest_sha256": sha, "backup_created_at": made.created_at, "anchor": made.anchor}
-        outcome.event_seq = _record(engine, key, None, "backup.restored", data)
-    else:
+    data = {"folder": str(folder), "manifest_sha256": sha, "backup_created_at": made.created_at, "anchor": made.anchor}
+    outcome.event_seq = _record(engine, key, None, "backup.restored", data)
+    if outcome.event_seq is None:
+        outcome.lines.append("Not recorded in the audit trail: the schema is older than 0006")
+    if made.schema_revision not in heads:
         outcome.lines.append(f"The schema is at {made.schema_revision}, older than this version's: run `reviewer db upgrade`")
     return outcome
 
