@@ -17,7 +17,6 @@ from reviewer.db import utcnow
 from reviewer.retention import purge
 
 POST_TEXT = "Is the pool open on Sunday? I'm at 12 Wharf Road."
-MARKER = "removed on"
 
 
 @pytest.fixture
