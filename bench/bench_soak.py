@@ -73,7 +73,7 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
     cluster = None
     database_url = None
     print(f"\n== {name}: {args.staff} staff, {args.approvers} approvers, {args.auditors} auditors "
-          f"({args.staff + args.approvers + args.auditors} users), {args.duration:.0f} s, gunicorn {args.workers} "
+          f"({args.staff + args.approvers + args.auditors} users), {args.duration:.0f} s, reviewer serve {args.workers} "
           f"sync workers, toxicity={args.toxicity}, think {args.think[0]}-{args.think[1]} s", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"soak-{name}-") as tmp:
         try:
@@ -117,7 +117,7 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
         failures = sum(1 for e in served if int(e.get("status", 0)) >= 500)
         print(f"  server side (the app's access lines, queueing excluded): {len(served)} requests, "
               f"p50 {percentile(times, 50):.1f} ms, p99 {percentile(times, 99):.1f} ms, {failures} answered 5xx")
-    print(f"  CPU per request: gunicorn {server_cpu * 1000 / requests:.1f} ms, load driver {client_cpu * 1000 / requests:.1f} ms")
+    print(f"  CPU per request: server {server_cpu * 1000 / requests:.1f} ms, load driver {client_cpu * 1000 / requests:.1f} ms")
     for line in result.lines():
         print("  " + line)
     if problems:
@@ -136,7 +136,7 @@ def main() -> int:
     parser.add_argument("--staff", type=int, default=35)
     parser.add_argument("--approvers", type=int, default=12)
     parser.add_argument("--auditors", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     parser.add_argument("--think", type=float, nargs=2, default=(0.2, 1.0), metavar=("MIN", "MAX"),
                         help="seconds each person pauses between actions (uniform; default 0.2 1.0)")
     parser.add_argument("--toxicity", default="embedded", help="the servers' scorer: embedded or none")

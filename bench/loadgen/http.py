@@ -56,6 +56,10 @@ class Answer:
 class Client:
     """A keep-alive connection to one app instance, with a cookie jar and the last CSRF token seen."""
 
+    #: A POST never goes out on a connection idle longer than this (the server may have closed it
+    #: already, and a POST that meets a closed socket cannot be safely sent again).
+    FRESH_FOR_POST_SECONDS = 1.0
+
     def __init__(self, base_url: str, timeout: float = 30.0, token: str | None = None) -> None:
         parts = urllib.parse.urlsplit(base_url)
         self.base_url = base_url.rstrip("/")
@@ -66,10 +70,6 @@ class Client:
         self.csrf: str | None = None
         self._connection: http.client.HTTPConnection | None = None
         self._last_used = 0.0
-
-    #: A POST never goes out on a connection idle longer than this (the server may have closed it
-    #: already, and a POST that meets a closed socket cannot be safely sent again).
-    FRESH_FOR_POST_SECONDS = 1.0
 
     def close(self) -> None:
         if self._connection is not None:
