@@ -34,7 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.orgs.views import bp as orgs_bp
     from reviewer.reports.views import bp as reports_bp
     from reviewer.review.views import bp as review_bp
-    from reviewer.web import errors, filters, headers, ratelimit
+    from reviewer.web import converters, errors, filters, headers, ratelimit
     from reviewer.web.health import bp as health_bp
     from reviewer.web.views import bp as main_bp
 
@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
+    converters.init_app(app)  # before any blueprint: its rules bind the `int` converter
     db.init_app(app)
     login.init_app(app)
     CSRFProtect(app)
