@@ -7,7 +7,7 @@ unknown fields are refused, so a typo is an error rather than ignored.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -15,6 +15,11 @@ from reviewer.review.workflow import MAX_COMMENT as MAX_COMMENT_LENGTH
 from reviewer.review.workflow import MAX_TEXT as MAX_TEXT_LENGTH
 
 MAX_INBOUND_BATCH = 500
+
+#: A row id: a whole number the databases can store (64-bit), so a 30-digit id is a 422 naming the field,
+#: not an overflow inside the database driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -27,7 +32,7 @@ class CheckRequest(_Body):
     """Check a text against an account's policy (`account_id`) or a policy file (`policy`)."""
 
     text: StrictStr = Field(min_length=1, max_length=MAX_TEXT_LENGTH, description="The reply as typed.")
-    account_id: StrictInt | None = Field(None, description="Check as a reply from this organisation account.")
+    account_id: Id | None = Field(None, description="Check as a reply from this organisation account.")
     policy: StrictStr | None = Field(
         None, max_length=200, description="Or: a policy file name in the policy folder, e.g. government.yaml."
     )
@@ -42,7 +47,7 @@ class CheckRequest(_Body):
 class InboundRequest(_Body):
     """One public post to an organisation account that may need a reply."""
 
-    account_id: StrictInt
+    account_id: Id
     author_handle: StrictStr = Field(min_length=1, max_length=100)
     text: StrictStr = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
     received_at: AwareDatetime | None = Field(None, description="ISO 8601 with a time zone; default: now.")
@@ -55,9 +60,9 @@ class InboundRequest(_Body):
 class DraftRequest(_Body):
     """Write a reply (or a standalone post) and submit it for review."""
 
-    account_id: StrictInt
+    account_id: Id
     text: StrictStr = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
-    inbound_id: StrictInt | None = Field(None, description="The inbound post this answers; omit for a standalone post.")
+    inbound_id: Id | None = Field(None, description="The inbound post this answers; omit for a standalone post.")
 
 
 class DecisionRequest(_Body):

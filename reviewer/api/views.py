@@ -23,6 +23,7 @@ from reviewer.api import openapi
 from reviewer.api.auth import api_user, begin_writing, token_required
 from reviewer.api.errors import ApiError
 from reviewer.api.schemas import (
+    MAX_ID,
     MAX_INBOUND_BATCH,
     CheckRequest,
     DecisionRequest,
@@ -50,6 +51,9 @@ Body = TypeVar("Body", bound=BaseModel)
 
 # Service field names that the API spells differently.
 _API_FIELD_NAMES = {"inbound": "inbound_id"}
+
+# The oldest a queue filter may ask for (a bigger age would overflow the date arithmetic).
+MAX_AGE_MINUTES = 100 * 365 * 24 * 60
 
 # The largest request body accepted (a batch of inbound posts fits easily).
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -368,8 +372,8 @@ def _queue_filters() -> dict[str, Any]:
     args = request.args
     filters: dict[str, Any] = {}
     if args.get("account_id"):
-        if not args["account_id"].isdigit():
-            raise ApiError(422, "invalid", "account_id: expected a whole number.", field="account_id")
+        if not args["account_id"].isdigit() or int(args["account_id"]) > MAX_ID:
+            raise ApiError(422, "invalid", "account_id: expected an account's id (a whole number).", field="account_id")
         filters["account_id"] = int(args["account_id"])
     if args.get("decision"):
         if args["decision"] not in ("pass", "review", "block"):
@@ -378,7 +382,10 @@ def _queue_filters() -> dict[str, Any]:
     if args.get("rule"):
         filters["rule"] = args["rule"][:100]
     if args.get("older_than_minutes"):
-        if not args["older_than_minutes"].isdigit():
-            raise ApiError(422, "invalid", "older_than_minutes: expected a whole number.", field="older_than_minutes")
+        if not args["older_than_minutes"].isdigit() or int(args["older_than_minutes"]) > MAX_AGE_MINUTES:
+            raise ApiError(
+                422, "invalid", f"older_than_minutes: expected a whole number up to {MAX_AGE_MINUTES} (100 years).",
+                field="older_than_minutes",
+            )
         filters["older_than"] = timedelta(minutes=int(args["older_than_minutes"]))
     return filters

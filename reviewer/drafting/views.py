@@ -26,6 +26,7 @@ from reviewer.review import services as review
 from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
+from reviewer.web.converters import MAX_ID
 from reviewer.web.highlight import check_payload, numbered_findings, segments, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)
@@ -370,12 +371,16 @@ def check():  # noqa: ANN201
     account_id, text, inbound_id = data.get("account_id"), data.get("text"), data.get("inbound_id")
     if not isinstance(account_id, int) or isinstance(account_id, bool):
         return _json_error(400, "account_id: expected the account's id (an integer).", "account_id")
+    if not 0 < account_id <= MAX_ID:
+        return _json_error(404, "account_id: no account you draft for has this id.", "account_id")
     if not isinstance(text, str):
         return _json_error(400, "text: expected the draft text (a string).", "text")
     if len(text) > MAX_TEXT:
         return _json_error(400, f"text: too long: {len(text)} characters (at most {MAX_TEXT}).", "text")
     if inbound_id is not None and (not isinstance(inbound_id, int) or isinstance(inbound_id, bool)):
         return _json_error(400, "inbound_id: expected the post's id (an integer) or null.", "inbound_id")
+    if inbound_id is not None and not 0 < inbound_id <= MAX_ID:
+        return _json_error(404, "inbound_id: no post to this account has this id.", "inbound_id")
     session = get_session()
     account = session.get(OrgAccount, account_id)
     if account is None or not drafting.may_draft(account, _me()):
