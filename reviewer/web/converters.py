@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**63 - 1
 
 
-class DatabaseIdConverter(IntegerConverter):
+class BoundedIntegerConverter(IntegerConverter):
     """`int`, bounded to what a database column holds: a bigger number matches no route (404)."""
 
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002 - Werkzeug's names
@@ -25,4 +25,4 @@ class DatabaseIdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     """Replace the `int` converter; call before any blueprint is registered (rules bind their converters then)."""
-    app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["int"] = BoundedIntegerConverter
