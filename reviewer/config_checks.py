@@ -373,7 +373,7 @@ def effective_settings(config: Mapping[str, Any]) -> dict[str, Any]:
         value = config.get(name)
         if name in SECRET_SETTINGS and value:
             value = f"*** ({len(str(value))} characters)"
-        elif name in ("DATABASE_URL", "REDIS_URL") and value:
+        elif name in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI") and value:
             value = mask_url(str(value))
         shown[name] = value
     return shown

@@ -6,6 +6,7 @@ The engine is made in `init_app`, never at import. Services receive a
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,7 +102,7 @@ def init_app(app: Flask) -> None:
         )
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
         raise DatabaseConfigError(
-            f"DATABASE_URL (REVIEWER_DATABASE_URL) {app.config['DATABASE_URL']!r} is not usable: {error}. "
+            f"DATABASE_URL (REVIEWER_DATABASE_URL) {_without_password(str(app.config['DATABASE_URL']))!r} is not usable: {error}. "
             "Use an SQLAlchemy URL such as sqlite:////path/to/reviewer.sqlite3 or "
             "postgresql+psycopg://user@host/dbname."
         ) from None
@@ -266,6 +267,11 @@ def schema_revisions(app: Flask) -> tuple[set[str], set[str]]:
         ) from None
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     return current, heads
+
+
+def _without_password(url: str) -> str:
+    """A URL as typed, with any password between "user:" and "@" hidden (the URL may not parse)."""
+    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
 
 
 def display_url(app: Flask) -> str:

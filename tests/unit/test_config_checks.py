@@ -258,3 +258,13 @@ def test_every_setting_is_documented_in_the_deployment_guide() -> None:
     missing = [name for name in setting_names() if f"REVIEWER_{name}" not in guide]
     assert missing == [], f"docs/deployment.md does not name {', '.join(f'REVIEWER_{n}' for n in missing)}"
     assert config_module.Defaults.ENV == "development"
+
+
+def test_an_unusable_database_url_is_reported_without_its_password(tmp_path):
+    from reviewer import create_app
+    from reviewer.db import DatabaseConfigError
+
+    with pytest.raises(DatabaseConfigError) as caught:
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "nosuchdialect://alice:hunter2@db.example/x"})
+    assert "hunter2" not in caught.value.message
+    assert "alice:***@db.example" in caught.value.message
