@@ -271,7 +271,7 @@ def schema_revisions(app: Flask) -> tuple[set[str], set[str]]:
 
 def _without_password(url: str) -> str:
     """A URL as typed, with any password between "user:" and "@" hidden (the URL may not parse)."""
-    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+    return re.sub(r"(://[^/:@]*:)[^/]*@", r"\1***@", url)
 
 
 def display_url(app: Flask) -> str:
