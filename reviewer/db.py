@@ -158,7 +158,7 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL") -> 
 
     # Writing transactions take the lock up front, so concurrent writers queue
     # (within the busy timeout) instead of failing on a stale WAL snapshot.
-    sqlite_begin_immediate(engine)
+    sqlite_begin_immediate(engine, busy_timeout)
     return engine
 
 

@@ -8,23 +8,35 @@ the start, where the busy timeout does apply, so concurrent requests wait
 their turn. Read-only work that must not hold the write lock (a long
 `audit verify`) can ask for a deferred transaction with the execution
 option `sqlite_begin="DEFERRED"`.
+
+Waiting for the write lock: SQLite's own busy handler sleeps 1, 2, 5, 10 ...
+up to 100 ms between tries, so the lock often sits free while waiters sleep
+(the p99 of concurrent submissions). A writing BEGIN therefore polls with
+short pauses (0.25 ms doubling to 2 ms) until the same busy timeout, then
+fails with SQLite's usual "database is locked".
 """
 
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+import time
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection, Engine
 
 BEGIN_OPTION = "sqlite_begin"
 _MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
+SQLITE_BUSY = 5
+FIRST_PAUSE_SECONDS = 0.00025
+LONGEST_PAUSE_SECONDS = 0.002
 
 
-def sqlite_begin_immediate(engine: Engine) -> None:
+def sqlite_begin_immediate(engine: Engine, busy_timeout: float = 5.0) -> None:
     """Make every transaction on a SQLite `engine` start with BEGIN IMMEDIATE.
 
     Call it right after `create_engine`, before the first connection. The
     driver's own implicit BEGIN is switched off and SQLAlchemy's `begin`
-    event emits ours. Does nothing on other databases.
+    event emits ours; a writing BEGIN waits up to `busy_timeout` seconds for
+    the lock. Does nothing on other databases.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -38,4 +50,27 @@ def sqlite_begin_immediate(engine: Engine) -> None:
         mode = str(connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")).upper()
         if mode not in _MODES:
             raise ValueError(f"execution option {BEGIN_OPTION}={mode!r}: expected one of {sorted(_MODES)}")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "DEFERRED":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            _begin_writing(connection, f"BEGIN {mode}", busy_timeout)
+
+
+def _begin_writing(connection: Connection, statement: str, busy_timeout: float) -> None:
+    """Run `statement` (a writing BEGIN), retrying while another connection holds the lock."""
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + busy_timeout
+        pause = FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                connection.exec_driver_sql(statement)
+                return
+            except exc.OperationalError as error:
+                if getattr(error.orig, "sqlite_errorcode", None) != SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
