@@ -8,8 +8,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy import create_engine, make_url, select
@@ -30,6 +34,51 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+class RedisServer(NamedTuple):
+    url: str
+    process: subprocess.Popen
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server of this test's own (no persistence) on a free loopback port, stopped afterwards.
+
+    Missing redis-server or the redis client: skipped locally, a failure in CI.
+    """
+    executable = shutil.which("redis-server")
+    if executable is None:
+        skip_or_fail("redis-server is not installed (scripts/system-deps installs it)")
+    try:
+        import redis
+    except ImportError:
+        skip_or_fail("the redis client is not installed: pip install redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"redis-server on port {port} did not answer within 10 s")
+                time.sleep(0.05)
+        yield RedisServer(url, process)
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

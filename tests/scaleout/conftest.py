@@ -9,10 +9,7 @@ free loopback port. Either missing: skipped locally, a failure in CI
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROOT_CONFTEST = ROOT / "tests" / "conftest.py"
 sys.path.insert(0, str(ROOT / "bench"))
 
-from loadgen import create_database, create_site, drop_database, free_port  # noqa: E402
+from loadgen import create_database, create_site, drop_database  # noqa: E402
 from loadgen.site import Site  # noqa: E402
 
 
@@ -35,37 +32,9 @@ def skip_or_fail(config: pytest.Config, reason: str) -> None:
 
 
 @pytest.fixture
-def redis_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A redis-server of this test's own (no persistence), on a free loopback port; stopped afterwards."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        skip_or_fail(request.config, "redis-server is not installed (apt-get install redis-server): the scale-out test needs it")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    client.ping()
-                    break
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        pytest.fail(f"redis-server on port {port} did not answer within 10 s")
-                    time.sleep(0.05)
-        finally:
-            client.close()
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def redis_url(redis_server) -> str:
+    """The URL of a redis-server of this test's own (tests/conftest.py's redis_server)."""
+    return redis_server.url
 
 
 @pytest.fixture

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import socket
 import sqlite3
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -264,48 +261,7 @@ def test_a_storage_that_fails_lets_requests_through_with_a_warning_and_counts_in
     assert any("storage unreachable" in r.getMessage() for r in warnings)
 
 
-# --- Redis -----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def redis_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A real redis-server on a free loopback port, stopped after the test: (URL, process)."""
-    executable = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(executable).exists():
-        skip_or_fail(request.config, "redis-server is not installed (scripts/system-deps installs it)")
-    try:
-        import redis
-    except ImportError:
-        skip_or_fail(request.config, "the redis client is not installed: pip install redis")
-    port = free_port()
-    process = subprocess.Popen(
-        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        yield url, process
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+# --- Redis (the redis_server fixture is in tests/conftest.py) --------------------------------------
 
 
 def test_with_redis_url_the_limits_live_in_redis_and_a_redis_outage_lets_requests_through(
