@@ -24,6 +24,8 @@ from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorato
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from reviewer.sqlite_locks import enable_wal
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -146,9 +148,9 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL") -> 
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        enable_wal(dbapi_connection, busy_timeout)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         # WAL with NORMAL: a commit does not wait for fsync (about 7 ms here, taken while holding the
         # write lock, so it capped writes near 130/s); the database stays consistent after a crash or

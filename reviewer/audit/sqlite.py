@@ -23,9 +23,10 @@ import time
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 
+from reviewer.sqlite_locks import is_busy
+
 BEGIN_OPTION = "sqlite_begin"
 _MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
-SQLITE_BUSY = 5
 FIRST_PAUSE_SECONDS = 0.00025
 LONGEST_PAUSE_SECONDS = 0.002
 
@@ -68,7 +69,7 @@ def _begin_writing(connection: Connection, statement: str, busy_timeout: float) 
                 connection.exec_driver_sql(statement)
                 return
             except exc.OperationalError as error:
-                if getattr(error.orig, "sqlite_errorcode", None) != SQLITE_BUSY or time.monotonic() >= deadline:
+                if not is_busy(error.orig) or time.monotonic() >= deadline:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE_SECONDS)

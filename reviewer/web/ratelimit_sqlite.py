@@ -29,6 +29,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 from limits.errors import ConfigurationError
 from limits.storage import MovingWindowSupport, Storage
 
+from reviewer.sqlite_locks import enable_wal
+
 SCHEME = "reviewer-sqlite"
 DEFAULT_TIMEOUT_SECONDS = 2.0
 SWEEP_INTERVAL_SECONDS = 60.0
@@ -103,7 +105,7 @@ class SqliteStorage(Storage, MovingWindowSupport):
             return held.connection
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
+        enable_wal(connection, self.timeout)
         connection.execute("PRAGMA synchronous=NORMAL")  # counters need no fsync per hit
         if not self._schema_ready:
             for statement in _SCHEMA:
