@@ -9,6 +9,8 @@ with `time.process_time` (CPU, not wall: the machine is shared):
            account and user in a fresh session, `create_draft` +
            `submit_draft` (the verdict checked beforehand, as the view
            does), commit
+  checkapi the whole `POST /api/v1/check` request through Flask's test client
+           (auth, rate limit, account, check, JSON, access line, headers)
   api      the whole `POST /api/v1/drafts` request through Flask's test client
            (bearer token, JSON body, auth, check, store, audit, commit,
            JSON response): what a gunicorn worker spends, less HTTP parsing
@@ -18,7 +20,7 @@ For each it prints the median and p99 CPU ms per operation and the SQL
 statements per operation (a `before_cursor_execute` listener), then checks
 that the chain verifies.
 
-    .venv/bin/python bench/bench_submit_inprocess.py [--runs 300] [--toxicity embedded]
+    .venv/bin/python bench/bench_submit_inprocess.py [--runs 300] [--toxicity embedded] [--set ACCESS_LOG=false]
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def measure(name: str, runs: int, operation: Callable[[int], None], counter: lis
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats("reviewer|orm/(session|unitofwork|persistence|loading|strategies)|flask|werkzeug", 40)
         stats.sort_stats("tottime").print_stats(25)
+        stats.print_callers("headers.py:388|headers.py:94")
     times, walls, statements, locked = [], [], [], []
     for i in range(runs):
         counter[0] = 0
@@ -105,13 +108,25 @@ class WriteLockClock:
 lock = WriteLockClock()
 
 
+def _setting(item: str) -> tuple[str, object]:
+    import json
+
+    key, _, value = item.partition("=")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--toxicity", default="embedded", help="embedded or none")
     parser.add_argument("--policy-dir", type=Path, default=ROOT / "policies")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one submit and one record")
-    parser.add_argument("--profile", choices=["submit", "api", "record"], help="cProfile that operation; print the top 30")
+    parser.add_argument("--profile", choices=["submit", "checkapi", "api", "record"], help="cProfile that operation; print the top 30")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="an app setting for this run (VALUE read as JSON when it parses: false, 5, ...)")
     options = parser.parse_args()
 
     from sqlalchemy import event
@@ -136,6 +151,8 @@ def main() -> None:
         "SECRET_KEY": secrets.token_hex(32), "SCHEMA_CHECK": False, "TOXICITY": options.toxicity,
         "POLICY_DIR": str(options.policy_dir),
         "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        "RATELIMIT_API": "1000000 per minute",  # as bench_web: the limiter counts every request, never refuses
+        **dict(_setting(item) for item in options.set),
     })
     upgrade(app)
     database = get_database(app)
@@ -203,6 +220,13 @@ def main() -> None:
             raise SystemExit(f"POST /api/v1/drafts answered {response.status_code}: {response.get_data(as_text=True)}")
         decisions[response.json["state"]] = decisions.get(response.json["state"], 0) + 1
 
+    def checkapi(i: int) -> None:
+        response = client.post("/api/v1/check", headers=headers,
+                               json={"account_id": account_id, "text": bodies[i % len(bodies)]})
+        if response.status_code != 200:
+            raise SystemExit(f"POST /api/v1/check answered {response.status_code}: {response.get_data(as_text=True)}")
+
+    measure("checkapi", options.runs, checkapi, counter, [], options.profile)
     measure("api", options.runs, api, counter, shown, options.profile)
     with app.app_context():
         with database.sessions() as recording:

@@ -295,8 +295,7 @@ def create_draft():  # noqa: ANN201
         verdict = None  # the services report it (CheckUnavailable)
     prechecked = PrecheckedChecker(checker(), account.id, body.text, in_reply_to, verdict)
     with _services() as session:
-        draft = drafting.create_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
-        draft = review.submit_draft(session, api_user(), prechecked, draft)
+        draft = review.submit_new_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
         payload = _draft_response(draft, fresh=True)  # before the commit expires what is loaded
         session.commit()
     return _created(payload)

@@ -10,6 +10,7 @@ workflow's exceptions (re-exported here too): `InvalidInput`, `NotAllowed`,
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -76,6 +77,7 @@ __all__ = [
     "WorkflowError",
     "add_inbound",
     "add_version",
+    "check_new_draft",
     "check_text",
     "checked_event",
     "clean_inbound",
@@ -83,10 +85,12 @@ __all__ = [
     "conflicts_as_errors",
     "create_draft",
     "create_inbound",
+    "created_events",
     "expect_version",
     "fresh_verdict",
     "import_inbound",
     "inbox",
+    "insert_draft",
     "mark_answered",
     "may_draft",
     "parse_received_at",
@@ -177,34 +181,56 @@ def create_draft(
     inbound: InboundPost | None = None,
 ) -> Draft:
     """A new draft (version 1, checked) replying to `inbound`, or a standalone post when None."""
+    text, verdict = check_new_draft(actor, checker, account, text, inbound)
+    draft = insert_draft(session, actor, account, inbound, text, verdict)
+    remember_verdict(session, draft, verdict)
+    record_many(session, actor, created_events(draft, verdict))
+    return draft
+
+
+def check_new_draft(
+    actor: User, checker: Any, account: OrgAccount, text: str, inbound: InboundPost | None
+) -> tuple[str, Verdict]:
+    """The guards of a new draft and its verdict: (the text as stored, the verdict). Nothing is written."""
     require_drafter(account, actor)
     if inbound is not None and inbound.account_id != account.id:
         raise InvalidInput("inbound", f"post {inbound.id} was sent to another account, not {account.label}")
     text = require_text("text", text, MAX_TEXT, strip=False)
-    verdict = check_text(checker, account, text, inbound)
-    draft = _insert_draft(session, actor, account, inbound, text, verdict)
-    remember_verdict(session, draft, verdict)
-    created = {"account_id": account.id, "inbound_post_id": inbound.id if inbound is not None else None, "version": 1}
-    record_many(session, actor, [("draft.created", f"draft:{draft.id}", created), checked_event(draft, verdict)])
-    return draft
+    return text, check_text(checker, account, text, inbound)
 
 
-def _insert_draft(
-    session: Session, actor: User, account: OrgAccount, inbound: InboundPost | None, text: str, verdict: Verdict
+def created_events(draft: Draft, verdict: Verdict) -> list[tuple[str, str, dict[str, Any]]]:
+    """`draft.created` and `draft.checked` of a new draft: (action, subject, data) for `record_many`."""
+    created = {"account_id": draft.account_id, "inbound_post_id": draft.inbound_post_id, "version": 1}
+    return [("draft.created", f"draft:{draft.id}", created), checked_event(draft, verdict)]
+
+
+def insert_draft(
+    session: Session,
+    actor: User,
+    account: OrgAccount,
+    inbound: InboundPost | None,
+    text: str,
+    verdict: Verdict,
+    *,
+    now: datetime | None = None,
+    **state: Any,
 ) -> Draft:
     """Store a new draft and its first version with two Core INSERTs (no unit-of-work flush).
 
-    Everything is worked out before the first statement (on SQLite that is
-    the one that takes the write lock). The objects returned are persistent,
-    with their relationships set, as a flush would leave them.
+    `state`: columns a caller sets at once (a submission stores `state`,
+    `submitted_at`, ...); by default the draft is a `draft`. Everything is
+    worked out before the first statement (on SQLite that is the one that
+    takes the write lock). The objects returned are persistent, with their
+    relationships set, as a flush would leave them.
     """
-    now = utcnow()
+    now = now or utcnow()
     version_row = _version_row(actor, text, verdict, number=1, now=now)
     routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
     draft_row = {
         "account_id": account.id, "inbound_post_id": inbound.id if inbound is not None else None,
         "author_id": actor.id, "state": "draft", "routes": list(routes), "approvals_required": required,
-        "decision": verdict.decision, "created_at": now, "updated_at": now, "lock_version": 1,
+        "decision": verdict.decision, "created_at": now, "updated_at": now, "lock_version": 1, **state,
     }
     draft = _insert_row(session, Draft, draft_row)
     version = _insert_row(session, DraftVersion, {**version_row, "draft_id": draft.id})
@@ -225,16 +251,25 @@ def _insert_row(session: Session, model: type[_Row], given: dict[str, Any]) -> _
     the object says, so nothing is left to a default the object would not see.
     """
     table = model.__table__
+    unknown = set(given) - set(table.c.keys())
+    if unknown:
+        raise TypeError(f"{table.name} has no column {', '.join(sorted(unknown))}")
     row = {column.key: None for column in table.columns if not column.primary_key}
     defaulted = [key for key in row if key not in given and _has_default(table.c[key])]
     if defaulted:
         raise TypeError(f"{table.name}: give {', '.join(defaulted)} (they have defaults the object would not see)")
     row.update(given)
-    row["id"] = session.connection().execute(table.insert().returning(table.c.id), row).scalar_one()
+    row["id"] = session.connection().execute(_insert_returning_id(table), row).scalar_one()
     loaded = model(**row)
     make_transient_to_detached(loaded)  # as if loaded from the database: no pending changes
     session.add(loaded)
     return loaded
+
+
+@functools.cache
+def _insert_returning_id(table: Any) -> Any:
+    """`INSERT ... RETURNING id` for `table`, built once (building it costs more than the cached compile)."""
+    return table.insert().returning(table.c.id)
 
 
 def _has_default(column: Any) -> bool:

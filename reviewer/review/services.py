@@ -30,17 +30,21 @@ from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.drafting.services import (
     CheckUnavailable,
     add_version,
+    check_new_draft,
     check_text,
     checked_event,
     clean_url,
     conflicts_as_errors,
+    created_events,
     expect_version,
     fresh_verdict,
+    insert_draft,
     mark_answered,
     may_draft,
     record_checked,
     text_sha256,
 )
+from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
@@ -82,6 +86,7 @@ __all__ = [
     "return_for_changes",
     "set_response_target",
     "submit_draft",
+    "submit_new_draft",
 ]
 
 
@@ -185,21 +190,55 @@ def submit_draft(
             session.flush()
             events.append(checked_event(draft, verdict))
         routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
-        changes = {"routes": list(routes), "approvals_required": required, "state": new_state, "submitted_at": now, "updated_at": now}
+        changes = {"routes": list(routes), "approvals_required": required, **_submitted(new_state, now)}
         if new_state == "approved":
-            changes["approved_at"] = now
             mark_answered(draft.inbound, now)
         _write_draft(session, draft, changes)
         _action(session, draft, actor, "submit")
-        version = draft.current_version
-        subject, about = _subject(draft), {"account_id": draft.account_id, "version": version.number}
-        events.append(("draft.submitted", subject, {**about, "decision": verdict.decision, "state": new_state}))
-        if new_state == "pending":
-            events.append(("draft.routed", subject, {**about, "groups": list(routes), "approvals_required": required}))
-        else:
-            events.append(("draft.approved", subject, {**about, "by": "policy", "text_sha256": version.text_sha256}))
+        events.extend(_submitted_events(draft, verdict, new_state))
         record_many(session, actor, events)
     return draft
+
+
+def submit_new_draft(
+    session: Session, actor: User, checker: Any, account: OrgAccount, text: str, *, inbound: InboundPost | None = None
+) -> Draft:
+    """`create_draft` then `submit_draft` as one step (the API's `POST /drafts`), in fewer statements.
+
+    The same rows and the same four events in the same order (created,
+    checked, submitted, then routed or approved) as the two calls, but the
+    draft is inserted already submitted and the events are appended at once.
+    A blocked text raises SubmitRefused before anything is written.
+    """
+    text, verdict = check_new_draft(actor, checker, account, text, inbound)
+    new_state = workflow.submit("draft", verdict.decision, verdict)
+    now = utcnow()
+    with conflicts_as_errors(session):
+        draft = insert_draft(session, actor, account, inbound, text, verdict, now=now, **_submitted(new_state, now))
+        if new_state == "approved":
+            mark_answered(inbound, now)
+        _action(session, draft, actor, "submit")
+        record_many(session, actor, [*created_events(draft, verdict), *_submitted_events(draft, verdict, new_state)])
+    return draft
+
+
+def _submitted(new_state: str, now: datetime) -> dict[str, Any]:
+    """The draft's columns on submission (approved at once when the policy passed it)."""
+    changes = {"state": new_state, "submitted_at": now, "updated_at": now}
+    if new_state == "approved":
+        changes["approved_at"] = now
+    return changes
+
+
+def _submitted_events(draft: Draft, verdict: Any, new_state: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """`draft.submitted`, then `draft.routed` (pending) or `draft.approved` (by the policy)."""
+    version = draft.current_version
+    subject, about = _subject(draft), {"account_id": draft.account_id, "version": version.number}
+    submitted = ("draft.submitted", subject, {**about, "decision": verdict.decision, "state": new_state})
+    if new_state == "pending":
+        routed = {**about, "groups": list(draft.routes or ()), "approvals_required": draft.approvals_required}
+        return [submitted, ("draft.routed", subject, routed)]
+    return [submitted, ("draft.approved", subject, {**about, "by": "policy", "text_sha256": version.text_sha256})]
 
 
 def _verdict_changed(version: DraftVersion, verdict: Any) -> bool:
