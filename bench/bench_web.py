@@ -112,7 +112,7 @@ def build_instance(folder: Path, toxicity: str, policy_dir: Path) -> Instance:
 
 def start_gunicorn(instance: Instance, port: int) -> subprocess.Popen:
     command = [str(VENV_BIN / "gunicorn"), "--workers", os.environ.get("BENCH_WEB_WORKERS", "2"), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning", "--error-logfile", str(instance.folder / "gunicorn.log"), "reviewer:create_app()"]
+               "--log-level", "warning", "--error-logfile", str(instance.folder / "gunicorn.log"), "reviewer.wsgi:app"]
     env = {**os.environ, **instance.env}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)

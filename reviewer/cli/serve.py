@@ -12,7 +12,7 @@ format, and the access lines come from the app (reviewer.observability).
 The equivalent plain gunicorn command (see docs/deployment.md):
 
     REVIEWER_LOG_FORMAT=json gunicorn --workers 5 --bind 127.0.0.1:8000 \\
-        --timeout 60 --graceful-timeout 30 --preload 'reviewer:create_app()'
+        --timeout 60 --graceful-timeout 30 --preload 'reviewer.wsgi:app'
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def serve_command(
     trusted_proxies: int | None, access_log: bool | None, preload: bool | None,
 ) -> None:
     """Serve the app with gunicorn (production). Stop with SIGTERM (graceful) or Ctrl-C."""
-    from reviewer import observability
+    from reviewer import freeze_start_up, observability
 
     observability.set_default_format("json")
     overrides: dict[str, Any] = {}
@@ -88,7 +88,9 @@ def serve_command(
     observability.configure_process_logging(log_format, level)  # the whole process, gunicorn included
     if preload is None:
         preload = str(app.config.get("TOXICITY") or "").strip().lower() != "detoxify"
-    if not preload:
+    if preload:
+        freeze_start_up()  # before the fork: the workers share these pages, and no full collection scans them
+    else:
         _forget(app)
         app = None
     options = {
@@ -174,6 +176,9 @@ def _server_class():  # noqa: ANN202
         def load(self):  # noqa: ANN202
             if self.application is None:  # --no-preload: each worker builds its own app
                 self.application = _build_app(self.overrides)
+                from reviewer import freeze_start_up
+
+                freeze_start_up()
             return self.application
 
     return Server

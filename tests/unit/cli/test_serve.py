@@ -173,3 +173,24 @@ def test_serve_for_real_on_postgresql_without_preload(tmp_path, policy_dir, monk
     _migrate(env, monkeypatch)
     process, base = _serve(env, "--no-preload", "--threads", "2", "--trusted-proxies", "1")
     _check_a_run(base, process)
+
+
+WSGI_PROBE = """
+import gc
+from reviewer.wsgi import app
+frozen = gc.get_freeze_count()
+before = len(gc.get_objects())
+print(type(app).__name__, frozen, before)
+"""
+
+
+def test_the_wsgi_entry_point_builds_the_app_and_freezes_start_up(tmp_path, policy_dir, monkeypatch) -> None:  # noqa: ANN001
+    """`gunicorn reviewer.wsgi:app`: the configured app, with start-up's objects out of the collector's scans."""
+    env = _production_env(tmp_path, policy_dir, f"sqlite:///{tmp_path / 'reviewer.sqlite3'}")
+    _migrate(env, monkeypatch)
+    result = subprocess.run([sys.executable, "-c", WSGI_PROBE], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    kind, frozen, tracked = result.stdout.split()
+    assert kind == "Flask"
+    assert int(frozen) > 50_000  # the embedded model, policies and mappers
+    assert int(tracked) < int(frozen) / 10  # what a full collection still scans
