@@ -65,6 +65,18 @@ class DirectModel:
     def predict_texts(self, texts: list[str]):
         return self.predict(self.matrix(texts))
 
+    def predict_one(self, text: str) -> tuple[float, bool]:
+        """(the score, whether an identity word the model weighs is in it) for one text, without a sparse matrix.
+
+        The same sums as `predict` over the text's own columns (building a
+        scipy matrix for one short text costs more than the arithmetic).
+        """
+        np = self._np
+        columns, values = self._tfidf.row(text)
+        decisions = values @ self._weights[columns] + self._intercepts
+        score = float((1.0 / (1.0 + np.exp(self._slopes * decisions + self._offsets))).mean())
+        return score, bool(self._triggers[columns].any())
+
     def weighs_identity(self, matrix):
         """Row indices of texts with an identity word in the model's vocabulary (TF-IDF values are > 0)."""
         return self._np.flatnonzero(matrix @ self._triggers)
@@ -89,6 +101,19 @@ class DirectTfidf:
         self._vocabulary = vectorizer.vocabulary_
         self._idf = vectorizer.idf_
         self._width = len(vectorizer.vocabulary_)
+
+    def row(self, text: str):
+        """One text's (columns, l2-normalised TF-IDF values) as numpy arrays: its row of `transform`."""
+        np, vocabulary = self._np, self._vocabulary
+        counts: dict[int, int] = {}
+        for token in self._analyse(text):
+            column = vocabulary.get(token)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.array(sorted(counts), dtype=np.int64)
+        values = np.array([counts[c] for c in columns.tolist()], dtype=np.float64) * self._idf[columns]
+        norm = np.sqrt(values @ values)
+        return columns, (values / norm if norm > 0 else values)
 
     def transform(self, texts: list[str]):
         np, vocabulary = self._np, self._vocabulary
@@ -161,6 +186,8 @@ class EmbeddedScorer:
     def _score_batch(self, batch: list[str]) -> list[float]:
         if self._direct is None:
             return self._score_batch_plain(batch)
+        if len(batch) == 1:  # a draft being checked: no sparse matrix
+            return [self._score_one(batch[0])]
         matrix = self._direct.matrix(batch)
         scores = [float(p) for p in self._direct.predict(matrix)]
         neutral = {}
@@ -172,6 +199,11 @@ class EmbeddedScorer:
             for index, q in zip(neutral, self._direct.predict_texts(list(neutral.values())), strict=True):
                 scores[index] = identity.blend(scores[index], float(q))
         return scores
+
+    def _score_one(self, text: str) -> float:
+        score, weighs_identity = self._direct.predict_one(text)
+        neutral = identity.neutralise(text) if weighs_identity else None
+        return score if neutral is None else identity.blend(score, self._direct.predict_one(neutral)[0])
 
     def _score_batch_plain(self, batch: list[str]) -> list[float]:
         # Through the package's own predict_prob: one call, the neutralised copies at the end.

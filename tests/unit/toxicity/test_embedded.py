@@ -126,3 +126,19 @@ def test_the_plain_path_corrects_identity_terms_the_same_way(scorer):
     direct = [row["toxicity"] for row in scorer.score(texts)]
     for text, a, b in zip(texts, plain, direct, strict=True):
         assert a == b or "Maori" in text, text  # words outside the model's vocabulary carry no weight to remove
+
+
+def test_one_text_is_scored_without_a_matrix_to_the_same_numbers(scorer):
+    """A single draft (every check as someone types) takes `predict_one`: the batch path's numbers exactly."""
+    model = scorer._direct
+    texts = [*DRAFTS, "", "!!!", "I am a gay man.", "gay people are disgusting", "non-binary staff", "fuck off",
+             "the the the THE The", "Ünïcödé wörds and 123 numbers", "x" * 5000, "a b c"]
+    matrix = model.matrix(texts)
+    weighed = set(model.weighs_identity(matrix).tolist())
+    assert {texts[i] for i in weighed} >= {"I am a gay man.", "gay people are disgusting"}
+    for index, (text, together) in enumerate(zip(texts, model.predict(matrix), strict=True)):
+        alone, weighs_identity = model.predict_one(text)
+        assert abs(alone - together) < 1e-12, text
+        assert weighs_identity == (index in weighed), text
+    singles = [scorer.score([text])[0]["toxicity"] for text in texts]
+    assert singles == [row["toxicity"] for row in scorer.score(texts)]  # one at a time = in a batch, correction included
