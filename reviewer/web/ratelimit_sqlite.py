@@ -47,7 +47,7 @@ _INCR = (
     "ON CONFLICT (key) DO UPDATE SET "
     " count = CASE WHEN expires_at > :now THEN count + excluded.count ELSE excluded.count END,"
     " expires_at = CASE WHEN expires_at > :now THEN expires_at ELSE excluded.expires_at END "
-    "RETURNING count"
+    "RETURNING count, expires_at"
 )
 _GET = "SELECT count, expires_at FROM ratelimit_counters WHERE key = ? AND expires_at > ?"
 
@@ -139,8 +139,21 @@ class SqliteStorage(Storage, MovingWindowSupport):
         db = self._db()
         now = self.clock()
         self._sweep(db, now)
-        (count,) = db.execute(_INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}).fetchone()
+        count, expires_at = db.execute(_INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}).fetchone()
+        self._local.last_hit = (key, int(count), float(expires_at))
         return int(count)
+
+    def last_hit(self, key: str) -> tuple[int, float] | None:
+        """(count, expires_at) that this thread's latest `incr` of `key` returned, once; else None.
+
+        The rate-limit headers of a response describe the hit its request
+        just made: this spares the two reads `get` and `get_expiry` would cost.
+        """
+        last = getattr(self._local, "last_hit", None)
+        self._local.last_hit = None
+        if last is None or last[0] != key:
+            return None
+        return last[1], last[2]
 
     def get(self, key: str) -> int:
         row = self._db().execute(_GET, (key, self.clock())).fetchone()

@@ -124,6 +124,31 @@ def test_login_limits_count_per_client_address_behind_trusted_proxies(limited_ap
     assert sign_in(client, "sam", "nope", headers=home).status_code == 401, "another address has its own count"
 
 
+def test_the_headers_of_an_answer_come_from_its_own_hit_without_reading_the_counter(
+    limited_app, make_user, make_token, monkeypatch
+) -> None:  # noqa: ANN001
+    """The SQLite storage remembers what its INSERT ... RETURNING said: no `get`/`get_expiry` per request."""
+    from reviewer.web.ratelimit import limiter_of
+    from reviewer.web.ratelimit_sqlite import SqliteStorage
+
+    app = limited_app(RATELIMIT_API="5 per minute")
+    secret, _ = make_token(make_user("ana", roles=["staff"]))
+    reads: list[str] = []
+    for name in ("get", "get_expiry"):
+        real = getattr(SqliteStorage, name)
+        monkeypatch.setattr(SqliteStorage, name, lambda self, key, _real=real, _name=name: reads.append(_name) or _real(self, key))
+    client = app.test_client()
+    answers = [client.get(ACCOUNTS, headers=bearer(secret)) for _ in range(3)]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["4", "3", "2"]
+    with app.app_context():
+        assert isinstance(limiter_of().storage, SqliteStorage)
+    resets = {int(a.headers["X-RateLimit-Reset"]) for a in answers}
+    assert len(resets) == 1 and 0 < resets.pop() - time.time() <= 61, "the end of the one window all three fell in"
+    assert reads == []
+    assert [a.status_code for a in [client.get(ACCOUNTS, headers=bearer(secret)) for _ in range(3)]] == [200, 200, 429]
+    assert reads, "a refused request reads its window as before"
+
+
 def test_without_trusted_proxies_a_forged_forwarded_for_does_not_escape_the_limit(limited_app) -> None:  # noqa: ANN001
     client = limited_app(RATELIMIT_LOGIN="2 per minute").test_client()
     codes = [
