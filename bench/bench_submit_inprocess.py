@@ -59,9 +59,7 @@ def measure(name: str, runs: int, operation: Callable[[int], None], counter: lis
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats("reviewer|orm/(session|unitofwork|persistence|loading|strategies)|flask|werkzeug", 40)
         stats.sort_stats("tottime").print_stats(25)
-        stats.print_callers("headers.py:388|headers.py:94")
     times, walls, statements, locked = [], [], [], []
-    print(f"-- {name} measured from {time.perf_counter():.2f}", flush=True)
     for i in range(runs):
         counter[0] = 0
         lock.held = 0.0
