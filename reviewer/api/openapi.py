@@ -73,6 +73,10 @@ _ERROR = _object(
                 "message": {"type": "string", "description": "What was wrong and what to do."},
                 "field": {"type": "string", "description": "The request field at fault, e.g. text or [2].account_id."},
                 "verdict": _ref("Verdict"),
+                "retry_after": {"type": "integer", "description": "Seconds to wait before trying again (429, 503)."},
+                "saved": {"type": "boolean",
+                          "description": "503 only: true when the change was stored before the database failed "
+                                         "(do not send it again)."},
             },
             required=["code", "message"],
         )
@@ -173,11 +177,22 @@ _E403 = _error_response("The token's user may not do this (role, account, group 
 _E404 = _error_response("No such draft.")
 _E409 = _error_response("Someone else acted first, or a duplicate.")
 _E422 = _error_response("A field is missing, of the wrong type, too long, or refers to something unknown.")
-_E503 = _error_response("The account's policy file cannot be loaded; an administrator must fix it.")
+_E503 = _error_response(
+    "The account's policy file cannot be loaded (policy_unavailable; an administrator must fix it), or the "
+    "database cannot be used right now (database_unavailable, database_full, database_read_only, database_busy; "
+    "Retry-After says when to try again)."
+)
+_E503_DATABASE = _error_response(
+    "The database cannot be used right now (database_unavailable, database_full, database_read_only, "
+    "database_busy); Retry-After says when to try again. `saved: true`: the change was stored before it failed."
+)
+_E429 = _error_response("Too many requests for this token (or address); Retry-After says when to try again.")
 
 
 def _operation(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None = None,
                parameters: list[dict[str, Any]] | None = None, secured: bool = True, op_id: str) -> dict[str, Any]:
+    if secured:  # every API request is rate-limited and may meet a database outage
+        responses = {**responses, "429": _E429, "503": responses.get("503", _E503_DATABASE)}
     operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "responses": responses}
     if body is not None:
         operation["requestBody"] = _body(body)

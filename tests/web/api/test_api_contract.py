@@ -52,6 +52,19 @@ def test_every_secured_operation_lists_401_and_every_body_operation_lists_422(cl
                 assert "422" in operation["responses"] and "400" in operation["responses"], (path, method)
 
 
+def test_every_secured_operation_lists_the_rate_limit_and_database_outage_answers(client) -> None:  # noqa: ANN001
+    """429 (Retry-After) and 503 (database_<kind>, saved) can answer any API request: the document says so."""
+    document = _document(client)
+    error = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
+    assert error["retry_after"]["type"] == "integer" and error["saved"]["type"] == "boolean"
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if operation["security"]:
+                responses = operation["responses"]
+                assert "429" in responses and "database_unavailable" in responses["503"]["description"], (path, method)
+    assert "policy_unavailable" in document["paths"]["/drafts"]["post"]["responses"]["503"]["description"]
+
+
 def test_a_verdict_from_the_api_matches_the_documented_keys(app, client, make_user, make_account, make_token) -> None:  # noqa: ANN001
     staff = make_user("writer", roles=["staff"])
     account = make_account()
