@@ -43,6 +43,9 @@ class Defaults:
     # SQLite's PRAGMA synchronous in WAL mode: NORMAL (commits skip the fsync; a power cut can lose
     # the last commits, never consistency) or FULL (every commit durable, about 7 ms more per write).
     SQLITE_SYNCHRONOUS = "NORMAL"
+    # Seconds between WAL checkpoints by a background thread (reviewer/sqlite_checkpoint.py);
+    # 0: SQLite checkpoints inside the commit that takes the WAL past 1,000 pages.
+    SQLITE_CHECKPOINT_SECONDS: float = 1.0
     # Refuse to start when the database schema is not at the latest migration.
     SCHEMA_CHECK = True
 

@@ -24,6 +24,7 @@ from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorato
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from reviewer.sqlite_checkpoint import start_checkpointer
 from reviewer.sqlite_locks import enable_wal
 
 NAMING_CONVENTION = {
@@ -100,7 +101,8 @@ def init_app(app: Flask) -> None:
     try:
         url = make_url(app.config["DATABASE_URL"])
         engine = _make_engine(
-            url, app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 10), app.config.get("SQLITE_SYNCHRONOUS", "NORMAL")
+            url, app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 10), app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"),
+            float(app.config.get("SQLITE_CHECKPOINT_SECONDS", 1.0) or 0),
         )
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
         raise DatabaseConfigError(
@@ -112,6 +114,9 @@ def init_app(app: Flask) -> None:
         "audit_key": load_or_create_key(Path(app.instance_path)),
         "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
     }
+    if engine.dialect.name == "sqlite" and _checkpoints_in_background(url, app):
+        path, seconds = Path(url.database), float(app.config["SQLITE_CHECKPOINT_SECONDS"])
+        app.before_request(lambda: start_checkpointer(path, seconds, engine))
     sessions = sessionmaker(bind=engine, info=info)
     event.listen(sessions, "after_commit", _note_commit)
     app.extensions[_EXTENSION_KEY] = Database(engine, sessions)
@@ -125,7 +130,13 @@ SQLITE_SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 PG_CONNECT_TIMEOUT_SECONDS = 10  # unless the URL sets ?connect_timeout=
 
 
-def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL") -> Engine:
+def _checkpoints_in_background(url: URL, app: Flask) -> bool:
+    database = url.database or ""
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+    return on_disk and float(app.config.get("SQLITE_CHECKPOINT_SECONDS", 1.0) or 0) > 0
+
+
+def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", checkpoint_seconds: float = 0) -> Engine:
     if url.get_backend_name() != "sqlite":
         # pre_ping: a pooled connection the server dropped (a restart, a failover) is replaced, not
         # handed to a request; connect_timeout: an unreachable server fails a request, not hangs it.
@@ -134,8 +145,10 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL") -> 
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
+    if on_disk:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    background_checkpoints = on_disk and checkpoint_seconds > 0  # the thread: see init_app
     from reviewer.audit import sqlite_begin_immediate
 
     mode = str(synchronous).upper()
@@ -156,6 +169,8 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL") -> 
         # write lock, so it capped writes near 130/s); the database stays consistent after a crash or
         # power loss, which can lose only the last commits, whole. FULL makes every commit durable.
         cursor.execute(f"PRAGMA synchronous={mode}")
+        if background_checkpoints:  # no commit checkpoints: a thread does, once requests start (init_app)
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     # Writing transactions take the lock up front, so concurrent writers queue
