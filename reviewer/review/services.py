@@ -1,4 +1,6 @@
-"""Submitting, approving, rejecting, returning, editing and posting drafts; the approver queues.
+"""Approving, rejecting, returning, editing and posting drafts; the approver queues; submitting (re-exported).
+
+Submitting lives in `submitting.py`, the writes all steps share in `steps.py`.
 
 All `(session, actor, ...)`: flush, never commit, audit in the same
 transaction. The rules themselves are in the pure `workflow` module; this
@@ -20,36 +22,30 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewer.accounts.models import User
 from reviewer.audit import record
-from reviewer.audit.services import record_many
 from reviewer.db import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.drafting.services import (
     CheckUnavailable,
     add_version,
-    check_new_draft,
     check_text,
-    checked_event,
     clean_url,
     conflicts_as_errors,
-    created_events,
     expect_version,
-    fresh_verdict,
-    insert_draft,
     mark_answered,
     may_draft,
     record_checked,
     text_sha256,
 )
-from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
 from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
+from reviewer.review.steps import add_step, subject_of
+from reviewer.review.submitting import submit_draft, submit_new_draft
 from reviewer.review.workflow import (
     MAX_TEXT,
     Actor,
@@ -90,10 +86,6 @@ __all__ = [
 ]
 
 
-def _subject(draft: Draft) -> str:
-    return f"draft:{draft.id}"
-
-
 def approvals_of(session: Session, draft: Draft) -> list[Approval]:
     """Every approval the draft has had, oldest first (earlier versions' ones no longer count)."""
     return list(session.scalars(select(Approval).where(Approval.draft_id == draft.id).order_by(Approval.id)))
@@ -118,138 +110,10 @@ def draft_facts(draft: Draft, approvals: list[Approval]) -> DraftFacts:
     )
 
 
-def _action(session: Session, draft: Draft, actor: User, action: str, comment: str | None = None) -> None:
-    """Add a step to the draft's history: the session's pending changes first, then one Core INSERT."""
-    session.flush()
-    session.connection().execute(_INSERT_ACTION, {
-        "draft_id": draft.id, "version_id": draft.current_version.id, "actor_id": actor.id, "action": action,
-        "comment": comment, "created_at": utcnow(),
-    })
-
-
-_INSERT_ACTION = ReviewAction.__table__.insert()  # built once
-_DRAFTS = Draft.__table__
-
-
-def _write_draft(session: Session, draft: Draft, changes: dict[str, Any]) -> None:
-    """Set `changes` on the draft with one UPDATE that checks and bumps `lock_version`, as a flush would.
-
-    ConflictError when someone else changed the row since this session
-    loaded it. A draft with other unflushed changes goes through the unit
-    of work instead, so nothing is written out of order.
-    """
-    if session.is_modified(draft):
-        for key, value in changes.items():
-            setattr(draft, key, value)
-        session.flush()
-        return
-    seen = draft.lock_version
-    result = session.connection().execute(
-        _DRAFTS.update()
-        .where(_DRAFTS.c.id == draft.id, _DRAFTS.c.lock_version == seen)
-        .values(**changes, lock_version=seen + 1)
-    )
-    if result.rowcount != 1:
-        raise ConflictError()
-    for key, value in {**changes, "lock_version": seen + 1}.items():
-        set_committed_value(draft, key, value)
-
-
 def _approved(draft: Draft, when: datetime) -> None:
     draft.state = "approved"
     draft.approved_at = when
     mark_answered(draft.inbound, when)
-
-
-# --- Submit -------------------------------------------------------------------------------
-
-
-def submit_draft(
-    session: Session, actor: User, checker: Any, draft: Draft, *, expected_version: int | None = None
-) -> Draft:
-    """Re-check the current text on the server and submit: `pass` approves at once, `review` routes it.
-
-    SubmitRefused (with the verdict) when the policy blocks it. A verdict
-    that changed since the text was written (a new policy, an election
-    period that began) is kept as a new version with the same text.
-    """
-    fresh = fresh_verdict(session, draft)
-    expect_version(session, draft, expected_version, written_here=fresh is not None)
-    if actor is None or not may_draft(draft.account, actor):
-        raise NotAllowed(f"You do not draft for {draft.account.label}.", "not_staff")
-    workflow.next_state(draft.state, "submit_review")  # the state is the first thing to say
-    current = draft.current_version
-    verdict = fresh or check_text(checker, draft.account, current.text, draft.inbound)
-    new_state = workflow.submit(draft.state, verdict.decision, verdict)
-    now = utcnow()
-    events = []
-    with conflicts_as_errors(session):
-        # a verdict computed in this transaction is the one stored with the current version
-        if fresh is None and _verdict_changed(current, verdict):
-            add_version(draft, session.get(User, current.author_id) or actor, current.text, verdict)
-            session.flush()
-            events.append(checked_event(draft, verdict))
-        routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
-        changes = {"routes": list(routes), "approvals_required": required, **_submitted(new_state, now)}
-        if new_state == "approved":
-            mark_answered(draft.inbound, now)
-        _write_draft(session, draft, changes)
-        _action(session, draft, actor, "submit")
-        events.extend(_submitted_events(draft, verdict, new_state))
-        record_many(session, actor, events)
-    return draft
-
-
-def submit_new_draft(
-    session: Session, actor: User, checker: Any, account: OrgAccount, text: str, *, inbound: InboundPost | None = None
-) -> Draft:
-    """`create_draft` then `submit_draft` as one step (the API's `POST /drafts`), in fewer statements.
-
-    The same rows and the same four events in the same order (created,
-    checked, submitted, then routed or approved) as the two calls, but the
-    draft is inserted already submitted and the events are appended at once.
-    A blocked text raises SubmitRefused before anything is written.
-    """
-    text, verdict = check_new_draft(actor, checker, account, text, inbound)
-    new_state = workflow.submit("draft", verdict.decision, verdict)
-    now = utcnow()
-    with conflicts_as_errors(session):
-        draft = insert_draft(session, actor, account, inbound, text, verdict, now=now, **_submitted(new_state, now))
-        if new_state == "approved":
-            mark_answered(inbound, now)
-        _action(session, draft, actor, "submit")
-        record_many(session, actor, [*created_events(draft, verdict), *_submitted_events(draft, verdict, new_state)])
-    return draft
-
-
-def _submitted(new_state: str, now: datetime) -> dict[str, Any]:
-    """The draft's columns on submission (approved at once when the policy passed it)."""
-    changes = {"state": new_state, "submitted_at": now, "updated_at": now}
-    if new_state == "approved":
-        changes["approved_at"] = now
-    return changes
-
-
-def _submitted_events(draft: Draft, verdict: Any, new_state: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """`draft.submitted`, then `draft.routed` (pending) or `draft.approved` (by the policy)."""
-    version = draft.current_version
-    subject, about = _subject(draft), {"account_id": draft.account_id, "version": version.number}
-    submitted = ("draft.submitted", subject, {**about, "decision": verdict.decision, "state": new_state})
-    if new_state == "pending":
-        routed = {**about, "groups": list(draft.routes or ()), "approvals_required": draft.approvals_required}
-        return [submitted, ("draft.routed", subject, routed)]
-    return [submitted, ("draft.approved", subject, {**about, "by": "policy", "text_sha256": version.text_sha256})]
-
-
-def _verdict_changed(version: DraftVersion, verdict: Any) -> bool:
-    stored = version.verdict or {}
-    fresh = verdict.to_dict()
-    keys = ("decision", "routes", "approvals", "policy", "scorer")
-    rules = [f.get("rule") for f in stored.get("findings", [])]
-    return any(stored.get(k) != fresh.get(k) for k in keys) or rules != [f["rule"] for f in fresh["findings"]]
-
-
-# --- Decisions --------------------------------------------------------------------------------
 
 
 def approve(
@@ -269,7 +133,7 @@ def approve(
                 session,
                 actor,
                 "approval.refused",
-                _subject(draft),
+                subject_of(draft),
                 {"account_id": draft.account_id, "version": draft.current_version.number, "reason": refused.reason, "message": refused.message},
             )
         raise
@@ -283,13 +147,13 @@ def approve(
         draft.state = new_state
         if new_state == "approved":
             _approved(draft, now)
-        _action(session, draft, actor, "approve")
+        add_step(session, draft, actor, "approve")
         session.flush()
         record(
             session,
             actor,
             "draft.approved",
-            _subject(draft),
+            subject_of(draft),
             {"account_id": draft.account_id, "version": version.number, "group": chosen, "text_sha256": version.text_sha256, "state": new_state},
         )
     return draft
@@ -315,9 +179,9 @@ def _decide(
     with conflicts_as_errors(session):
         draft.state = new_state
         draft.updated_at = utcnow()
-        _action(session, draft, actor, action, comment)
+        add_step(session, draft, actor, action, comment)
         session.flush()
-        record(session, actor, event, _subject(draft), {"account_id": draft.account_id, "version": draft.current_version.number, **data})
+        record(session, actor, event, subject_of(draft), {"account_id": draft.account_id, "version": draft.current_version.number, **data})
     return draft
 
 
@@ -345,13 +209,13 @@ def edit_as_approver(
         draft.approvals_required = max(old_required, draft.approvals_required)
         draft.state = new_state
         session.flush()
-        _action(session, draft, actor, "edit")
+        add_step(session, draft, actor, "edit")
         session.flush()
         record(
             session,
             actor,
             "draft.edited",
-            _subject(draft),
+            subject_of(draft),
             {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes, "text_sha256": version.text_sha256},
         )
         record_checked(session, actor, draft, verdict)
@@ -374,9 +238,9 @@ def mark_posted(session: Session, actor: User, draft: Draft, url: str | None = N
         draft.posted_url = link
         draft.updated_at = now
         mark_answered(draft.inbound, now)
-        _action(session, draft, actor, "post", link)
+        add_step(session, draft, actor, "post", link)
         session.flush()
-        record(session, actor, "draft.posted", _subject(draft), {"account_id": draft.account_id, "version": draft.current_version.number, "url": link})
+        record(session, actor, "draft.posted", subject_of(draft), {"account_id": draft.account_id, "version": draft.current_version.number, "url": link})
     return draft
 
 

@@ -19,6 +19,7 @@ from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, DraftVersion
 from reviewer.review import services as review
 from reviewer.review.models import ReviewAction
+from reviewer.review.steps import write_draft
 from reviewer.review.workflow import ConflictError
 
 
@@ -119,7 +120,7 @@ def test_submit_loses_to_a_change_it_did_not_see(app, make_draft, checker) -> No
         session.execute(update(Draft).where(Draft.id == draft.id).values(lock_version=Draft.lock_version + 1)
                         .execution_options(synchronize_session=False))  # another writer, as the row sees it
         with pytest.raises(ConflictError):
-            review._write_draft(session, draft, {"state": "pending"})
+            write_draft(session, draft, {"state": "pending"})
         session.rollback()
 
 
@@ -128,7 +129,7 @@ def test_a_draft_with_pending_changes_goes_through_the_unit_of_work(app, db_sess
     with get_database(app).sessions() as session:
         draft = session.get(Draft, made.id)
         draft.decision = "review"  # pending, not yet flushed
-        review._write_draft(session, draft, {"state": "pending"})
+        write_draft(session, draft, {"state": "pending"})
         assert not session.is_modified(draft) and draft.lock_version == 2
         session.commit()
     db_session.rollback()
