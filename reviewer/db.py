@@ -100,9 +100,10 @@ def init_app(app: Flask) -> None:
 
     try:
         url = make_url(app.config["DATABASE_URL"])
+        checkpoint_seconds = float(app.config.get("SQLITE_CHECKPOINT_SECONDS", 1.0) or 0)
         engine = _make_engine(
             url, app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS", 10), app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"),
-            float(app.config.get("SQLITE_CHECKPOINT_SECONDS", 1.0) or 0),
+            checkpoint_seconds,
         )
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
         raise DatabaseConfigError(
@@ -114,9 +115,9 @@ def init_app(app: Flask) -> None:
         "audit_key": load_or_create_key(Path(app.instance_path)),
         "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
     }
-    if engine.dialect.name == "sqlite" and _checkpoints_in_background(url, app):
-        path, seconds = Path(url.database), float(app.config["SQLITE_CHECKPOINT_SECONDS"])
-        app.before_request(lambda: start_checkpointer(path, seconds, engine))
+    sqlite_file = _sqlite_file(url)
+    if sqlite_file is not None and checkpoint_seconds > 0:  # the thread starts with the first request, never before a fork
+        app.before_request(lambda: start_checkpointer(sqlite_file, checkpoint_seconds, engine))
     sessions = sessionmaker(bind=engine, info=info)
     event.listen(sessions, "after_commit", _note_commit)
     app.extensions[_EXTENSION_KEY] = Database(engine, sessions)
@@ -130,10 +131,12 @@ SQLITE_SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 PG_CONNECT_TIMEOUT_SECONDS = 10  # unless the URL sets ?connect_timeout=
 
 
-def _checkpoints_in_background(url: URL, app: Flask) -> bool:
+def _sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL (None for other databases, :memory: and file: URIs)."""
     database = url.database or ""
-    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
-    return on_disk and float(app.config.get("SQLITE_CHECKPOINT_SECONDS", 1.0) or 0) > 0
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", checkpoint_seconds: float = 0) -> Engine:
@@ -144,11 +147,10 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", che
         if url.get_driver_name() in ("psycopg", "psycopg2") and "connect_timeout" not in url.query:
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_SECONDS
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
-    database = url.database or ""
-    on_disk = bool(database) and database != ":memory:" and not database.startswith("file:")
-    if on_disk:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    background_checkpoints = on_disk and checkpoint_seconds > 0  # the thread: see init_app
+    sqlite_file = _sqlite_file(url)
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    background_checkpoints = sqlite_file is not None and checkpoint_seconds > 0  # the thread: see init_app
     from reviewer.audit import sqlite_begin_immediate
 
     mode = str(synchronous).upper()
