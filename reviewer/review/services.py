@@ -116,6 +116,9 @@ def _approved(draft: Draft, when: datetime) -> None:
     mark_answered(draft.inbound, when)
 
 
+# --- Decisions --------------------------------------------------------------------------------
+
+
 def approve(
     session: Session, actor: User, draft: Draft, *, expected_version: int, group: str | None = None
 ) -> Draft:

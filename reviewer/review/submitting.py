@@ -118,6 +118,3 @@ def _verdict_changed(version: DraftVersion, verdict: Any) -> bool:
     keys = ("decision", "routes", "approvals", "policy", "scorer")
     rules = [f.get("rule") for f in stored.get("findings", [])]
     return any(stored.get(k) != fresh.get(k) for k in keys) or rules != [f["rule"] for f in fresh["findings"]]
-
-
-# --- Decisions --------------------------------------------------------------------------------
