@@ -27,6 +27,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from reviewer.sqlite_checkpoint import start_checkpointer
 from reviewer.sqlite_locks import enable_wal
 
+#: The largest row id SQLite and PostgreSQL (BIGINT) can hold: a bigger id from a URL or a body is refused
+#: before it reaches the driver (which would fail with an OverflowError, a 500).
+MAX_ID = 2**63 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

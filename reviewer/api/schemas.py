@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from reviewer.review.workflow import MAX_COMMENT as MAX_COMMENT_LENGTH
+from reviewer.db import MAX_ID
 from reviewer.review.workflow import MAX_TEXT as MAX_TEXT_LENGTH
 
 MAX_INBOUND_BATCH = 500
 
 #: A row id: a whole number the databases can store (64-bit), so a 30-digit id is a 422 naming the field,
 #: not an overflow inside the database driver.
-MAX_ID = 2**63 - 1
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

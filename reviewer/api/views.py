@@ -23,7 +23,6 @@ from reviewer.api import openapi
 from reviewer.api.auth import api_user, begin_writing, token_required
 from reviewer.api.errors import ApiError
 from reviewer.api.schemas import (
-    MAX_ID,
     MAX_INBOUND_BATCH,
     CheckRequest,
     DecisionRequest,
@@ -33,7 +32,7 @@ from reviewer.api.schemas import (
     first_problem,
 )
 from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
-from reviewer.db import get_session, utcnow
+from reviewer.db import MAX_ID, get_session, utcnow
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.drafting.services import CheckUnavailable

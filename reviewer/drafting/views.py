@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from reviewer.db import get_session
+from reviewer.db import MAX_ID, get_session
 from reviewer.drafting import services as drafting
 from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, PostedForm, UploadForm
 from reviewer.drafting.models import Draft, InboundPost
@@ -26,7 +26,6 @@ from reviewer.review import services as review
 from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
-from reviewer.web.converters import MAX_ID
 from reviewer.web.highlight import check_payload, numbered_findings, segments, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)

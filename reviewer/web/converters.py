@@ -12,8 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-#: The largest id SQLite and PostgreSQL (BIGINT) can hold.
-MAX_ID = 2**63 - 1
+from reviewer.db import MAX_ID
 
 
 class BoundedIntegerConverter(IntegerConverter):
