@@ -179,7 +179,10 @@ def _user_id() -> int | None:
     """The signed-in user's (or API token holder's) id, if this request already loaded one."""
     from sqlalchemy import inspect
 
-    user = g.get("api_user") or g.get("_login_user")
+    principal = g.get("api_user")
+    if principal is not None:
+        return principal.id  # a plain snapshot: nothing to load
+    user = g.get("_login_user")
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     try:

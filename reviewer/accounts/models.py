@@ -59,6 +59,10 @@ class User(Base):
     def group_names(self) -> list[str]:
         return [group.name for group in self.groups]
 
+    @property
+    def group_ids(self) -> frozenset[int]:
+        return frozenset(group.id for group in self.groups)
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

@@ -18,7 +18,8 @@ from flask import g, request
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import ROLES, User
+from reviewer.accounts.models import ROLES
+from reviewer.accounts.principal import Principal
 from reviewer.audit.sqlite import BEGIN_OPTION
 from reviewer.api.errors import ApiError
 from reviewer.api.models import ApiToken
@@ -50,7 +51,7 @@ def _presented_token() -> str:
     return secret.strip()
 
 
-def authenticate_request() -> User:
+def authenticate_request() -> Principal:
     """The user whose live token the request presents; ApiError 401 otherwise.
 
     Reads in the request's session. On SQLite a writing endpoint's session
@@ -151,6 +152,6 @@ def token_required(*roles: str, read_only: bool = False) -> Callable[[View], Vie
     return decorate
 
 
-def api_user() -> User:
-    """The user the current API request authenticated as."""
+def api_user() -> Principal:
+    """Who the current API request authenticated as (read this request: roles and groups are current)."""
     return g.api_user

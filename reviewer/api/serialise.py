@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import OrgAccount
+
+EMPTY: Mapping[int, str] = MappingProxyType({})
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -42,25 +46,29 @@ def inbound_json(post: InboundPost) -> dict[str, Any]:
     }
 
 
-def version_json(version: DraftVersion) -> dict[str, Any]:
+def version_json(version: DraftVersion, names: Mapping[int, str] = EMPTY) -> dict[str, Any]:
     return {
         "number": version.number,
         "text": version.text,
         "text_sha256": version.text_sha256,
-        "author": version.author.username,
+        "author": names.get(version.author_id) or version.author.username,
         "decision": version.decision,
         "verdict": version.verdict,
         "created_at": timestamp(version.created_at),
     }
 
 
-def draft_json(draft: Draft, approvals: list[Any] | None = None) -> dict[str, Any]:
-    """A draft with its current version's verdict; `approvals` (Approval rows) of the current text."""
+def draft_json(draft: Draft, approvals: list[Any] | None = None, names: Mapping[int, str] = EMPTY) -> dict[str, Any]:
+    """A draft with its current version's verdict; `approvals` (Approval rows) of the current text.
+
+    `names`: usernames already at hand by user id (the caller's own), so an
+    author who is the caller is not loaded again.
+    """
     return {
         "id": draft.id,
         "account_id": draft.account_id,
         "inbound_id": draft.inbound_post_id,
-        "author": draft.author.username,
+        "author": names.get(draft.author_id) or draft.author.username,
         "state": draft.state,
         "decision": draft.decision,
         "routes": list(draft.routes or []),
@@ -71,19 +79,19 @@ def draft_json(draft: Draft, approvals: list[Any] | None = None) -> dict[str, An
         "approved_at": timestamp(draft.approved_at),
         "posted_at": timestamp(draft.posted_at),
         "posted_url": draft.posted_url,
-        "current": version_json(draft.current_version),
+        "current": version_json(draft.current_version, names),
         "versions": len(draft.versions),
         "approvals": [
-            {"group": a.group, "approver": a.approver.username, "created_at": timestamp(a.created_at)}
+            {"group": a.group, "approver": names.get(a.approver_id) or a.approver.username, "created_at": timestamp(a.created_at)}
             for a in approvals or []
         ],
     }
 
 
-def queue_item_json(item: Any) -> dict[str, Any]:
+def queue_item_json(item: Any, names: Mapping[int, str] = EMPTY) -> dict[str, Any]:
     """One entry of an approver queue (reviewer.review.services.QueueItem)."""
     return {
-        "draft": draft_json(item.draft, list(item.approvals)),
+        "draft": draft_json(item.draft, list(item.approvals), names),
         "inbound": inbound_json(item.inbound) if item.inbound is not None else None,
         "waiting_minutes": item.waiting_minutes,
         "outstanding_groups": list(item.outstanding_groups),

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import User
+from reviewer.accounts.models import ApproverGroup, User, UserRole, user_groups
+from reviewer.accounts.principal import Principal
 from reviewer.api.models import ApiToken
 from reviewer.audit import record
 from reviewer.db import utcnow
@@ -107,19 +108,26 @@ def get_user_token(session: Session, user: User, token_id: int) -> ApiToken | No
 
 @dataclass(frozen=True)
 class TokenMatch:
-    """Who a presented token belongs to (loaded with roles and groups), and when it was last used."""
+    """Who a presented token belongs to (with roles and groups), and when the token was last used."""
 
-    user: User
+    user: Principal
     token_id: int
     last_used_at: datetime | None
 
 
 # Built once: this runs on every API request, and building the statement costs more than running it.
+# Plain rows, not ORM objects: one per (role, group) pair of the token's user, a handful at most.
 _FIND_TOKEN = (
-    select(User, ApiToken.id, ApiToken.last_used_at)
-    .join(ApiToken, ApiToken.user_id == User.id)
+    select(
+        ApiToken.id, ApiToken.last_used_at, User.id, User.username, User.display_name,
+        UserRole.role, ApproverGroup.id, ApproverGroup.name,
+    )
+    .select_from(ApiToken)
+    .join(User, ApiToken.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(user_groups, user_groups.c.user_id == User.id)
+    .outerjoin(ApproverGroup, ApproverGroup.id == user_groups.c.group_id)
     .where(ApiToken.token_sha256 == bindparam("token_sha256"), ApiToken.revoked_at.is_(None), User.active)
-    .options(joinedload(User.role_rows), joinedload(User.groups))
 )
 
 
@@ -130,5 +138,8 @@ def find_token(session: Session, secret: str) -> TokenMatch | None:
     """
     if not TOKEN_PATTERN.match(secret):
         return None
-    row = session.execute(_FIND_TOKEN, {"token_sha256": hash_token(secret)}).unique().first()
-    return TokenMatch(row[0], row[1], row[2]) if row else None
+    rows = session.connection().execute(_FIND_TOKEN, {"token_sha256": hash_token(secret)}).all()
+    if not rows:
+        return None
+    token_id, last_used_at = rows[0][0], rows[0][1]
+    return TokenMatch(Principal.from_rows(row[2:] for row in rows), token_id, last_used_at)

@@ -180,7 +180,13 @@ def _current_approvals(draft: Draft) -> list[Approval]:
 
 def _draft_response(draft: Draft, *, fresh: bool = False) -> dict[str, Any]:
     """The draft as JSON; `fresh`: just created, so it has no approvals to look up."""
-    return draft_json(draft, [] if fresh else _current_approvals(draft))
+    return draft_json(draft, [] if fresh else _current_approvals(draft), _caller_name())
+
+
+def _caller_name() -> dict[int, str]:
+    """The caller's username by id: the serialisers use it rather than load the caller's user row again."""
+    user = api_user()
+    return {user.id: user.username}
 
 
 # --- endpoints --------------------------------------------------------------------
@@ -363,7 +369,7 @@ def queue():  # noqa: ANN201
         raise ApiError(403, "not_your_group", f"{user.username} is not in the approver group {group!r}.", field="group")
     filters = _queue_filters()
     items = review.queue(get_session(), group, **filters)
-    return jsonify({"group": group, "items": [queue_item_json(item) for item in items]})
+    return jsonify({"group": group, "items": [queue_item_json(item, _caller_name()) for item in items]})
 
 
 def _queue_filters() -> dict[str, Any]:

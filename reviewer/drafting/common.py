@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.drafting.models import Draft
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import drafting_allowed
@@ -35,12 +35,12 @@ class CheckUnavailable(WorkflowError):
 # --- Permissions -------------------------------------------------------------------
 
 
-def may_draft(account: OrgAccount, user: User | None) -> bool:
+def may_draft(account: OrgAccount, user: AnyUser | None) -> bool:
     """Staff who draft for the account (in one of its teams when it lists any); None is the system."""
     return user is None or drafting_allowed(account, user)
 
 
-def require_drafter(account: OrgAccount, actor: User | None) -> None:
+def require_drafter(account: OrgAccount, actor: AnyUser | None) -> None:
     if not account.active:
         raise NotAllowed(f"The account {account.label} is inactive: nothing can be drafted for it.", "inactive")
     if not may_draft(account, actor):

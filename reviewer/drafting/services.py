@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.audit.services import record_many
 from reviewer.db import utcnow
@@ -118,7 +118,7 @@ def check_text(checker: Any, account: OrgAccount, text: str, inbound: InboundPos
         ) from None
 
 
-def add_version(draft: Draft, author: User, text: str, verdict: Verdict) -> DraftVersion:
+def add_version(draft: Draft, author: AnyUser, text: str, verdict: Verdict) -> DraftVersion:
     """Append a version with its verdict, and set the draft's routing from it (no flush)."""
     version = DraftVersion(**_version_row(author, text, verdict, number=len(draft.versions) + 1, now=utcnow()))
     draft.versions.append(version)
@@ -149,7 +149,7 @@ def fresh_verdict(session: Session, draft: Draft) -> Verdict | None:
     return verdict
 
 
-def record_checked(session: Session, actor: User | None, draft: Draft, verdict: Verdict) -> None:
+def record_checked(session: Session, actor: AnyUser | None, draft: Draft, verdict: Verdict) -> None:
     record(session, actor, *checked_event(draft, verdict))
 
 
@@ -173,7 +173,7 @@ def checked_event(draft: Draft, verdict: Verdict) -> tuple[str, str, dict[str, A
 
 def create_draft(
     session: Session,
-    actor: User,
+    actor: AnyUser,
     checker: Any,
     account: OrgAccount,
     text: str,
@@ -189,7 +189,7 @@ def create_draft(
 
 
 def check_new_draft(
-    actor: User, checker: Any, account: OrgAccount, text: str, inbound: InboundPost | None
+    actor: AnyUser, checker: Any, account: OrgAccount, text: str, inbound: InboundPost | None
 ) -> tuple[str, Verdict]:
     """The guards of a new draft and its verdict: (the text as stored, the verdict). Nothing is written."""
     require_drafter(account, actor)
@@ -207,7 +207,7 @@ def created_events(draft: Draft, verdict: Verdict) -> list[tuple[str, str, dict[
 
 def insert_draft(
     session: Session,
-    actor: User,
+    actor: AnyUser,
     account: OrgAccount,
     inbound: InboundPost | None,
     text: str,
@@ -276,7 +276,7 @@ def _has_default(column: Any) -> bool:
     return column.default is not None or column.server_default is not None
 
 
-def _version_row(actor: User, text: str, verdict: Verdict, *, number: int, now: datetime) -> dict[str, Any]:
+def _version_row(actor: AnyUser, text: str, verdict: Verdict, *, number: int, now: datetime) -> dict[str, Any]:
     return {
         "number": number, "text": text, "text_sha256": text_sha256(text), "author_id": actor.id,
         "verdict": verdict.to_dict(), "decision": verdict.decision, "policy_sha256": verdict.policy.sha256,
@@ -287,7 +287,7 @@ def _version_row(actor: User, text: str, verdict: Verdict, *, number: int, now: 
 
 def revise_draft(
     session: Session,
-    actor: User,
+    actor: AnyUser,
     checker: Any,
     draft: Draft,
     text: str,

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.accounts.services import AccountError, groups_by_name
 from reviewer.audit import record
 from reviewer.orgs.models import (
@@ -110,7 +110,7 @@ def _snapshot(account: OrgAccount) -> dict:
 
 def create_account(
     session: Session,
-    actor: User | None,
+    actor: AnyUser | None,
     *,
     name: str,
     platform: str,
@@ -136,7 +136,7 @@ def create_account(
 
 def update_account(
     session: Session,
-    actor: User | None,
+    actor: AnyUser | None,
     account: OrgAccount,
     *,
     name: str,
@@ -169,10 +169,10 @@ def update_account(
     return True
 
 
-def drafting_allowed(account: OrgAccount, user: User) -> bool:
+def drafting_allowed(account: OrgAccount, user: AnyUser) -> bool:
     """Whether `user` may draft replies for `account`: staff, and in one of its teams when it lists any."""
     if not account.active or not user.has_role("staff"):
         return False
     if not account.drafting_groups:
         return True
-    return bool({g.id for g in account.drafting_groups} & {g.id for g in user.groups})
+    return not user.group_ids.isdisjoint(g.id for g in account.drafting_groups)

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.db import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
@@ -120,7 +120,7 @@ def _approved(draft: Draft, when: datetime) -> None:
 
 
 def approve(
-    session: Session, actor: User, draft: Draft, *, expected_version: int, group: str | None = None
+    session: Session, actor: AnyUser, draft: Draft, *, expected_version: int, group: str | None = None
 ) -> Draft:
     """Approve the current text for one routed group; `approved` once every group and enough people have.
 
@@ -162,14 +162,14 @@ def approve(
     return draft
 
 
-def reject(session: Session, actor: User, draft: Draft, reason: str, *, expected_version: int) -> Draft:
+def reject(session: Session, actor: AnyUser, draft: Draft, reason: str, *, expected_version: int) -> Draft:
     """Reject the draft for good; a reason is required."""
     expect_version(session, draft, expected_version)
     reason, new_state = workflow.reject(draft_facts(draft, []), Actor.of(actor), reason)
     return _decide(session, actor, draft, new_state, "reject", "draft.rejected", {"reason": reason}, reason)
 
 
-def return_for_changes(session: Session, actor: User, draft: Draft, comment: str, *, expected_version: int) -> Draft:
+def return_for_changes(session: Session, actor: AnyUser, draft: Draft, comment: str, *, expected_version: int) -> Draft:
     """Send the draft back to staff with a comment saying what to change."""
     expect_version(session, draft, expected_version)
     comment, new_state = workflow.return_for_changes(draft_facts(draft, []), Actor.of(actor), comment)
@@ -177,7 +177,7 @@ def return_for_changes(session: Session, actor: User, draft: Draft, comment: str
 
 
 def _decide(
-    session: Session, actor: User, draft: Draft, new_state: str, action: str, event: str, data: dict, comment: str
+    session: Session, actor: AnyUser, draft: Draft, new_state: str, action: str, event: str, data: dict, comment: str
 ) -> Draft:
     with conflicts_as_errors(session):
         draft.state = new_state
@@ -189,7 +189,7 @@ def _decide(
 
 
 def edit_as_approver(
-    session: Session, actor: User, checker: Any, draft: Draft, text: str, *, expected_version: int
+    session: Session, actor: AnyUser, checker: Any, draft: Draft, text: str, *, expected_version: int
 ) -> Draft:
     """An approver's edit: a new version, re-checked (block refuses it), earlier approvals void.
 
@@ -225,7 +225,7 @@ def edit_as_approver(
     return draft
 
 
-def mark_posted(session: Session, actor: User, draft: Draft, url: str | None = None, *, expected_version: int | None = None) -> Draft:
+def mark_posted(session: Session, actor: AnyUser, draft: Draft, url: str | None = None, *, expected_version: int | None = None) -> Draft:
     """Record that an approved draft went out (where, when known).
 
     The seam for posting through platform APIs: a publisher posts the
@@ -326,7 +326,7 @@ def queue(
     return items
 
 
-def set_response_target(session: Session, actor: User | None, account: Any, minutes: int) -> bool:
+def set_response_target(session: Session, actor: AnyUser | None, account: Any, minutes: int) -> bool:
     """Set how soon the account's posts should get an approved reply (administrators; audited).
 
     Returns False when nothing changed.

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.db import utcnow
 from reviewer.drafting.models import Draft
 from reviewer.review.models import ReviewAction
@@ -21,7 +21,7 @@ def subject_of(draft: Draft) -> str:
     return f"draft:{draft.id}"
 
 
-def add_step(session: Session, draft: Draft, actor: User, action: str, comment: str | None = None) -> None:
+def add_step(session: Session, draft: Draft, actor: AnyUser, action: str, comment: str | None = None) -> None:
     """Add a step to the draft's history: the session's pending changes first, then one Core INSERT."""
     session.flush()
     session.connection().execute(_INSERT_ACTION, {

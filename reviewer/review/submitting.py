@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.audit.services import record_many
 from reviewer.db import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
@@ -36,7 +37,7 @@ from reviewer.review.workflow import NotAllowed
 
 
 def submit_draft(
-    session: Session, actor: User, checker: Any, draft: Draft, *, expected_version: int | None = None
+    session: Session, actor: AnyUser, checker: Any, draft: Draft, *, expected_version: int | None = None
 ) -> Draft:
     """Re-check the current text on the server and submit: `pass` approves at once, `review` routes it.
 
@@ -72,7 +73,7 @@ def submit_draft(
 
 
 def submit_new_draft(
-    session: Session, actor: User, checker: Any, account: OrgAccount, text: str, *, inbound: InboundPost | None = None
+    session: Session, actor: AnyUser, checker: Any, account: OrgAccount, text: str, *, inbound: InboundPost | None = None
 ) -> Draft:
     """`create_draft` then `submit_draft` as one step (the API's `POST /drafts`), in fewer statements.
 

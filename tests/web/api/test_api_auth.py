@@ -87,6 +87,43 @@ def test_a_deactivated_users_token_stops_working(client, make_user, make_token, 
     assert client.get("/api/v1/accounts", headers=headers).status_code == 401
 
 
+def test_the_token_brings_every_role_and_group_of_its_user(make_user, make_token, db_session) -> None:  # noqa: ANN001
+    """One row per (role, group) pair is folded into one principal, groups in name order as on the User."""
+    from reviewer.api.services import find_token
+
+    user = make_user("many.hats", roles=["staff", "approver", "auditor"], groups=["safeguarding", "comms", "legal"])
+    secret = make_token(user)
+    db_session.commit()
+    match = find_token(db_session, secret)
+    assert (match.user.id, match.user.username) == (user.id, "many.hats")
+    assert match.user.roles == frozenset({"staff", "approver", "auditor"}) == user.roles
+    assert match.user.group_names == ["comms", "legal", "safeguarding"] == user.group_names
+    assert match.user.group_ids == user.group_ids
+    assert match.user.has_role("auditor") and not match.user.has_role("admin")
+    lone = make_user("no.groups", roles=["staff"])
+    alone = find_token(db_session, make_token(lone)).user
+    assert (alone.roles, alone.group_names) == (frozenset({"staff"}), [])
+
+
+def test_a_role_or_group_taken_away_counts_at_the_very_next_request(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+    """Nothing about the caller is kept between requests: a change an administrator commits applies at once."""
+    from reviewer.accounts.services import update_user
+
+    user = make_user("moving.on", roles=["staff", "approver"], groups=["legal"])
+    headers = {"Authorization": f"Bearer {make_token(user)}"}
+    assert client.get("/api/v1/queue?group=legal", headers=headers).status_code == 200
+    db_session.commit()
+    update_user(db_session, None, db_session.merge(user), display_name="Moving On", email=None, roles=["staff", "approver"], groups=["comms"])
+    db_session.commit()
+    response = client.get("/api/v1/queue?group=legal", headers=headers)
+    assert response.status_code == 403 and error_of(response)["code"] == "not_your_group"
+    db_session.commit()
+    update_user(db_session, None, db_session.merge(user), display_name="Moving On", email=None, roles=["staff"], groups=["comms"])
+    db_session.commit()
+    response = client.get("/api/v1/queue?group=comms", headers=headers)
+    assert response.status_code == 403 and error_of(response)["code"] == "forbidden"
+
+
 def test_http_errors_under_the_api_are_json_and_elsewhere_html(client) -> None:  # noqa: ANN001
     missing = client.get("/api/v1/no-such-thing")
     assert missing.status_code == 404
