@@ -135,12 +135,12 @@ def main() -> None:
     from reviewer.accounts.models import User
     from reviewer.accounts.services import create_user
     from reviewer.api.services import create_token
-    from reviewer.api.views import _ACCOUNT_BY_ID
     from reviewer.audit import record, verify
     from reviewer.audit.services import session_key
     from reviewer.checking import EXTENSION_KEY
     from reviewer.db import app_session, get_database, upgrade
     from reviewer.drafting.services import create_draft
+    from reviewer.orgs.models import OrgAccount
     from reviewer.orgs.services import create_account
     from reviewer.review.services import submit_draft
 
@@ -191,13 +191,13 @@ def main() -> None:
     with app.app_context():
         def check(i: int) -> None:
             with database.sessions(bind=database.readonly_engine) as session:
-                account = session.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).unique().scalar_one()
+                account = session.get(OrgAccount, account_id)
                 checker.check(account, bodies[i % len(bodies)])
 
         def submit(i: int) -> None:
             with database.sessions() as session:
                 user = session.get(User, staff_id)
-                account = session.execute(_ACCOUNT_BY_ID, {"account_id": account_id}).unique().scalar_one()
+                account = session.get(OrgAccount, account_id)
                 text = bodies[i % len(bodies)]
                 verdict = checker.check(account, text)
                 draft = create_draft(session, user, Prechecked(verdict), account, text)

@@ -14,9 +14,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer.api import openapi
@@ -36,8 +34,8 @@ from reviewer.db import MAX_ID, get_session, utcnow
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.drafting.services import CheckUnavailable
-from reviewer.orgs.models import OrgAccount
-from reviewer.orgs.services import drafting_allowed, list_accounts, list_policy_files
+from reviewer.orgs.models import AccountFacts
+from reviewer.orgs.services import account_facts, drafting_allowed, list_accounts, list_policy_files
 from reviewer.policy import PolicyError
 from reviewer.review import services as review
 from reviewer.review.models import Approval
@@ -133,20 +131,14 @@ def _services(prefix: str = ""):  # noqa: ANN202
         raise ApiError(409, "duplicate", "This clashes with something already stored (e.g. the same external_id).") from None
 
 
-# The account with the teams that may draft for it, in one query; built once (it runs on most requests).
-_ACCOUNT_BY_ID = (
-    select(OrgAccount).where(OrgAccount.id == bindparam("account_id")).options(joinedload(OrgAccount.drafting_groups))
-)
-
-
-def _account(account_id: int, field: str = "account_id") -> OrgAccount:
-    account = get_session().execute(_ACCOUNT_BY_ID, {"account_id": account_id}).unique().scalar_one_or_none()
+def _account(account_id: int, field: str = "account_id") -> AccountFacts:
+    account = account_facts(get_session(), account_id)
     if account is None or not account.active:
         raise ApiError(422, "unknown_account", f"{field}: there is no active organisation account {account_id}.", field=field)
     return account
 
 
-def _drafting_account(account_id: int, field: str = "account_id") -> OrgAccount:
+def _drafting_account(account_id: int, field: str = "account_id") -> AccountFacts:
     account = _account(account_id, field)
     user = api_user()
     if not drafting_allowed(account, user):

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer.accounts.principal import AnyUser
 from reviewer.drafting.models import Draft
-from reviewer.orgs.models import OrgAccount
+from reviewer.orgs.models import AnyAccount
 from reviewer.orgs.services import drafting_allowed
 from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, WorkflowError
 
@@ -35,12 +35,12 @@ class CheckUnavailable(WorkflowError):
 # --- Permissions -------------------------------------------------------------------
 
 
-def may_draft(account: OrgAccount, user: AnyUser | None) -> bool:
+def may_draft(account: AnyAccount, user: AnyUser | None) -> bool:
     """Staff who draft for the account (in one of its teams when it lists any); None is the system."""
     return user is None or drafting_allowed(account, user)
 
 
-def require_drafter(account: OrgAccount, actor: AnyUser | None) -> None:
+def require_drafter(account: AnyAccount, actor: AnyUser | None) -> None:
     if not account.active:
         raise NotAllowed(f"The account {account.label} is inactive: nothing can be drafted for it.", "inactive")
     if not may_draft(account, actor):

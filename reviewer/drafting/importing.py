@@ -20,7 +20,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.db import utcnow
 from reviewer.drafting.models import InboundPost
@@ -63,7 +63,7 @@ class ImportResult:
         return not self.errors
 
 
-def import_inbound(session: Session, actor: User | None, account: OrgAccount, stream: IO[Any] | bytes | str, fmt: str) -> ImportResult:
+def import_inbound(session: Session, actor: AnyUser | None, account: OrgAccount, stream: IO[Any] | bytes | str, fmt: str) -> ImportResult:
     """Read every row of `stream` (bytes or text, CSV or JSON Lines), then store all of them or none.
 
     Flushes, never commits; one `inbound.imported` audit event for the file.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import User
+from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.db import utcnow
 from reviewer.drafting.common import (
@@ -20,7 +20,7 @@ from reviewer.drafting.common import (
     require_drafter,
 )
 from reviewer.drafting.models import Draft, InboundPost
-from reviewer.orgs.models import OrgAccount
+from reviewer.orgs.models import AnyAccount, OrgAccount
 from reviewer.review.workflow import MAX_TEXT, InvalidInput, require_text
 
 # A post "received" a little in the future is clock skew; more than this is a mistake.
@@ -81,8 +81,8 @@ def parse_received_at(value: Any) -> datetime:
 
 def create_inbound(
     session: Session,
-    actor: User | None,
-    account: OrgAccount,
+    actor: AnyUser | None,
+    account: AnyAccount,
     *,
     author_handle: str,
     text: str,
@@ -108,7 +108,7 @@ def create_inbound(
     return post
 
 
-def add_inbound(session: Session, actor: User | None, account: OrgAccount, clean: CleanInbound) -> InboundPost:
+def add_inbound(session: Session, actor: AnyUser | None, account: AnyAccount, clean: CleanInbound) -> InboundPost:
     """Add a validated post to the session (no flush, no audit: callers do both)."""
     post = InboundPost(
         account_id=account.id,

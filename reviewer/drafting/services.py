@@ -46,7 +46,7 @@ from reviewer.drafting.inbound import (
     parse_received_at,
 )
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
-from reviewer.orgs.models import OrgAccount
+from reviewer.orgs.models import AnyAccount, OrgAccount
 from reviewer.policy import PolicyError, Verdict
 from reviewer.review import workflow
 from reviewer.review.workflow import (
@@ -107,7 +107,7 @@ __all__ = [
 
 
 
-def check_text(checker: Any, account: OrgAccount, text: str, inbound: InboundPost | None) -> Verdict:
+def check_text(checker: Any, account: AnyAccount, text: str, inbound: InboundPost | None) -> Verdict:
     """The checker's verdict on `text`; CheckUnavailable when the account's policy cannot load."""
     try:
         return checker.check(account, text, in_reply_to=inbound.text if inbound is not None else None)
@@ -189,7 +189,7 @@ def create_draft(
 
 
 def check_new_draft(
-    actor: AnyUser, checker: Any, account: OrgAccount, text: str, inbound: InboundPost | None
+    actor: AnyUser, checker: Any, account: AnyAccount, text: str, inbound: InboundPost | None
 ) -> tuple[str, Verdict]:
     """The guards of a new draft and its verdict: (the text as stored, the verdict). Nothing is written."""
     require_drafter(account, actor)
@@ -208,7 +208,7 @@ def created_events(draft: Draft, verdict: Verdict) -> list[tuple[str, str, dict[
 def insert_draft(
     session: Session,
     actor: AnyUser,
-    account: OrgAccount,
+    account: AnyAccount,
     inbound: InboundPost | None,
     text: str,
     verdict: Verdict,
@@ -234,7 +234,6 @@ def insert_draft(
     }
     draft = _insert_row(session, Draft, draft_row)
     version = _insert_row(session, DraftVersion, {**version_row, "draft_id": draft.id})
-    set_committed_value(draft, "account", account)
     set_committed_value(draft, "inbound", inbound)
     set_committed_value(draft, "versions", [version])
     set_committed_value(version, "draft", draft)

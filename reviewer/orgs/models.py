@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeAlias
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,7 +63,42 @@ class OrgAccount(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.handle} on {self.platform_label})"
+        return account_label(self.name, self.handle, self.platform)
+
+    @property
+    def drafting_group_ids(self) -> frozenset[int]:
+        return frozenset(group.id for group in self.drafting_groups)
 
     def __repr__(self) -> str:
         return f"<OrgAccount {self.id} {self.platform}:{self.handle}>"
+
+
+def account_label(name: str, handle: str, platform: str) -> str:
+    """How messages name an account: "Harbour City Council (@HarbourCityNZ on X)"."""
+    return f"{name} ({handle} on {PLATFORM_LABELS.get(platform, platform)})"
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What checking a text and drafting a reply read from an account, loaded as plain rows.
+
+    The API loads one on most requests; building the `OrgAccount` with its
+    teams through the ORM cost several times the query itself. Read fresh
+    on each request, like the object.
+    """
+
+    id: int
+    name: str
+    platform: str
+    handle: str
+    policy_file: str
+    active: bool
+    drafting_group_ids: frozenset[int]
+
+    @property
+    def label(self) -> str:
+        return account_label(self.name, self.handle, self.platform)
+
+
+# The account a check or a new draft is for: the loaded object (the site) or its facts (the API).
+AnyAccount: TypeAlias = "OrgAccount | AccountFacts"

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
@@ -22,7 +22,9 @@ from reviewer.orgs.models import (
     MIN_RESPONSE_TARGET_MINUTES,
     PLATFORMS,
     RESPONSE_TARGET_RANGE,
+    AccountFacts,
     OrgAccount,
+    org_account_groups,
 )
 
 HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.-]{1,99}$")
@@ -169,10 +171,29 @@ def update_account(
     return True
 
 
-def drafting_allowed(account: OrgAccount, user: AnyUser) -> bool:
+# Built once: the API runs it on most requests. One row per drafting team (one with NULL for none).
+_ACCOUNT_FACTS = (
+    select(
+        OrgAccount.id, OrgAccount.name, OrgAccount.platform, OrgAccount.handle, OrgAccount.policy_file,
+        OrgAccount.active, org_account_groups.c.group_id,
+    )
+    .outerjoin(org_account_groups, org_account_groups.c.account_id == OrgAccount.id)
+    .where(OrgAccount.id == bindparam("account_id"))
+)
+
+
+def account_facts(session: Session, account_id: int) -> AccountFacts | None:
+    """The account with this id as plain facts (with its drafting teams' ids), or None; one query."""
+    rows = session.connection().execute(_ACCOUNT_FACTS, {"account_id": account_id}).all()
+    if not rows:
+        return None
+    teams = frozenset(row[6] for row in rows if row[6] is not None)
+    return AccountFacts(*rows[0][:6], drafting_group_ids=teams)
+
+
+def drafting_allowed(account: OrgAccount | AccountFacts, user: AnyUser) -> bool:
     """Whether `user` may draft replies for `account`: staff, and in one of its teams when it lists any."""
     if not account.active or not user.has_role("staff"):
         return False
-    if not account.drafting_groups:
-        return True
-    return not user.group_ids.isdisjoint(g.id for g in account.drafting_groups)
+    teams = account.drafting_group_ids
+    return not teams or not user.group_ids.isdisjoint(teams)

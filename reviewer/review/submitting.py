@@ -30,7 +30,7 @@ from reviewer.drafting.services import (
     mark_answered,
     may_draft,
 )
-from reviewer.orgs.models import OrgAccount
+from reviewer.orgs.models import AnyAccount
 from reviewer.review import workflow
 from reviewer.review.steps import add_step, subject_of, write_draft
 from reviewer.review.workflow import NotAllowed
@@ -73,7 +73,7 @@ def submit_draft(
 
 
 def submit_new_draft(
-    session: Session, actor: AnyUser, checker: Any, account: OrgAccount, text: str, *, inbound: InboundPost | None = None
+    session: Session, actor: AnyUser, checker: Any, account: AnyAccount, text: str, *, inbound: InboundPost | None = None
 ) -> Draft:
     """`create_draft` then `submit_draft` as one step (the API's `POST /drafts`), in fewer statements.
 

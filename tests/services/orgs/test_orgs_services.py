@@ -10,6 +10,7 @@ from sqlalchemy import select
 from reviewer.audit import AuditEvent
 from reviewer.orgs.services import (
     OrgAccountError,
+    account_facts,
     create_account,
     drafting_allowed,
     list_accounts,
@@ -108,6 +109,24 @@ def test_drafting_is_for_staff_in_the_accounts_teams(make_account, make_user) ->
     assert not drafting_allowed(press_only, staff) and drafting_allowed(press_only, press_staff)
     assert not drafting_allowed(press_only, approver)
     assert not drafting_allowed(closed, press_staff)
+
+
+def test_account_facts_answer_as_the_loaded_account_does(db_session, make_account, make_user) -> None:  # noqa: ANN001
+    """The API's plain read of an account: same fields, same teams, same drafting answers as the object."""
+    from reviewer.api.services import create_token, find_token
+
+    accounts = [make_account(), make_account(groups=["press", "legal"]), make_account(active=False)]
+    users = [make_user(roles=["staff"]), make_user(roles=["staff"], groups=["legal"]), make_user(roles=["approver"], groups=["press"])]
+    principals = [find_token(db_session, create_token(db_session, None, user, "t").secret).user for user in users]
+    for account in accounts:
+        facts = account_facts(db_session, account.id)
+        assert (facts.id, facts.name, facts.platform, facts.handle, facts.policy_file, facts.active, facts.label) == (
+            account.id, account.name, account.platform, account.handle, account.policy_file, account.active, account.label
+        )
+        assert facts.drafting_group_ids == account.drafting_group_ids
+        for user, principal in zip(users, principals):
+            assert drafting_allowed(facts, principal) == drafting_allowed(account, user) == drafting_allowed(facts, user)
+    assert account_facts(db_session, 10**9) is None
 
 
 def test_the_response_target_is_whole_minutes_from_5_to_30_days(db_session, policy_dir, make_user) -> None:
