@@ -223,6 +223,20 @@ def _note_commit(session: Session) -> None:
     session.info[_COMMITTED] = True
 
 
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring what the session loaded, so reading it afterwards runs no query.
+
+    For objects nobody else changes in between: the request's own new rows,
+    or a user read before a short transaction ends.
+    """
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def request_session_committed() -> bool:
     """Whether this request already committed (a database error after it must not say "nothing was saved")."""
     session = g.get("db_session")

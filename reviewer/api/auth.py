@@ -24,7 +24,7 @@ from reviewer.audit.sqlite import BEGIN_OPTION
 from reviewer.api.errors import ApiError
 from reviewer.api.models import ApiToken
 from reviewer.api.services import find_token
-from reviewer.db import get_database, get_session, utcnow
+from reviewer.db import commit_keeping_loaded, get_database, get_session, utcnow
 from reviewer.web.access import Access
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -109,12 +109,7 @@ def begin_writing(session: Session) -> None:
     """
     if not session.in_transaction() or session.connection().dialect.name != "sqlite" or holds_write_lock(session):
         return  # other databases lock rows, not the file: the transaction simply goes on
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    commit_keeping_loaded(session)
 
 
 def use_read_only_session() -> None:

@@ -30,7 +30,7 @@ from reviewer.api.schemas import (
     first_problem,
 )
 from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
-from reviewer.db import MAX_ID, get_session, utcnow
+from reviewer.db import MAX_ID, commit_keeping_loaded, get_session, utcnow
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.drafting.services import CheckUnavailable
@@ -293,9 +293,8 @@ def create_draft():  # noqa: ANN201
     prechecked = PrecheckedChecker(checker(), account.id, body.text, in_reply_to, verdict)
     with _services() as session:
         draft = review.submit_new_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
-        payload = _draft_response(draft, fresh=True)  # before the commit expires what is loaded
-        session.commit()
-    return _created(payload)
+        commit_keeping_loaded(session)  # the rows just written, as written: the response reads them after the lock
+    return _created(_draft_response(draft, fresh=True))
 
 
 class PrecheckedChecker:

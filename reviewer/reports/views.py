@@ -21,7 +21,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from reviewer.db import get_database, get_session, read_session
+from reviewer.db import commit_keeping_loaded, get_database, get_session, read_session
 from reviewer.orgs.services import list_accounts
 from reviewer.reports.data import ReportInputError, count_drafts, period_of
 from reviewer.reports.forms import ReportForm
@@ -60,13 +60,7 @@ def _end_request_transaction() -> None:
     A POST's session takes SQLite's write lock on its first statement; the
     report must not hold it while it renders.
     """
-    session = get_session()
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    commit_keeping_loaded(get_session())
 
 
 def _write(action: Any) -> None:
