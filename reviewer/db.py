@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from alembic import command as alembic_command
@@ -42,6 +43,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_Model = TypeVar("_Model", bound=Base)
 
 
 class UTCDateTime(TypeDecorator):
@@ -221,6 +225,17 @@ _COMMITTED = "committed"  # session.info: this session has committed at least on
 
 def _note_commit(session: Session) -> None:
     session.info[_COMMITTED] = True
+
+
+def as_loaded(model: type[_Model], values: dict[str, Any]) -> _Model:
+    """A transient `model` object holding `values` as a load would leave them: no change events, no history.
+
+    For rows written with Core: about a fifth of the cost of `model(**values)`,
+    which runs an attribute event per column.
+    """
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def commit_keeping_loaded(session: Session) -> None:

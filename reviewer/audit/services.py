@@ -39,7 +39,7 @@ from reviewer.audit.chain import (
     verify_events,
 )
 from reviewer.audit.models import AuditEvent, AuditHead, AuditRef
-from reviewer.db import utcnow
+from reviewer.db import as_loaded, utcnow
 
 SESSION_KEY = "audit_key"
 HEAD_KEY = "audit_head"  # session.info: (transaction, seq, hash) of the head this transaction wrote last
@@ -121,7 +121,7 @@ def record_many(
             "action": action, "subject": subject, "data": data_text, "prev_hash": prev_hash,
             "hash": sealed.hash, "mac": sealed.mac,
         })  # not dataclasses.asdict: it deep-copies every field
-        written.append(AuditEvent(**rows[-1]))  # transient: the row is written with Core, not the unit of work
+        written.append(as_loaded(AuditEvent, rows[-1]))  # transient: the row is written with Core, not the unit of work
         refs.extend({"seq": seq, "name": name, "value": value} for name, value in found)
         prev_hash, seq = sealed.hash, seq + 1
     _write(connection, rows, refs)

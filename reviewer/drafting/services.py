@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.audit.services import record_many
-from reviewer.db import utcnow
+from reviewer.db import as_loaded, utcnow
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
     MAX_HANDLE,
@@ -259,8 +259,8 @@ def _insert_row(session: Session, model: type[_Row], given: dict[str, Any]) -> _
         raise TypeError(f"{table.name}: give {', '.join(defaulted)} (they have defaults the object would not see)")
     row.update(given)
     row["id"] = session.connection().execute(_insert_returning_id(table), row).scalar_one()
-    loaded = model(**row)
-    make_transient_to_detached(loaded)  # as if loaded from the database: no pending changes
+    loaded = as_loaded(model, row)
+    make_transient_to_detached(loaded)  # persistent once added, with no pending changes
     session.add(loaded)
     return loaded
 
