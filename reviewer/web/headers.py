@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -18,21 +21,41 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+_ALWAYS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# Served over TLS: browsers must not fall back to plain HTTP for a year.
+_HSTS = ("Strict-Transport-Security", "max-age=31536000")
+# Pages show people's data: never keep them in shared or back-button caches.
+_NO_STORE = ("Cache-Control", "no-store")
+
+
 def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    pairs = list(_ALWAYS)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
-        # Served over TLS: browsers must not fall back to plain HTTP for a year.
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        pairs.append(_HSTS)
     if request.endpoint != "static":
-        # Pages show people's data: never keep them in shared or back-button caches.
-        headers.setdefault("Cache-Control", "no-store")
+        pairs.append(_NO_STORE)
+    put_headers(response.headers, pairs, replace=False)
     return response
+
+
+def put_headers(headers: Headers, pairs: Iterable[tuple[str, str]], *, replace: bool) -> None:
+    """Set several headers with one pass over those already there (each `headers[name] = ...` makes one).
+
+    `replace`: an existing header of the same name is replaced; otherwise it is kept.
+    """
+    present = {name.lower() for name in headers.keys()}
+    for name, value in pairs:
+        if name.lower() not in present:
+            headers.add(name, value)
+        elif replace:
+            headers[name] = value
 
 
 def init_app(app: Flask) -> None:

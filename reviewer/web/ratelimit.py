@@ -38,6 +38,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
 from reviewer.web import ratelimit_sqlite
+from reviewer.web.headers import put_headers
 
 EXTENSION_KEY = "reviewer.ratelimit"
 KEY_PREFIX = "reviewer"
@@ -187,11 +188,14 @@ def _rate_limit_headers(response: Response) -> Response:
     except Exception:  # noqa: BLE001 - headers are a courtesy: never fail a request for them
         log.warning("rate limit storage did not answer; X-RateLimit headers left out", exc_info=True)
         return response
-    response.headers["X-RateLimit-Limit"] = str(current.limit.amount)
-    response.headers["X-RateLimit-Remaining"] = str(max(0, remaining))
-    response.headers["X-RateLimit-Reset"] = str(math.ceil(resets))  # when the window ends, in epoch seconds
+    pairs = [
+        ("X-RateLimit-Limit", str(current.limit.amount)),
+        ("X-RateLimit-Remaining", str(max(0, remaining))),
+        ("X-RateLimit-Reset", str(math.ceil(resets))),  # when the window ends, in epoch seconds
+    ]
     if response.status_code == 429:
-        response.headers["Retry-After"] = str(_seconds_until(resets))
+        pairs.append(("Retry-After", str(_seconds_until(resets))))
+    put_headers(response.headers, pairs, replace=True)
     return response
 
 

@@ -87,3 +87,16 @@ def test_hsts_only_when_served_over_tls(client, make_app) -> None:  # noqa: ANN0
     assert "Strict-Transport-Security" not in client.get("/login").headers
     tls = make_app(SESSION_COOKIE_SECURE=True).test_client()
     assert tls.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_put_headers_keeps_or_replaces_whatever_the_case_of_the_name() -> None:
+    from werkzeug.datastructures import Headers
+
+    from reviewer.web.headers import put_headers
+
+    headers = Headers([("cache-control", "public"), ("X-Limit", "1"), ("X-Limit", "2")])
+    put_headers(headers, [("Cache-Control", "no-store"), ("X-New", "a")], replace=False)
+    assert headers.getlist("Cache-Control") == ["public"] and headers["X-New"] == "a"
+    put_headers(headers, [("x-limit", "9"), ("X-Other", "b")], replace=True)
+    assert headers.getlist("X-Limit") == ["9"] and headers["X-Other"] == "b"
+    assert len(headers) == 4
