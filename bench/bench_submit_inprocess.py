@@ -81,6 +81,8 @@ def measure(name: str, runs: int, operation: Callable[[int], None], counter: lis
 class WriteLockClock:
     """CPU seconds spent between a writing transaction's BEGIN IMMEDIATE and its COMMIT/ROLLBACK (SQLite).
 
+    A LAZY transaction (the API's) takes the lock with its first write: counted from there.
+
     That span is what the other worker waits for: it bounds submissions per second whatever the cores.
     """
 
@@ -95,6 +97,12 @@ class WriteLockClock:
         def _begin(connection) -> None:  # noqa: ANN001
             mode = str(connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")).upper()
             self._since = time.process_time() if mode == "IMMEDIATE" else None
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _first_write(connection, cursor, statement, *args) -> None:  # noqa: ANN001
+            lazy = str(connection.get_execution_options().get("sqlite_begin", "")).upper() == "LAZY"
+            if lazy and self._since is None and connection.connection.dbapi_connection.in_transaction:
+                self._since = time.process_time()  # a LAZY transaction took the lock just before this statement
 
         @event.listens_for(engine, "commit")
         @event.listens_for(engine, "rollback")

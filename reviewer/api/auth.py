@@ -55,14 +55,16 @@ def authenticate_request() -> Principal:
     """The user whose live token the request presents; ApiError 401 otherwise.
 
     Reads in the request's session. On SQLite a writing endpoint's session
-    starts DEFERRED here, so authenticating and the endpoint's own reads (and
-    its policy check) take no write lock; the view calls `begin_writing`
-    just before it changes anything.
+    starts LAZY here: authenticating and the endpoint's own reads (and its
+    policy check) run outside any transaction and take no lock, and its
+    first write begins the transaction with the write lock. A reading
+    endpoint's session stays DEFERRED (one snapshot for all its reads).
     """
     secret = _presented_token()
     session = get_session()
     if not session.in_transaction():
-        session.connection(execution_options={BEGIN_OPTION: "DEFERRED"})
+        reader = session.get_bind().get_execution_options().get(BEGIN_OPTION) == "DEFERRED"
+        session.connection(execution_options={BEGIN_OPTION: "DEFERRED" if reader else "LAZY"})
     match = find_token(session, secret)
     if match is None:
         raise ApiError(
@@ -90,17 +92,20 @@ def _touch(session: Session, token_id: int, now: datetime) -> None:
 
 
 def holds_write_lock(session: Session) -> bool:
-    """Whether the session's transaction already holds SQLite's write lock (began IMMEDIATE)."""
+    """Whether the session's transaction already holds SQLite's write lock (began IMMEDIATE, or LAZY and wrote)."""
     if not session.in_transaction():
         return False
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return False
-    return str(connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")).upper() != "DEFERRED"
+    mode = str(connection.get_execution_options().get(BEGIN_OPTION, "IMMEDIATE")).upper()
+    if mode == "LAZY":
+        return connection.connection.dbapi_connection.in_transaction
+    return mode != "DEFERRED"
 
 
 def begin_writing(session: Session) -> None:
-    """SQLite: end the read-only snapshot so the next statement begins a writing transaction.
+    """SQLite: end the read-only snapshot so the next statement begins a writing transaction (LAZY: nothing to end).
 
     That takes the write lock (BEGIN IMMEDIATE), where concurrent
     writers queue within the busy timeout; a deferred transaction that read
@@ -109,6 +114,8 @@ def begin_writing(session: Session) -> None:
     """
     if not session.in_transaction() or session.connection().dialect.name != "sqlite" or holds_write_lock(session):
         return  # other databases lock rows, not the file: the transaction simply goes on
+    if session.connection().get_execution_options().get(BEGIN_OPTION) == "LAZY":
+        return  # nothing read holds a snapshot; the first write begins with the lock
     commit_keeping_loaded(session)
 
 

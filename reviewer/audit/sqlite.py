@@ -9,6 +9,12 @@ their turn. Read-only work that must not hold the write lock (a long
 `audit verify`) can ask for a deferred transaction with the execution
 option `sqlite_begin="DEFERRED"`.
 
+`sqlite_begin="LAZY"` (an API request that reads, checks, then writes):
+no BEGIN at first, so each read runs on its own; the first statement that
+is not a SELECT is preceded by BEGIN IMMEDIATE. That is what a deferred
+read transaction ended just before the writes gives, without its BEGIN,
+its COMMIT and a second pool checkout.
+
 Waiting for the write lock: SQLite's own busy handler sleeps 1, 2, 5, 10 ...
 up to 100 ms between tries, so the lock often sits free while waiters sleep
 (the p99 of concurrent submissions). A writing BEGIN therefore polls with
@@ -27,7 +33,9 @@ from sqlalchemy.engine import Connection, Engine
 from reviewer.sqlite_locks import is_busy
 
 BEGIN_OPTION = "sqlite_begin"
-_MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}
+_MODES = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE", "LAZY"}
+# Statements that never start the writing transaction of a LAZY connection.
+_NOT_WRITES = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "RELEASE")
 FIRST_PAUSE_SECONDS = 0.0001
 LONGEST_PAUSE_SECONDS = 0.001
 
@@ -54,8 +62,16 @@ def sqlite_begin_immediate(engine: Engine, busy_timeout: float = 5.0) -> None:
             raise ValueError(f"execution option {BEGIN_OPTION}={mode!r}: expected one of {sorted(_MODES)}")
         if mode == "DEFERRED":
             connection.exec_driver_sql("BEGIN DEFERRED")
-        else:
+        elif mode != "LAZY":  # LAZY: BEGIN IMMEDIATE comes before the first write (below)
             _begin_writing(connection, f"BEGIN {mode}", busy_timeout)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_first_write(connection, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001, ARG001
+        if connection.get_execution_options().get(BEGIN_OPTION) != "LAZY":
+            return
+        if connection.connection.dbapi_connection.in_transaction or statement.lstrip().upper().startswith(_NOT_WRITES):
+            return
+        _begin_writing(connection, "BEGIN IMMEDIATE", busy_timeout)
 
 
 def _begin_writing(connection: Connection, statement: str, busy_timeout: float) -> None:

@@ -80,3 +80,38 @@ def test_read_only_transactions_do_not_take_the_write_lock(make_engine):
     finally:
         held.rollback()
         held.close()
+
+
+def test_a_lazy_transaction_reads_without_a_transaction_and_locks_at_its_first_write(make_engine):
+    """LAZY (the API's writing requests): reads stand alone, the first write begins IMMEDIATE and waits its turn."""
+    engine, other = make_engine(5.0), make_engine(5.0)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    with engine.connect().execution_options(sqlite_begin="LAZY") as connection, connection.begin():
+        raw = connection.connection.dbapi_connection
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+        assert not raw.in_transaction  # no snapshot kept: nothing to go stale
+        with other.begin() as writer:  # another connection writes meanwhile (it would not wait for a reader)
+            writer.execute(text("INSERT INTO t VALUES (1)"))
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
+        held = other.connect()
+        held.begin()  # another writer holds the lock: the first write waits, then goes ahead
+        threading.Timer(0.2, held.commit).start()
+        started = time.monotonic()
+        connection.execute(text("INSERT INTO t VALUES (2)"))  # a deferred snapshot would fail here (SQLITE_BUSY)
+        assert time.monotonic() - started >= 0.15
+        assert raw.in_transaction
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 2
+    held.close()
+    with other.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 2  # committed
+
+
+def test_a_lazy_transaction_that_only_read_leaves_no_lock(make_engine):
+    engine, other = make_engine(5.0), make_engine(0.2)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    with engine.connect().execution_options(sqlite_begin="LAZY") as connection, connection.begin():
+        connection.execute(text("SELECT count(*) FROM t"))
+        with other.begin() as writer:  # would time out after 0.2 s if the reader held the lock
+            writer.execute(text("INSERT INTO t VALUES (1)"))
