@@ -4,11 +4,12 @@ Builds a temp SQLite app (migrated; a staff user, an account on the shipped
 city-council policy, the configured scorer, embedded by default) and times,
 with `time.process_time` (CPU, not wall: the machine is shared):
 
-  check    the checker alone (policy + scorer), as `POST /api/v1/check` does
-  submit   what `POST /api/v1/drafts` does in its transaction: load the
-           account and user in a fresh session, `create_draft` +
-           `submit_draft` (the verdict checked beforehand, as the view
-           does), commit
+  check    the account's facts and the checker (policy + scorer), as
+           `POST /api/v1/check` reads and checks
+  submit   the site's two steps in one transaction: load the user and the
+           account object in a fresh session, `create_draft` +
+           `submit_draft` (the verdict checked beforehand), commit (the API
+           does both in one step, `submit_new_draft`: see `api`)
   checkapi the whole `POST /api/v1/check` request through Flask's test client
            (auth, rate limit, account, check, JSON, access line, headers)
   api      the whole `POST /api/v1/drafts` request through Flask's test client
@@ -148,8 +149,12 @@ def main() -> None:
     from reviewer.checking import EXTENSION_KEY
     from reviewer.db import app_session, get_database, upgrade
     from reviewer.drafting.services import create_draft
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
     from reviewer.orgs.models import OrgAccount
-    from reviewer.orgs.services import create_account
+    from reviewer.orgs.services import account_facts, create_account
+
     from reviewer.review.services import submit_draft
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
@@ -196,16 +201,18 @@ def main() -> None:
         def check(self, account: object, text: str, **kw: object) -> object:
             return self.verdict
 
+    account_by_id = select(OrgAccount).where(OrgAccount.id == account_id).options(joinedload(OrgAccount.drafting_groups))
+
     with app.app_context():
         def check(i: int) -> None:
             with database.sessions(bind=database.readonly_engine) as session:
-                account = session.get(OrgAccount, account_id)
+                account = account_facts(session, account_id)
                 checker.check(account, bodies[i % len(bodies)])
 
         def submit(i: int) -> None:
             with database.sessions() as session:
                 user = session.get(User, staff_id)
-                account = session.get(OrgAccount, account_id)
+                account = session.execute(account_by_id).unique().scalar_one()  # the site's way: the object and its teams
                 text = bodies[i % len(bodies)]
                 verdict = checker.check(account, text)
                 draft = create_draft(session, user, Prechecked(verdict), account, text)
