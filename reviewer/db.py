@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
 
 from reviewer.sqlite_checkpoint import start_checkpointer
 from reviewer.sqlite_locks import enable_wal
@@ -233,7 +233,7 @@ def as_loaded(model: type[_Model], values: dict[str, Any]) -> _Model:
     For rows written with Core: about a fifth of the cost of `model(**values)`,
     which runs an attribute event per column.
     """
-    instance = model.__mapper__.class_manager.new_instance()
+    instance = class_mapper(model).class_manager.new_instance()  # class_mapper: configured first if need be
     instance.__dict__.update(values)
     return instance
 

@@ -5,14 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import inspect
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 
 from reviewer.db import as_loaded
 from reviewer.drafting.models import Draft
-
-
-def setup_module() -> None:
-    configure_mappers()  # as the app's first query does; as_loaded always follows one
 
 
 def test_the_values_are_set_with_no_pending_change() -> None:
