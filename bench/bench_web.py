@@ -10,7 +10,8 @@ bounded by a timeout):
   submit  POST /api/v1/drafts  check + store + audit; varied texts, about 1 in
                                5 routed to legal (pending), the rest approved
 
-It prints requests/s, p50/p99 latency and non-2xx responses, then stops
+It prints requests/s, p50/p99 latency, non-2xx responses, the CPU spent per
+request and the share of CPU time the hypervisor took (steal), then stops
 gunicorn and checks the database: every draft id the client got back is
 stored, each stored draft has its four audit events (created, checked,
 submitted, approved|routed), and the audit chain verifies. With --runs N it
@@ -254,6 +255,7 @@ class Load:
     socket_errors: int
     server_cpu_ms: float = 0.0  # gunicorn's CPU time per request (master and workers)
     client_cpu_ms: float = 0.0  # wrk's CPU time per request
+    steal_percent: float = 0.0  # the share of the CPUs' time the hypervisor gave to others during the run
 
     @property
     def cpu_bound_rps(self) -> float:
@@ -290,13 +292,26 @@ def measured(url: str, script: Path | None, duration: int, server: subprocess.Po
     """run_wrk, plus the CPU time gunicorn and wrk spent per request."""
     pids = _family(server.pid)
     server_before, client_before = _cpu_seconds(pids), resource.getrusage(resource.RUSAGE_CHILDREN)
+    steal_before = _steal_and_total()
     load = run_wrk(url, script, duration)
     client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    steal_after = _steal_and_total()
+    total = steal_after[1] - steal_before[1]
+    load.steal_percent = 100.0 * (steal_after[0] - steal_before[0]) / total if total else 0.0
     if load.requests:
         load.server_cpu_ms = (_cpu_seconds(pids) - server_before) * 1000 / load.requests
         client = (client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
         load.client_cpu_ms = client * 1000 / load.requests
     return load
+
+
+def _steal_and_total() -> tuple[int, int]:
+    """(steal, all) ticks of the machine's CPUs so far, from /proc/stat (0, 0 where there is none)."""
+    try:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
 
 
 def _ms(value: str) -> float:
@@ -395,7 +410,8 @@ def one_run(number: int, duration: int, toxicity: str, policy_dir: Path) -> dict
         print(f"  {name:6} {load.rps:8.1f} req/s  p50 {load.p50_ms:6.1f} ms  p99 {load.p99_ms:6.1f} ms  "
               f"requests {load.requests}  non-2xx {load.non_2xx}  socket errors {load.socket_errors}")
         print(f"         CPU per request: gunicorn {load.server_cpu_ms:.1f} ms, wrk {load.client_cpu_ms:.2f} ms "
-              f"(two idle cores at this cost: at most {load.cpu_bound_rps:.0f} req/s)")
+              f"(two idle cores at this cost: at most {load.cpu_bound_rps:.0f} req/s); "
+              f"CPU time taken by the host (steal): {load.steal_percent:.1f} %")
     extra = stored.drafts - stored.returned_ids
     print(f"  stored: {stored.drafts} drafts ({stored.pending} pending for legal), {stored.returned_ids} ids returned "
           f"with 201, {stored.missing} of them missing, {extra} more stored (requests in flight when wrk stopped), "
