@@ -205,7 +205,7 @@ def accounts():  # noqa: ANN201
 
 
 @bp.post("/check")
-@token_required("staff", "approver", read_only=True)
+@token_required("staff", "approver")
 def check():  # noqa: ANN201
     """Check a text and return the verdict; nothing is stored or audited."""
     body = _validate(CheckRequest, _json_body())
