@@ -54,10 +54,6 @@ class Principal:
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
     def __repr__(self) -> str:
         return f"<Principal {self.id} {self.username}>"
 

@@ -23,6 +23,7 @@ from reviewer.orgs.models import (
     PLATFORMS,
     RESPONSE_TARGET_RANGE,
     AccountFacts,
+    AnyAccount,
     OrgAccount,
     org_account_groups,
 )
@@ -191,7 +192,7 @@ def account_facts(session: Session, account_id: int) -> AccountFacts | None:
     return AccountFacts(*rows[0][:6], drafting_group_ids=teams)
 
 
-def drafting_allowed(account: OrgAccount | AccountFacts, user: AnyUser) -> bool:
+def drafting_allowed(account: AnyAccount, user: AnyUser) -> bool:
     """Whether `user` may draft replies for `account`: staff, and in one of its teams when it lists any."""
     if not account.active or not user.has_role("staff"):
         return False
