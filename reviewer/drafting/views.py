@@ -8,7 +8,6 @@ server re-checks on every save and submit, whatever the browser showed.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -26,51 +25,11 @@ from reviewer.review import services as review
 from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
-from reviewer.web.highlight import check_payload, numbered_findings, segments, verdict_label, word_diff
+from reviewer.web.highlight import check_payload, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)
 
 OPEN_STATES = ("draft", "returned", "pending", "approved")
-
-
-# --- Template helpers (app-wide: the approver pages reuse the partials) --------------------
-
-
-@bp.app_template_global("highlight_segments")
-def highlight_segments(text: str, findings: Any, target: str = "draft") -> list:
-    return segments(text or "", findings or [], target)
-
-
-@bp.app_template_global("numbered_findings")
-def template_numbered_findings(findings: Any, target: str = "draft") -> list:
-    return numbered_findings(findings or [], target)
-
-
-@bp.app_template_global("decision_label")
-def template_decision_label(verdict: Any) -> str:
-    return verdict_label(verdict)
-
-
-@bp.app_template_filter("waited")
-def waited(value: timedelta | int | None) -> str:
-    """How long something has waited, for people: `under 1 min`, `42 min`, `3 h 12 min`, `2 d 4 h`."""
-    if value is None:
-        return ""
-    minutes = value if isinstance(value, int) else int(value.total_seconds() // 60)
-    if minutes < 1:
-        return "under 1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-@bp.app_template_filter("state_label")
-def state_label(state: str | None) -> str:
-    return STATE_LABELS.get(state or "", state or "")
 
 
 # --- Loading what the person may see -----------------------------------------------------------
@@ -266,7 +225,7 @@ def draft(draft_id: int):  # noqa: ANN201
     status = 200
     if request.method == "POST":
         if the_draft.state not in ("draft", "returned"):
-            flash(f"This draft is {state_label(the_draft.state)}: it cannot be changed or submitted now.", "error")
+            flash(f"This draft is {STATE_LABELS.get(the_draft.state, the_draft.state)}: it cannot be changed or submitted now.", "error")
             return redirect(url_for("drafting.draft", draft_id=the_draft.id))
         if form.validate_on_submit():
             session = get_session()
@@ -412,7 +371,7 @@ def _verdict_dict(verdict: Any) -> dict[str, Any] | None:
 
 def _outcome(the_draft: Draft, *, submitted: bool) -> str:
     if not submitted:
-        return f"Draft saved (version {len(the_draft.versions)}). {template_decision_label(the_draft.verdict)}."
+        return f"Draft saved (version {len(the_draft.versions)}). {verdict_label(the_draft.verdict)}."
     if the_draft.state == "approved":
         return "Submitted: it passes policy and is approved for posting."
     return f"Submitted for approval by {', '.join(the_draft.routes)}."

@@ -1,13 +1,16 @@
-"""Template filters and globals shared by every page."""
+"""Template filters and globals shared by every page (the approver pages reuse the draft partials)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app, url_for
 
 from reviewer.accounts.models import ROLE_LABELS
 from reviewer.orgs.models import PLATFORM_LABELS
+from reviewer.review.workflow import STATE_LABELS
+from reviewer.web.highlight import numbered_findings, segments, verdict_label
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -32,8 +35,41 @@ def url_if(endpoint: str, **values: object) -> str | None:
     return url_for(endpoint, **values)
 
 
+def highlight_segments(text: str, findings: Any, target: str = "draft") -> list:
+    return segments(text or "", findings or [], target)
+
+
+def template_numbered_findings(findings: Any, target: str = "draft") -> list:
+    return numbered_findings(findings or [], target)
+
+
+def waited(value: timedelta | int | None) -> str:
+    """How long something has waited, for people: `under 1 min`, `42 min`, `3 h 12 min`, `2 d 4 h`."""
+    if value is None:
+        return ""
+    minutes = value if isinstance(value, int) else int(value.total_seconds() // 60)
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def state_label(state: str | None) -> str:
+    return STATE_LABELS.get(state or "", state or "")
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(platform_label, "platform_label")
     app.add_template_global(url_if, "url_if")
+    app.add_template_filter(waited, "waited")
+    app.add_template_filter(state_label, "state_label")
+    app.add_template_global(highlight_segments, "highlight_segments")
+    app.add_template_global(template_numbered_findings, "numbered_findings")
+    app.add_template_global(verdict_label, "decision_label")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from reviewer.drafting.models import InboundPost
-from reviewer.drafting.views import waited
+from reviewer.web.filters import waited
 
 from drafting_pages import page_text  # type: ignore[import-not-found]
 
