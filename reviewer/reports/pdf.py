@@ -25,6 +25,7 @@ import jinja2
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from reviewer.bidi import as_written, isolate
 from reviewer.reports import charts
 from reviewer.reports.data import ReportData
 
@@ -77,9 +78,11 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=isolate,  # user text cannot reorder the report around it
     )
     env.filters["minutes"] = _minutes
     env.filters["datetime"] = _datetime
+    env.filters["as_written"] = as_written
     return env
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, url_for
 
 from reviewer.accounts.models import ROLE_LABELS
+from reviewer.bidi import as_written, isolate
 from reviewer.orgs.models import PLATFORM_LABELS
 from reviewer.review.workflow import STATE_LABELS
 from reviewer.web.highlight import numbered_findings, segments, verdict_label
@@ -64,10 +65,12 @@ def state_label(state: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = isolate  # before any template compiles: user text cannot reorder the page
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(platform_label, "platform_label")
     app.add_template_global(url_if, "url_if")
+    app.add_template_filter(as_written, "as_written")
     app.add_template_filter(waited, "waited")
     app.add_template_filter(state_label, "state_label")
     app.add_template_global(highlight_segments, "highlight_segments")
