@@ -2,12 +2,15 @@
 
 One `Checker` per app (`app.extensions["reviewer.checker"]`), built at
 start-up so a missing model fails then, not on the first draft. Policies are
-loaded once per file and kept until the file changes on disk, so a check
-never re-reads YAML or reloads the scorer.
+loaded once per file and kept until the file, or a parent it `extends`,
+changes on disk (its modification time, size or inode: a replaced file counts
+even within one clock tick), so a check never re-reads YAML or reloads the
+scorer; it only looks at those files' stat.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +41,7 @@ class Checker:
     def __init__(self, policy_dir: Path | str, scorer: Scorer | None) -> None:
         self.policy_dir = Path(policy_dir)
         self.scorer = scorer
-        self._policies: dict[str, tuple[int, Policy]] = {}
+        self._policies: dict[str, tuple[Stamp, Policy]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -57,25 +60,20 @@ class Checker:
         return self.policy(account.policy_file)
 
     def policy(self, policy_file: str) -> Policy:
-        """The compiled policy `policy_file` (a name inside the policy folder), reloaded when it changes."""
+        """The compiled policy `policy_file` (a name inside the policy folder), reloaded when it or a parent changes."""
         path = self._path(policy_file)
-        try:
-            mtime = path.stat().st_mtime_ns
-        except OSError:
-            load_policy(path)  # raises PolicyError naming the file and what is wrong with it
-            raise
         cached = self._policies.get(policy_file)
-        if cached is not None and cached[0] == mtime:
+        if cached is not None and cached[0] == file_stamp(cached[1].sources):
             return cached[1]
         with self._lock:
             cached = self._policies.get(policy_file)
-            if cached is None or cached[0] != mtime:
-                cached = (mtime, load_policy(path))
+            if cached is None or cached[0] != file_stamp(cached[1].sources):
+                cached = _load_stamped(path, cached[1].sources if cached else (str(path),))
                 self._policies[policy_file] = cached
         return cached[1]
 
     def reload(self) -> None:
-        """Forget every loaded policy (e.g. after a parent policy it `extends` changed)."""
+        """Forget every loaded policy (the next check loads each again)."""
         with self._lock:
             self._policies.clear()
 
@@ -98,6 +96,36 @@ class Checker:
             message = "a policy file is a .yaml file name directly inside the policy folder"
             raise PolicyError([PolicyIssue(str(self.policy_dir / policy_file), 1, 1, None, message)])
         return self.policy_dir / name
+
+
+#: Per file: (modification time in ns, size, inode), or None when it cannot be read.
+Stamp = tuple[tuple[int, int, int] | None, ...]
+
+
+def file_stamp(paths: tuple[str, ...]) -> Stamp:
+    """What a change to any of `paths` changes."""
+    stamps = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(stamps)
+
+
+def _load_stamped(path: Path, sources: tuple[str, ...]) -> tuple[Stamp, Policy]:
+    """Load `path` with the stamp its files had before they were read, so an edit made while loading
+    is seen on the next check. `sources` is the guess at which files it reads (the last load's);
+    when the policy turns out to read others (its `extends` changed), it is loaded again with those."""
+    for _ in range(3):
+        before = file_stamp(sources)
+        policy = load_policy(path)  # raises PolicyError naming the file and what is wrong with it
+        if policy.sources == sources:
+            break
+        sources = policy.sources
+    return before, policy
 
 
 def build_checker(config: Any) -> Checker:

@@ -136,6 +136,7 @@ class Policy:
     def __init__(self, compiled: _Compiled, path: str, resolved: Any) -> None:
         self._compiled = compiled
         self.path = path
+        self.sources: tuple[str, ...] = tuple(resolved.sources)  # the files it was read from, parents after it
         self.examples = list(resolved.examples)  # validation.Item: model, doc, loc
         self._label_places = [
             (label, item.model.id, item.doc.path, *item.doc.where(item.loc + ("thresholds", label), key=True))

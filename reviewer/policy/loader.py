@@ -43,6 +43,7 @@ class Resolved:
     periods: list[Item] = field(default_factory=list)
     rules: list[Item] = field(default_factory=list)
     examples: list[Item] = field(default_factory=list)
+    sources: tuple[str, ...] = ()  # this file, then each parent it `extends`, as read
 
     def canonical(self) -> dict[str, Any]:
         """The resolved content that defines the policy's behaviour (examples excluded)."""
@@ -109,6 +110,7 @@ def _resolve_text(shown: str, text: str, chain: Chain) -> tuple[Resolved | None,
         if parent is None:
             return None, issues + parent_issues
     resolved = _merge(spec, parent, issues)
+    resolved.sources = (shown, *(parent.sources if parent else ()))
     issues += _check_resolved(resolved)
     return (None if issues else resolved), issues
 

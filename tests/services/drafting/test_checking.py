@@ -43,6 +43,55 @@ def test_a_policy_is_loaded_once_and_reloaded_when_it_changes(tmp_path) -> None:
     assert checker.policy_for(account()).version == "2"
 
 
+PARENT = "schema: 1\nid: base\nversion: '{v}'\nrules:\n  - {{id: words.bad, kind: lexicon, severity: high, action: block, message: No., source: test, terms: [{term}]}}\n"
+CHILD = "schema: 1\nid: child\nversion: '1'\nextends: base.yaml\n"
+
+
+def _touch_later(path) -> None:  # noqa: ANN001
+    stamp = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_policy_reloads_when_the_parent_it_extends_changes(tmp_path) -> None:
+    parent = tmp_path / "base.yaml"
+    parent.write_text(PARENT.format(v=1, term="rubbish"), encoding="utf-8")
+    (tmp_path / "child.yaml").write_text(CHILD, encoding="utf-8")
+    checker = Checker(tmp_path, None)
+    first = checker.policy_for(account("child.yaml"))
+    assert first.sources == (str(tmp_path / "child.yaml"), str(parent))
+    assert checker.check(account("child.yaml"), "What nonsense").decision == "pass"
+    parent.write_text(PARENT.format(v=2, term="nonsense"), encoding="utf-8")
+    _touch_later(parent)
+    assert checker.check(account("child.yaml"), "What nonsense").decision == "block"
+    assert checker.policy_for(account("child.yaml")) is checker.policy_for(account("child.yaml"))  # cached again
+
+
+def test_a_same_size_rewrite_within_the_clock_tick_still_reloads(tmp_path) -> None:
+    """Some file systems keep whole-second mtimes: a rewrite in the same second is seen by its inode (editors
+    and deploy tools replace the file) or its size."""
+    path = tmp_path / "t.yaml"
+    path.write_text(POLICY.format(v=1, term="rubbish"), encoding="utf-8")
+    checker = Checker(tmp_path, None)
+    assert checker.policy_for(account()).version == "1"
+    stamp = path.stat().st_mtime_ns
+    replacement = tmp_path / "t.yaml.new"
+    replacement.write_text(POLICY.format(v=2, term="rubbish"), encoding="utf-8")
+    os.utime(replacement, ns=(stamp, stamp))
+    os.replace(replacement, path)
+    assert checker.policy_for(account()).version == "2"
+
+
+def test_a_parent_that_disappears_is_a_policy_error_naming_it(tmp_path) -> None:
+    parent = tmp_path / "base.yaml"
+    parent.write_text(PARENT.format(v=1, term="rubbish"), encoding="utf-8")
+    (tmp_path / "child.yaml").write_text(CHILD, encoding="utf-8")
+    checker = Checker(tmp_path, None)
+    checker.policy_for(account("child.yaml"))
+    parent.unlink()
+    with pytest.raises(PolicyError, match="extends 'base.yaml': file not found"):
+        checker.policy_for(account("child.yaml"))
+
+
 @pytest.mark.parametrize("name", ["missing.yaml", "../t.yaml", "sub/t.yaml", "t.txt", ""])
 def test_a_bad_policy_file_name_is_a_policy_error_naming_it(tmp_path, name) -> None:
     with pytest.raises(PolicyError) as error:
