@@ -127,7 +127,10 @@ def init_app(app: Flask) -> None:
     if sqlite_file is not None and checkpoint_seconds > 0:  # the thread starts with the first request, never before a fork
         app.before_request(lambda: start_checkpointer(sqlite_file, checkpoint_seconds, engine))
     sessions = sessionmaker(bind=engine, info=info)
+    event.listen(sessions, "after_begin", _note_begin)
     event.listen(sessions, "after_commit", _note_commit)
+    event.listen(engine, "commit", _note_commit_sent)
+    event.listen(engine, "rollback", _forget_owner)
     app.extensions[_EXTENSION_KEY] = Database(engine, sessions)
     app.teardown_appcontext(lambda _exc: close_request_session())
     # The engine lives as long as its app: when the app goes (a CLI command, a
@@ -221,10 +224,29 @@ def read_session(app: Flask | None = None) -> Iterator[Session]:
 
 
 _COMMITTED = "committed"  # session.info: this session has committed at least once
+_COMMIT_SENT = "commit_sent"  # session.info: its COMMIT went to the database, and no answer has come back
+_OWNER = "reviewer.session_info"  # connection.info: the info of the Session whose transaction it carries
+
+
+def _note_begin(session: Session, _transaction: Any, connection: Connection) -> None:
+    connection.info[_OWNER] = session.info
+    session.info.pop(_COMMIT_SENT, None)
+
+
+def _note_commit_sent(connection: Connection) -> None:
+    """Just before COMMIT goes to the database: if no answer comes, the outcome is not known."""
+    owner = connection.info.pop(_OWNER, None)
+    if owner is not None:
+        owner[_COMMIT_SENT] = True
+
+
+def _forget_owner(connection: Connection) -> None:
+    connection.info.pop(_OWNER, None)
 
 
 def _note_commit(session: Session) -> None:
     session.info[_COMMITTED] = True
+    session.info.pop(_COMMIT_SENT, None)
 
 
 def as_loaded(model: type[_Model], values: dict[str, Any]) -> _Model:
@@ -256,6 +278,12 @@ def request_session_committed() -> bool:
     """Whether this request already committed (a database error after it must not say "nothing was saved")."""
     session = g.get("db_session")
     return session is not None and bool(session.info.get(_COMMITTED))
+
+
+def request_commit_unanswered() -> bool:
+    """Whether this request's last COMMIT was sent and never answered (its outcome is not known)."""
+    session = g.get("db_session")
+    return session is not None and bool(session.info.get(_COMMIT_SENT))
 
 
 def close_request_session() -> None:

@@ -74,9 +74,11 @@ _ERROR = _object(
                 "field": {"type": "string", "description": "The request field at fault, e.g. text or [2].account_id."},
                 "verdict": _ref("Verdict"),
                 "retry_after": {"type": "integer", "description": "Seconds to wait before trying again (429, 503)."},
-                "saved": {"type": "boolean",
+                "saved": {"type": ["boolean", "null"],
                           "description": "503 only: true when the change was stored before the database failed "
-                                         "(do not send it again)."},
+                                         "(do not send it again); null when the connection was lost while its "
+                                         "commit was unanswered, so it may or may not be stored (look before "
+                                         "sending it again). Absent: nothing was stored."},
             },
             required=["code", "message"],
         )
@@ -184,7 +186,8 @@ _E503 = _error_response(
 )
 _E503_DATABASE = _error_response(
     "The database cannot be used right now (database_unavailable, database_full, database_read_only, "
-    "database_busy); Retry-After says when to try again. `saved: true`: the change was stored before it failed."
+    "database_busy); Retry-After says when to try again. `saved: true`: the change was stored before it failed; "
+    "`saved: null`: the connection was lost at the commit, so look before sending it again."
 )
 _E429 = _error_response("Too many requests for this token (or address); Retry-After says when to try again.")
 

@@ -12,8 +12,16 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from reviewer.api.errors import ApiError, error_response, is_api_request
-from reviewer.db import close_request_session, request_session_committed
-from reviewer.web.outages import SAVED_FIRST, Outage, classify, describe_cause, resubmittable_fields
+from reviewer.db import close_request_session, request_commit_unanswered, request_session_committed
+from reviewer.web.outages import (
+    SAVED_FIRST,
+    UNANSWERED_COMMIT,
+    Outage,
+    classify,
+    describe_cause,
+    lost_the_line,
+    resubmittable_fields,
+)
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Go back and try again."),
@@ -63,30 +71,36 @@ def _database_error(error: DBAPIError | PoolTimeoutError):  # noqa: ANN202
     if outage is None:
         raise error  # not an outage: Flask's 500 handling logs the traceback and shows the 500 page
     # A commit that went through before the failure (reading back for the page) was saved: say so,
-    # and offer nothing to send again, or the person would do it twice.
-    saved = request_session_committed()
-    if saved:
+    # and offer nothing to send again, or the person would do it twice. A COMMIT the server never
+    # answered may have gone through: say that, and keep what was typed for if it did not.
+    in_doubt = request_commit_unanswered() and lost_the_line(error)
+    saved = not in_doubt and request_session_committed()
+    if in_doubt:
+        outage = replace(outage, message=UNANSWERED_COMMIT)
+    elif saved:
         outage = replace(outage, message=SAVED_FIRST)
     # The session's transaction is dead: drop it now, so nothing later in this request reuses it
     # (the page below needs no database) and the next request starts on a fresh one.
     close_request_session()
     current_app.logger.warning(
         "database %s: %s %s answered 503%s (%s)", outage.kind, request.method, request.path,
-        " after its commit" if saved else "", describe_cause(error),
+        " after its commit" if saved else " with its commit unanswered" if in_doubt else "", describe_cause(error),
     )
     code = f"database_{outage.kind}"
     if is_api_request():
-        response = error_response(ApiError(503, code, outage.message, **({"saved": True} if saved else {})))
+        extra = {"saved": True} if saved else {"saved": None} if in_doubt else {}
+        response = error_response(ApiError(503, code, outage.message, **extra))
     elif request.is_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         response = jsonify({"error": outage.message, "code": code})
         response.status_code = 503
     else:
-        response = current_app.response_class(_unavailable_page(outage, offer_resend=not saved), 503, mimetype="text/html")
+        page = _unavailable_page(outage, offer_resend=not saved, in_doubt=in_doubt)
+        response = current_app.response_class(page, 503, mimetype="text/html")
     response.headers["Retry-After"] = str(outage.retry_after)
     return response
 
 
-def _unavailable_page(outage: Outage, offer_resend: bool) -> str:
+def _unavailable_page(outage: Outage, offer_resend: bool, in_doubt: bool) -> str:
     """The 503 page: what happened, and (for a form) what the person typed, ready to send again.
 
     It is rendered without the site layout and without the context processors: both read the
@@ -101,6 +115,7 @@ def _unavailable_page(outage: Outage, offer_resend: bool) -> str:
             dropped_secret=dropped_secret,
             dropped_files=resend and any(f.filename for f in request.files.values()),
             action=request.full_path.rstrip("?"),
+            in_doubt=in_doubt,
         )
     except Exception:  # never a traceback to the person, even if the template fails
         current_app.logger.exception("the database-unavailable page could not be rendered")

@@ -57,6 +57,11 @@ SAVED_FIRST = (
     "Do not send it again: reload the page in a few seconds to see it."
 )
 
+UNANSWERED_COMMIT = (
+    "The connection to the database was lost while your change was being saved, so it may or may not "
+    "have been saved. Reload the page in a few seconds to check before you send it again."
+)
+
 # SQLite result codes (Python's sqlite3 names them, extended codes included: SQLITE_IOERR_WRITE, ...).
 _SQLITE_CODES = (
     ("SQLITE_FULL", FULL),
@@ -101,6 +106,14 @@ def classify(error: BaseException) -> Outage | None:
     if isinstance(error, (OperationalError, InterfaceError)) and not _is_sqlite(error):
         return UNAVAILABLE  # a server driver's failure without a SQLSTATE: it could not connect or lost the line
     return None
+
+
+def lost_the_line(error: BaseException) -> bool:
+    """Whether `error` means the database server went away mid-conversation (so a COMMIT sent just
+    before may have gone through). SQLite is in the process: a COMMIT it refuses was not made."""
+    if not isinstance(error, DBAPIError) or _is_sqlite(error):
+        return False
+    return error.connection_invalidated or classify(error) is UNAVAILABLE
 
 
 def _is_sqlite(error: DBAPIError) -> bool:

@@ -338,6 +338,54 @@ def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_s
     _assert_chain_verifies(db_session)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
+def test_a_connection_lost_at_the_commit_says_the_outcome_is_not_known(fault_site, app, db_session) -> None:  # noqa: ANN001
+    """The line goes just as COMMIT is sent: the app cannot know whether the server made it, so it says
+    so (never "nothing was saved", never "saved"), and keeps what was typed for if it was not."""
+    from sqlalchemy import event
+
+    from reviewer.audit import AuditEvent, record
+    from reviewer.db import get_database, get_session
+    from reviewer.web.access import public
+
+    def cut_the_line(_connection) -> None:  # noqa: ANN001
+        fault_site.proxy.cut()
+
+    @public
+    def save_as_the_line_goes():  # noqa: ANN202
+        session = get_session()
+        record(session, None, "faults.in_doubt", "test:1")
+        event.listen(get_database().engine, "commit", cut_the_line)
+        try:
+            session.commit()
+        finally:
+            event.remove(get_database().engine, "commit", cut_the_line)
+        return "unreachable"
+
+    app.add_url_rule("/save-as-the-line-goes", "save_as_the_line_goes", save_as_the_line_goes, methods=["POST"])
+    app.add_url_rule("/api/v1/save-as-the-line-goes", "api_save_as_the_line_goes", save_as_the_line_goes, methods=["POST"])
+    db_session.close()
+    client = app.test_client()
+
+    response = client.post("/save-as-the-line-goes", data={"text": TYPED})
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "may or may not have been saved" in page and "nothing was saved" not in page
+    assert escape(TYPED) in page and "only if it was not saved" in page
+    fault_site.proxy.restore()
+
+    response = client.post("/api/v1/save-as-the-line-goes", json={"text": TYPED})
+    error = response.get_json()["error"]
+    assert response.status_code == 503 and error["code"] == "database_unavailable"
+    assert error["saved"] is None and "may or may not" in error["message"]
+    fault_site.proxy.restore()
+
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).where(AuditEvent.action == "faults.in_doubt")) == 0  # COMMIT never arrived
+    _assert_chain_verifies(db_session)
+
+
 @pytest.mark.parametrize(
     ("driver_error", "wrapper", "expected"),
     [
