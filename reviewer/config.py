@@ -127,6 +127,9 @@ class Defaults:
     REDIS_URL: str | None = None
     # Where finished report PDFs are kept (None: instance/reports).
     REPORTS_DIR: str | None = None
+    # Hours a finished background report's PDF is kept for download; then it is removed
+    # (it holds people's texts) and its page says to make the report again. At least 1.
+    REPORT_FILE_KEEP_HOURS = 72
     # Reports over at most this many drafts render within the request; bigger
     # ones go to the background worker (None: 300).
     REPORTS_INLINE_MAX_DRAFTS: int | None = None

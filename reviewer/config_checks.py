@@ -166,6 +166,9 @@ def setting_problems(config: Mapping[str, Any], env: Mapping[str, str] | None = 
     proxies = config.get("TRUSTED_PROXIES")
     if isinstance(proxies, int) and not isinstance(proxies, bool) and not 0 <= proxies <= 10:
         problems.append(f"{name('TRUSTED_PROXIES')} must be from 0 to 10 (the proxies in front of the app), got {proxies}")
+    keep = config.get("REPORT_FILE_KEEP_HOURS")
+    if isinstance(keep, int) and not isinstance(keep, bool) and keep < 1:
+        problems.append(f"{name('REPORT_FILE_KEEP_HOURS')} must be at least 1 (hours a report's PDF is kept), got {keep}")
     if environment != "production":
         return problems
     key = config.get("SECRET_KEY")

@@ -6,6 +6,11 @@ app queues a job and polls its status; `reviewer jobs worker` runs the
 consumer. A job's status (state, stage, percent, the PDF's sha256) lives in
 huey's key-value store, so the page and the worker see the same thing on
 SQLite and on Redis; the PDF goes to `instance/reports/<job id>.pdf`.
+
+A finished PDF holds people's texts, so it is kept `REPORT_FILE_KEEP_HOURS`
+(default 72) and then removed: a status read after that time removes it and
+says `expired`, and the worker sweeps older files (and half-written ones
+left by a crash) when it starts and after each job.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from reviewer.reports.services import DEFAULT_AGENCY, generate_report, record_ge
 EXTENSION_KEY = "reviewer.report_jobs"
 TASK_NAME = "reviewer.reports.generate"
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+DEFAULT_KEEP_HOURS = 72
 log = logging.getLogger(__name__)
 
 
@@ -91,7 +97,10 @@ class ReportJobs:
         return str(self.app.config.get("JOBS_DATABASE") or Path(self.app.instance_path) / "jobs.sqlite3")
 
     def consumer(self, workers: int = 1) -> Any:
-        """A huey consumer with thread workers (call `.run()` to block, `.start()`/`.stop()` in tests)."""
+        """A huey consumer with thread workers (call `.run()` to block, `.start()`/`.stop()` in tests).
+
+        Report files past their keep time are removed first."""
+        self.remove_expired_files()
         return self.huey.create_consumer(
             workers=workers, worker_type="thread", periodic=False, check_worker_health=False, max_delay=1.0
         )
@@ -126,12 +135,45 @@ class ReportJobs:
         """The job's status, or None for an id that is malformed or unknown."""
         if not JOB_ID.match(job_id or ""):
             return None
-        return self.huey.get(self._key(job_id), peek=True)
+        status = self.huey.get(self._key(job_id), peek=True)
+        if status is not None and status.get("state") == "done" and _past_keep(status, self.keep_hours):
+            status = self._expire(job_id, status)
+        return status
 
     def pdf_path(self, job_id: str) -> Path:
         if not JOB_ID.match(job_id):
             raise ValueError(f"not a job id: {job_id!r}")
         return self.reports_dir / f"{job_id}.pdf"
+
+    @property
+    def keep_hours(self) -> int:
+        """How long a finished PDF is kept (REPORT_FILE_KEEP_HOURS)."""
+        value = self.app.config.get("REPORT_FILE_KEEP_HOURS")
+        return DEFAULT_KEEP_HOURS if value is None else int(value)
+
+    def remove_expired_files(self, now: datetime | None = None) -> int:
+        """Remove every report file (finished or half-written) older than the keep time; returns how many."""
+        cutoff = (now or datetime.now(timezone.utc)) - timedelta(hours=self.keep_hours)
+        removed = 0
+        for path in self.reports_dir.glob("*.pdf") if self.reports_dir.is_dir() else ():
+            if JOB_ID.match(path.stem) and _modified_before(path, cutoff):
+                status = self.huey.get(self._key(path.stem), peek=True)
+                if status is not None and status.get("state") == "done":
+                    self._expire(path.stem, status)
+                else:
+                    path.unlink(missing_ok=True)
+                removed += 1
+        for path in self.reports_dir.glob(".*.pdf.*.tmp") if self.reports_dir.is_dir() else ():
+            if _modified_before(path, cutoff):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def _expire(self, job_id: str, status: dict[str, Any]) -> dict[str, Any]:
+        self.pdf_path(job_id).unlink(missing_ok=True)
+        status.update(state="expired", stage="Removed", expired_at=_now(), keep_hours=self.keep_hours)
+        self._save(job_id, status)
+        return status
 
     def _key(self, job_id: str) -> str:
         return f"report-job:{job_id}"
@@ -198,6 +240,21 @@ class ReportJobs:
             bytes=len(made.pdf),
             finished_at=_now(),
         )
+        self.remove_expired_files()
+
+
+def _past_keep(status: dict[str, Any], keep_hours: int) -> bool:
+    finished = status.get("finished_at")
+    if not finished:
+        return False
+    return datetime.fromisoformat(finished) < datetime.now(timezone.utc) - timedelta(hours=keep_hours)
+
+
+def _modified_before(path: Path, cutoff: datetime) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff.timestamp()
+    except FileNotFoundError:  # another worker removed it first
+        return False
 
 
 def jobs_of(app: Flask) -> ReportJobs:

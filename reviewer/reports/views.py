@@ -154,6 +154,8 @@ def download(job_id: str):  # noqa: ANN201
     """The finished PDF (audited `report.downloaded`)."""
     status = _my_job(job_id)
     path = jobs_of(current_app).pdf_path(job_id)
+    if status.get("state") == "expired":
+        return render_template("reports/job.html", status=status, job_id=job_id), 410
     if status.get("state") != "done" or not path.is_file():
         flash("That report is not ready yet.", "error")
         return render_template("reports/job.html", status=status, job_id=job_id), 409

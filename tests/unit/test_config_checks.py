@@ -96,12 +96,13 @@ def test_a_later_source_overrides_the_environment_for_string_settings(monkeypatc
 
 
 def test_enumerated_settings_name_the_choices() -> None:
-    config = {"ENV": "prod", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud", "TRUSTED_PROXIES": 99}
+    config = {"ENV": "prod", "LOG_FORMAT": "xml", "LOG_LEVEL": "loud", "TRUSTED_PROXIES": 99, "REPORT_FILE_KEEP_HOURS": 0}
     assert setting_problems(config, {"REVIEWER_ENV": "prod"}) == [
         "REVIEWER_ENV must be one of development, production, got 'prod'",
         "LOG_FORMAT must be one of text, json, got 'xml'",
         "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'loud'",
         "TRUSTED_PROXIES must be from 0 to 10 (the proxies in front of the app), got 99",
+        "REPORT_FILE_KEEP_HOURS must be at least 1 (hours a report's PDF is kept), got 0",
     ]
 
 

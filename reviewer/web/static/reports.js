@@ -15,7 +15,7 @@
         return response.json();
       })
       .then(function (job) {
-        if (job.state === "done" || job.state === "failed") {
+        if (job.state === "done" || job.state === "failed" || job.state === "expired") {
           window.location.reload();
           return;
         }

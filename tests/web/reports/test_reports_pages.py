@@ -127,6 +127,48 @@ def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_a
     assert other_client.get(f"{job_url}/download").status_code == 404
 
 
+def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor, login, drafts) -> None:  # noqa: ANN001
+    """Report PDFs hold people's texts: once REPORT_FILE_KEEP_HOURS have passed the file goes, the page says
+    so, and the download answers 410; the worker also sweeps old files (and half-written ones) at start-up."""
+    import os
+    from datetime import timedelta
+
+    from reviewer.reports.jobs import consumer_running, jobs_of
+
+    app = make_app(REPORTS_INLINE_MAX_DRAFTS=0, REPORT_FILE_KEEP_HOURS=1)
+    client = app.test_client()
+    login(client, auditor)
+    job_url = client.post("/reports/generate", data={"since": _today(), "until": _today()}).location
+    job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
+    jobs = jobs_of(app)
+    with consumer_running(jobs):
+        deadline = time.monotonic() + 60
+        while client.get(f"{job_url}/status").get_json()["state"] not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    pdf = jobs.pdf_path(job_id)
+    assert client.get(f"{job_url}/download").status_code == 200 and pdf.is_file()
+
+    two_hours_ago = datetime.now(timezone.utc) - timedelta(hours=2)
+    jobs._update(job_id, finished_at=two_hours_ago.isoformat())
+    status = client.get(f"{job_url}/status").get_json()
+    assert status["state"] == "expired" and "download_url" not in status
+    assert not pdf.exists()
+    page = client.get(job_url).get_data(as_text=True)
+    assert "removed 1 hour after it was made" in page and "Download" not in page and "reports.js" not in page
+    gone = client.get(f"{job_url}/download")
+    assert gone.status_code == 410 and "removed 1 hour after it was made" in gone.get_data(as_text=True)
+
+    old, fresh = jobs.reports_dir / f"{'a' * 32}.pdf", jobs.reports_dir / f"{'b' * 32}.pdf"
+    half_written = jobs.reports_dir / f".{'c' * 32}.pdf.4242.tmp"
+    for path in (old, fresh, half_written):
+        path.write_bytes(b"%PDF-")
+    for path in (old, half_written):
+        os.utime(path, (two_hours_ago.timestamp(), two_hours_ago.timestamp()))
+    with consumer_running(jobs):
+        pass
+    assert not old.exists() and not half_written.exists() and fresh.exists()
+
+
 def test_unknown_and_malformed_job_ids_are_not_found(app, auditor, login) -> None:  # noqa: ANN001
     client = app.test_client()
     login(client, auditor)
