@@ -272,9 +272,16 @@ def _paths() -> dict[str, Any]:
         },
         "/queue": {
             "get": _operation(
-                "Drafts waiting for one of the caller's approver groups, oldest first.",
-                {"200": _json(_object({"group": {"type": "string"},
-                                       "items": {"type": "array", "items": _ref("QueueItem")}}), "The queue."),
+                "Drafts waiting for one of the caller's approver groups, oldest first, `limit` at a time.",
+                {"200": _json(_object({
+                    "group": {"type": "string"},
+                    "items": {"type": "array", "items": _ref("QueueItem")},
+                    "total": {"type": "integer", "description": "Drafts in the queue that match the filters."},
+                    "offset": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "next_offset": {"type": ["integer", "null"],
+                                    "description": "The offset of the next page; null on the last one."},
+                }), "The queue."),
                  "401": _E401, "403": _E403, "422": _E422},
                 parameters=[
                     {"name": "group", "in": "query", "required": False, "schema": {"type": "string"},
@@ -286,6 +293,12 @@ def _paths() -> dict[str, Any]:
                      "description": "Only drafts with a finding of this rule id."},
                     {"name": "older_than_minutes", "in": "query", "required": False, "schema": {"type": "integer"},
                      "description": "Only drafts waiting at least this long."},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                     "description": "At most this many items."},
+                    {"name": "offset", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 0, "default": 0},
+                     "description": "Skip this many of the oldest (the previous answer's next_offset)."},
                 ],
                 op_id="queue",
             )

@@ -9,7 +9,6 @@ refused self-approval, which is evidence and is committed).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
@@ -29,8 +28,9 @@ from reviewer.api.schemas import (
     ValidationError,
     first_problem,
 )
+from reviewer.api.query_args import queue_filters, queue_window
 from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
-from reviewer.db import MAX_ID, commit_keeping_loaded, get_session, utcnow
+from reviewer.db import commit_keeping_loaded, get_session, utcnow
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.drafting.services import CheckUnavailable
@@ -48,9 +48,6 @@ Body = TypeVar("Body", bound=BaseModel)
 
 # Service field names that the API spells differently.
 _API_FIELD_NAMES = {"inbound": "inbound_id"}
-
-# The oldest a queue filter may ask for (a bigger age would overflow the date arithmetic).
-MAX_AGE_MINUTES = 100 * 365 * 24 * 60
 
 # The largest request body accepted (a batch of inbound posts fits easily).
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -358,29 +355,14 @@ def queue():  # noqa: ANN201
         group = user.group_names[0]
     if group not in user.group_names:
         raise ApiError(403, "not_your_group", f"{user.username} is not in the approver group {group!r}.", field="group")
-    filters = _queue_filters()
-    items = review.queue(get_session(), group, **filters)
-    return jsonify({"group": group, "items": [queue_item_json(item, _caller_name()) for item in items]})
-
-
-def _queue_filters() -> dict[str, Any]:
-    args = request.args
-    filters: dict[str, Any] = {}
-    if args.get("account_id"):
-        if not args["account_id"].isdigit() or int(args["account_id"]) > MAX_ID:
-            raise ApiError(422, "invalid", "account_id: expected an account's id (a whole number).", field="account_id")
-        filters["account_id"] = int(args["account_id"])
-    if args.get("decision"):
-        if args["decision"] not in ("pass", "review", "block"):
-            raise ApiError(422, "invalid", "decision: expected pass, review or block.", field="decision")
-        filters["decision"] = args["decision"]
-    if args.get("rule"):
-        filters["rule"] = args["rule"][:100]
-    if args.get("older_than_minutes"):
-        if not args["older_than_minutes"].isdigit() or int(args["older_than_minutes"]) > MAX_AGE_MINUTES:
-            raise ApiError(
-                422, "invalid", f"older_than_minutes: expected a whole number up to {MAX_AGE_MINUTES} (100 years).",
-                field="older_than_minutes",
-            )
-        filters["older_than"] = timedelta(minutes=int(args["older_than_minutes"]))
-    return filters
+    filters = queue_filters(request.args)
+    limit, offset = queue_window(request.args)
+    page = review.queue_page(get_session(), group, offset=offset, limit=limit, **filters)
+    return jsonify({
+        "group": group,
+        "items": [queue_item_json(item, _caller_name()) for item in page.items],
+        "total": page.total,
+        "offset": offset,
+        "limit": limit,
+        "next_offset": offset + len(page.items) if page.has_more else None,
+    })

@@ -16,8 +16,7 @@ event is evidence, so the caller commits it and shows the message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.db import utcnow
-from reviewer.drafting.models import Draft, DraftVersion, InboundPost
+from reviewer.drafting.models import Draft
 from reviewer.drafting.services import (
     CheckUnavailable,
     add_version,
@@ -42,6 +41,7 @@ from reviewer.drafting.services import (
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
+from reviewer.review.queue import QueueItem, QueuePage, Waiting, queue, queue_page, waiting_for
 from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.steps import add_step, subject_of
@@ -65,6 +65,7 @@ __all__ = [
     "InvalidInput",
     "NotAllowed",
     "QueueItem",
+    "QueuePage",
     "RefusedApproval",
     "ResponseTimeReport",
     "SubmitRefused",
@@ -76,6 +77,7 @@ __all__ = [
     "history",
     "mark_posted",
     "queue",
+    "queue_page",
     "refused_approvals",
     "reject",
     "response_times",
@@ -83,6 +85,8 @@ __all__ = [
     "set_response_target",
     "submit_draft",
     "submit_new_draft",
+    "waiting_for",
+    "Waiting",
 ]
 
 
@@ -245,85 +249,6 @@ def mark_posted(session: Session, actor: AnyUser, draft: Draft, url: str | None 
         session.flush()
         record(session, actor, "draft.posted", subject_of(draft), {"account_id": draft.account_id, "version": draft.current_version.number, "url": link})
     return draft
-
-
-# --- Queues -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """A pending draft a group can act on, with what it still needs."""
-
-    draft: Draft
-    version: DraftVersion
-    inbound: InboundPost | None
-    waiting: timedelta  # since it was submitted
-    outstanding_groups: tuple[str, ...]  # routed groups with no approval of this text yet
-    approvals: tuple[Approval, ...]  # approvals of this text
-    approvers_missing: int  # more distinct approvers needed
-
-    @property
-    def waiting_minutes(self) -> int:
-        return int(self.waiting.total_seconds() // 60)
-
-
-def queue(
-    session: Session,
-    group: str,
-    *,
-    account_id: int | None = None,
-    older_than: timedelta | None = None,
-    decision: str | None = None,
-    rule: str | None = None,
-    now: datetime | None = None,
-    limit: int | None = None,
-) -> list[QueueItem]:
-    """Pending drafts routed to `group` that still need it, oldest submission first (two queries).
-
-    Filters: `account_id`; `older_than` (waited at least this long);
-    `decision` of the current version; `rule` (a rule id among its findings);
-    `limit`: at most this many items (the oldest).
-    """
-    now = now or utcnow()
-    if decision is not None and decision not in workflow.DECISIONS:
-        raise InvalidInput("decision", f"{decision!r} is not one of: {', '.join(workflow.DECISIONS)}")
-    query = select(Draft).where(Draft.state == "pending")
-    if account_id is not None:
-        query = query.where(Draft.account_id == account_id)
-    if older_than is not None:
-        query = query.where(Draft.submitted_at <= now - older_than)
-    if decision is not None:
-        query = query.where(Draft.decision == decision)
-    drafts = [d for d in session.scalars(query.order_by(Draft.submitted_at, Draft.id)) if group in (d.routes or ())]
-    if rule:
-        drafts = [d for d in drafts if rule in d.current_version.rule_ids]
-    by_draft: dict[int, list[Approval]] = {}
-    if drafts:
-        for approval in session.scalars(select(Approval).where(Approval.draft_id.in_([d.id for d in drafts]))):
-            by_draft.setdefault(approval.draft_id, []).append(approval)
-    items = []
-    for draft in drafts:
-        approvals = by_draft.get(draft.id, [])
-        facts = draft_facts(draft, approvals)
-        outstanding = workflow.outstanding_groups(facts)
-        missing = workflow.approvers_missing(facts)
-        if group not in outstanding and missing <= len(outstanding):
-            continue  # this group has done its part
-        version = draft.current_version
-        items.append(
-            QueueItem(
-                draft=draft,
-                version=version,
-                inbound=draft.inbound,
-                waiting=max(now - (draft.submitted_at or draft.created_at), timedelta(0)),
-                outstanding_groups=outstanding,
-                approvals=tuple(a for a in approvals if a.text_sha256 == version.text_sha256),
-                approvers_missing=missing,
-            )
-        )
-        if limit is not None and len(items) >= limit:
-            break
-    return items
 
 
 def set_response_target(session: Session, actor: AnyUser | None, account: Any, minutes: int) -> bool:

@@ -38,6 +38,9 @@ from reviewer.web.highlight import word_diff
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
+QUEUE_PAGE_SIZE = 50  # drafts per queue page: each shows its text with highlights
+MAX_PAGE = 100_000
+
 DECISION_FORMS = {"approve": ApproveForm, "reject": RejectForm, "return": ReturnForm, "edit": EditForm}
 #: The most breaches the dashboard lists (the counts cover them all).
 BREACHES_SHOWN = 200
@@ -53,33 +56,38 @@ def _me():  # noqa: ANN202
 @bp.route("/")
 @role_required("approver")
 def queue():  # noqa: ANN201
-    """One of the approver's groups: its pending drafts, oldest first, filtered; counts for every group."""
+    """One of the approver's groups: its pending drafts, oldest first, filtered, a page at a time;
+    counts for every group."""
     me = _me()
     groups = me.group_names
     form = QueueFilterForm(formdata=request.args)
     if not groups:
-        return render_template("review/queue.html", groups=[], counts={}, group=None, form=form, items=[])
+        return render_template("review/queue.html", groups=[], counts={}, group=None, form=form, page=None)
     group = request.args.get("group") or groups[0]
     if group not in groups:
         flash(f"You are not in the approver group {group!r}: showing {groups[0]} instead.", "error")
         return redirect(url_for("review.queue", group=groups[0]))
     session = get_session()
-    everything = {name: review.queue(session, name) for name in groups}
-    rules = sorted({rule for item in everything[group] for rule in item.version.rule_ids})
+    everything = review.waiting_for(session, groups, with_rules=True)
+    rules = sorted({rule for waiting in everything[group] for rule in waiting.rule_ids})
     accounts = [(str(a.id), a.label) for a in list_accounts(session)]
     form.set_choices(accounts, rules)
-    status = 200
+    status, page = 200, None
     if not form.validate():
-        items = []
         status = 422
         for message in _messages(form):
             flash(message, "error")
-    elif form.active:
-        items = review.queue(session, group, **form.filters())
     else:
-        items = everything[group]
+        number = request.args.get("page", "1")
+        number = int(number) if number.isdigit() and 0 < int(number) <= MAX_PAGE else 1
+        page = review.queue_page(session, group, offset=(number - 1) * QUEUE_PAGE_SIZE, limit=QUEUE_PAGE_SIZE,
+                                 **form.filters())
     counts = {name: len(found) for name, found in everything.items()}
-    return render_template("review/queue.html", groups=groups, counts=counts, group=group, form=form, items=items), status
+    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "review/queue.html", groups=groups, counts=counts, group=group, form=form, page=page, query=query,
+        page_size=QUEUE_PAGE_SIZE,
+    ), status
 
 
 # --- The review page and its decisions -----------------------------------------------------

@@ -316,6 +316,21 @@ def test_the_queue_of_a_group(people, api_as, make_user) -> None:  # noqa: ANN00
     assert api_as(people["legal"]).get("/api/v1/queue?group=legal&account_id=x").status_code == 422
 
 
+def test_the_queue_comes_a_page_at_a_time(people, api_as) -> None:  # noqa: ANN001
+    staff = api_as(people["staff"])
+    ids = [_submit(staff, people["account"].id, LEGAL).get_json()["id"] for _ in range(3)]
+    legal = api_as(people["legal"])
+    whole = legal.get("/api/v1/queue?group=legal").get_json()
+    assert (whole["total"], whole["offset"], whole["limit"], whole["next_offset"]) == (3, 0, 100, None)
+    first = legal.get("/api/v1/queue?group=legal&limit=2").get_json()
+    assert [i["draft"]["id"] for i in first["items"]] == ids[:2] and first["next_offset"] == 2
+    rest = legal.get("/api/v1/queue?group=legal&limit=2&offset=2").get_json()
+    assert [i["draft"]["id"] for i in rest["items"]] == ids[2:] and rest["next_offset"] is None
+    for query, field in (("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"), ("offset=-1", "offset")):
+        response = legal.get(f"/api/v1/queue?group=legal&{query}")
+        assert response.status_code == 422 and error_of(response)["field"] == field, query
+
+
 def test_a_broken_policy_file_is_a_503_naming_the_line_not_a_crash(app, people, api_as, tmp_path) -> None:  # noqa: ANN001
     from reviewer.checking import EXTENSION_KEY, Checker
 

@@ -120,3 +120,28 @@ def test_an_approver_in_no_group_is_told_so(make_user, client_for) -> None:  # n
 
 def test_the_queue_is_for_approvers_only(client_for, staff) -> None:  # noqa: ANN001
     assert client_for(staff).get("/review/").status_code == 403
+
+
+def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client_for, mere, pending, db_session, monkeypatch) -> None:  # noqa: ANN001
+    from reviewer.review import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    drafts = [pending() for _ in range(5)]
+    for hours, draft in zip((9, 8, 7, 6, 5), drafts):
+        age(db_session, draft, hours)
+    client = client_for(mere)
+
+    first = client.get("/review/?group=comms&decision=review").get_data(as_text=True)
+    assert listed(first) == [drafts[0].id, drafts[1].id]
+    assert "5 drafts match the filters, oldest first; showing 1 to 2." in first
+    assert 'comms <span class="tag tag-warn">5 waiting</span>' in first  # the count is the whole queue's
+    assert html.escape('href="/review/?page=2&group=comms&decision=review"', quote=False) in first
+    assert 'rel="prev"' not in first
+
+    last = client.get("/review/?group=comms&decision=review&page=3").get_data(as_text=True)
+    assert listed(last) == [drafts[4].id] and "showing 5 to 5" in last
+    assert 'rel="next"' not in last and "Previous: drafts 3 to 4" in last
+
+    beyond = client.get("/review/?group=comms&page=9").get_data(as_text=True)
+    assert listed(beyond) == [] and "There is no page 9: the queue has 5 drafts now." in beyond
+    assert listed(client.get("/review/?group=comms&page=nonsense").get_data(as_text=True))[:1] == [drafts[0].id]

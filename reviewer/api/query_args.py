@@ -1,0 +1,53 @@
+"""The JSON API's query-string parameters: checked, with a 422 naming the parameter when wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from reviewer.api.errors import ApiError
+from reviewer.db import MAX_ID
+
+QUEUE_LIMIT = 100  # queue items per answer unless `limit` says otherwise
+MAX_QUEUE_LIMIT = 500
+# The oldest a queue filter may ask for (a bigger age would overflow the date arithmetic).
+MAX_AGE_MINUTES = 100 * 365 * 24 * 60
+
+
+def whole_number(args: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
+    """The query parameter `name` as a whole number from `least` to `most` (`default` when absent)."""
+    raw = args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not least <= int(raw) <= most:
+        raise ApiError(422, "invalid", f"{name}: expected a whole number from {least} to {most}.", field=name)
+    return int(raw)
+
+
+def queue_window(args: Mapping[str, str]) -> tuple[int, int]:
+    """(limit, offset) of a queue request: `limit` 1 to 500 (default 100), `offset` 0 or more."""
+    return whole_number(args, "limit", QUEUE_LIMIT, 1, MAX_QUEUE_LIMIT), whole_number(args, "offset", 0, 0, MAX_ID)
+
+
+def queue_filters(args: Mapping[str, str]) -> dict[str, Any]:
+    """The queue filters asked for, as keyword arguments of `review.services.queue_page`."""
+    filters: dict[str, Any] = {}
+    if args.get("account_id"):
+        if not args["account_id"].isdigit() or int(args["account_id"]) > MAX_ID:
+            raise ApiError(422, "invalid", "account_id: expected an account's id (a whole number).", field="account_id")
+        filters["account_id"] = int(args["account_id"])
+    if args.get("decision"):
+        if args["decision"] not in ("pass", "review", "block"):
+            raise ApiError(422, "invalid", "decision: expected pass, review or block.", field="decision")
+        filters["decision"] = args["decision"]
+    if args.get("rule"):
+        filters["rule"] = args["rule"][:100]
+    if args.get("older_than_minutes"):
+        if not args["older_than_minutes"].isdigit() or int(args["older_than_minutes"]) > MAX_AGE_MINUTES:
+            raise ApiError(
+                422, "invalid", f"older_than_minutes: expected a whole number up to {MAX_AGE_MINUTES} (100 years).",
+                field="older_than_minutes",
+            )
+        filters["older_than"] = timedelta(minutes=int(args["older_than_minutes"]))
+    return filters
