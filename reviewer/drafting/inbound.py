@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
@@ -142,6 +142,29 @@ class InboxItem:
         return self.waiting > timedelta(minutes=target_minutes)
 
 
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of an inbox: `total` posts in it, `items` are those from `offset` on."""
+
+    items: list[InboxItem]
+    total: int
+    offset: int
+    limit: int | None
+
+    @property
+    def has_more(self) -> bool:
+        return self.limit is not None and self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    """An account's unanswered posts at a glance: how many, the longest wait, how many are past the target."""
+
+    unanswered: int
+    oldest: timedelta | None
+    overdue: int
+
+
 def inbox(
     session: Session,
     account: OrgAccount,
@@ -149,13 +172,14 @@ def inbox(
     include_answered: bool = False,
     now: datetime | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> list[InboxItem]:
     """The account's posts, unanswered ones only unless asked, oldest first (two queries; at most `limit`)."""
     now = now or utcnow()
     query = select(InboundPost).where(InboundPost.account_id == account.id)
     if not include_answered:
         query = query.where(InboundPost.answered_at.is_(None))
-    query = query.order_by(InboundPost.received_at, InboundPost.id)
+    query = query.order_by(InboundPost.received_at, InboundPost.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     posts = list(session.scalars(query))
@@ -174,6 +198,31 @@ def inbox(
         draft_id, state = latest.get(post.id, (None, None))
         items.append(InboxItem(post, max(end - post.received_at, timedelta(0)), post.answered_at is not None, draft_id, state))
     return items
+
+
+def inbox_page(
+    session: Session, account: OrgAccount, *, include_answered: bool = False, offset: int = 0, limit: int,
+    now: datetime | None = None,
+) -> InboxPage:
+    """`limit` posts of the inbox from `offset` (as `inbox`), and how many it holds in all."""
+    count = select(func.count()).select_from(InboundPost).where(InboundPost.account_id == account.id)
+    if not include_answered:
+        count = count.where(InboundPost.answered_at.is_(None))
+    items = inbox(session, account, include_answered=include_answered, now=now, limit=limit, offset=offset)
+    return InboxPage(items, session.scalar(count) or 0, offset, limit)
+
+
+def inbox_summary(session: Session, account: AnyAccount, *, now: datetime | None = None) -> InboxSummary:
+    """The account's unanswered posts counted in the database (one query, no rows loaded)."""
+    now = now or utcnow()
+    late = InboundPost.received_at < now - timedelta(minutes=account.response_target_minutes)
+    unanswered, oldest, overdue = session.execute(
+        select(func.count(), func.min(InboundPost.received_at), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+        .where(InboundPost.account_id == account.id, InboundPost.answered_at.is_(None))
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite hands an aggregate back as it was stored: UTC, naive
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return InboxSummary(unanswered, max(now - oldest, timedelta(0)) if oldest is not None else None, int(overdue))
 
 
 def mark_answered(post: InboundPost | None, when: datetime) -> None:

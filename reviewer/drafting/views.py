@@ -26,10 +26,12 @@ from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, Submi
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.highlight import check_payload, verdict_label, word_diff
+from reviewer.web.paging import query_without_page, requested_page
 
 bp = Blueprint("drafting", __name__)
 
 OPEN_STATES = ("draft", "returned", "pending", "approved")
+INBOX_PAGE_SIZE = 100  # posts per inbox page
 
 
 # --- Loading what the person may see -----------------------------------------------------------
@@ -73,17 +75,7 @@ def _my_accounts() -> list[OrgAccount]:
 def index():  # noqa: ANN201
     """The accounts this person drafts for, each with its unanswered posts, and their own open drafts."""
     session = get_session()
-    summaries = []
-    for account in _my_accounts():
-        items = drafting.inbox(session, account)
-        summaries.append(
-            {
-                "account": account,
-                "unanswered": len(items),
-                "oldest": items[0].waiting if items else None,
-                "overdue": sum(1 for item in items if item.overdue(account.response_target_minutes)),
-            }
-        )
+    summaries = [{"account": account, "summary": drafting.inbox_summary(session, account)} for account in _my_accounts()]
     mine = session.scalars(
         select(Draft).where(Draft.author_id == _me().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
     ).all()
@@ -95,8 +87,12 @@ def index():  # noqa: ANN201
 def inbox(account_id: int):  # noqa: ANN201
     account = _account_or_404(account_id)
     include_answered = request.args.get("answered") == "1"
-    items = drafting.inbox(get_session(), account, include_answered=include_answered)
-    return render_template("drafting/inbox.html", account=account, items=items, include_answered=include_answered)
+    offset = (requested_page(request.args) - 1) * INBOX_PAGE_SIZE
+    page = drafting.inbox_page(get_session(), account, include_answered=include_answered, offset=offset, limit=INBOX_PAGE_SIZE)
+    return render_template(
+        "drafting/inbox.html", account=account, page=page, include_answered=include_answered,
+        query=query_without_page(request.args), page_size=INBOX_PAGE_SIZE,
+    )
 
 
 @bp.route("/inbox/<int:account_id>/posts/new", methods=["GET", "POST"])

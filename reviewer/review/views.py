@@ -35,11 +35,11 @@ from reviewer.review.models import ReviewAction
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.highlight import word_diff
+from reviewer.web.paging import query_without_page, requested_page
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 QUEUE_PAGE_SIZE = 50  # drafts per queue page: each shows its text with highlights
-MAX_PAGE = 100_000
 
 DECISION_FORMS = {"approve": ApproveForm, "reject": RejectForm, "return": ReturnForm, "edit": EditForm}
 #: The most breaches the dashboard lists (the counts cover them all).
@@ -78,12 +78,10 @@ def queue():  # noqa: ANN201
         for message in _messages(form):
             flash(message, "error")
     else:
-        number = request.args.get("page", "1")
-        number = int(number) if number.isdigit() and 0 < int(number) <= MAX_PAGE else 1
-        page = review.queue_page(session, group, offset=(number - 1) * QUEUE_PAGE_SIZE, limit=QUEUE_PAGE_SIZE,
-                                 **form.filters())
+        offset = (requested_page(request.args) - 1) * QUEUE_PAGE_SIZE
+        page = review.queue_page(session, group, offset=offset, limit=QUEUE_PAGE_SIZE, **form.filters())
     counts = {name: len(found) for name, found in everything.items()}
-    query = {key: value for key, value in request.args.items() if key != "page" and value}
+    query = query_without_page(request.args)
     return render_template(
         "review/queue.html", groups=groups, counts=counts, group=group, form=form, page=page, query=query,
         page_size=QUEUE_PAGE_SIZE,

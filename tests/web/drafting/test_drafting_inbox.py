@@ -56,6 +56,34 @@ def test_inbox_shows_unanswered_posts_oldest_first_with_how_long_they_waited(sta
     assert "Draft: approved" in page
 
 
+def test_a_long_inbox_is_shown_a_page_at_a_time_and_summed_up_in_the_database(
+    staff_client, make_inbound, make_draft, account, monkeypatch  # noqa: ANN001
+) -> None:
+    from reviewer.drafting import views
+
+    monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
+    now = datetime.now(timezone.utc)
+    posts = [make_inbound(account, text=f"Post number {n}", received_at=now - timedelta(hours=30 - 5 * n)) for n in range(5)]
+    make_draft("approved", inbound=make_inbound(account, text="Answered long ago", received_at=now - timedelta(days=9)))
+
+    first = page_text(staff_client.get(f"/inbox/{account.id}"))
+    assert "Post number 0" in first and "Post number 1" in first and "Post number 2" not in first
+    assert "5 posts waiting for a reply, oldest first; showing 1 to 2." in first
+    assert f'href="/inbox/{account.id}?page=2" rel="next">Next: posts 3 to 4' in first
+    last = page_text(staff_client.get(f"/inbox/{account.id}?page=3"))
+    assert "Post number 4" in last and "Post number 3" not in last and "Previous: posts 3 to 4" in last
+    with_answered = page_text(staff_client.get(f"/inbox/{account.id}?answered=1"))
+    assert "6 posts, oldest first; showing 1 to 2." in with_answered and "Answered long ago" in with_answered
+    assert "page=2&amp;answered=1" in with_answered
+    beyond = page_text(staff_client.get(f"/inbox/{account.id}?page=7"))
+    assert "There is no page 7: the list has 5 posts now." in beyond
+
+    index = page_text(staff_client.get("/inbox/"))
+    assert "5 <span" in index and "2 overdue" in index  # 30 and 25 h old against the one-day target
+    assert "1 d 6 h" in index  # the longest wait
+    assert posts[0].id
+
+
 def test_another_teams_staff_cannot_open_the_inbox_posts_or_drafts(shipped_app, make_account, make_user, make_inbound, make_draft, login) -> None:  # noqa: ANN001
     legal_account = make_account("@LegalOnly", groups=["legal"])
     post = make_inbound(legal_account)

@@ -143,5 +143,5 @@ def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client_for, mere, p
     assert 'rel="next"' not in last and "Previous: drafts 3 to 4" in last
 
     beyond = client.get("/review/?group=comms&page=9").get_data(as_text=True)
-    assert listed(beyond) == [] and "There is no page 9: the queue has 5 drafts now." in beyond
+    assert listed(beyond) == [] and "There is no page 9: the list has 5 drafts now." in beyond
     assert listed(client.get("/review/?group=comms&page=nonsense").get_data(as_text=True))[:1] == [drafts[0].id]

@@ -1,15 +1,17 @@
-"""Approver queue speed with a backlog: the queue page and `GET /api/v1/queue` over --drafts submissions.
+"""Lists with a backlog: the approver queue (page and `GET /api/v1/queue`) and the staff inbox.
 
 Builds a temp SQLite app (migrated; a staff user, an approver in legal and
-comms, an account on the shipped city-council policy, the embedded scorer)
-and submits --drafts drafts through `POST /api/v1/drafts` with bench_web's
-mix of texts (about a fifth wait for legal, the rest pass). Then it times,
-through the Flask test client (median of --runs runs, wall ms), each group's
-queue page (a page of 50 with highlights, the counts of every group, the
-rule list) and the API's default page (100 items), and prints the size of
-each answer.
+comms, an account on the shipped city-council policy, the embedded scorer),
+submits --drafts drafts through `POST /api/v1/drafts` with bench_web's mix
+of texts (about a fifth wait for legal, the rest pass) and adds --posts
+unanswered inbound posts through `POST /api/v1/inbound` (batches of 500).
+Then it times, through the Flask test client (median of --runs runs, wall
+ms), each group's queue page (a page of 50 with highlights, the counts of
+every group, the rule list), the API's default queue page (100 items), the
+account's inbox (a page of 100), the inbox with answered posts, and the
+inboxes overview (counts, longest wait, overdue), and prints each answer's size.
 
-    .venv/bin/python bench/bench_queue.py [--drafts 3000] [--runs 7]
+    .venv/bin/python bench/bench_backlog.py [--drafts 3000] [--posts 5000] [--runs 7]
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def median_ms(operation: Callable[[], object], runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drafts", type=int, default=3000)
+    parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=7)
     options = parser.parse_args()
 
@@ -52,7 +55,7 @@ def main() -> None:
     from reviewer.db import app_session, upgrade
     from reviewer.orgs.services import create_account
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-queue-"))
+    folder = Path(tempfile.mkdtemp(prefix="bench-backlog-"))
     app = create_app({
         "INSTANCE_PATH": str(folder / "instance"), "DATABASE_URL": f"sqlite:///{folder / 'reviewer.sqlite3'}",
         "SECRET_KEY": secrets.token_hex(32), "SCHEMA_CHECK": False, "POLICY_DIR": str(ROOT / "policies"),
@@ -83,6 +86,15 @@ def main() -> None:
     print(f"{options.drafts} drafts submitted in {time.perf_counter() - started:.1f} s: "
           + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
 
+    started = time.perf_counter()
+    for first in range(0, options.posts, 500):
+        batch = [{"account_id": account_id, "author_handle": f"@resident{n}", "text": bodies[n % len(bodies)],
+                  "received_at": "2026-01-01T00:00:00+00:00"} for n in range(first, min(first + 500, options.posts))]
+        response = api.post("/api/v1/inbound", headers={"Authorization": f"Bearer {staff_token}"}, json=batch)
+        if response.status_code != 201:
+            raise SystemExit(f"POST /api/v1/inbound answered {response.status_code}: {response.get_data(as_text=True)[:300]}")
+    print(f"{options.posts} inbound posts added in {time.perf_counter() - started:.1f} s")
+
     pages = app.test_client()
     signed_in = pages.post("/login", data={"username": "bench.approver", "password": PASSWORD})
     if signed_in.status_code != 302:
@@ -97,6 +109,16 @@ def main() -> None:
         api_ms = median_ms(lambda: api.get(f"/api/v1/queue?group={group}", headers=headers), options.runs)
         print(f"  {group:6} {answer.json.get('total', len(answer.json['items'])):5} waiting   page {page_ms:6.1f} ms ({len(page.data) // 1024} KiB)"
               f"   API {api_ms:6.1f} ms ({len(answer.json['items'])} items, {len(answer.data) // 1024} KiB)")
+
+    staff_pages = app.test_client()
+    if staff_pages.post("/login", data={"username": "bench.staff", "password": PASSWORD}).status_code != 302:
+        raise SystemExit("signing in as staff failed")
+    for label, url in (("inbox", f"/inbox/{account_id}"), ("inbox with answered", f"/inbox/{account_id}?answered=1"),
+                       ("inboxes overview", "/inbox/")):
+        page = staff_pages.get(url)
+        if page.status_code != 200:
+            raise SystemExit(f"{url} answered {page.status_code}")
+        print(f"  {label:20} {median_ms(lambda: staff_pages.get(url), options.runs):6.1f} ms ({len(page.data) // 1024} KiB)")
 
 
 if __name__ == "__main__":
