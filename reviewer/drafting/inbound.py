@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.db import utcnow
+from reviewer.pagination import Page
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
     MAX_HANDLE,
@@ -143,20 +144,6 @@ class InboxItem:
 
 
 @dataclass(frozen=True)
-class InboxPage:
-    """One page of an inbox: `total` posts in it, `items` are those from `offset` on."""
-
-    items: list[InboxItem]
-    total: int
-    offset: int
-    limit: int | None
-
-    @property
-    def has_more(self) -> bool:
-        return self.limit is not None and self.offset + len(self.items) < self.total
-
-
-@dataclass(frozen=True)
 class InboxSummary:
     """An account's unanswered posts at a glance: how many, the longest wait, how many are past the target."""
 
@@ -203,13 +190,13 @@ def inbox(
 def inbox_page(
     session: Session, account: OrgAccount, *, include_answered: bool = False, offset: int = 0, limit: int,
     now: datetime | None = None,
-) -> InboxPage:
+) -> Page[InboxItem]:
     """`limit` posts of the inbox from `offset` (as `inbox`), and how many it holds in all."""
     count = select(func.count()).select_from(InboundPost).where(InboundPost.account_id == account.id)
     if not include_answered:
         count = count.where(InboundPost.answered_at.is_(None))
     items = inbox(session, account, include_answered=include_answered, now=now, limit=limit, offset=offset)
-    return InboxPage(items, session.scalar(count) or 0, offset, limit)
+    return Page(items, session.scalar(count) or 0, offset, limit)
 
 
 def inbox_summary(session: Session, account: AnyAccount, *, now: datetime | None = None) -> InboxSummary:

@@ -21,12 +21,12 @@ from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, Po
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import list_accounts
+from reviewer.pagination import query_without_page, requested_page
 from reviewer.review import services as review
 from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.highlight import check_payload, verdict_label, word_diff
-from reviewer.web.paging import query_without_page, requested_page
 
 bp = Blueprint("drafting", __name__)
 

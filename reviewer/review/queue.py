@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from reviewer.db import utcnow
+from reviewer.pagination import Page
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.review import workflow
 from reviewer.review.models import Approval
@@ -50,20 +51,6 @@ class Waiting:
     outstanding_groups: tuple[str, ...]
     approvers_missing: int
     rule_ids: tuple[str, ...]  # the current version's rules; empty unless asked for
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    """One page of a group's queue: `total` drafts match, `items` are those from `offset` on."""
-
-    items: list[QueueItem]
-    total: int
-    offset: int
-    limit: int | None
-
-    @property
-    def has_more(self) -> bool:
-        return self.limit is not None and self.offset + len(self.items) < self.total
 
 
 def waiting_for(
@@ -137,12 +124,12 @@ def queue_page(
     limit: int | None = None,
     now: datetime | None = None,
     **filters: object,
-) -> QueuePage:
+) -> Page[QueueItem]:
     """The drafts waiting for `group` (filters as `waiting_for`), `limit` of them from `offset`, loaded whole."""
     now = now or utcnow()
     waiting = waiting_for(session, [group], now=now, **filters)[group]  # type: ignore[arg-type]
     shown = waiting[offset:] if limit is None else waiting[offset:offset + limit]
-    return QueuePage(_load_items(session, shown, now), len(waiting), offset, limit)
+    return Page(_load_items(session, shown, now), len(waiting), offset, limit)
 
 
 def queue(session: Session, group: str, *, limit: int | None = None, **filters: object) -> list[QueueItem]:

@@ -41,7 +41,7 @@ from reviewer.drafting.services import (
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
-from reviewer.review.queue import QueueItem, QueuePage, Waiting, queue, queue_page, waiting_for
+from reviewer.review.queue import QueueItem, Waiting, queue, queue_page, waiting_for
 from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.steps import add_step, subject_of
@@ -65,7 +65,6 @@ __all__ = [
     "InvalidInput",
     "NotAllowed",
     "QueueItem",
-    "QueuePage",
     "RefusedApproval",
     "ResponseTimeReport",
     "SubmitRefused",

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from reviewer.db import get_session, utcnow
 from reviewer.drafting.models import Draft
 from reviewer.orgs.services import list_accounts
+from reviewer.pagination import query_without_page, requested_page
 from reviewer.review import services as review
 from reviewer.review import workflow
 from reviewer.review.forms import (
@@ -35,7 +36,6 @@ from reviewer.review.models import ReviewAction
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.highlight import word_diff
-from reviewer.web.paging import query_without_page, requested_page
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
