@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.db import utcnow
-from reviewer.pagination import Page
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
     MAX_HANDLE,
@@ -22,6 +21,7 @@ from reviewer.drafting.common import (
 )
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.orgs.models import AnyAccount, OrgAccount
+from reviewer.pagination import Page
 from reviewer.review.workflow import MAX_TEXT, InvalidInput, require_text
 
 # A post "received" a little in the future is clock skew; more than this is a mistake.

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from reviewer.db import utcnow
-from reviewer.pagination import Page
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
+from reviewer.pagination import Page
 from reviewer.review import workflow
 from reviewer.review.models import Approval
 from reviewer.review.workflow import ApprovalFact, DraftFacts, InvalidInput
