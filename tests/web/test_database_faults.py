@@ -272,24 +272,6 @@ def test_connections_terminated_between_requests_are_replaced_without_an_error(
     _assert_chain_verifies(db_session)
 
 
-def test_the_503_page_offers_back_what_was_typed_but_never_a_password() -> None:
-    from werkzeug.datastructures import MultiDict
-
-    from reviewer.web.outages import resubmittable_fields
-
-    kept, dropped = resubmittable_fields(
-        MultiDict([("csrf_token", "x"), ("text", TYPED), ("author_handle", "@kiri"), ("groups", "comms"),
-                   ("groups", "legal"), ("expected_version", "3"), ("submit_reply", "Submit")])
-    )
-    assert not dropped
-    assert [(f.name, f.shown_as) for f in kept] == [
-        ("text", "textarea"), ("author_handle", "line"), ("groups", "line"), ("groups", "line"),
-        ("expected_version", "hidden"), ("submit_reply", "hidden"),
-    ]
-    kept, dropped = resubmittable_fields(MultiDict([("username", "sam"), ("password", "hunter2")]))
-    assert dropped and [f.name for f in kept] == ["username"]
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
 def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_site, app, db_session) -> None:  # noqa: ANN001
@@ -384,30 +366,3 @@ def test_a_connection_lost_at_the_commit_says_the_outcome_is_not_known(fault_sit
     db_session.rollback()
     assert db_session.scalar(select(func.count()).where(AuditEvent.action == "faults.in_doubt")) == 0  # COMMIT never arrived
     _assert_chain_verifies(db_session)
-
-
-@pytest.mark.parametrize(
-    ("driver_error", "wrapper", "expected"),
-    [
-        ("DiskFull", "OperationalError", "full"),
-        ("AdminShutdown", "OperationalError", "unavailable"),
-        ("CannotConnectNow", "OperationalError", "unavailable"),
-        ("TooManyConnections", "OperationalError", "busy"),
-        ("SerializationFailure", "OperationalError", "busy"),
-        ("DeadlockDetected", "OperationalError", "busy"),
-        ("QueryCanceled", "OperationalError", "busy"),
-        ("ReadOnlySqlTransaction", "InternalError", "read_only"),
-        ("UniqueViolation", "IntegrityError", None),
-        ("UndefinedTable", "ProgrammingError", None),
-    ],
-)
-def test_postgresql_errors_are_told_apart_by_sqlstate(driver_error: str, wrapper: str, expected: str | None) -> None:
-    """PostgreSQL's SQLSTATE decides: outages are 503s of the right kind, bugs and bad data are not."""
-    import psycopg.errors
-    import sqlalchemy.exc
-
-    from reviewer.web.outages import classify
-
-    error = getattr(sqlalchemy.exc, wrapper)("SELECT 1", {}, getattr(psycopg.errors, driver_error)("from the server"))
-    outage = classify(error)
-    assert (outage.kind if outage else None) == expected
