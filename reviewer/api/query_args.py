@@ -8,6 +8,7 @@ from typing import Any
 
 from reviewer.api.errors import ApiError
 from reviewer.db import MAX_ID
+from reviewer.review.workflow import DECISIONS
 
 QUEUE_LIMIT = 100  # queue items per answer unless `limit` says otherwise
 MAX_QUEUE_LIMIT = 500
@@ -38,8 +39,8 @@ def queue_filters(args: Mapping[str, str]) -> dict[str, Any]:
             raise ApiError(422, "invalid", "account_id: expected an account's id (a whole number).", field="account_id")
         filters["account_id"] = int(args["account_id"])
     if args.get("decision"):
-        if args["decision"] not in ("pass", "review", "block"):
-            raise ApiError(422, "invalid", "decision: expected pass, review or block.", field="decision")
+        if args["decision"] not in DECISIONS:
+            raise ApiError(422, "invalid", f"decision: expected {', '.join(DECISIONS[:-1])} or {DECISIONS[-1]}.", field="decision")
         filters["decision"] = args["decision"]
     if args.get("rule"):
         filters["rule"] = args["rule"][:100]

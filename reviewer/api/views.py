@@ -358,9 +358,10 @@ def queue():  # noqa: ANN201
     filters = queue_filters(request.args)
     limit, offset = queue_window(request.args)
     page = review.queue_page(get_session(), group, offset=offset, limit=limit, **filters)
+    names = _caller_name()
     return jsonify({
         "group": group,
-        "items": [queue_item_json(item, _caller_name()) for item in page.items],
+        "items": [queue_item_json(item, names) for item in page.items],
         "total": page.total,
         "offset": offset,
         "limit": limit,

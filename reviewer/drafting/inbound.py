@@ -207,8 +207,6 @@ def inbox_summary(session: Session, account: AnyAccount, *, now: datetime | None
         select(func.count(), func.min(InboundPost.received_at), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
         .where(InboundPost.account_id == account.id, InboundPost.answered_at.is_(None))
     ).one()
-    if oldest is not None and oldest.tzinfo is None:  # SQLite hands an aggregate back as it was stored: UTC, naive
-        oldest = oldest.replace(tzinfo=timezone.utc)
     return InboxSummary(unanswered, max(now - oldest, timedelta(0)) if oldest is not None else None, int(overdue))
 
 

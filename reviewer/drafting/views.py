@@ -23,9 +23,10 @@ from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page
 from reviewer.review import services as review
-from reviewer.review.workflow import MAX_TEXT, STATE_LABELS, InvalidInput, SubmitRefused, WorkflowError
+from reviewer.review.workflow import MAX_TEXT, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
+from reviewer.web.filters import state_label
 from reviewer.web.highlight import check_payload, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)
@@ -221,7 +222,7 @@ def draft(draft_id: int):  # noqa: ANN201
     status = 200
     if request.method == "POST":
         if the_draft.state not in ("draft", "returned"):
-            flash(f"This draft is {STATE_LABELS.get(the_draft.state, the_draft.state)}: it cannot be changed or submitted now.", "error")
+            flash(f"This draft is {state_label(the_draft.state)}: it cannot be changed or submitted now.", "error")
             return redirect(url_for("drafting.draft", draft_id=the_draft.id))
         if form.validate_on_submit():
             session = get_session()

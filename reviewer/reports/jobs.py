@@ -153,9 +153,11 @@ class ReportJobs:
 
     def remove_expired_files(self, now: datetime | None = None) -> int:
         """Remove every report file (finished or half-written) older than the keep time; returns how many."""
+        if not self.reports_dir.is_dir():
+            return 0
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(hours=self.keep_hours)
         removed = 0
-        for path in self.reports_dir.glob("*.pdf") if self.reports_dir.is_dir() else ():
+        for path in self.reports_dir.glob("*.pdf"):
             if JOB_ID.match(path.stem) and _modified_before(path, cutoff):
                 status = self.huey.get(self._key(path.stem), peek=True)
                 if status is not None and status.get("state") == "done":
@@ -163,7 +165,7 @@ class ReportJobs:
                 else:
                     path.unlink(missing_ok=True)
                 removed += 1
-        for path in self.reports_dir.glob(".*.pdf.*.tmp") if self.reports_dir.is_dir() else ():
+        for path in self.reports_dir.glob(".*.pdf.*.tmp"):
             if _modified_before(path, cutoff):
                 path.unlink(missing_ok=True)
                 removed += 1
