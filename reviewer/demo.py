@@ -109,9 +109,11 @@ def load_demo(
         result.accounts.append(account.label)
     if checker is None:
         from reviewer.checking import Checker
+        from reviewer.encoder import encoder_from_env
         from reviewer.toxicity import load_scorer
 
-        checker = Checker(policy_dir, load_scorer("embedded"))
+        encoder = encoder_from_env()
+        checker = Checker(policy_dir, load_scorer("embedded"), encoder, skip_semantic=encoder is None)
     result.posts = load_demo_posts(session, accounts, users, checker)
     record(session, None, "demo.loaded", None, {"agency": AGENCY, "policy_file": policy_file})
     return result

@@ -17,6 +17,7 @@ import click
 _COMMAND_MODULES = (
     "reviewer.cli.policy",
     "reviewer.cli.toxicity",
+    "reviewer.cli.encoder",
     "reviewer.cli.app",
     "reviewer.cli.audit",
     "reviewer.cli.api",

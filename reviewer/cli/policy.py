@@ -71,6 +71,21 @@ def _parse_date(value: str | None, where: str) -> dt.date | None:
         raise ValueError(f"{where}: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
+def load_encoder_or_fail():
+    """The sentence encoder REVIEWER_ENCODER names (None for `none`); Failure when it cannot load."""
+    from reviewer.encoder import EncoderError, encoder_from_env
+
+    try:
+        return encoder_from_env(os.environ)
+    except EncoderError as exc:
+        raise Failure(f"error: cannot load the sentence encoder: {exc}") from None
+
+
+def encoder_is_none() -> bool:
+    """REVIEWER_ENCODER=none: semantic rules are switched off on purpose."""
+    return (os.environ.get("REVIEWER_ENCODER") or "").strip().lower() == "none"
+
+
 def load_policy_or_fail(path: str | None):
     """The policy named by --policy, REVIEWER_POLICY or the default; Failure on any problem."""
     from reviewer.policy import PolicyError, load_policy
@@ -81,7 +96,7 @@ def load_policy_or_fail(path: str | None):
         raise Failure(f"error: no policy file at {chosen} (from {how}, relative to {os.getcwd()}); "
                       "pass --policy FILE or set REVIEWER_POLICY")
     try:
-        return load_policy(chosen)
+        return load_policy(chosen, encoder=load_encoder_or_fail(), skip_semantic=encoder_is_none())
     except PolicyError as exc:
         raise Failure(str(exc)) from None
 
@@ -322,9 +337,10 @@ def validate(files: tuple[str, ...]) -> None:
     from reviewer.policy import PolicyError, load_policy
 
     failed = False
+    encoder = load_encoder_or_fail()
     for path in files:
         try:
-            loaded = load_policy(path)
+            loaded = load_policy(path, encoder=encoder, skip_semantic=encoder_is_none())
         except PolicyError as exc:
             failed = True
             click.echo(str(exc))
@@ -346,9 +362,10 @@ def test(files: tuple[str, ...], scorer: str) -> None:
 
     scorer_obj = load_scorer_or_fail(scorer)
     total = failed = broken = 0
+    encoder = load_encoder_or_fail()
     for path in files:
         try:
-            loaded = load_policy(path)
+            loaded = load_policy(path, encoder=encoder, skip_semantic=encoder_is_none())
         except PolicyError as exc:
             broken += 1
             click.echo(str(exc))

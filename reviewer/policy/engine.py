@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from . import schema
+from . import kinds, schema
 from .lexicon import LexiconMatcher
 from .periods import Period, active_periods, local_date, selector_active
-from .rules import CompiledRule, RuleMeta, Scan, Span, ToxicityRule, canonical_platform, compile_rule
+from .rules import CompiledRule, Hit, RuleMeta, Scan, Span, ToxicityRule, canonical_platform
 from .rules.lexical import LiteralFinder
 from .verdict import Finding, PolicyRef, ScorerRef, Verdict, excerpt_of, merge_spans
 
@@ -91,20 +91,24 @@ class _Compiled:
     draft: _RuleSet
     context: _RuleSet
     required_labels: frozenset[str]
+    encoder: Any  # the sentence encoder its semantic rules were built with (None: it has none)
 
 
-_CACHE: dict[str, _Compiled] = {}
+_CACHE: dict[tuple[str, str | None], _Compiled] = {}  # (policy sha256, encoder digest)
 _CACHE_LOCK = threading.Lock()
 
 
-def _compile(resolved: Any, sha256: str) -> _Compiled:
+def _compile(resolved: Any, sha256: str, encoder: Any) -> _Compiled:
     rules: list[CompiledRule] = []
     context_rules: list[CompiledRule] = []
+    uses_encoder = False
     for item in resolved.rules:
         if not item.model.enabled:
             continue
-        compiled = compile_rule(item.model)
-        (context_rules if isinstance(item.model, schema.ContextRule) else rules).append(compiled)
+        compiled = kinds.compile_rule(item.model, encoder)
+        uses_encoder = uses_encoder or compiled.needs_encoder
+        for target in kinds.targets(item.model):
+            (context_rules if target == "inbound" else rules).append(compiled)
     labels = frozenset(label for rule in rules if isinstance(rule, ToxicityRule) for label in rule.labels)
     return _Compiled(
         id=resolved.id,
@@ -118,6 +122,7 @@ def _compile(resolved: Any, sha256: str) -> _Compiled:
         draft=_RuleSet.build(rules),
         context=_RuleSet.build(context_rules),
         required_labels=labels,
+        encoder=encoder if uses_encoder else None,
     )
 
 
@@ -147,12 +152,13 @@ class Policy:
         self._ref = PolicyRef(compiled.id, compiled.version, compiled.sha256)
 
     @classmethod
-    def from_resolved(cls, resolved: Any) -> Policy:
+    def from_resolved(cls, resolved: Any, encoder: Any = None) -> Policy:
         sha256 = resolved.sha256()
+        key = (sha256, getattr(encoder, "digest", None))
         with _CACHE_LOCK:
-            compiled = _CACHE.get(sha256)
+            compiled = _CACHE.get(key)
             if compiled is None:
-                compiled = _CACHE[sha256] = _compile(resolved, sha256)
+                compiled = _CACHE[key] = _compile(resolved, sha256, encoder)
         return cls(compiled, resolved.path, resolved)
 
     id = property(lambda self: self._compiled.id)
@@ -200,7 +206,27 @@ class Policy:
                 scores = list(scorer.score([d.text for d in drafts]))
                 if len(scores) != len(drafts):
                     raise RuntimeError(f"scorer {scorer.name} returned {len(scores)} results for {len(drafts)} texts")
+        self._encode_sentences(drafts)
         return [self._check_one(d, s, scorer_ref) for d, s in zip(drafts, scores)]
+
+    @property
+    def encoder(self) -> Any:
+        """The sentence encoder of this policy's semantic rules (None when it has none)."""
+        return self._compiled.encoder
+
+    def _encode_sentences(self, drafts: list[Draft]) -> None:
+        """Encode every sentence of a batch in one call (it lands in the encoder's sentence cache)."""
+        encoder = self._compiled.encoder
+        if encoder is None or len(drafts) < 2:
+            return
+        from .rules.semantic import sentence_spans  # noqa: PLC0415
+
+        texts = [d.text for d in drafts]
+        if self._compiled.context.rules:
+            texts += [d.in_reply_to for d in drafts if d.in_reply_to]
+        sentences = list(dict.fromkeys(t[s:e] for t in texts for s, e in sentence_spans(t)))
+        if sentences:
+            encoder.encode(sentences)
 
     def _check_one(self, draft: Draft, scores: dict[str, float] | None, scorer: ScorerRef | None) -> Verdict:
         compiled = self._compiled
@@ -209,13 +235,13 @@ class Policy:
         findings: list[tuple[tuple[int, int, int], Finding]] = []
         text = draft.text
         rules = compiled.draft
-        scan = Scan(text, _hits(rules.matcher, text), platform, scores, rules.literal_finder)
+        scan = Scan(text, _hits(rules.matcher, text), platform, scores, rules.literal_finder, compiled.encoder)
         self._run(rules, scan, active, 0, findings)
         if draft.in_reply_to and compiled.context.rules:
             rules = compiled.context
             reply = draft.in_reply_to
-            self._run(rules, Scan(reply, _hits(rules.matcher, reply), literal_finder=rules.literal_finder),
-                      active, 1, findings)
+            self._run(rules, Scan(reply, _hits(rules.matcher, reply), literal_finder=rules.literal_finder,
+                                  encoder=compiled.encoder), active, 1, findings)
         findings.sort(key=lambda pair: pair[0])
         ordered = tuple(f for _, f in findings)
         return Verdict(
@@ -233,7 +259,7 @@ class Policy:
              out: list[tuple[tuple[int, int, int], Finding]]) -> None:
         """Evaluate the rules that apply on this date; add a finding for each that fires."""
         target = "in_reply_to" if target_rank else "draft"
-        fired: list[tuple[int, CompiledRule, list[Span]]] = []
+        fired: list[tuple[int, CompiledRule, list[Span] | Hit]] = []
         for order, rule, during in rules.other_rules_during:
             if during is None or (active and selector_active(during, active)):
                 spans = rule.evaluate(scan)
@@ -244,14 +270,17 @@ class Policy:
             during = rule.meta.during
             if during is None or selector_active(during, active):
                 fired.append((order, rule, spans))
-        for order, rule, spans in fired:
+        for order, rule, found in fired:
             meta = rule.meta
-            merged = merge_spans(spans)
-            finding = self._finding(meta, merged, scan.text, target, active)
+            note = None
+            if isinstance(found, Hit):
+                found, note = found.spans, found.note
+            merged = merge_spans(found)
+            finding = self._finding(meta, merged, scan.text, target, active, note)
             out.append(((target_rank, merged[0][0] if merged else -1, order), finding))
 
     def _finding(self, meta: RuleMeta, spans: tuple[Span, ...], text: str, target: str,
-                 active: tuple[Period, ...]) -> Finding:
+                 active: tuple[Period, ...], note: str | None = None) -> Finding:
         severity, action, route, approvals = meta.severity, meta.action, meta.route, meta.approvals
         for step in meta.escalate if active else ():
             if selector_active(step.during, active):
@@ -263,7 +292,7 @@ class Policy:
             route = self._compiled.default_route
         return Finding(
             rule=meta.id, kind=meta.kind, severity=severity, action=action, route=route, target=target,
-            message=meta.message, source=meta.source, spans=spans, excerpt=excerpt_of(text, spans),
+            message=f"{meta.message} {note}" if note else meta.message, source=meta.source, spans=spans, excerpt=excerpt_of(text, spans),
             approvals=approvals,
         )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema
+from . import kinds, schema
 from .errors import PolicyError, PolicyIssue
 from .normalise import normalise
 from .urls import host_matches
@@ -158,6 +158,19 @@ def _merge(spec: FileSpec, parent: Resolved | None, issues: list[PolicyIssue]) -
                 continue
             inherited = rules[index[item.model.id]]
             item = Item(inherited.model.model_copy(update={"enabled": False}), item.doc, item.loc)
+        if isinstance(item.model, schema.SemanticAddition):
+            inherited_at = index.get(item.model.id)
+            inherited = rules[inherited_at].model if inherited_at is not None else None
+            if not isinstance(inherited, schema.SemanticRule):
+                what = "no parent policy defines it" if inherited is None else f"it is a {inherited.kind} rule, not semantic"
+                issues.append(item.issue(f"adds examples to rule '{item.model.id}', but {what}"
+                                         f"{closest(item.model.id, list(index)) if inherited is None else ''}"))
+                continue
+            added = item.model.add
+            merged = inherited.model_copy(update={"like": [*inherited.like, *added.like],
+                                                  "unlike": [*inherited.unlike, *added.unlike]})
+            rules[inherited_at] = Item(merged, rules[inherited_at].doc, rules[inherited_at].loc)
+            continue
         if item.model.id in index:
             rules[index[item.model.id]] = item
         else:
@@ -243,12 +256,16 @@ def _check_terms(item: Item) -> list[PolicyIssue]:
 
 
 def _check_domains(item: Item) -> list[PolicyIssue]:
-    """Domain patterns of links rules must be usable by host_matches."""
+    """Domain patterns of links rules and pii `official_domains` must be usable by host_matches."""
     model = item.model
     if isinstance(model, schema.LinksDomainsRule):
-        field_name, patterns = "allowed_domains", model.allowed_domains
+        where, patterns = ("allowed_domains",), model.allowed_domains
     elif isinstance(model, schema.LinksShortenersRule) and model.domains:
-        field_name, patterns = "domains", model.domains
+        where, patterns = ("domains",), model.domains
+    elif isinstance(model, schema.PiiRule):
+        where, patterns = ("official_domains",), model.official_domains
+    elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields):
+        where, patterns = ("match", "official_domains"), model.body.official_domains
     else:
         return []
     issues = []
@@ -256,7 +273,7 @@ def _check_domains(item: Item) -> list[PolicyIssue]:
         try:
             host_matches("example.invalid", pattern)
         except ValueError as exc:
-            issues.append(item.issue(str(exc), (field_name, i)))
+            issues.append(item.issue(str(exc), (*where, i)))
     return issues
 
 
@@ -333,15 +350,32 @@ def _check_root(resolved: Resolved) -> list[PolicyIssue]:
     return issues
 
 
-def load_policy(path: str | os.PathLike[str]):
-    """Load, validate and compile a policy file; raise PolicyError listing every problem."""
+def load_policy(path: str | os.PathLike[str], encoder: Any = None, skip_semantic: bool = False):
+    """Load, validate and compile a policy file; raise PolicyError listing every problem.
+
+    `encoder` (see reviewer.encoder) embeds sentences for semantic rules; a
+    policy with semantic rules and no encoder is refused here, naming each
+    rule, unless `skip_semantic` (REVIEWER_ENCODER=none chosen on purpose):
+    then its semantic rules do not apply, as toxicity rules without a scorer.
+    """
     from .engine import Policy
 
     resolved, issues = resolve(path)
     if resolved is None:
         raise PolicyError(issues)
+    if skip_semantic:
+        encoder = None
+        resolved.rules = [item for item in resolved.rules if not kinds.needs_encoder(item.model)]
+    elif encoder is None:
+        missing = [item.issue(f"rule '{item.model.id}' is a semantic rule, which needs a sentence encoder, and none "
+                              "is configured (REVIEWER_ENCODER=none, or the model is not built): set "
+                              "REVIEWER_ENCODER=embedded and run `reviewer encoder build`, or disable the rule",
+                              ("kind",))
+                   for item in resolved.rules if item.model.enabled and kinds.needs_encoder(item.model)]
+        if missing:
+            raise PolicyError(missing)
     try:
-        return Policy.from_resolved(resolved)
+        return Policy.from_resolved(resolved, encoder)
     except (ValueError, re.error) as exc:  # a matcher refused its config: still the author's to fix
         raise PolicyError([PolicyIssue(resolved.path, 1, 1, None, f"cannot compile the policy: {exc}")]) from None
 

@@ -12,6 +12,17 @@ compared after removing spaces and punctuation, case-insensitively; phone
 numbers are also compared in E.164 form as read in every configured region
 where they are valid, so "0808 157 0192" allows "+44 808 157 0192" (and
 "+64 800 123 456" allows "0800 123 456") whichever region is tried first.
+
+Official channels are not personal data. A phone number passes when every
+reading of it, as it would be dialled in a configured region, is one of the
+`official_numbers` types (freephone, shared-cost, non-geographic UAN, short
+code): "1300 123 456" is an Australian local-rate number, not the British
+landline 01300 123456 with its 0 left off. Emergency and
+helpline short codes (111, 999, 911, 116 123, 1737, 13 11 14) are below the
+phone detector's length floor and are never reported. An email passes when its
+domain matches one of `official_domains` (patterns as for links rules:
+"*.gov.uk"). Every other find carries a `reason` saying why it counts as
+personal ("a mobile number (NZ)"). None of this runs unless there is a find.
 """
 
 from __future__ import annotations
@@ -19,19 +30,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from ._text import pii_patterns as P
 from ._text.literals import required_literal_sets
 from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
+from .urls import domain_pattern_problem, host_matches
 
-__all__ = ["PII_KINDS", "REGIONS", "PiiDetector", "PiiMatch"]
+__all__ = ["OFFICIAL_NUMBERS", "PII_KINDS", "REGIONS", "PiiDetector", "PiiMatch"]
 
 PII_KINDS = ("email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref")
 REGIONS = ("NZ", "GB", "AU", "US", "CA")
+# Phone-number types that are an organisation's channels, not a person's.
+OFFICIAL_NUMBERS = ("toll_free", "shared_cost", "uan", "short_code")
 
 # Most specific first: where finds overlap, the earlier kind wins.
 _PRIORITY = ("case_ref", "email", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "phone", "address")
@@ -45,12 +60,14 @@ _MIN_PHONE_DIGITS = 7
 
 @dataclass(frozen=True, slots=True)
 class PiiMatch:
-    """Personal data found in a draft: its kind, [start, end) into the typed text, and the text."""
+    """Personal data found in a draft: its kind, [start, end) into the typed text, the text,
+    and why it counts as personal ("a mobile number (NZ)"; not part of its identity)."""
 
     kind: str
     start: int
     end: int
     value: str
+    reason: str = field(default="", compare=False)
 
 
 def _allow_key(value: str) -> str:
@@ -68,6 +85,8 @@ class PiiDetector:
         case_ref_patterns: Sequence[str] = (),
         case_ref_flags: int = re.IGNORECASE,
         allow: Sequence[str] = (),
+        official_domains: Sequence[str] = (),
+        official_numbers: Collection[str] = OFFICIAL_NUMBERS,
     ) -> None:
         if isinstance(detect, str):
             raise ValueError(f"detect must be a list of kinds, not the string {detect!r}")
@@ -83,12 +102,28 @@ class PiiDetector:
             raise ValueError(
                 f"unknown phone region(s) {', '.join(map(repr, bad_regions))}; use any of: {', '.join(REGIONS)}"
             )
+        if isinstance(official_numbers, str):
+            raise ValueError(f"official_numbers must be a list of number types, not the string {official_numbers!r}")
+        bad_types = [kind for kind in official_numbers if kind not in OFFICIAL_NUMBERS]
+        if bad_types:
+            raise ValueError(
+                f"unknown official number type(s) {', '.join(map(repr, bad_types))}; "
+                f"use any of: {', '.join(OFFICIAL_NUMBERS)}"
+            )
+        if isinstance(official_domains, str):
+            raise ValueError(f"official_domains must be a list of domain patterns, not the string {official_domains!r}")
+        for pattern in official_domains:
+            problem = domain_pattern_problem(pattern)
+            if problem:
+                raise ValueError(problem)
         self.kinds = frozenset(detect)
         self._counts_digits = any(_MIN_DIGITS[kind] for kind in self.kinds)  # case_ref alone needs no count
         self.regions = tuple(dict.fromkeys(regions))
         self._case_refs = self._compile_case_refs(case_ref_patterns, case_ref_flags) if "case_ref" in self.kinds else ()
         self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
         self._allowed_phones = frozenset().union(*(_e164_forms(value, self.regions) for value in allow))
+        self.official_numbers = frozenset(official_numbers)
+        self.official_domains = tuple(dict.fromkeys(official_domains))
 
     @staticmethod
     def _compile_case_refs(
@@ -113,7 +148,8 @@ class PiiDetector:
         return tuple(compiled)
 
     def find(self, text: str) -> list[PiiMatch]:
-        """Personal data in `text`: sorted by position, non-overlapping, allow-listed values left out."""
+        """Personal data in `text`: sorted by position, non-overlapping, each with its reason;
+        allow-listed values and official numbers and addresses left out."""
         if not isinstance(text, str):
             raise TypeError(f"PiiDetector.find() needs a str, got {type(text).__name__}")
         candidates: list[PiiMatch] = []
@@ -123,12 +159,26 @@ class PiiDetector:
                 candidates.extend(_DETECTORS[kind](self, text))
         if not candidates:
             return []
-        taken: list[tuple[PiiMatch, bool]] = []  # an allowed value still claims its characters
+        taken: list[tuple[PiiMatch, str | None]] = []  # an allowed or official value still claims its characters
         for match in sorted(candidates, key=lambda m: (_RANK[m.kind], m.start - m.end, m.start)):
             if any(match.start < other.end and other.start < match.end for other, _ in taken):
                 continue
-            taken.append((match, self._is_allowed(match)))
-        return sorted((match for match, allowed in taken if not allowed), key=lambda m: (m.start, m.end))
+            taken.append((match, None if self._is_allowed(match) else self._why_personal(match)))
+        return sorted(
+            (PiiMatch(m.kind, m.start, m.end, m.value, reason) for m, reason in taken if reason is not None),
+            key=lambda m: (m.start, m.end),
+        )
+
+    def _why_personal(self, match: PiiMatch) -> str | None:
+        """Why `match` counts as personal data, or None when it is an official number or address."""
+        if match.kind == "phone":
+            return _phone_reason(match.value, self.regions, self.official_numbers)
+        if match.kind == "email":
+            domain = match.value.rpartition("@")[2]
+            if _official_domain(domain, self.official_domains):
+                return None
+            return f"a personal email address ({domain.lower()} is not an official domain)"
+        return _KIND_REASONS[match.kind]
 
     def _is_allowed(self, match: PiiMatch) -> bool:
         if _allow_key(match.value) in self._allowed:
@@ -233,6 +283,94 @@ _MIN_DIGITS = {
     "email": 0, "case_ref": 0, "address": 1, "dob": 2, "uk_ni": 6, "phone": _MIN_PHONE_DIGITS,
     "nz_ird": 8, "au_tfn": 8, "us_ssn": 9, "card": 13,
 }
+
+
+_KIND_REASONS = {
+    "card": "a payment card number",
+    "uk_ni": "a National Insurance number",
+    "us_ssn": "a Social Security number",
+    "nz_ird": "an IRD number",
+    "au_tfn": "a tax file number",
+    "dob": "a date of birth",
+    "address": "a street address",
+    "case_ref": "a case reference",
+}
+# Each phone-number type: its official_numbers name ("" when it is a person's line) and how to say it.
+_NUMBER_TYPES = {
+    PhoneNumberType.TOLL_FREE: ("toll_free", "a freephone number"),
+    PhoneNumberType.SHARED_COST: ("shared_cost", "a shared-cost number"),
+    PhoneNumberType.UAN: ("uan", "a non-geographic (UAN) number"),
+    PhoneNumberType.MOBILE: ("", "a mobile number"),
+    PhoneNumberType.FIXED_LINE: ("", "a landline number"),
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: ("", "a mobile or landline number"),
+    PhoneNumberType.PERSONAL_NUMBER: ("", "a personal (follow-me) number"),
+    PhoneNumberType.VOIP: ("", "an internet (VoIP) number"),
+    PhoneNumberType.PAGER: ("", "a pager number"),
+    PhoneNumberType.PREMIUM_RATE: ("", "a premium-rate number"),
+    PhoneNumberType.VOICEMAIL: ("", "a voicemail number"),
+}
+_SHORT_CODE = ("short_code", "a short code")
+
+
+@lru_cache(maxsize=4096)
+def _phone_reason(value: str, regions: tuple[str, ...], official: frozenset[str]) -> str | None:
+    """Why the phone number `value` is personal, or None when every reading of it is an `official` type."""
+    readings = _phone_readings(value, regions)
+    personal = [reading for reading in readings if reading[0] not in official]
+    if readings and not personal:
+        return None
+    if not personal:
+        return "a phone number"
+    where: dict[str, list[str]] = {}  # "a mobile number (NZ) or a landline number (AU)" where both read
+    for _, words, region in personal:
+        where.setdefault(words, []).append(region)
+    reason = " or ".join(f"{words} ({', '.join(places)})" for words, places in where.items())
+    if all(kind for kind, _, _ in personal):
+        reason += ", not one this policy counts as official"
+    return reason
+
+
+@lru_cache(maxsize=4096)
+def _phone_readings(value: str, regions: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(official type or "", description, region) for each way `value` reads as a valid number or short code.
+
+    A national number reads differently in each region; a reading counts only when the digits typed are
+    how that number is dialled there (`1300 123 456` is an Australian local-rate number, not the British
+    landline 01300 123456 with its leading 0 left off). A number is official when every reading is."""
+    typed = "".join(_DIGIT.findall(value))
+    readings: list[tuple[str, str, str]] = []
+    loose: list[tuple[str, str, str]] = []
+    for region in regions or REGIONS:
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            kind, words = _NUMBER_TYPES.get(phonenumbers.number_type(number), ("", "a phone number"))
+            reading = (kind, words, phonenumbers.region_code_for_number(number) or region)
+            (readings if typed in _dialled_forms(number) else loose).append(reading)
+        elif shortnumberinfo.is_valid_short_number_for_region(number, region):
+            readings.append((*_SHORT_CODE, region))
+    return tuple(dict.fromkeys(readings or loose))
+
+
+def _dialled_forms(number: phonenumbers.PhoneNumber) -> set[str]:
+    """The digits that dial `number`: from abroad, and at home with and without the trunk prefix."""
+    national = str(number.national_number)
+    if number.italian_leading_zero:
+        national = "0" * (number.number_of_leading_zeros or 1) + national
+    forms = {f"{number.country_code}{national}"}
+    forms.add("".join(_DIGIT.findall(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))))
+    region = phonenumbers.region_code_for_number(number)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    if metadata is not None and metadata.national_prefix:
+        forms.add(metadata.national_prefix + national)
+    return forms
+
+
+@lru_cache(maxsize=1024)
+def _official_domain(domain: str, patterns: tuple[str, ...]) -> bool:
+    return any(host_matches(domain, pattern) for pattern in patterns)
 
 
 def _phone_windows(text: str) -> list[tuple[int, int]]:

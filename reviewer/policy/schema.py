@@ -3,7 +3,8 @@
 Every model forbids unknown keys, so a typo is an error rather than a rule
 that silently does nothing. A rule is validated by the model of its `kind`
 (and, for kinds with several checks, its `check`), chosen in loader.py, so
-that errors point at the rule's own fields.
+that errors point at the rule's own fields. Which model belongs to which
+kind (and check), and which evaluator runs it, is declared once in kinds.py.
 """
 
 from __future__ import annotations
@@ -17,13 +18,7 @@ SEVERITIES = ("low", "medium", "high", "critical")
 ACTIONS = ("note", "review", "block")
 DECISIONS = ("pass", "review", "block")
 PLATFORMS = ("x", "twitter", "facebook", "instagram", "linkedin")
-KINDS = ("lexicon", "regex", "pii", "links", "length", "tone", "accessibility", "toxicity", "topic", "context")
-CONTEXT_KINDS = ("lexicon", "regex", "pii", "topic")
-CHECKS = {
-    "links": ("domains", "shorteners", "count"),
-    "tone": ("capitals", "punctuation", "phrases"),
-    "accessibility": ("hashtag_count", "hashtag_case", "emoji_run"),
-}
+TARGETS = ("draft", "inbound", "both")
 REGEX_FLAGS = ("ignorecase", "multiline", "dotall", "verbose")
 PII_DETECT = ("email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref")
 REGIONS = ("NZ", "GB", "AU", "US", "CA")
@@ -36,7 +31,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "platform": PLATFORMS,
     "limits": PLATFORMS,
     "link_length": PLATFORMS,
-    "kind": KINDS,
+    "target": TARGETS,
     "flags": REGEX_FLAGS,
     "case_ref_flags": REGEX_FLAGS,
     "detect": PII_DETECT,
@@ -161,6 +156,12 @@ class PiiFields(Model):
     # As a regex rule's `flags`: case-insensitive unless `case_ref_flags: []`.
     case_ref_flags: list[Literal["ignorecase", "multiline", "dotall", "verbose"]] = ["ignorecase"]
     allow: list[Name] = []
+    # Emails on these domains are official, not personal (patterns as links `allowed_domains`: "*.gov.uk").
+    official_domains: list[Name] = []
+    # Phone-number types that are an organisation's channels; a policy may list fewer to be stricter.
+    official_numbers: list[Literal["toll_free", "shared_cost", "uan", "short_code"]] = [
+        "toll_free", "shared_cost", "uan", "short_code"
+    ]
 
 
 class LexiconRule(RuleCommon, LexiconFields):
@@ -233,41 +234,35 @@ class ToxicityRule(RuleCommon):
     thresholds: Annotated[dict[Name, Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]
 
 
+class SemanticRule(RuleCommon):
+    """Sentences that read like `like` and not like `unlike`, by sentence-encoder similarity."""
+
+    like: Annotated[list[Name], Field(min_length=1)]
+    unlike: list[Name] = []
+    # Cosine similarity at or above which a sentence reads like an example; None: chosen at load
+    # by leave-one-out over like and unlike.
+    threshold: Annotated[float, Field(gt=0, lt=1)] | None = None
+    target: Literal["draft", "inbound", "both"] = "draft"
+
+
+class SemanticExamples(Model):
+    like: list[Name] = []
+    unlike: list[Name] = []
+
+
+class SemanticAddition(Model):
+    """`{id: x, add: {like: [...], unlike: [...]}}`: more examples for a semantic rule inherited through `extends`."""
+
+    id: RuleId
+    add: SemanticExamples
+
+
 class ContextRule(RuleCommon):
     match: dict[str, Any]
     # `action` may be left out when the match is a topic (it defaults to review).
     action: Action | None = None  # type: ignore[assignment]
     # The validated body of `match`, filled in by the loader.
     body: LexiconFields | RegexFields | PiiFields | None = None
-
-
-# (kind, check) -> model; check is None for kinds without checks.
-RULE_MODELS: dict[tuple[str, str | None], type[RuleCommon]] = {
-    ("lexicon", None): LexiconRule,
-    ("regex", None): RegexRule,
-    ("pii", None): PiiRule,
-    ("topic", None): TopicRule,
-    ("length", None): LengthRule,
-    ("toxicity", None): ToxicityRule,
-    ("context", None): ContextRule,
-    ("links", "domains"): LinksDomainsRule,
-    ("links", "shorteners"): LinksShortenersRule,
-    ("links", "count"): LinksCountRule,
-    ("tone", "capitals"): ToneCapitalsRule,
-    ("tone", "punctuation"): TonePunctuationRule,
-    ("tone", "phrases"): TonePhrasesRule,
-    ("accessibility", "hashtag_count"): HashtagCountRule,
-    ("accessibility", "hashtag_case"): HashtagCaseRule,
-    ("accessibility", "emoji_run"): EmojiRunRule,
-}
-
-# Bodies allowed under `context.match`, by kind.
-MATCH_MODELS: dict[str, type[Model]] = {
-    "lexicon": LexiconFields,
-    "topic": LexiconFields,
-    "regex": RegexFields,
-    "pii": PiiFields,
-}
 
 
 def field_names(model: type[BaseModel]) -> list[str]:

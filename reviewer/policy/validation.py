@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import schema
+from . import kinds, schema
 from .errors import PolicyIssue
 from .source import Loc, SourceDoc
 
@@ -263,6 +263,11 @@ def validate_rule(raw: Any, doc: SourceDoc, loc: Loc) -> tuple[Any, list[PolicyI
     if not isinstance(raw, dict):
         return None, [doc.issue(loc, f"a rule must be a mapping with id, kind, severity, ...; got {_show(raw)}")]
     rule_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    if "add" in raw and set(raw) <= {"id", "add"}:
+        try:
+            return schema.SemanticAddition.model_validate(raw), []
+        except ValidationError as exc:
+            return None, translate(exc, schema.SemanticAddition, doc, loc, rule_id, "the addition to an inherited rule")
     if raw.get("enabled") is False and set(raw) <= {"id", "enabled"}:
         try:
             return schema.Disabled.model_validate(raw), []
@@ -270,20 +275,20 @@ def validate_rule(raw: Any, doc: SourceDoc, loc: Loc) -> tuple[Any, list[PolicyI
             return None, translate(exc, schema.Disabled, doc, loc, rule_id, "the rule")
     kind = raw.get("kind")
     if kind is None:
-        return None, [doc.issue(loc, f"missing required field 'kind' in the rule; one of: {', '.join(schema.KINDS)}", rule_id)]
-    if kind not in schema.KINDS:
-        message = f"{_show(kind)} is not a valid kind{closest(kind, schema.KINDS)} (allowed: {', '.join(schema.KINDS)})"
+        return None, [doc.issue(loc, f"missing required field 'kind' in the rule; one of: {', '.join(kinds.KIND_NAMES)}", rule_id)]
+    if kind not in kinds.KIND_NAMES:
+        message = f"{_show(kind)} is not a valid kind{closest(kind, kinds.KIND_NAMES)} (allowed: {', '.join(kinds.KIND_NAMES)})"
         return None, [doc.issue(loc + ("kind",), message, rule_id)]
     check = None
-    if kind in schema.CHECKS:
+    if kind in kinds.CHECKS:
         check = raw.get("check")
-        checks = schema.CHECKS[kind]
+        checks = kinds.CHECKS[kind]
         if check is None:
             return None, [doc.issue(loc, f"missing required field 'check' in the {kind} rule; one of: {', '.join(checks)}", rule_id)]
         if check not in checks:
             message = f"{_show(check)} is not a valid check for {kind}{closest(check, checks)} (allowed: {', '.join(checks)})"
             return None, [doc.issue(loc + ("check",), message, rule_id)]
-    model_class = schema.RULE_MODELS[(kind, check)]
+    model_class = kinds.RULE_MODELS[(kind, check)]
     what = f"{kind} rule" if check is None else f"{kind} rule (check: {check})"
     try:
         model = model_class.model_validate(raw)
@@ -297,14 +302,14 @@ def validate_rule(raw: Any, doc: SourceDoc, loc: Loc) -> tuple[Any, list[PolicyI
 def _validate_context(model: schema.ContextRule, doc: SourceDoc, loc: Loc) -> tuple[Any, list[PolicyIssue]]:
     body = model.match
     kind = body.get("kind")
-    if kind not in schema.CONTEXT_KINDS:
+    if kind not in kinds.CONTEXT_KINDS:
         if kind is None:
-            message = f"missing required field 'kind' in context.match; one of: {', '.join(schema.CONTEXT_KINDS)}"
+            message = f"missing required field 'kind' in context.match; one of: {', '.join(kinds.CONTEXT_KINDS)}"
             return None, [doc.issue(loc + ("match",), message, model.id)]
-        message = (f"context.match of kind {_show(kind)} is not supported{closest(kind, schema.CONTEXT_KINDS)}; "
-                   f"use one of: {', '.join(schema.CONTEXT_KINDS)}")
+        message = (f"context.match of kind {_show(kind)} is not supported{closest(kind, kinds.CONTEXT_KINDS)}; "
+                   f"use one of: {', '.join(kinds.CONTEXT_KINDS)}")
         return None, [doc.issue(loc + ("match", "kind"), message, model.id)]
-    body_class = schema.MATCH_MODELS[kind]
+    body_class = kinds.MATCH_MODELS[kind]
     try:
         parsed = body_class.model_validate(body)
     except ValidationError as exc:

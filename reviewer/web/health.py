@@ -1,4 +1,4 @@
-"""`/healthz`: can this instance serve? The database answers and the scorer scores.
+"""`/healthz`: can this instance serve? The database answers, the scorer scores and the encoder encodes.
 
 For load balancers and orchestrators: no sign-in, no session cookie, cheap
 (one trivial query on a pooled connection, one short text scored), and it
@@ -24,7 +24,7 @@ PROBE_TEXT = "Thank you for your message."
 @bp.route("/healthz", methods=["GET", "HEAD"])
 @public
 def healthz():  # noqa: ANN201
-    checks = {"database": _timed(_check_database), "scorer": _timed(_check_scorer)}
+    checks = {"database": _timed(_check_database), "scorer": _timed(_check_scorer), "encoder": _timed(_check_encoder)}
     healthy = all(check["status"] == "ok" for check in checks.values())
     response = jsonify({"status": "ok" if healthy else "fail", "checks": checks})
     response.status_code = 200 if healthy else 503
@@ -68,3 +68,19 @@ def _check_scorer() -> dict[str, Any]:
     if not values or not all(isinstance(value, float) and 0.0 <= value <= 1.0 for value in values):
         raise ValueError(f"the scorer returned {scores!r} for one text")
     return {"status": "ok"}
+
+
+def _check_encoder() -> dict[str, Any]:
+    """Encode the probe text (uncached): one finite vector of length 1; `none` without an encoder."""
+    import math
+
+    from reviewer.checking import EXTENSION_KEY
+
+    encoder = current_app.extensions[EXTENSION_KEY].encoder
+    if encoder is None:
+        return {"status": "ok", "encoder": "none"}
+    vectors = encoder.encode([PROBE_TEXT], cache=False)
+    norm = math.sqrt(float((vectors[0] * vectors[0]).sum())) if len(vectors) == 1 else 0.0
+    if abs(norm - 1.0) > 1e-3:
+        raise ValueError(f"the encoder returned {len(vectors)} vectors, norm {norm} for one text")
+    return {"status": "ok", "encoder": encoder.name}

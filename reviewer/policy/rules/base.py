@@ -16,6 +16,14 @@ from ..urls import UrlMatch, find_urls
 
 Span = tuple[int, int]
 
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule found when it has more to say than where: the spans, and a note for the finding's message."""
+
+    spans: list[Span]
+    note: str | None = None
+
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
 # Every link find_urls can report has "://" or a dot followed by a letter (the
 # top-level domain); most sentences have neither, so the link scan is skipped.
@@ -60,8 +68,9 @@ class Scan:
     """One text under check, with what several rules need computed at most once."""
 
     def __init__(self, text: str, hits: dict[str, list[Span]], platform: str | None = None,
-                 scores: dict[str, float] | None = None, literal_finder: Any = None) -> None:
+                 scores: dict[str, float] | None = None, literal_finder: Any = None, encoder: Any = None) -> None:
         self.text = text
+        self.encoder = encoder  # the policy's sentence encoder, for semantic rules (None: none)
         self.hits = hits
         self.platform = platform
         self.scores = scores
@@ -85,6 +94,19 @@ class Scan:
         return find_urls(self.text) if _MAYBE_LINK.search(self.text) else []
 
     @cached_property
+    def sentences(self) -> list[Span]:
+        from .semantic import sentence_spans  # noqa: PLC0415 - only policies with semantic rules split sentences
+
+        return sentence_spans(self.text)
+
+    @cached_property
+    def sentence_vectors(self) -> Any:
+        """One embedding per sentence (a numpy matrix), or None without an encoder."""
+        if self.encoder is None:
+            return None
+        return self.encoder.encode([self.text[s:e] for s, e in self.sentences])
+
+    @cached_property
     def hashtags(self) -> list[re.Match[str]]:
         return list(_HASHTAG.finditer(self.text)) if "#" in self.text else []
 
@@ -93,6 +115,7 @@ class CompiledRule:
     """Base of every rule kind: a RuleMeta plus an evaluate() over a Scan."""
 
     reads_hits = False  # True: fires exactly when the shared matcher reports this rule's id
+    needs_encoder = False  # True: built with the policy's sentence encoder (semantic rules)
 
     def __init__(self, meta: RuleMeta, body: Any = None) -> None:
         self.meta = meta
@@ -105,5 +128,5 @@ class CompiledRule:
         """Literals this rule wants the policy's shared LiteralFinder to look for (see RegexRule)."""
         return set()
 
-    def evaluate(self, scan: Scan) -> list[Span] | None:
+    def evaluate(self, scan: Scan) -> list[Span] | Hit | None:
         raise NotImplementedError

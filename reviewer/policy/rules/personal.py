@@ -18,8 +18,15 @@ class PiiRule(CompiledRule):
             case_ref_patterns=tuple(body.case_ref_patterns),
             case_ref_flags=flag_bits(body.case_ref_flags),
             allow=tuple(body.allow),
+            official_domains=tuple(body.official_domains),
+            official_numbers=tuple(body.official_numbers),
         )
 
     def evaluate(self, scan: Scan) -> list[Span] | None:
         spans = [(m.start, m.end) for m in self.detector.find(scan.text)]
         return spans or None
+
+    def explain(self, text: str) -> str | None:
+        """Why what this rule finds in `text` is personal ("021 555 0199 is a mobile number (NZ)."), or None."""
+        matches = self.detector.find(text)
+        return "; ".join(f"{m.value} is {m.reason}" for m in matches) + "." if matches else None

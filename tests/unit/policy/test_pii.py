@@ -81,11 +81,12 @@ def test_short_numbers_are_not_phones(text: str) -> None:
     ],
 )
 def test_an_allowed_number_is_allowed_in_its_national_and_international_forms(allowed: str, typed: str) -> None:
-    assert only("phone", allow=[allowed]).find(f"Call {typed} today") == []
+    # official_numbers=[]: these are freephone numbers, which would pass anyway (see test_pii_official.py)
+    assert only("phone", allow=[allowed], official_numbers=[]).find(f"Call {typed} today") == []
 
 
 def test_an_allowed_number_allows_only_itself() -> None:
-    detector = only("phone", allow=["0808 157 0192"])
+    detector = only("phone", allow=["0808 157 0192"], official_numbers=[])
     assert found(detector, "Call +44 808 157 0193 today") == [("phone", "+44 808 157 0193")]
     assert found(detector, "Call +64 21 555 0199 today") == [("phone", "+64 21 555 0199")]
 
@@ -115,9 +116,9 @@ def test_real_numbers_are_still_phones_next_to_hours_and_references(number: str)
 
 
 def test_allowed_numbers_may_be_published_in_any_spelling() -> None:
-    detector = only("phone", allow=["0800 123 456"])
+    detector = only("phone", allow=["0800 123 456"], official_numbers=[])
     assert detector.find("Ring 0800-123-456 or 0800 123 456") == []
-    assert only("phone", allow=["+64 800 123 456"]).find("Ring 0800 123 456") == []
+    assert only("phone", allow=["+64 800 123 456"], official_numbers=[]).find("Ring 0800 123 456") == []
     assert found(detector, "Ring 0800 654 321") == [("phone", "0800 654 321")]
 
 
@@ -397,4 +398,5 @@ def test_stopping_once_a_window_is_covered_finds_what_every_region_finds(index: 
     number = NUMBERS_OF_EVERY_REGION[index]
     other = NUMBERS_OF_EVERY_REGION[(index * 7 + 3) % len(NUMBERS_OF_EVERY_REGION)]
     for text in (f"Open 24/7 {number} now", f"{number} or {other}", f"{number} {other}", f"In 2026 {number}/{other}"):
-        assert [(m.start, m.end) for m in only("phone").find(text)] == all_regions_every_time(text), text
+        found_spans = [(m.start, m.end) for m in only("phone", official_numbers=[]).find(text)]
+        assert found_spans == all_regions_every_time(text), text
