@@ -303,3 +303,20 @@ def audit_actions(db_session) -> Callable[[], list[str]]:  # noqa: ANN001
         return list(db_session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
 
     return actions
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):  # noqa: ANN001, ANN201
+    """A tiny static encoder built by the tests, loaded through the product's StaticEncoder."""
+    from reviewer.encoder.static import StaticEncoder
+    from encoder_kit import build_tiny_encoder
+
+    return StaticEncoder(build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder")))
+
+
+@pytest.fixture(scope="session")
+def embedded_encoder():  # noqa: ANN201
+    """The real embedded encoder (all-MiniLM-L6-v2 distilled; built by `make test`)."""
+    from reviewer.encoder import load_encoder
+
+    return load_encoder("embedded")

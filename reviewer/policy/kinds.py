@@ -98,15 +98,16 @@ def targets(model: Any) -> tuple[str, ...]:
     return ("draft", "inbound") if target == "both" else (target,)
 
 
-def compile_rule(model: Any, encoder: Any = None) -> CompiledRule:
+def compile_rule(model: Any, space: Any = None) -> CompiledRule:
     """Build the compiled rule for a validated rule model.
 
     A context rule compiles its `match` body as a rule of that kind, carrying
-    the context rule's own id, severity, action and route.
+    the context rule's own id, severity, action and route. Rules that need
+    the encoder get the policy's SemanticSpace (semantic_space.py).
     """
     meta = RuleMeta.from_model(model)
     evaluator = evaluator_for(model)
     body = model.body if isinstance(model, schema.ContextRule) else model
     if evaluator.needs_encoder:
-        return evaluator(meta, body, encoder)  # type: ignore[call-arg]
+        return evaluator(meta, body, space)  # type: ignore[call-arg]
     return evaluator(meta, body)

@@ -43,6 +43,8 @@ class Resolved:
     periods: list[Item] = field(default_factory=list)
     rules: list[Item] = field(default_factory=list)
     examples: list[Item] = field(default_factory=list)
+    neutral: list[str] = field(default_factory=list)  # `semantic.neutral`, parents' first
+    false_alarm_rate: float | None = None  # `semantic.false_alarm_rate`, the nearest file's
     sources: tuple[str, ...] = ()  # this file, then each parent it `extends`, as read
 
     def canonical(self) -> dict[str, Any]:
@@ -57,6 +59,7 @@ class Resolved:
             "defaults": {"route": self.default_route},
             "periods": [p.model.model_dump(mode="json") for p in self.periods],
             "rules": [r.model.model_dump(mode="json", exclude={"match"}) for r in self.rules if r.model.enabled],
+            "semantic": {"neutral": self.neutral, "false_alarm_rate": self.false_alarm_rate},
         }
 
     def sha256(self) -> str:
@@ -147,6 +150,9 @@ def _merge(spec: FileSpec, parent: Resolved | None, issues: list[PolicyIssue]) -
                        else base.default_route),
         periods=_merge_by(base.periods, spec.periods, "name"),
         examples=list(spec.examples),
+        neutral=[*base.neutral, *(header.semantic.neutral if header.semantic else [])],
+        false_alarm_rate=(header.semantic.false_alarm_rate if header.semantic and header.semantic.false_alarm_rate
+                          else base.false_alarm_rate),
     )
     rules = list(base.rules)
     index = {item.model.id: i for i, item in enumerate(rules)}

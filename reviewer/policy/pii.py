@@ -339,33 +339,47 @@ def _phone_readings(value: str, regions: tuple[str, ...]) -> tuple[tuple[str, st
     landline 01300 123456 with its leading 0 left off). A number is official when every reading is."""
     typed = "".join(_DIGIT.findall(value))
     readings: list[tuple[str, str, str]] = []
-    loose: list[tuple[str, str, str]] = []
+    loose: list[tuple[str, str, str]] = []  # readings that need the digits typed differently
+    seen_codes: set[int] = set()
+    international = value.lstrip("( ").startswith("+")
     for region in regions or REGIONS:
+        code = phonenumbers.country_code_for_region(region)
+        if code in seen_codes:
+            continue  # the US and Canada share +1: one parse reads both (region_code_for_number tells them apart)
+        seen_codes.add(code)
         try:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
-            kind, words = _NUMBER_TYPES.get(phonenumbers.number_type(number), ("", "a phone number"))
-            reading = (kind, words, phonenumbers.region_code_for_number(number) or region)
-            (readings if typed in _dialled_forms(number) else loose).append(reading)
-        elif shortnumberinfo.is_valid_short_number_for_region(number, region):
+        if international:
+            seen_codes.update(phonenumbers.country_code_for_region(r) for r in regions or REGIONS)  # same everywhere
+        number_type = phonenumbers.number_type(number)  # UNKNOWN exactly when the number is not valid
+        if number_type != PhoneNumberType.UNKNOWN:
+            (readings if _dialled_as(number, typed, region) else loose).append(_reading(number, number_type))
+        elif len(typed) <= 8 and shortnumberinfo.is_valid_short_number_for_region(number, region):
             readings.append((*_SHORT_CODE, region))
     return tuple(dict.fromkeys(readings or loose))
 
 
-def _dialled_forms(number: phonenumbers.PhoneNumber) -> set[str]:
-    """The digits that dial `number`: from abroad, and at home with and without the trunk prefix."""
+def _reading(number: phonenumbers.PhoneNumber, number_type: int) -> tuple[str, str, str]:
+    kind, words = _NUMBER_TYPES.get(number_type, ("", "a phone number"))
+    return kind, words, phonenumbers.region_code_for_number(number) or ""
+
+
+def _dialled_as(number: phonenumbers.PhoneNumber, typed: str, region: str) -> bool:
+    """Whether `typed` (digits only) dials `number` (read in `region`): from abroad, or at home with or
+    without the trunk prefix."""
     national = str(number.national_number)
-    if number.italian_leading_zero:
-        national = "0" * (number.number_of_leading_zeros or 1) + national
-    forms = {f"{number.country_code}{national}"}
-    forms.add("".join(_DIGIT.findall(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))))
-    region = phonenumbers.region_code_for_number(number)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
-    if metadata is not None and metadata.national_prefix:
-        forms.add(metadata.national_prefix + national)
-    return forms
+    if typed == f"{number.country_code}{national}":
+        return True
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)  # its trunk prefix is its country code's
+    prefix = metadata.national_prefix if metadata is not None else None
+    if prefix and typed == prefix + national:
+        return True
+    if typed != national:
+        return False
+    # Typed without a trunk prefix: right where the number is written that way (AU 1800, NANP 10 digits).
+    return "".join(_DIGIT.findall(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))) == typed
 
 
 @lru_cache(maxsize=1024)

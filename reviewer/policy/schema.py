@@ -79,6 +79,15 @@ class Example(Model):
     scores: dict[Name, Annotated[float, Field(ge=0, le=1)]] | None = None
 
 
+class SemanticSettings(Model):
+    """`semantic:` at the top of a policy: what its semantic rules learn from besides their own examples."""
+
+    # Ordinary replies that no semantic rule should fire on (negatives for every rule).
+    neutral: list[Name] = []
+    # The share of negative examples a rule may fire on in cross-validation; sets each rule's threshold.
+    false_alarm_rate: Annotated[float, Field(gt=0, lt=0.5)] | None = None
+
+
 class PolicyHeader(Model):
     """The top level of one file; periods, rules and examples are checked item by item."""
 
@@ -90,6 +99,7 @@ class PolicyHeader(Model):
     extends: Name | None = None
     timezone: Name | None = None
     defaults: Defaults | None = None
+    semantic: SemanticSettings | None = None
     periods: list[Any] = []
     rules: list[Any] = []
     examples: list[Any] = []
@@ -239,8 +249,8 @@ class SemanticRule(RuleCommon):
 
     like: Annotated[list[Name], Field(min_length=1)]
     unlike: list[Name] = []
-    # Cosine similarity at or above which a sentence reads like an example; None: chosen at load
-    # by leave-one-out over like and unlike.
+    # The classifier probability above which a sentence fires; None: chosen at load by
+    # cross-validation (see the policy's `semantic.false_alarm_rate`).
     threshold: Annotated[float, Field(gt=0, lt=1)] | None = None
     target: Literal["draft", "inbound", "both"] = "draft"
 

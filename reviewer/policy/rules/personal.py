@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..pii import PiiDetector
-from .base import CompiledRule, RuleMeta, Scan, Span
+from ..pii import PiiDetector, PiiMatch
+from .base import CompiledRule, Hit, RuleMeta, Scan
 from .lexical import flag_bits
 
 
@@ -22,11 +22,13 @@ class PiiRule(CompiledRule):
             official_numbers=tuple(body.official_numbers),
         )
 
-    def evaluate(self, scan: Scan) -> list[Span] | None:
-        spans = [(m.start, m.end) for m in self.detector.find(scan.text)]
-        return spans or None
+    def evaluate(self, scan: Scan) -> Hit | None:
+        matches = self.detector.find(scan.text)
+        if not matches:
+            return None
+        return Hit([(m.start, m.end) for m in matches], note=why_personal(matches))
 
-    def explain(self, text: str) -> str | None:
-        """Why what this rule finds in `text` is personal ("021 555 0199 is a mobile number (NZ)."), or None."""
-        matches = self.detector.find(text)
-        return "; ".join(f"{m.value} is {m.reason}" for m in matches) + "." if matches else None
+
+def why_personal(matches: list[PiiMatch]) -> str:
+    """What each find is, for the finding's message: "021 555 0199 is a mobile number (NZ)."."""
+    return "; ".join(f"{m.value} is {m.reason}" for m in matches) + "."

@@ -1,12 +1,15 @@
-"""semantic: sentences that read like a rule's `like` examples and not like its `unlike` ones.
+"""semantic: sentences that mean what a rule's `like` examples mean, and not what its `unlike` ones do.
 
-Each sentence of the text (as typed: its span is the finding's span) is
-embedded by the policy's sentence encoder and compared by cosine similarity
-with the rule's examples, embedded once at load. A sentence fires when its
-closest `like` example is at least the threshold and closer than every
-`unlike` example. Without a `threshold` in the policy, one is chosen at load
-by leave-one-out over the examples: each example is judged by the others,
-and the threshold that judges them best (balanced accuracy) is kept.
+Each sentence of the text (its span, as typed, is the finding's span) is
+embedded by the policy's sentence encoder. Each rule has a small linear classifier
+(class-balanced ridge regression, closed form), trained at load on the encoder's embeddings: its `like` examples against its
+`unlike` examples, every other semantic rule's examples and the policy's
+`neutral` sentences (ordinary replies). The rule fires on a sentence whose
+score is above the rule's threshold: its `threshold` when the policy sets
+one, else the score that, in 5-fold cross-validation over those
+examples, lets through at most `false_alarm_rate` of the negatives. Training
+is deterministic, and cached by the SemanticSpace (see engine.py), so every
+process judges the same text the same way.
 """
 
 from __future__ import annotations
@@ -21,12 +24,37 @@ from .base import CompiledRule, Hit, RuleMeta, Scan, Span
 # A sentence ends at . ! ? or … (then closing quotes or brackets) before white space, or at a line break.
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\s*\n\s*")
 _LETTER = re.compile(r"[^\W\d_]")
-THRESHOLD_FLOOR = 0.5  # below this, sentences on unrelated subjects start to look alike
-THRESHOLD_CEILING = 0.95
+_WORD = re.compile(r"\w+")
+MIN_WORDS = 4  # a shorter sentence ("Thanks!", "Yes.") is read together with its neighbour
+FALSE_ALARM_RATE = 0.005  # default share of negatives a rule may fire on, in cross-validation
+REGULARISATION = 1.0  # ridge penalty on the weights
+FOLDS = 5
 
 
 def sentence_spans(text: str) -> list[Span]:
-    """[start, end) of each sentence of `text` with at least two letters, white space trimmed."""
+    """[start, end) of each sentence of `text` with at least two letters, white space trimmed.
+
+    A sentence of fewer than MIN_WORDS words joins the next one (the last, the one before):
+    on its own it says too little to be read for meaning.
+    """
+    merged: list[Span] = []
+    pending: Span | None = None
+    for span in _split(text):
+        if pending is not None:
+            span, pending = (pending[0], span[1]), None
+        if len(_WORD.findall(text[span[0]:span[1]])) < MIN_WORDS:
+            pending = span
+            continue
+        merged.append(span)
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], pending[1])
+        else:
+            merged.append(pending)
+    return merged
+
+
+def _split(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for boundary in [*_BOUNDARY.finditer(text), None]:
@@ -41,63 +69,73 @@ def sentence_spans(text: str) -> list[Span]:
     return spans
 
 
-def _best(sims: np.ndarray) -> np.ndarray:
-    return sims.max(axis=1) if sims.shape[1] else np.full(sims.shape[0], -1.0, dtype=np.float32)
+def _fit(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """Class-balanced ridge regression onto -1/+1 labels: (weights, bias). Closed form, so deterministic."""
+    positives = labels > 0
+    weights = np.where(positives, 0.5 / max(positives.sum(), 1), 0.5 / max((~positives).sum(), 1)) * len(labels)
+    design = np.hstack([features, np.ones((len(features), 1))])
+    weighted = design * weights[:, None]
+    gram = design.T @ weighted
+    penalty = np.full(design.shape[1], REGULARISATION)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    solution = np.linalg.solve(gram + np.diag(penalty), weighted.T @ np.where(positives, 1.0, -1.0))
+    return solution[:-1], float(solution[-1])
 
 
-def choose_threshold(like: np.ndarray, unlike: np.ndarray) -> float:
-    """The threshold that best separates like from unlike, each example judged by all the others."""
-    like_like = like @ like.T
-    np.fill_diagonal(like_like, -1.0)
-    unlike_unlike = unlike @ unlike.T
-    np.fill_diagonal(unlike_unlike, -1.0)
-    pos_score, pos_rival = _best(like_like), _best(like @ unlike.T)
-    neg_score, neg_rival = _best(unlike @ like.T), _best(unlike_unlike)
-    candidates = np.unique(np.round(np.concatenate([pos_score, neg_score]), 3))
-    candidates = candidates[(candidates >= THRESHOLD_FLOOR) & (candidates <= THRESHOLD_CEILING)]
-    best_t, best_value = THRESHOLD_FLOOR, -1.0
-    for t in candidates:
-        recall = float(np.mean((pos_score >= t) & (pos_score > pos_rival)))
-        kept = float(np.mean(~((neg_score >= t) & (neg_score > neg_rival)))) if len(neg_score) else 1.0
-        value = recall + kept
-        if value > best_value + 1e-9:
-            best_t, best_value = float(t), value
-    return best_t
+def train(positives: np.ndarray, negatives: np.ndarray, false_alarm_rate: float) -> tuple[np.ndarray, float, float]:
+    """(weights, bias, threshold) of a linear classifier separating positives from negatives.
+
+    The threshold is the cross-validated score above which at most
+    `false_alarm_rate` of the negatives fall (each negative scored by a model
+    that did not see it). Deterministic for the same input.
+    """
+    features = np.vstack([positives, negatives]).astype(np.float64)
+    labels = np.r_[np.ones(len(positives)), -np.ones(len(negatives))]
+    held_out = np.empty(len(labels))
+    order = np.arange(len(labels))
+    folds = [order[labels > 0][k::FOLDS] for k in range(FOLDS)]
+    folds = [np.concatenate([fold, order[labels < 0][k::FOLDS]]) for k, fold in enumerate(folds)]
+    for fold in folds:
+        keep = np.ones(len(labels), dtype=bool)
+        keep[fold] = False
+        weights, bias = _fit(features[keep], labels[keep])
+        held_out[fold] = features[fold] @ weights + bias
+    scores = np.sort(held_out[labels < 0])
+    threshold = float(scores[max(0, int(np.ceil(len(scores) * (1 - false_alarm_rate))) - 1)])
+    weights, bias = _fit(features, labels)
+    return weights.astype(np.float32), bias, threshold
 
 
 class SemanticRule(CompiledRule):
-    """Nearest example by cosine similarity over sentence embeddings."""
+    """A linear classifier over sentence embeddings, explained by the nearest `like` example."""
 
     needs_encoder = True
 
-    def __init__(self, meta: RuleMeta, body: Any, encoder: Any = None) -> None:
+    def __init__(self, meta: RuleMeta, body: Any, space: Any = None) -> None:
         super().__init__(meta)
-        if encoder is None:
+        if space is None:
             raise ValueError(f"rule {meta.id}: a semantic rule needs a sentence encoder")
+        trained = space.classifier(meta.id)
         self.like_texts = tuple(body.like)
-        vectors = encode_examples(encoder, list(body.like) + list(body.unlike))
-        self.like = vectors[: len(body.like)]
-        self.unlike = vectors[len(body.like):]
-        self.threshold = body.threshold if body.threshold is not None else choose_threshold(self.like, self.unlike)
+        self.like = trained.like
+        self.weights, self.bias = trained.weights, trained.bias
+        self.threshold = body.threshold if body.threshold is not None else trained.threshold
         self.target = body.target
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.weights + self.bias
 
     def evaluate(self, scan: Scan) -> Hit | None:
         vectors = scan.sentence_vectors
         if vectors is None or not len(vectors):
             return None
-        like = vectors @ self.like.T
-        best = like.max(axis=1)
-        rival = _best(vectors @ self.unlike.T)
-        fired = np.flatnonzero((best >= self.threshold) & (best > rival))
+        probability = self.scores(vectors)
+        fired = np.flatnonzero(probability > self.threshold)
         if not len(fired):
             return None
         spans = scan.sentences
-        top = int(fired[np.argmax(best[fired])])
-        example = self.like_texts[int(like[top].argmax())]
-        return Hit([spans[i] for i in fired.tolist()], f'Reads like: "{example}" ({float(best[top]):.2f}).')
-
-
-def encode_examples(encoder: Any, texts: list[str]) -> np.ndarray:
-    """Example embeddings, through the encoder's on-disk example cache when it has one."""
-    encode = getattr(encoder, "encode_examples", None) or encoder.encode
-    return np.asarray(encode(texts), dtype=np.float32)
+        top = int(fired[np.argmax(probability[fired])])
+        similarity = self.like @ vectors[top]
+        closest = int(similarity.argmax())
+        return Hit([spans[i] for i in fired.tolist()],
+                   f'Reads like: "{self.like_texts[closest]}" (similarity {float(similarity[closest]):.2f}).')

@@ -1,0 +1,123 @@
+"""What a policy's semantic rules learn together: example embeddings and one classifier per rule.
+
+Built once per (policy sha256, encoder digest) at load. A rule's negatives
+are its own `unlike` examples, every other semantic rule's `like` and
+`unlike` examples and the policy's `neutral` sentences, so each rule learns
+what sets its meaning apart from the others and from ordinary replies. When
+the encoder offers a cache folder, the trained state is kept there as one
+.npz file, so the next process (or a restart) loads it in milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .rules import semantic
+
+CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Classifier:
+    like: np.ndarray  # the rule's like embeddings (for "reads like")
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+
+class SemanticSpace:
+    """The encoder plus every semantic rule's examples of one policy, trained on first use."""
+
+    def __init__(self, encoder: Any, rules: list[Any], neutral: list[str], false_alarm_rate: float) -> None:
+        self.encoder = encoder
+        self.rules = {rule.id: rule for rule in rules}
+        self.neutral = list(neutral)
+        self.false_alarm_rate = false_alarm_rate
+        self._trained: dict[str, Classifier] | None = None
+
+    def key(self) -> str:
+        """A digest of everything training reads: examples, neutral sentences, settings, the encoder."""
+        content = {
+            "format": CACHE_FORMAT, "encoder": getattr(self.encoder, "digest", repr(self.encoder)),
+            "rules": {rid: [list(r.like), list(r.unlike)] for rid, r in sorted(self.rules.items())},
+            "neutral": self.neutral, "false_alarm_rate": self.false_alarm_rate,
+            "settings": [semantic.REGULARISATION, semantic.FOLDS, semantic.MIN_WORDS],
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+    def classifier(self, rule_id: str) -> Classifier:
+        if self._trained is None:
+            self._trained = self._load_or_train()
+        return self._trained[rule_id]
+
+    def _load_or_train(self) -> dict[str, Classifier]:
+        key = self.key()
+        folder = getattr(self.encoder, "cache_dir", None)
+        path = Path(folder) / f"semantic-{key[:32]}.npz" if folder else None
+        if path is not None and path.is_file():
+            try:
+                return _read(path, list(self.rules))
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged cache file is rebuilt below
+        trained = self._train()
+        if path is not None:
+            _write(path, trained)
+        return trained
+
+    def _train(self) -> dict[str, Classifier]:
+        texts: list[str] = list(dict.fromkeys(
+            [t for r in self.rules.values() for t in [*r.like, *r.unlike]] + self.neutral))
+        vectors = dict(zip(texts, np.asarray(self.encoder.encode(texts), dtype=np.float32)))
+
+        def matrix(items: list[str]) -> np.ndarray:
+            return np.array([vectors[t] for t in items], dtype=np.float32).reshape(len(items), -1)
+
+        trained = {}
+        for rule_id, rule in self.rules.items():
+            negatives = list(dict.fromkeys(
+                [*rule.unlike, *self.neutral,
+                 *(t for other_id, other in self.rules.items() if other_id != rule_id for t in [*other.like, *other.unlike])]))
+            negatives = [t for t in negatives if t not in set(rule.like)]
+            positives = matrix(list(rule.like))
+            weights, bias, threshold = semantic.train(positives, matrix(negatives), self.false_alarm_rate)
+            trained[rule_id] = Classifier(positives, weights, bias, threshold)
+        return trained
+
+
+def _write(path: Path, trained: dict[str, Classifier]) -> None:
+    """Write atomically (a temporary file, then rename): concurrent processes never read half a file."""
+    arrays: dict[str, np.ndarray] = {}
+    for index, (rule_id, c) in enumerate(trained.items()):
+        arrays[f"{index}.id"] = np.array(rule_id)
+        arrays[f"{index}.like"] = c.like
+        arrays[f"{index}.weights"] = c.weights
+        arrays[f"{index}.scalars"] = np.array([c.bias, c.threshold], dtype=np.float64)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".semantic-", suffix=".npz", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only instance folder: train again next time, nothing is lost
+
+
+def _read(path: Path, rule_ids: list[str]) -> dict[str, Classifier]:
+    with np.load(path, allow_pickle=False) as data:
+        found = {}
+        index = 0
+        while f"{index}.id" in data:
+            bias, threshold = data[f"{index}.scalars"].tolist()
+            found[str(data[f"{index}.id"])] = Classifier(data[f"{index}.like"], data[f"{index}.weights"], bias, threshold)
+            index += 1
+    if sorted(found) != sorted(rule_ids):
+        raise ValueError("cache holds other rules")
+    return found
