@@ -249,9 +249,12 @@ class SemanticRule(RuleCommon):
 
     like: Annotated[list[Name], Field(min_length=1)]
     unlike: list[Name] = []
-    # The classifier probability above which a sentence fires; None: chosen at load by
-    # cross-validation (see the policy's `semantic.false_alarm_rate`).
-    threshold: Annotated[float, Field(gt=0, lt=1)] | None = None
+    # The classifier score above which a sentence fires (about -1 to 1); None: chosen at load by
+    # cross-validation (see `false_alarm_rate`).
+    threshold: float | None = None
+    # This rule's own share of negatives it may fire on (instead of the policy's `semantic.false_alarm_rate`):
+    # higher where a miss costs more than a second look, as for safeguarding.
+    false_alarm_rate: Annotated[float, Field(gt=0, lt=0.5)] | None = None
     target: Literal["draft", "inbound", "both"] = "draft"
 
 

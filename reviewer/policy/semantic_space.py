@@ -22,12 +22,13 @@ import numpy as np
 
 from .rules import semantic
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
 class Classifier:
     like: np.ndarray  # the rule's like embeddings (for "reads like")
+    unlike: np.ndarray  # its unlike embeddings (a sentence nearer one of these does not fire)
     weights: np.ndarray
     bias: float
     threshold: float
@@ -47,7 +48,7 @@ class SemanticSpace:
         """A digest of everything training reads: examples, neutral sentences, settings, the encoder."""
         content = {
             "format": CACHE_FORMAT, "encoder": getattr(self.encoder, "digest", repr(self.encoder)),
-            "rules": {rid: [list(r.like), list(r.unlike)] for rid, r in sorted(self.rules.items())},
+            "rules": {rid: [list(r.like), list(r.unlike), r.false_alarm_rate] for rid, r in sorted(self.rules.items())},
             "neutral": self.neutral, "false_alarm_rate": self.false_alarm_rate,
             "settings": [semantic.REGULARISATION, semantic.FOLDS, semantic.MIN_WORDS],
         }
@@ -87,8 +88,9 @@ class SemanticSpace:
                  *(t for other_id, other in self.rules.items() if other_id != rule_id for t in [*other.like, *other.unlike])]))
             negatives = [t for t in negatives if t not in set(rule.like)]
             positives = matrix(list(rule.like))
-            weights, bias, threshold = semantic.train(positives, matrix(negatives), self.false_alarm_rate)
-            trained[rule_id] = Classifier(positives, weights, bias, threshold)
+            weights, bias, threshold = semantic.train(positives, matrix(negatives),
+                                                      rule.false_alarm_rate or self.false_alarm_rate)
+            trained[rule_id] = Classifier(positives, matrix(list(rule.unlike)), weights, bias, threshold)
         return trained
 
 
@@ -98,6 +100,7 @@ def _write(path: Path, trained: dict[str, Classifier]) -> None:
     for index, (rule_id, c) in enumerate(trained.items()):
         arrays[f"{index}.id"] = np.array(rule_id)
         arrays[f"{index}.like"] = c.like
+        arrays[f"{index}.unlike"] = c.unlike
         arrays[f"{index}.weights"] = c.weights
         arrays[f"{index}.scalars"] = np.array([c.bias, c.threshold], dtype=np.float64)
     try:
@@ -116,7 +119,8 @@ def _read(path: Path, rule_ids: list[str]) -> dict[str, Classifier]:
         index = 0
         while f"{index}.id" in data:
             bias, threshold = data[f"{index}.scalars"].tolist()
-            found[str(data[f"{index}.id"])] = Classifier(data[f"{index}.like"], data[f"{index}.weights"], bias, threshold)
+            found[str(data[f"{index}.id"])] = Classifier(data[f"{index}.like"], data[f"{index}.unlike"],
+                                                     data[f"{index}.weights"], bias, threshold)
             index += 1
     if sorted(found) != sorted(rule_ids):
         raise ValueError("cache holds other rules")

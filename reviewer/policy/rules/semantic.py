@@ -118,6 +118,7 @@ class SemanticRule(CompiledRule):
         trained = space.classifier(meta.id)
         self.like_texts = tuple(body.like)
         self.like = trained.like
+        self.unlike = trained.unlike
         self.weights, self.bias = trained.weights, trained.bias
         self.threshold = body.threshold if body.threshold is not None else trained.threshold
         self.target = body.target
@@ -130,7 +131,11 @@ class SemanticRule(CompiledRule):
         if vectors is None or not len(vectors):
             return None
         probability = self.scores(vectors)
-        fired = np.flatnonzero(probability > self.threshold)
+        # A sentence closer to one of the rule's own `unlike` near misses than to any `like` example
+        # does not fire: the author's lever for a false alarm.
+        closer_to_like = (vectors @ self.like.T).max(axis=1) > (
+            (vectors @ self.unlike.T).max(axis=1) if len(self.unlike) else -1.0)
+        fired = np.flatnonzero((probability > self.threshold) & closer_to_like)
         if not len(fired):
             return None
         spans = scan.sentences
