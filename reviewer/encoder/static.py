@@ -11,6 +11,7 @@ sha256 of every file, and loading refuses a file that does not match.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,9 @@ import numpy as np
 
 from reviewer.encoder.base import EncoderError, EncoderInfo, SentenceCache, check_texts, normalise_rows, sha256_file
 from reviewer.encoder.digests import combined_digest
+
+# The fast tokenizer's own thread pool is not fork-safe: `reviewer serve` forks workers after loading.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 MANIFEST = "manifest.json"
 REQUIRED = ("model.safetensors", "tokenizer.json", "config.json")

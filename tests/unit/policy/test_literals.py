@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reviewer.encoder import load_encoder
 from reviewer.policy import load_policy
 from reviewer.policy._text.literals import required_literal_sets, required_literals
 from reviewer.policy.rules import Scan
@@ -74,7 +75,7 @@ def _naive(rule: RegexRule, text: str) -> list[tuple[int, int]] | None:
 
 @pytest.fixture(scope="module")
 def government_rules():
-    return load_policy(POLICIES / "government.yaml")._compiled.draft
+    return load_policy(POLICIES / "government.yaml", encoder=load_encoder("embedded"))._compiled.draft
 
 
 def test_skipping_on_literals_finds_what_every_pattern_finds(government_rules) -> None:

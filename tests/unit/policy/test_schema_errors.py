@@ -41,7 +41,7 @@ def test_unknown_top_level_key_suggests_the_closest(errors) -> None:
     lines = errors(BASE.replace('version: "1"', 'version: "1"\ntitel: x'))
     assert lines == [
         "policy.yaml:3:1: unknown key 'titel' in the policy; did you mean 'title'? (allowed: schema, id, version, "
-        "title, description, extends, timezone, defaults, periods, rules, examples)"
+        "title, description, extends, timezone, defaults, semantic, periods, rules, examples)"
     ]
 
 
@@ -91,7 +91,7 @@ def test_missing_id_and_version_at_the_top(errors) -> None:
          "policy.yaml:7:13: [a.one] 'blok' is not a valid action; did you mean 'block'? (allowed: note, review, block)"),
         ("kind: lexicon", "kind: lexicn",
          "policy.yaml:5:11: [a.one] 'lexicn' is not a valid kind; did you mean 'lexicon'? (allowed: lexicon, regex, pii, "
-         "links, length, tone, accessibility, toxicity, topic, context)"),
+         "links, length, tone, accessibility, toxicity, topic, semantic, context)"),
         ("kind: lexicon", "kind: tone\n    check: capital",
          "policy.yaml:6:12: [a.one] 'capital' is not a valid check for tone; did you mean 'capitals'? "
          "(allowed: capitals, punctuation, phrases)"),

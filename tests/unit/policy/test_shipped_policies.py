@@ -2,8 +2,8 @@
 
 Every example of every `policies/*.yaml` is its own test case, so a failure
 names the file, the example's index and first words, and shows the engine's
-diff of expected and got. The examples run without a toxicity scorer (rules
-only); one slow test re-runs them with the embedded scorer, as
+diff of expected and got. The examples run with the embedded sentence
+encoder (semantic rules apply) and without a toxicity scorer; one slow test re-runs them with the embedded scorer, as
 `reviewer policy test` does by default, and expects the same results.
 """
 
@@ -17,12 +17,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reviewer.policy import PolicyError, load_policy
+from reviewer.encoder import load_encoder
+from reviewer.policy import PolicyError
+from reviewer.policy import load_policy as load_bare
 from reviewer.policy.examples import ExampleResult, run_examples
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 POLICY_FILES = sorted(POLICIES.glob("*.yaml"))
 MIN_EXAMPLES = {"government.yaml": 80, "city-council.yaml": 15}
+
+
+def load_policy(path: Path):  # noqa: ANN201
+    """A shipped policy as the product loads it: with the embedded sentence encoder (make test builds it)."""
+    return load_bare(path, encoder=load_encoder("embedded"))
 
 
 def _slug(text: str, words: int = 5) -> str:
@@ -109,7 +116,7 @@ def test_party_names_need_two_political_approvals_in_an_election(
         "Both the Labour Party and the Green Party attended the opening.", platform="facebook", date=date
     ).to_dict()
     assert (verdict["decision"], verdict["routes"], verdict["approvals"]) == (decision, routes, approvals)
-    assert [finding["rule"] for finding in verdict["findings"]] == ["politics.parties"]
+    assert [finding["rule"] for finding in verdict["findings"] if finding["kind"] != "semantic"] == ["politics.parties"]
     assert bool(verdict["periods"]) == (decision == "review")
 
 
@@ -127,3 +134,18 @@ def test_examples_also_pass_with_the_embedded_scorer(path: Path) -> None:
     assert [result.diff() for result in results if not result.ok] == []
     if path.name == "government.yaml":  # its abusive examples are caught by the model too
         assert any(f.kind == "toxicity" for result in results for f in result.verdict.findings)
+
+
+def test_with_the_encoder_switched_off_the_rules_alone_still_load() -> None:
+    """REVIEWER_ENCODER=none: semantic rules do not apply; every other rule does."""
+    policy = load_bare(POLICIES / "government.yaml", skip_semantic=True)
+    assert not any(rule.startswith(("tone.dismissive", "safeguarding.risk")) for rule in policy.rule_ids)
+    assert policy.check("You are an idiot.").decision == "block"
+
+
+def test_without_an_encoder_the_shipped_policy_is_refused_naming_each_semantic_rule() -> None:
+    with pytest.raises(PolicyError) as caught:
+        load_bare(POLICIES / "government.yaml")
+    message = str(caught.value)
+    assert re.search(r"government\.yaml:\d+:\d+: \[tone\.dismissive\] rule 'tone\.dismissive' is a semantic rule", message)
+    assert "REVIEWER_ENCODER" in message

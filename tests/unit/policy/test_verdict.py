@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_helpers import ELECTION_DAY, FIXTURES, QUIET_DAY, Scorer
 
+from reviewer.encoder import load_encoder
 from reviewer.policy import load_policy
 from reviewer.policy.verdict import excerpt_of, merge_spans
 
@@ -83,4 +84,4 @@ def test_spans_of_the_shipped_policy_point_at_the_typed_text(text: str, reply: s
 
 @functools.cache
 def _government():
-    return load_policy(GOVERNMENT)
+    return load_policy(GOVERNMENT, encoder=load_encoder("embedded"))
