@@ -27,11 +27,12 @@ STATES = ("draft", "pending", "approved", "rejected", "returned", "posted")
 
 @pytest.fixture(scope="session")
 def checker():  # noqa: ANN201
-    """The real Checker: the shipped policies and the embedded toxicity scorer (loaded once)."""
+    """The real Checker: the shipped policies, the embedded toxicity scorer and sentence encoder (loaded once)."""
     from reviewer.checking import Checker
+    from reviewer.encoder import load_encoder
     from reviewer.toxicity import load_scorer
 
-    return Checker(SHIPPED_POLICIES, load_scorer("embedded"))
+    return Checker(SHIPPED_POLICIES, load_scorer("embedded"), load_encoder("embedded"))
 
 
 @pytest.fixture
