@@ -21,7 +21,7 @@ def test_healthy_on_each_database(app) -> None:  # noqa: ANN001
     assert response.status_code == 200
     data = response.get_json()
     assert data["status"] == "ok"
-    assert {name: check["status"] for name, check in data["checks"].items()} == {"database": "ok", "scorer": "ok"}
+    assert {name: check["status"] for name, check in data["checks"].items()} == {"database": "ok", "scorer": "ok", "encoder": "ok"}
     assert all(check["duration_ms"] >= 0 for check in data["checks"].values())
     assert "Set-Cookie" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
@@ -46,6 +46,47 @@ def test_no_scorer_configured_is_healthy(make_app) -> None:  # noqa: ANN001
     assert app.test_client().get("/healthz").get_json()["checks"]["scorer"] == {
         "status": "ok", "scorer": "none", "duration_ms": pytest.approx(0, abs=50)
     }
+
+
+def test_the_encoder_is_really_asked_and_none_is_healthy(make_app) -> None:  # noqa: ANN001
+    app = make_app()
+    encoder = app.extensions[EXTENSION_KEY].encoder
+    assert encoder is not None and encoder.cache.size > 0
+    assert app.test_client().get("/healthz").get_json()["checks"]["encoder"]["encoder"] == encoder.name
+    off = make_app(ENCODER="none")
+    assert off.test_client().get("/healthz").get_json()["checks"]["encoder"]["encoder"] == "none"
+
+
+class BrokenEncoder:
+    """An encoder whose model answers with nonsense (fault injection)."""
+
+    name = "broken"
+
+    def encode(self, texts, cache=True):  # noqa: ANN001, ANN201
+        import numpy as np
+
+        return np.zeros((len(texts), 4), dtype=np.float32)
+
+
+def test_a_broken_encoder_is_a_503_naming_the_check(app) -> None:  # noqa: ANN001
+    app.extensions[EXTENSION_KEY].encoder = BrokenEncoder()
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["encoder"] == {"status": "fail", "error": "ValueError",
+                                                        "duration_ms": pytest.approx(0, abs=100)}
+
+
+def test_an_unbuilt_encoder_stops_start_up_with_what_to_do(make_app, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import click
+
+    from reviewer.encoder import clear_cache
+
+    clear_cache()
+    try:
+        with pytest.raises(click.ClickException, match=r"ENCODER=embedded: No encoder model at .*reviewer encoder build"):
+            make_app(ENCODER_DIR=str(tmp_path / "nothing-built"))
+    finally:
+        clear_cache()
 
 
 class BrokenScorer:

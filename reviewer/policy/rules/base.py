@@ -71,6 +71,7 @@ class Scan:
                  scores: dict[str, float] | None = None, literal_finder: Any = None, encoder: Any = None) -> None:
         self.text = text
         self.encoder = encoder  # the policy's sentence encoder, for semantic rules (None: none)
+        self.shared: dict[int, Any] = {}  # what several rules compute once per text (semantic scores)
         self.hits = hits
         self.platform = platform
         self.scores = scores

@@ -117,6 +117,7 @@ class SemanticRule(CompiledRule):
         if space is None:
             raise ValueError(f"rule {meta.id}: a semantic rule needs a sentence encoder")
         trained = space.classifier(meta.id)
+        self.space = space
         self.like_texts = tuple(body.like)
         self.like = trained.like
         self.unlike = trained.unlike
@@ -124,14 +125,13 @@ class SemanticRule(CompiledRule):
         self.threshold = body.threshold if body.threshold is not None else trained.threshold
         self.target = body.target
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
-        return vectors @ self.weights + self.bias
-
     def evaluate(self, scan: Scan) -> Hit | None:
         vectors = scan.sentence_vectors
         if vectors is None or not len(vectors):
             return None
-        probability = self.scores(vectors)
+        probability = self.space.scores(scan, self.meta.id)
+        if not (probability > self.threshold).any():
+            return None
         # A sentence that is almost one of the rule's own `unlike` near misses, and nearer to it than
         # to any `like` example, does not fire: the author's lever for a false alarm.
         nearest_unlike = (vectors @ self.unlike.T).max(axis=1) if len(self.unlike) else np.full(len(vectors), -1.0)
