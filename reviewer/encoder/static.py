@@ -1,4 +1,4 @@
-"""The embedded encoder: all-MiniLM-L6-v2 distilled into a static model (model2vec).
+"""The static encoder: all-MiniLM-L6-v2 distilled into a static model (model2vec); REVIEWER_ENCODER=static.
 
 A static model keeps one vector per token of the transformer's vocabulary,
 so a sentence costs a tokenizer call and a mean, well under a millisecond,
@@ -28,7 +28,7 @@ MANIFEST = "manifest.json"
 REQUIRED = ("model.safetensors", "tokenizer.json", "config.json")
 
 
-def read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path, required: tuple[str, ...] = REQUIRED) -> dict:
     """The build manifest of a static model folder, checked against its files.
 
     Raises EncoderError naming the file that is missing or does not match.
@@ -44,8 +44,8 @@ def read_manifest(folder: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise EncoderError(f"{manifest_path}: unreadable ({exc}); rebuild the model with `reviewer encoder build`.") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(files, dict) or not all(name in files for name in REQUIRED):
-        raise EncoderError(f"{manifest_path}: does not list {', '.join(REQUIRED)}; rebuild the model with `reviewer encoder build`.")
+    if not isinstance(files, dict) or not all(name in files for name in required):
+        raise EncoderError(f"{manifest_path}: does not list {', '.join(required)}; rebuild the model with `reviewer encoder build`.")
     for name, expected in sorted(files.items()):
         path = folder / name
         if not path.is_file():
@@ -95,7 +95,7 @@ class StaticEncoder:
     def info(self) -> dict:
         source = self.manifest.get("source", {})
         return EncoderInfo(
-            backend="embedded", version=self.version, digest=self.digest, dim=self.dim,
+            backend="static", version=self.version, digest=self.digest, dim=self.dim,
             weights=str(self.folder), device="cpu",
             details={"source": source, "method": self.manifest.get("method", {}),
                      "cache": {"size": self.cache.size, "hits": self.cache.hits, "misses": self.cache.misses}},

@@ -16,7 +16,7 @@ def test_info_names_the_model_its_digest_and_speed(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["encoder", "info", "--format", "json"], env={"REVIEWER_ENCODER": str(folder)})
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["backend"] == "embedded" and data["weights"] == str(folder) and len(data["digest"]) == 64
+    assert data["backend"] == "static" and data["weights"] == str(folder) and len(data["digest"]) == 64
     assert data["one_sentence_ms"] >= 0
     text = CliRunner().invoke(main, ["encoder", "info"], env={"REVIEWER_ENCODER": str(folder)})
     assert text.exit_code == 0 and f"weights: {folder}" in text.output
@@ -26,7 +26,7 @@ def test_none_and_a_missing_model(tmp_path: Path) -> None:
     none = CliRunner().invoke(main, ["encoder", "info"], env={"REVIEWER_ENCODER": "none"})
     assert none.exit_code == 0 and "encoder: none" in none.output
     missing = CliRunner().invoke(main, ["encoder", "info"], env={"REVIEWER_ENCODER": str(tmp_path / "absent")})
-    assert missing.exit_code == 3 and "not embedded, minilm or none, and no folder at" in missing.output
+    assert missing.exit_code == 3 and "not embedded, static, minilm or none, and no folder at" in missing.output
 
 
 def test_policy_validate_with_the_encoder_off_on_purpose_and_without_one(tmp_path: Path) -> None:

@@ -70,7 +70,9 @@ def test_the_registry_reads_a_folder_none_and_the_environment(tmp_path: Path) ->
     folder = build_tiny_encoder(tmp_path / "m")
     assert load_encoder(str(folder)).digest == StaticEncoder(folder).digest
     assert load_encoder("none") is None
-    with pytest.raises(EncoderError, match="not embedded, minilm or none"):
+    with pytest.raises(EncoderError, match="not embedded, static, minilm or none"):
         load_encoder(str(tmp_path / "nowhere"))
     shutil.copytree(folder, tmp_path / "dir" / "minilm-l6-v2-static")
-    assert load_encoder("embedded", tmp_path / "dir").info()["backend"] == "embedded"
+    assert load_encoder("static", tmp_path / "dir").info()["backend"] == "static"
+    with pytest.raises(EncoderError, match=r"No encoder model at .*minilm-l6-v2-onnx"):
+        load_encoder("embedded", tmp_path / "dir")
