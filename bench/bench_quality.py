@@ -119,7 +119,7 @@ def metrics(results: list[dict]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policy", type=Path, default=POLICY)
-    parser.add_argument("--encoder", default="embedded")
+    parser.add_argument("--encoder", default="embedded", help="embedded, static, minilm, none or a folder")
     parser.add_argument("--scorer", default="embedded", choices=["embedded", "none"])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--smoke", action="store_true", help="every 10th case only: proves the bench runs")
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: these sentences are also policy examples; the set must stay apart:\n  " + "\n  ".join(clash))
         return 2
     encoder = load_encoder(args.encoder)
-    policy = load_policy(args.policy, encoder=encoder)
+    policy = load_policy(args.policy, encoder=encoder, skip_semantic=encoder is None)
     scorer = None
     if args.scorer == "embedded":
         from reviewer.toxicity import load_scorer  # noqa: PLC0415

@@ -112,10 +112,10 @@ class Defaults:
     TOXICITY = "embedded"
 
     # The sentence encoder of policies' semantic rules, loaded and warmed at start-up:
-    # "embedded" (all-MiniLM-L6-v2 distilled to a static model: offline, CPU, under a
-    # millisecond a draft; built by `reviewer encoder build`, which make run does),
-    # "minilm" (the transformer itself, through torch), a model folder, or "none" (a
-    # policy with semantic rules then refuses to load).
+    # "embedded" (all-MiniLM-L6-v2 exported to ONNX: offline, CPU, about 10 ms a sentence;
+    # built by `reviewer encoder build`, which make run does), "static" (its static
+    # distillation: under a millisecond a draft, less exact), "minilm" (the transformer
+    # through torch), a model folder, or "none" (semantic rules do not apply).
     ENCODER = "embedded"
     # Where built encoder models live (None: instance/encoder beside the package, or
     # REVIEWER_ENCODER_DIR).

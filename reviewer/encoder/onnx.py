@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from reviewer.encoder.base import EncoderError, EncoderInfo, SentenceCache, check_texts, normalise_rows
+from reviewer.encoder.base import CachingEncoder, EncoderError, EncoderInfo, SentenceCache, normalise_rows
 from reviewer.encoder.digests import combined_digest
 from reviewer.encoder.static import read_manifest
 
@@ -25,7 +24,7 @@ MAX_TOKENS = 128  # all-MiniLM-L6-v2 was trained on up to 128 word pieces
 BATCH = 32
 
 
-class OnnxEncoder:
+class OnnxEncoder(CachingEncoder):
     """Mean-pooled, L2-normalised MiniLM embeddings; sentences cached (LRU)."""
 
     name = "minilm-l6-v2-onnx"
@@ -81,14 +80,6 @@ class OnnxEncoder:
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             out[index] = normalise_rows(pooled)
         return out
-
-    def encode(self, texts: Sequence[str], cache: bool = True) -> np.ndarray:
-        items = check_texts(texts)
-        if not items:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if not cache:
-            return self._encode(items)
-        return self.cache.encode_with(self._encode, items, self.dim)
 
     def info(self) -> dict:
         return EncoderInfo(

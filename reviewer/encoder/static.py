@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from reviewer.encoder.base import EncoderError, EncoderInfo, SentenceCache, check_texts, normalise_rows, sha256_file
+from reviewer.encoder.base import CachingEncoder, EncoderError, EncoderInfo, SentenceCache, normalise_rows, sha256_file
 from reviewer.encoder.digests import combined_digest
 
 # The fast tokenizer's own thread pool is not fork-safe: `reviewer serve` forks workers after loading.
@@ -57,7 +56,7 @@ def read_manifest(folder: Path, required: tuple[str, ...] = REQUIRED) -> dict:
     return manifest
 
 
-class StaticEncoder:
+class StaticEncoder(CachingEncoder):
     """Mean of model2vec token vectors, L2-normalised; sentences cached (LRU)."""
 
     name = "minilm-l6-v2-static"
@@ -83,14 +82,6 @@ class StaticEncoder:
         with self._lock:
             vectors = self._model.encode(texts, show_progress_bar=False, use_multiprocessing=False)
         return normalise_rows(vectors)
-
-    def encode(self, texts: Sequence[str], cache: bool = True) -> np.ndarray:
-        items = check_texts(texts)
-        if not items:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if not cache:
-            return self._encode(items)
-        return self.cache.encode_with(self._encode, items, self.dim)
 
     def info(self) -> dict:
         source = self.manifest.get("source", {})

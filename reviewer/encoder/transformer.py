@@ -8,17 +8,16 @@ L2-normalised, as sentence-transformers does. torch is imported only here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from reviewer.encoder.base import EncoderError, EncoderInfo, SentenceCache, check_texts, sha256_file
+from reviewer.encoder.base import CachingEncoder, EncoderError, EncoderInfo, SentenceCache, sha256_file
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 
-class TransformerEncoder:
+class TransformerEncoder(CachingEncoder):
     """Mean-pooled transformer embeddings; batches sorted by length; CUDA when torch sees it."""
 
     def __init__(self, folder: str | Path, device: str | None = None, expected_sha256: str | None = None,
@@ -68,14 +67,6 @@ class TransformerEncoder:
                 pooled = torch.nn.functional.normalize(pooled, dim=1)
                 out[index] = pooled.float().cpu().numpy()
         return out
-
-    def encode(self, texts: Sequence[str], cache: bool = True) -> np.ndarray:
-        items = check_texts(texts)
-        if not items:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if not cache:
-            return self._encode(items)
-        return self.cache.encode_with(self._encode, items, self.dim)
 
     def info(self) -> dict:
         return EncoderInfo(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-FLOORS = {"risky_recall": 0.6, "pass_rate": 0.78, "hard_negative_pass_rate": 0.75, "block_adequacy": 0.65}
-CATEGORY_FLOOR = 0.25
+FLOORS = {"risky_recall": 0.7, "pass_rate": 0.78, "hard_negative_pass_rate": 0.75, "block_adequacy": 0.72}
+CATEGORY_FLOOR = 0.3
 STRONG = {"pii": 0.9, "evasion": 0.9}
 
 
