@@ -74,6 +74,15 @@ def _allow_key(value: str) -> str:
     return _NOT_ALNUM.sub("", value).casefold()
 
 
+def _check_choices(field: str, what: str, noun: str, values: Sequence[str], allowed: Sequence[str]) -> None:
+    """Raise ValueError when `values` is one string, or names something outside `allowed`."""
+    if isinstance(values, str):
+        raise ValueError(f"{field} must be {what}, not the string {values!r}")
+    unknown = [value for value in values if value not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {noun} {', '.join(map(repr, unknown))}; use any of: {', '.join(allowed)}")
+
+
 class PiiDetector:
     """The personal-data detectors a policy rule asks for, compiled once."""
 
@@ -95,21 +104,9 @@ class PiiDetector:
             raise ValueError(f"unknown PII kind(s) {', '.join(map(repr, unknown))}; use any of: {', '.join(PII_KINDS)}")
         if not detect:
             raise ValueError(f"detect is empty; name at least one of: {', '.join(PII_KINDS)}")
-        if isinstance(regions, str):
-            raise ValueError(f"regions must be a list of region codes, not the string {regions!r}")
-        bad_regions = [region for region in regions if region not in REGIONS]
-        if bad_regions:
-            raise ValueError(
-                f"unknown phone region(s) {', '.join(map(repr, bad_regions))}; use any of: {', '.join(REGIONS)}"
-            )
-        if isinstance(official_numbers, str):
-            raise ValueError(f"official_numbers must be a list of number types, not the string {official_numbers!r}")
-        bad_types = [kind for kind in official_numbers if kind not in OFFICIAL_NUMBERS]
-        if bad_types:
-            raise ValueError(
-                f"unknown official number type(s) {', '.join(map(repr, bad_types))}; "
-                f"use any of: {', '.join(OFFICIAL_NUMBERS)}"
-            )
+        _check_choices("regions", "a list of region codes", "phone region(s)", regions, REGIONS)
+        _check_choices("official_numbers", "a list of number types", "official number type(s)", official_numbers,
+                       OFFICIAL_NUMBERS)
         if isinstance(official_domains, str):
             raise ValueError(f"official_domains must be a list of domain patterns, not the string {official_domains!r}")
         for pattern in official_domains:

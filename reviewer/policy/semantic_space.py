@@ -22,7 +22,7 @@ import numpy as np
 
 from .rules import semantic
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ process judges the same text the same way.
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 import numpy as np
@@ -93,12 +94,14 @@ def train(positives: np.ndarray, negatives: np.ndarray, false_alarm_rate: float)
     features = np.vstack([positives, negatives]).astype(np.float64)
     labels = np.r_[np.ones(len(positives)), -np.ones(len(negatives))]
     held_out = np.empty(len(labels))
-    order = np.arange(len(labels))
-    folds = [order[labels > 0][k::FOLDS] for k in range(FOLDS)]
-    folds = [np.concatenate([fold, order[labels < 0][k::FOLDS]]) for k, fold in enumerate(folds)]
-    for fold in folds:
-        keep = np.ones(len(labels), dtype=bool)
-        keep[fold] = False
+    # Each example's fold comes from its own content, not its place in the list: adding one
+    # example to a policy moves only that example, so the other thresholds stay where they were.
+    fold_of = np.array([zlib.crc32(row.tobytes()) % FOLDS for row in features.astype(np.float32)])
+    for k in range(FOLDS):
+        fold = np.flatnonzero(fold_of == k)
+        if not len(fold):
+            continue
+        keep = fold_of != k
         weights, bias = _fit(features[keep], labels[keep])
         held_out[fold] = features[fold] @ weights + bias
     scores = np.sort(held_out[labels < 0])
