@@ -67,11 +67,14 @@ system-deps:
 	@./scripts/system-deps
 
 run: install encoder
+	@echo "Loading the policies (the first time, their semantic rules learn their examples: about 30 s)..."
+	@$(BIN)/reviewer policy validate policies/*.yaml
 	$(BIN)/reviewer db upgrade
 	$(BIN)/reviewer demo
 	$(BIN)/flask --app reviewer run --host $(HOST) --port $(PORT)
 
 test: install-dev system-deps encoder $(STATIC_MODEL)
+	@$(BIN)/reviewer policy validate policies/*.yaml   # the semantic rules learn their examples once, before the tests
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: install-dev

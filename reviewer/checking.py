@@ -76,6 +76,15 @@ class Checker:
                 self._policies[policy_file] = cached
         return cached[1]
 
+    def warm(self) -> None:
+        """Load every policy of the folder now (start-up), so the first live check costs what the rest do.
+        A policy that does not load is left for its first check (or `reviewer config check`) to report."""
+        for path in sorted(self.policy_dir.glob("*.y*ml")):
+            try:
+                self.policy(path.name)
+            except (PolicyError, OSError):
+                continue
+
     def reload(self) -> None:
         """Forget every loaded policy (the next check loads each again)."""
         with self._lock:
@@ -159,4 +168,6 @@ def build_checker(config: Any) -> Checker:
         raise CheckerStartError(
             f"ENCODER={spec}: {error} Set REVIEWER_ENCODER to embedded, minilm, a model folder or none."
         ) from None
-    return Checker(Path(config["POLICY_DIR"]), scorer, encoder, skip_semantic=spec.lower() == "none")
+    checker = Checker(Path(config["POLICY_DIR"]), scorer, encoder, skip_semantic=spec.lower() == "none")
+    checker.warm()
+    return checker
