@@ -115,3 +115,27 @@ def test_without_javascript_the_server_checks_on_submit(browser: Browser, drafti
         page.screenshot(path=str(artifacts_dir / "screen-drafting-no-js-blocked.png"), full_page=True)
     finally:
         context.close()
+
+
+SARCASTIC = "Honestly, a broken light is hardly the end of the world. Some of us have real work to do."
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_reply_that_means_something_risky_is_caught_without_any_listed_word(
+    browser: Browser, drafting_site, artifacts_dir: Path, width: int  # noqa: ANN001
+) -> None:
+    """A semantic rule: no lexicon word, the sentence marked as typed, the example it reads like shown."""
+    context = browser.new_context(base_url=drafting_site.url, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, drafting_site)
+        page.goto(f"/posts/{drafting_site.post_id}")
+        expect(page.locator("form[data-live-ready]")).to_have_count(1)
+        page.get_by_role("textbox", name="Your reply").fill(SARCASTIC)
+        expect(page.locator("[data-live='decision']")).to_have_text("Needs approval by comms")
+        mirror = page.locator("[data-live='mirror-draft']")
+        expect(mirror.locator("mark.hl-review .hl-text").last).to_have_text("Some of us have real work to do.")
+        expect(page.locator("[data-live='findings-draft']")).to_contain_text("Reads like:")
+        page.screenshot(path=str(artifacts_dir / f"screen-drafting-semantic-{width}.png"), full_page=True)
+    finally:
+        context.close()

@@ -30,7 +30,8 @@ MIN_WORDS = 4  # a shorter sentence ("Thanks!", "Yes.") is read together with it
 FALSE_ALARM_RATE = 0.005  # default share of negatives a rule may fire on, in cross-validation
 REGULARISATION = 1.0  # ridge penalty on the weights
 FOLDS = 5
-VETO_SIMILARITY = 0.8  # how close to an `unlike` example a sentence must be for it to silence the rule
+VETO_SIMILARITY = 0.8
+MIN_SIMILARITY = 0.35  # a sentence must be at least this close to one `like` example to fire  # how close to an `unlike` example a sentence must be for it to silence the rule
 
 
 def sentence_spans(text: str) -> list[Span]:
@@ -138,8 +139,10 @@ class SemanticRule(CompiledRule):
         # A sentence that is almost one of the rule's own `unlike` near misses, and nearer to it than
         # to any `like` example, does not fire: the author's lever for a false alarm.
         nearest_unlike = (vectors @ self.unlike.T).max(axis=1) if len(self.unlike) else np.full(len(vectors), -1.0)
-        vetoed = (nearest_unlike >= VETO_SIMILARITY) & (nearest_unlike > (vectors @ self.like.T).max(axis=1))
-        fired = np.flatnonzero((probability > self.threshold) & ~vetoed)
+        nearest_like = (vectors @ self.like.T).max(axis=1)
+        vetoed = (nearest_unlike >= VETO_SIMILARITY) & (nearest_unlike > nearest_like)
+        # A sentence like none of the examples is not explained by them: the classifier alone does not decide.
+        fired = np.flatnonzero((probability > self.threshold) & ~vetoed & (nearest_like >= MIN_SIMILARITY))
         if not len(fired):
             return None
         spans = scan.sentences
