@@ -111,6 +111,7 @@ def serve_command(
         # two instances on one machine would fight over it. Off; manage workers with signals.
         "control_socket_disable": True,
         "post_fork": _after_fork,
+        "worker_exit": _worker_exit,
     }
     _server_class()(app, overrides, options).run()
 
@@ -138,6 +139,24 @@ def _after_fork(server, worker) -> None:  # noqa: ANN001
         from reviewer.db import get_database
 
         get_database(app).engine.dispose(close=False)
+
+
+def _worker_exit(server, worker) -> None:  # noqa: ANN001
+    """In a worker that is stopping: flush the logs, then leave without the interpreter's clean-up.
+
+    A worker is forked from a master that has imported ONNX Runtime (the sentence encoder), and
+    ONNX Runtime's exit-time clean-up waits for threads that exist only in the master: the worker
+    would hang until gunicorn killed it ("terminate called after throwing ... std::system_error").
+    Nothing is left to clean up here; the app's transactions have ended with their requests.
+    """
+    import logging
+    import sys
+
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _gunicorn_logger_class(log_format: str):  # noqa: ANN202
