@@ -36,10 +36,12 @@ class OnnxEncoder(CachingEncoder):
         from tokenizers import Tokenizer  # noqa: PLC0415
 
         options = onnxruntime.SessionOptions()
-        threads = threads if threads is not None else int(os.environ.get("REVIEWER_ENCODER_THREADS") or 0)
-        if threads > 0:
-            options.intra_op_num_threads = threads
+        # One thread by default: web workers already use every core, and idle ONNX Runtime threads
+        # spin, taking CPU from the other workers. REVIEWER_ENCODER_THREADS raises it (bulk replay).
+        threads = threads if threads is not None else int(os.environ.get("REVIEWER_ENCODER_THREADS") or 1)
+        options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = onnxruntime.InferenceSession(str(self.folder / "model.onnx"), options,
                                                          providers=["CPUExecutionProvider"])
@@ -86,6 +88,6 @@ class OnnxEncoder(CachingEncoder):
             backend="embedded", version=self.version, digest=self.digest, dim=self.dim,
             weights=str(self.folder), device="cpu (ONNX Runtime)",
             details={"source": self.manifest.get("source", {}), "method": self.manifest.get("method", {}),
-                     "threads": self.threads or "onnxruntime default",
+                     "threads": self.threads,
                      "cache": {"size": self.cache.size, "hits": self.cache.hits, "misses": self.cache.misses}},
         ).as_dict()
