@@ -144,7 +144,7 @@ def _load_stamped(path: Path, sources: tuple[str, ...], encoder: Any = None,
 
 def build_checker(config: Any) -> Checker:
     """The checker the app config describes: POLICY_DIR, TOXICITY (a backend name or `none`)
-    and ENCODER (embedded, minilm, a model folder or `none`; built models in ENCODER_DIR).
+    and ENCODER (embedded, static, minilm, a model folder or `none`; built models in ENCODER_DIR).
 
     Raises CheckerStartError (a click error saying what to do) when a model cannot load. The
     encoder is warmed with one sentence, so the first live check costs what the rest do.
@@ -166,7 +166,7 @@ def build_checker(config: Any) -> Checker:
             encoder.encode(["Thanks for getting in touch."], cache=False)
     except EncoderError as error:
         raise CheckerStartError(
-            f"ENCODER={spec}: {error} Set REVIEWER_ENCODER to embedded, minilm, a model folder or none."
+            f"ENCODER={spec}: {error} Set REVIEWER_ENCODER to embedded, static, minilm, a model folder or none."
         ) from None
     checker = Checker(Path(config["POLICY_DIR"]), scorer, encoder, skip_semantic=spec.lower() == "none")
     checker.warm()
