@@ -125,29 +125,28 @@ class SemanticRule(CompiledRule):
         self.like_texts = tuple(body.like)
         self.like = trained.like
         self.unlike = trained.unlike
-        self.weights, self.bias = trained.weights, trained.bias
         self.threshold = body.threshold if body.threshold is not None else trained.threshold
-        self.target = body.target
 
     def evaluate(self, scan: Scan) -> Hit | None:
         vectors = scan.sentence_vectors
         if vectors is None or not len(vectors):
             return None
         probability = self.space.scores(scan, self.meta.id)
-        if not (probability > self.threshold).any():
+        over = probability > self.threshold
+        if not over.any():
             return None
+        like = vectors @ self.like.T
+        nearest_like = like.max(axis=1)
         # A sentence that is almost one of the rule's own `unlike` near misses, and nearer to it than
         # to any `like` example, does not fire: the author's lever for a false alarm.
         nearest_unlike = (vectors @ self.unlike.T).max(axis=1) if len(self.unlike) else np.full(len(vectors), -1.0)
-        nearest_like = (vectors @ self.like.T).max(axis=1)
         vetoed = (nearest_unlike >= VETO_SIMILARITY) & (nearest_unlike > nearest_like)
         # A sentence like none of the examples is not explained by them: the classifier alone does not decide.
-        fired = np.flatnonzero((probability > self.threshold) & ~vetoed & (nearest_like >= MIN_SIMILARITY))
+        fired = np.flatnonzero(over & ~vetoed & (nearest_like >= MIN_SIMILARITY))
         if not len(fired):
             return None
         spans = scan.sentences
         top = int(fired[np.argmax(probability[fired])])
-        similarity = self.like @ vectors[top]
-        closest = int(similarity.argmax())
+        closest = int(like[top].argmax())
         return Hit([spans[i] for i in fired.tolist()],
-                   f'Reads like: "{self.like_texts[closest]}" (similarity {float(similarity[closest]):.2f}).')
+                   f'Reads like: "{self.like_texts[closest]}" (similarity {float(like[top, closest]):.2f}).')
