@@ -16,6 +16,7 @@ import click
 # Each module exposes `commands`: a list of click commands or groups.
 _COMMAND_MODULES = (
     "reviewer.cli.policy",
+    "reviewer.cli.replay",
     "reviewer.cli.toxicity",
     "reviewer.cli.encoder",
     "reviewer.cli.app",
