@@ -10,7 +10,7 @@ the 30 days of the period (audit events keep their real times, inside it).
 
   small  500 drafts: build + render in this process, as the web page does for
          a small report; median of --runs runs (target: under 5 s).
-  big    5,000 drafts: queued with ReportJobs.submit (as the web page does) and
+  big    5,000 drafts: queued with reports.jobs.submit_report (as the web page does) and
          rendered by a real `reviewer jobs worker` process (huey, SQLite queue);
          time from submit to done, and the worker's peak RSS
          (getrusage RUSAGE_CHILDREN after it exits).
@@ -164,12 +164,11 @@ def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> li
 def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, drafts: int) -> None:  # noqa: ANN001
     from reviewer.accounts.models import User
     from reviewer.db import read_session
-    from reviewer.reports.jobs import jobs_of
+    from reviewer.reports.jobs import report_pdf_path, report_status, submit_report
 
-    jobs = jobs_of(app)
     with read_session(app) as session:
         user = session.get(User, ids["auditor_id"])
-        job_id = jobs.submit(user, since=since, until=until, account_id=None, drafts=drafts)
+        job_id = submit_report(app, user, since=since, until=until, account_id=None, drafts=drafts)
     env = {**os.environ, "REVIEWER_INSTANCE_PATH": config["INSTANCE_PATH"], "REVIEWER_DATABASE_URL": config["DATABASE_URL"],
            "REVIEWER_POLICY_DIR": config["POLICY_DIR"]}
     started = time.perf_counter()
@@ -178,7 +177,8 @@ def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, draf
     last = None
     try:
         while time.perf_counter() - started < 900:
-            status = jobs.status(job_id) or {}
+            job = report_status(app, job_id)
+            status = {} if job is None else vars(job)
             shown = (status.get("state"), status.get("stage"))
             if shown != last:
                 print(f"  [{time.perf_counter() - started:6.1f} s] {status.get('state')}: {status.get('stage')} ({status.get('percent')}%)", flush=True)
@@ -200,7 +200,7 @@ def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, draf
         print(output[-3000:])
         raise SystemExit(f"the background report did not finish: {status}")
     run_seconds = (datetime.fromisoformat(status["finished_at"]) - datetime.fromisoformat(status["started_at"])).total_seconds()
-    path = jobs.pdf_path(job_id)
+    path = report_pdf_path(app, job_id)
     pages = _pages(path)
     print(f"big ({drafts:,} drafts, background job): {elapsed:.1f} s from submit to done (worker start included), "
           f"{run_seconds:.1f} s in the job; worker CPU {worker_cpu:.1f} s; {path.stat().st_size:,} bytes, {pages} pages; "

@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "reviewer.cli.audit",
     "reviewer.cli.api",
     "reviewer.cli.report",
+    "reviewer.cli.jobs",
     "reviewer.cli.serve",
     "reviewer.cli.backup",
     "reviewer.cli.retention",

@@ -1,7 +1,7 @@
-"""`reviewer report --from D --to D [--account A] --out FILE.pdf` and `reviewer jobs worker`.
+"""`reviewer report --from D --to D [--account A] --out FILE.pdf`.
 
-The report is rendered in this process (no job queue); `jobs worker` runs
-the huey consumer that renders the big reports the web page queues.
+The report is rendered in this process (no job queue); `reviewer jobs worker`
+(reviewer/cli/jobs.py) renders the big reports the web page queues.
 """
 
 from __future__ import annotations
@@ -112,33 +112,4 @@ def _day(value) -> date:  # noqa: ANN001
     return value.date()
 
 
-@click.group("jobs")
-def jobs_group() -> None:
-    """Background jobs (big PDF reports)."""
-
-
-@jobs_group.command("worker")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 8), help="Worker threads.")
-def worker_command(workers: int) -> None:
-    """Run the job consumer: renders the reports the web page queues (stop with Ctrl-C)."""
-    import logging
-
-    from reviewer.reports.jobs import JobsUnavailable, jobs_of
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:  # WeasyPrint's per-page lines go to the job status instead
-        handler.addFilter(lambda record: record.name != "weasyprint.progress")
-    app = _app()
-    try:
-        jobs = jobs_of(app)
-        click.echo(f"Job worker: {workers} thread(s), queue {jobs.describe()}. Ctrl-C stops it.")
-        jobs.consumer(workers=workers).run()
-    except JobsUnavailable as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        from reviewer.db import get_database
-
-        get_database(app).engine.dispose()
-
-
-commands = [report_command, jobs_group]
+commands = [report_command]

@@ -25,7 +25,8 @@ from reviewer.db import commit_keeping_loaded, get_database, get_session, read_s
 from reviewer.orgs.services import list_accounts
 from reviewer.reports.data import ReportInputError, count_drafts, period_of
 from reviewer.reports.forms import ReportForm
-from reviewer.reports.jobs import JobsUnavailable, jobs_of
+from reviewer.jobs import JobsUnavailable
+from reviewer.reports.jobs import ReportJob, report_pdf_path, report_status, submit_report
 from reviewer.reports.services import (
     DEFAULT_AGENCY,
     INLINE_MAX_DRAFTS,
@@ -106,7 +107,7 @@ def generate():  # noqa: ANN201
                 return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
     if made is None:
         try:
-            job_id = jobs_of(current_app).submit(me, since=since, until=until, account_id=account_id, drafts=drafts)
+            job_id = submit_report(current_app, me, since=since, until=until, account_id=account_id, drafts=drafts)
         except JobsUnavailable as error:
             flash(str(error), "error")
             return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 503
@@ -121,10 +122,10 @@ def generate():  # noqa: ANN201
     return send_file(io.BytesIO(made.pdf), mimetype="application/pdf", as_attachment=True, download_name=made.filename)
 
 
-def _my_job(job_id: str) -> dict[str, Any]:
-    """The job's status when it is this user's; 404 otherwise (other people's jobs stay private)."""
-    status = jobs_of(current_app).status(job_id)
-    if status is None or status.get("user_id") != _me().id:
+def _my_job(job_id: str) -> ReportJob:
+    """The job's record when it is this user's; 404 otherwise (other people's jobs stay private)."""
+    status = report_status(current_app, job_id)
+    if status is None or status.user_id != _me().id:
         abort(404)
     return status
 
@@ -142,8 +143,8 @@ def job(job_id: str):  # noqa: ANN201
 def job_status(job_id: str):  # noqa: ANN201
     """What the progress page polls: state, stage, percent, and the download link once done."""
     status = _my_job(job_id)
-    body = {key: status.get(key) for key in ("state", "stage", "percent", "error", "filename")}
-    if status.get("state") == "done":
+    body = {key: getattr(status, key) for key in ("state", "stage", "percent", "error", "filename")}
+    if status.state == "done":
         body["download_url"] = url_for("reports.download", job_id=job_id)
     return jsonify(body)
 
@@ -153,14 +154,14 @@ def job_status(job_id: str):  # noqa: ANN201
 def download(job_id: str):  # noqa: ANN201
     """The finished PDF (audited `report.downloaded`)."""
     status = _my_job(job_id)
-    path = jobs_of(current_app).pdf_path(job_id)
-    if status.get("state") == "expired":
+    path = report_pdf_path(current_app, job_id)
+    if status.state == "expired":
         return render_template("reports/job.html", status=status, job_id=job_id), 410
-    if status.get("state") != "done" or not path.is_file():
+    if status.state != "done" or not path.is_file():
         flash("That report is not ready yet.", "error")
         return render_template("reports/job.html", status=status, job_id=job_id), 409
     me = _me()
     pdf = path.read_bytes()
-    filename = status.get("filename") or f"compliance-{job_id}.pdf"
-    _write(lambda session: record_download(session, me, filename=filename, pdf_sha256=status.get("pdf_sha256") or "", job_id=job_id))
+    filename = status.filename or f"compliance-{job_id}.pdf"
+    _write(lambda session: record_download(session, me, filename=filename, pdf_sha256=status.pdf_sha256 or "", job_id=job_id))
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)

@@ -67,7 +67,7 @@ def test_auditor_makes_a_small_report_and_downloads_it(page: Page, reports_site,
 
 
 def test_a_big_report_shows_progress_then_a_download_link(page: Page, reports_site, shots) -> None:  # noqa: ANN001
-    from reviewer.reports.jobs import consumer_running, jobs_of
+    from reviewer.jobs import consumer_running, jobs_of
 
     reports_site.app.config["REPORTS_INLINE_MAX_DRAFTS"] = 0  # every report with a draft is queued
     try:

@@ -265,10 +265,10 @@ def test_a_background_report_is_only_its_owners(two_orgs, secure_app, make_user,
     """Job ids are random, and even a known id opens nothing for another auditor or an admin (404, not 403)."""
     from datetime import datetime, timedelta, timezone
 
-    from reviewer.reports.jobs import jobs_of
+    from reviewer.reports.jobs import submit_report
 
     until = datetime.now(timezone.utc)
-    job_id = jobs_of(secure_app).submit(two_orgs.auditor, since=until - timedelta(days=30), until=until, account_id=None, drafts=5000)
+    job_id = submit_report(secure_app, two_orgs.auditor, since=until - timedelta(days=30), until=until, account_id=None, drafts=5000)
     owner = web_as(two_orgs.auditor)
     assert owner.get(f"/reports/jobs/{job_id}").status_code == 200
     assert owner.get(f"/reports/jobs/{job_id}/status").json["state"] == "queued"

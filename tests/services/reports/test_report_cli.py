@@ -74,34 +74,33 @@ def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make
     import time
 
     from reviewer.reports.data import period_of
-    from reviewer.reports.jobs import jobs_of
+    from reviewer.reports.jobs import report_pdf_path, report_status, submit_report
 
     make_draft("approved", account=make_account("@WorkerCity"))
     auditor = make_user(roles=["auditor"])
-    jobs = jobs_of(cli_env)
     since, until = period_of(datetime.now(timezone.utc).date(), datetime.now(timezone.utc).date())
-    job_id = jobs.submit(auditor, since=since, until=until, account_id=None, drafts=1)
+    job_id = submit_report(cli_env, auditor, since=since, until=until, account_id=None, drafts=1)
     worker = subprocess.Popen(
         [sys.executable, "-m", "reviewer", "jobs", "worker"], env=os.environ.copy(),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and (jobs.status(job_id) or {}).get("state") not in ("done", "failed"):
+        while time.monotonic() < deadline and getattr(report_status(cli_env, job_id), "state", None) not in ("done", "failed"):
             time.sleep(0.2)
     finally:
         worker.send_signal(signal.SIGINT)
         output, _ = worker.communicate(timeout=60)
-    status = jobs.status(job_id)
-    assert status["state"] == "done", (status, output[-2000:])
+    status = report_status(cli_env, job_id)
+    assert status.state == "done", (status, output[-2000:])
     assert "Job worker: 1 thread(s)" in output
-    assert jobs.pdf_path(job_id).read_bytes().startswith(b"%PDF-")
+    assert report_pdf_path(cli_env, job_id).read_bytes().startswith(b"%PDF-")
 
 
 def test_a_redis_queue_needs_the_redis_client(make_app) -> None:  # noqa: ANN001
     import importlib.util
 
-    from reviewer.reports.jobs import JobsUnavailable, jobs_of
+    from reviewer.jobs import JobsUnavailable, jobs_of
 
     jobs = jobs_of(make_app(REDIS_URL="redis://127.0.0.1:6399/0"))
     assert jobs.describe() == "Redis redis://127.0.0.1:6399/0"

@@ -84,7 +84,8 @@ def test_bad_input_is_a_clear_message(app, auditor, login, form, message) -> Non
 
 @pytest.mark.slow
 def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_app, auditor, make_user, login, drafts, db_session) -> None:  # noqa: ANN001
-    from reviewer.reports.jobs import consumer_running, jobs_of
+    from reviewer.jobs import consumer_running, jobs_of
+    from reviewer.reports.jobs import reports_dir
 
     app = make_app(REPORTS_INLINE_MAX_DRAFTS=0)  # every report with a draft goes to the queue
     client = app.test_client()
@@ -109,7 +110,7 @@ def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_a
             time.sleep(0.05)
     assert status["state"] == "done", status
     assert status["download_url"] == f"{job_url}/download" and status["percent"] == 100
-    assert (jobs.reports_dir / f"{job_id}.pdf").is_file()
+    assert (reports_dir(app) / f"{job_id}.pdf").is_file()
     assert "Download" in client.get(job_url).get_data(as_text=True)
 
     pdf = client.get(status["download_url"])
@@ -133,7 +134,8 @@ def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor
     import os
     from datetime import timedelta
 
-    from reviewer.reports.jobs import consumer_running, jobs_of
+    from reviewer.jobs import consumer_running, jobs_of
+    from reviewer.reports.jobs import report_pdf_path, reports_dir, update_report_job
 
     app = make_app(REPORTS_INLINE_MAX_DRAFTS=0, REPORT_FILE_KEEP_HOURS=1)
     client = app.test_client()
@@ -145,11 +147,11 @@ def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor
         deadline = time.monotonic() + 60
         while client.get(f"{job_url}/status").get_json()["state"] not in ("done", "failed") and time.monotonic() < deadline:
             time.sleep(0.05)
-    pdf = jobs.pdf_path(job_id)
+    pdf = report_pdf_path(app, job_id)
     assert client.get(f"{job_url}/download").status_code == 200 and pdf.is_file()
 
     two_hours_ago = datetime.now(timezone.utc) - timedelta(hours=2)
-    jobs._update(job_id, finished_at=two_hours_ago.isoformat())
+    update_report_job(app, job_id, finished_at=two_hours_ago.isoformat())
     status = client.get(f"{job_url}/status").get_json()
     assert status["state"] == "expired" and "download_url" not in status
     assert not pdf.exists()
@@ -158,8 +160,8 @@ def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor
     gone = client.get(f"{job_url}/download")
     assert gone.status_code == 410 and "removed 1 hour after it was made" in gone.get_data(as_text=True)
 
-    old, fresh = jobs.reports_dir / f"{'a' * 32}.pdf", jobs.reports_dir / f"{'b' * 32}.pdf"
-    half_written = jobs.reports_dir / f".{'c' * 32}.pdf.4242.tmp"
+    old, fresh = reports_dir(app) / f"{'a' * 32}.pdf", reports_dir(app) / f"{'b' * 32}.pdf"
+    half_written = reports_dir(app) / f".{'c' * 32}.pdf.4242.tmp"
     for path in (old, fresh, half_written):
         path.write_bytes(b"%PDF-")
     for path in (old, half_written):

@@ -1,0 +1,1 @@
+"""Notifications: a transactional outbox delivered by the job queue over email and webhooks."""

@@ -1,0 +1,1 @@
+"""Notification delivery tasks (filled in below)."""
