@@ -25,7 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from reviewer import api, checking, config, config_checks, db, observability
+    from reviewer import api, checking, config, config_checks, db, notify, observability
     from reviewer.accounts import login
     from reviewer.accounts.admin_views import bp as admin_bp
     from reviewer.accounts.views import bp as accounts_bp
@@ -47,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     converters.init_app(app)  # before any blueprint: its rules bind the `int` converter
     db.init_app(app)
+    notify.init_app(app)  # after db: it hooks the sessionmaker
     login.init_app(app)
     CSRFProtect(app)
     errors.init_app(app)

@@ -144,6 +144,45 @@ class Defaults:
     # ones go to the background worker (None: 300).
     REPORTS_INLINE_MAX_DRAFTS: int | None = None
 
+    # Notifications (reviewer/notify, docs/deployment.md): rows written with the change that caused
+    # them, delivered by `reviewer jobs worker`. The page links in messages start with this
+    # address (e.g. "https://reviewer.example.govt.nz"); None: links are paths only.
+    EXTERNAL_BASE_URL: str | None = None
+    # Email over SMTP; no SMTP_HOST: no email is written. STARTTLS is required unless
+    # SMTP_STARTTLS is false (only for a relay on the same host). SMTP_CA_FILE: a CA bundle
+    # to trust instead of the system's (a private CA).
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_FROM = "reviewer@localhost"
+    SMTP_STARTTLS = True
+    SMTP_CA_FILE: str | None = None
+    SMTP_TIMEOUT_SECONDS: float = 10
+    # Webhooks per approver group: {"legal": [{"kind": "teams" | "slack" | "json", "url": "...",
+    # "secret": "... (json only: HMAC-SHA256 key)"}]}. The group "*" gets the messages that
+    # belong to no group (a failed check of the audit chain).
+    NOTIFY_WEBHOOKS: dict[str, Any] = {}
+    # Characters of the draft's text a message may quote (0: never; the link is enough).
+    NOTIFY_EXCERPT_CHARS = 0
+    # Delivery retries: the n-th retry waits NOTIFY_RETRY_SECONDS * 2**(n-1), at most an hour;
+    # after NOTIFY_MAX_ATTEMPTS tries the notification is marked failed (and audited).
+    NOTIFY_RETRY_SECONDS: float = 30
+    NOTIFY_MAX_ATTEMPTS = 12
+    # Daily digests go out with the first tick at or after this UTC hour (0-23).
+    NOTIFY_DIGEST_HOUR = 7
+    # Reminders and escalation (`reviewer jobs tick`, every minute in the worker): an approval
+    # gets a reminder past half its target and again past it; APPROVAL_TARGET_MINUTES is that
+    # target. ESCALATION per group: {"legal": {"after_minutes": 240, "to": "comms"}}: a draft
+    # still waiting for that group after that long is routed to the "to" group too (a backup
+    # group or the comms lead's group). Inbound posts are reminded near (NOTIFY_INBOUND_NEAR_PERCENT
+    # of the account's response target) and past their target.
+    APPROVAL_TARGET_MINUTES = 240
+    ESCALATION: dict[str, Any] = {}
+    NOTIFY_INBOUND_NEAR_PERCENT = 75
+    # Reminders look only at drafts submitted and posts received in the last this many days.
+    NOTIFY_LOOKBACK_DAYS = 7
+
     # Logs: "text" (one readable line) or "json" (one JSON object per line: time, level,
     # logger, message, request_id, user_id, route, method, status, duration_ms, remote_addr).
     # None: text, except under `reviewer serve`, which defaults to json.

@@ -5,6 +5,7 @@ from reviewer.api.models import ApiToken
 from reviewer.audit import models as audit_models
 from reviewer.db import Base
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
+from reviewer.notify.models import Notification, NotificationPreference, ReminderStep
 from reviewer.orgs.models import OrgAccount
 from reviewer.review.models import Approval, ReviewAction
 
@@ -17,7 +18,10 @@ __all__ = [
     "DraftVersion",
     "InboundPost",
     "LoginAttempt",
+    "Notification",
+    "NotificationPreference",
     "OrgAccount",
+    "ReminderStep",
     "ReviewAction",
     "User",
     "UserRole",

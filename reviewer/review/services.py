@@ -38,6 +38,7 @@ from reviewer.drafting.services import (
     record_checked,
     text_sha256,
 )
+from reviewer.notify import outbox
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
 from reviewer.review.models import Approval, ReviewAction
@@ -162,6 +163,8 @@ def approve(
             subject_of(draft),
             {"account_id": draft.account_id, "version": version.number, "group": chosen, "text_sha256": version.text_sha256, "state": new_state},
         )
+        if new_state == "approved":
+            outbox.draft_decided(session, actor, draft, "approved")
     return draft
 
 
@@ -188,6 +191,10 @@ def _decide(
         add_step(session, draft, actor, action, comment)
         session.flush()
         record(session, actor, event, subject_of(draft), {"account_id": draft.account_id, "version": draft.current_version.number, **data})
+        if action == "reject":
+            outbox.draft_decided(session, actor, draft, "rejected")
+        elif action == "return":
+            outbox.draft_returned(session, actor, draft)
     return draft
 
 
@@ -225,6 +232,9 @@ def edit_as_approver(
             {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes, "text_sha256": version.text_sha256},
         )
         record_checked(session, actor, draft, verdict)
+        added = [group for group in draft.routes if group not in old_routes]
+        if added and new_state == "pending":
+            outbox.draft_routed(session, actor, draft, added)
     return draft
 
 

@@ -30,6 +30,7 @@ from reviewer.drafting.services import (
     mark_answered,
     may_draft,
 )
+from reviewer.notify import outbox
 from reviewer.orgs.models import AnyAccount
 from reviewer.review import workflow
 from reviewer.review.steps import add_step, subject_of, write_draft
@@ -69,6 +70,8 @@ def submit_draft(
         add_step(session, draft, actor, "submit")
         events.extend(_submitted_events(draft, verdict, new_state))
         record_many(session, actor, events)
+        if new_state == "pending":
+            outbox.draft_routed(session, actor, draft, draft.routes)
     return draft
 
 
@@ -91,6 +94,8 @@ def submit_new_draft(
             mark_answered(inbound, now)
         add_step(session, draft, actor, "submit")
         record_many(session, actor, [*created_events(draft, verdict), *_submitted_events(draft, verdict, new_state)])
+        if new_state == "pending":
+            outbox.draft_routed(session, actor, draft, draft.routes)
     return draft
 
 

@@ -1,0 +1,137 @@
+"""Sending one notification: email over SMTP (STARTTLS), or a webhook (Teams, Slack, signed JSON).
+
+Each sender raises `DeliveryError` with a message an operator can act on;
+the caller records it and retries later. Every message carries the
+notification's idempotency key (the email's Message-ID and
+`X-Reviewer-Idempotency-Key`; the webhooks' `Idempotency-Key` header and the
+JSON body's `id`), so a receiver that sees it twice can drop the second.
+
+Signed JSON: `X-Reviewer-Timestamp` is the Unix time of sending and
+`X-Reviewer-Signature` is `sha256=` + hex HMAC-SHA256 over
+`"{timestamp}.{raw body}"` with the webhook's secret. A receiver recomputes
+it, compares in constant time, and refuses a timestamp older than five
+minutes (replay). See docs/deployment.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
+
+from reviewer.notify.events import html_text, link_of, plain_text
+
+SIGNATURE_HEADER = "X-Reviewer-Signature"
+TIMESTAMP_HEADER = "X-Reviewer-Timestamp"
+KEY_HEADER = "Idempotency-Key"
+
+
+class DeliveryError(Exception):
+    """A notification could not be delivered this time (it will be retried)."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """The parts of a notification row a sender reads (plain data: the worker sends outside any transaction)."""
+
+    key: str
+    event: str
+    channel: str
+    address: str
+    payload: dict[str, Any]
+    created_at: str
+
+
+def send(outgoing: Outgoing, config: Any) -> None:
+    """Deliver `outgoing` through its channel, or raise DeliveryError."""
+    link = link_of(config.get("EXTERNAL_BASE_URL"), outgoing.payload.get("path", "/"))
+    if outgoing.channel == "email":
+        send_email(outgoing, link, config)
+        return
+    group, _, index = outgoing.address.partition("/")
+    hooks = (config.get("NOTIFY_WEBHOOKS") or {}).get(group) or []
+    if not index.isdigit() or int(index) >= len(hooks):
+        raise DeliveryError(f"NOTIFY_WEBHOOKS has no entry {outgoing.address!r} any more (was it removed?)")
+    hook = hooks[int(index)]
+    post_webhook(outgoing, link, hook, timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10))
+
+
+def send_email(outgoing: Outgoing, link: str, config: Any) -> None:
+    message = EmailMessage()
+    message["Subject"] = outgoing.payload["title"]
+    message["From"] = config.get("SMTP_FROM") or "reviewer@localhost"
+    message["To"] = outgoing.address
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = f"<{outgoing.key}@reviewer>"
+    message["X-Reviewer-Idempotency-Key"] = outgoing.key
+    message["X-Reviewer-Event"] = outgoing.event
+    message.set_content(plain_text(outgoing.payload, link))
+    message.add_alternative(html_text(outgoing.payload, link), subtype="html")
+    host, port = config.get("SMTP_HOST"), int(config.get("SMTP_PORT") or 587)
+    try:
+        with smtplib.SMTP(host, port, timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10)) as smtp:
+            smtp.ehlo()
+            if config.get("SMTP_STARTTLS", True):
+                if not smtp.has_extn("starttls"):
+                    raise DeliveryError(f"the SMTP server {host}:{port} does not offer STARTTLS (SMTP_STARTTLS is required)")
+                smtp.starttls(context=ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None))
+                smtp.ehlo()
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            smtp.send_message(message)
+    except DeliveryError:
+        raise
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+        raise DeliveryError(f"SMTP {host}:{port}: {type(error).__name__}: {error}") from None
+
+
+def webhook_body(outgoing: Outgoing, link: str, kind: str) -> dict[str, Any]:
+    """The JSON a webhook of `kind` receives."""
+    payload = outgoing.payload
+    lines = [line for line in payload.get("lines", [])]
+    if kind == "slack":
+        return {"text": "\n".join([f"*{payload['title']}*", *lines, f"<{link}|Open in reviewer>"])}
+    if kind == "teams":  # a Workflows ("When a Teams webhook request is received") payload with an adaptive card
+        body = [{"type": "TextBlock", "text": payload["title"], "weight": "Bolder", "size": "Medium", "wrap": True}]
+        body += [{"type": "TextBlock", "text": line, "wrap": True} for line in lines]
+        card = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
+            "body": body, "actions": [{"type": "Action.OpenUrl", "title": "Open in reviewer", "url": link}],
+        }
+        return {"type": "message", "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return {"id": outgoing.key, "event": outgoing.event, "title": payload["title"], "lines": lines, "url": link,
+            "excerpt": payload.get("excerpt"), "facts": payload.get("facts") or {}, "created_at": outgoing.created_at}
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Reviewer-Signature value for `body` sent at `timestamp`."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def post_webhook(outgoing: Outgoing, link: str, hook: dict[str, Any], *, timeout: float = 10) -> None:
+    kind = str(hook.get("kind"))
+    body = json.dumps(webhook_body(outgoing, link, kind), ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json", KEY_HEADER: outgoing.key, "User-Agent": "reviewer-notify"}
+    if kind == "json":
+        timestamp = str(int(time.time()))
+        headers[TIMESTAMP_HEADER] = timestamp
+        headers[SIGNATURE_HEADER] = sign(str(hook.get("secret") or ""), timestamp, body)
+    request = urllib.request.Request(str(hook.get("url")), data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - the operator's configured URL
+            answer.read(1024)
+    except urllib.error.HTTPError as error:
+        raise DeliveryError(f"{kind} webhook for {outgoing.address}: HTTP {error.code} {error.reason}") from None
+    except (OSError, ValueError) as error:
+        raise DeliveryError(f"{kind} webhook for {outgoing.address}: {type(error).__name__}: {error}") from None

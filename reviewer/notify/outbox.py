@@ -1,0 +1,181 @@
+"""The transactional outbox: notification rows written in the caller's transaction (flush, never commit).
+
+Services call these next to `audit.record`, so a change, its audit event and
+its notifications commit or roll back together: nothing is sent for a change
+that rolled back. After the commit, the session's `after_commit` hook
+(`reviewer.notify.init_app`) queues the delivery task; sending happens in
+the worker, never in the request.
+
+The settings come from `session.info["notify"]` (a `NotifySettings` that
+`init_app` puts there), so services stay free of Flask. Without it, or with
+no SMTP host and no webhooks, nothing is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reviewer.accounts.models import ApproverGroup, User, UserRole
+from reviewer.db import utcnow
+from reviewer.notify.events import Message, excerpt_of
+from reviewer.notify.models import Notification, NotificationPreference
+
+SETTINGS_KEY = "notify"
+WRITTEN_KEY = "notify_written"  # session.info: this transaction wrote notifications
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """What the outbox needs from the app's configuration."""
+
+    email: bool = False
+    webhooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    excerpt_chars: int = 0
+
+    @classmethod
+    def from_config(cls, config: Any) -> NotifySettings:
+        return cls(
+            email=bool(config.get("SMTP_HOST")),
+            webhooks={str(k): list(v or []) for k, v in (config.get("NOTIFY_WEBHOOKS") or {}).items()},
+            excerpt_chars=int(config.get("NOTIFY_EXCERPT_CHARS") or 0),
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.email or any(self.webhooks.values())
+
+
+def settings_of(session: Session) -> NotifySettings:
+    return session.info.get(SETTINGS_KEY) or NotifySettings()
+
+
+def notify(
+    session: Session,
+    message: Message,
+    *,
+    users: Iterable[User] = (),
+    groups: Iterable[str] = (),
+    skip: Any = None,
+    subject: str | None = None,
+    key: str | None = None,
+) -> list[Notification]:
+    """Write the rows for `message`: an email to each of `users` and each member of `groups`
+    (as each person chose: email, digest or off; never to `skip`, the person who acted),
+    and a post to each webhook of `groups`. `key` (a fixed idempotency key base) makes a
+    repeated call write nothing new."""
+    settings = settings_of(session)
+    if not settings.enabled:
+        return []
+    rows: list[Notification] = []
+    base = key or secrets.token_hex(16)
+    if settings.email:
+        people = {user.id: user for user in users}
+        for group in groups:
+            people.update({user.id: user for user in members_of(session, group)})
+        skip_id = getattr(skip, "id", None)
+        modes = _modes(session, [uid for uid in people if uid != skip_id], message.event)
+        for uid, user in sorted(people.items()):
+            mode = modes.get(uid, "email")
+            if uid == skip_id or mode == "off" or not user.email or not user.active:
+                continue
+            status = "digest" if mode == "digest" else "pending"
+            rows.append(_row(message, base, f"u{uid}", "email", user.email, subject, status, recipient_id=uid))
+    for group in sorted(set(groups)):
+        for index, hook in enumerate(settings.webhooks.get(group, [])):
+            rows.append(_row(message, base, f"{group}.{index}", str(hook.get("kind")), f"{group}/{index}", subject, "pending"))
+    if key is not None:  # a repeated step (a reminder ticked twice) writes nothing new
+        known = set(session.scalars(select(Notification.key).where(Notification.key.in_([r.key for r in rows]))))
+        rows = [row for row in rows if row.key not in known]
+    if rows:
+        session.add_all(rows)
+        session.flush()
+        session.info[WRITTEN_KEY] = True
+    return rows
+
+
+def members_of(session: Session, group: str) -> list[User]:
+    """The active members of the approver group `group` (none when it does not exist)."""
+    found = session.scalar(select(ApproverGroup).where(ApproverGroup.name == group))
+    return [user for user in found.members if user.active] if found is not None else []
+
+
+def users_with_roles(session: Session, *roles: str) -> list[User]:
+    query = select(User).join(UserRole).where(UserRole.role.in_(roles), User.active.is_(True)).distinct()
+    return list(session.scalars(query))
+
+
+def _modes(session: Session, user_ids: list[int], event: str) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    query = select(NotificationPreference.user_id, NotificationPreference.mode).where(
+        NotificationPreference.user_id.in_(user_ids), NotificationPreference.event == event
+    )
+    return dict(session.execute(query).all())
+
+
+def _row(message: Message, base: str, who: str, channel: str, address: str, subject: str | None, status: str,
+         recipient_id: int | None = None) -> Notification:
+    import hashlib
+
+    key = hashlib.sha256(f"{base}:{who}:{channel}".encode()).hexdigest()[:48]
+    return Notification(
+        key=key, event=message.event, channel=channel, recipient_id=recipient_id, address=address[:254],
+        subject=subject, payload=message.payload(), status=status, attempts=0, next_attempt_at=utcnow(),
+    )
+
+
+# --- The events the workflow raises ------------------------------------------------------------
+
+
+def draft_routed(session: Session, actor: Any, draft: Any, groups: Iterable[str]) -> list[Notification]:
+    """A draft now waits for `groups`: their members and webhooks hear of it."""
+    groups = list(groups)
+    message = Message(
+        "draft.routed",
+        f"Draft {draft.id} for {draft.account.label} is waiting for {', '.join(groups)}",
+        (f"Submitted by {draft.author.display_name}.", f"Needs {draft.approvals_required} approval(s)."),
+        f"/review/drafts/{draft.id}",
+        _excerpt(session, draft),
+        {"draft_id": draft.id, "groups": groups},
+    )
+    return notify(session, message, groups=groups, skip=actor, subject=f"draft:{draft.id}")
+
+
+def draft_returned(session: Session, actor: Any, draft: Any) -> list[Notification]:
+    """The author learns their draft came back (the comment stays on the page: it may quote the text)."""
+    message = Message(
+        "draft.returned", f"Draft {draft.id} for {draft.account.label} was returned for changes",
+        (f"Returned by {actor.display_name}. The page says what to change.",), f"/drafts/{draft.id}",
+        None, {"draft_id": draft.id},
+    )
+    return notify(session, message, users=[draft.author], skip=actor, subject=f"draft:{draft.id}")
+
+
+def draft_decided(session: Session, actor: Any, draft: Any, outcome: str) -> list[Notification]:
+    """The author learns their draft was approved (by everyone needed) or rejected."""
+    message = Message(
+        "draft.decided", f"Draft {draft.id} for {draft.account.label} was {outcome}",
+        (f"{outcome.capitalize()} by {actor.display_name}.",), f"/drafts/{draft.id}",
+        _excerpt(session, draft), {"draft_id": draft.id, "outcome": outcome},
+    )
+    return notify(session, message, users=[draft.author], skip=actor, subject=f"draft:{draft.id}")
+
+
+def verification_failed(session: Session, actor: Any, first_bad_seq: int | None, reason: str | None) -> list[Notification]:
+    """Administrators and auditors learn that a check of the audit chain failed (webhooks of group "*")."""
+    message = Message(
+        "audit.verify_failed", "The audit chain failed its check",
+        (f"First bad event: {first_bad_seq} ({reason}).", "Open the audit page and check the chain again."),
+        "/audit/", None, {"first_bad": first_bad_seq, "reason": reason},
+    )
+    return notify(session, message, users=users_with_roles(session, "admin", "auditor"), groups=["*"], subject="audit")
+
+
+def _excerpt(session: Session, draft: Any) -> str | None:
+    return excerpt_of(draft.current_version.text, settings_of(session).excerpt_chars)
