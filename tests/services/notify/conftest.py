@@ -1,0 +1,74 @@
+"""An app whose notifications go to a real SMTP server (STARTTLS) and a real HTTP receiver."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from notify_kit import BASE_URL, JSON_SECRET, HttpReceiver, SmtpServer
+
+
+@pytest.fixture
+def smtp(tmp_path: Path):  # noqa: ANN201
+    server = SmtpServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver():  # noqa: ANN201
+    server = HttpReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notify_config(smtp, receiver) -> dict:  # noqa: ANN001
+    return {
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMTP_USER": smtp.user, "SMTP_PASSWORD": smtp.password,
+        "SMTP_FROM": "reviewer@council.example", "SMTP_CA_FILE": str(smtp.cert), "SMTP_TIMEOUT_SECONDS": 5.0,
+        "EXTERNAL_BASE_URL": BASE_URL,
+        "NOTIFY_WEBHOOKS": {"comms": [
+            {"kind": "teams", "url": receiver.url("/teams")},
+            {"kind": "slack", "url": receiver.url("/slack")},
+            {"kind": "json", "url": receiver.url("/json"), "secret": JSON_SECRET},
+        ]},
+        "NOTIFY_RETRY_SECONDS": 0.05,
+    }
+
+
+@pytest.fixture
+def app(make_app, notify_config):  # noqa: ANN001, ANN201
+    """Overrides the shared `app`: the factories (make_draft, ...) write through this app's sessions."""
+    return make_app(**notify_config)
+
+
+@pytest.fixture
+def notifications(db_session):  # noqa: ANN001, ANN201
+    """notifications(**filters): every outbox row so far (fresh read), oldest first."""
+    from sqlalchemy import select
+
+    from reviewer.notify.models import Notification
+
+    def rows(**filters):  # noqa: ANN202
+        db_session.rollback()
+        query = select(Notification).filter_by(**filters).order_by(Notification.id)
+        return list(db_session.scalars(query))
+
+    return rows
+
+
+@pytest.fixture
+def wait_until():  # noqa: ANN201
+    """wait_until(predicate, seconds): poll a real worker's progress; fails with `what` when it never comes."""
+
+    def wait(predicate, what: str, seconds: float = 60) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    return wait
