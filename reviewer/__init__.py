@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,9 +9,6 @@ from typing import Any
 
 from flask import Flask
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-# Templates live in the top-level templates/ folder, beside the package.
-TEMPLATE_FOLDER = PACKAGE_ROOT.parent / "templates"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -74,15 +70,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """A bare Flask app with the configuration loaded (defaults, instance/config.py, env, test_config)."""
-    from reviewer import config
+    from reviewer import config, resources
 
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REVIEWER_INSTANCE_PATH")
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_path=str(Path(instance_path).resolve() if instance_path else resources.instance_dir()),
         instance_relative_config=True,
-        template_folder=str(TEMPLATE_FOLDER),
-        static_folder="web/static",
+        template_folder=str(resources.TEMPLATES),
+        static_folder=str(resources.STATIC),
     )
     config.load_config(app, test_config)
     return app
