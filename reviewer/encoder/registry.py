@@ -15,7 +15,6 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from reviewer import resources
 from reviewer.encoder.base import Encoder, EncoderError
 
 DEFAULT_ENCODER = "embedded"
@@ -27,11 +26,11 @@ _lock = threading.Lock()
 
 
 def default_encoder_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """Where built encoder models live: REVIEWER_ENCODER_DIR, else encoder/ in the instance folder."""
+    """Where built encoder models live: REVIEWER_ENCODER_DIR, else instance/encoder beside the package."""
     configured = env.get("REVIEWER_ENCODER_DIR")
     if configured:
         return Path(configured).expanduser().resolve()
-    return resources.instance_dir(env) / "encoder"
+    return Path(__file__).resolve().parents[2] / "instance" / "encoder"
 
 
 def load_encoder(spec: str = DEFAULT_ENCODER, encoder_dir: str | Path | None = None) -> Encoder | None:
