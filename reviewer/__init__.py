@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask
 
 
-
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: config, logs, database, login, CSRF, blueprints, CLI.
 

@@ -18,7 +18,6 @@ from flask import Flask
 from reviewer import resources
 
 
-
 class Defaults:
     """Settings used when nothing else says otherwise.
 

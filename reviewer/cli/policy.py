@@ -87,9 +87,8 @@ def encoder_is_none() -> bool:
 
 def load_policy_or_fail(path: str | None):
     """The policy named by --policy, REVIEWER_POLICY or the default; Failure on any problem."""
-    from reviewer.policy import PolicyError, load_policy
-
     from reviewer import resources
+    from reviewer.policy import PolicyError, load_policy
 
     chosen = path or os.environ.get("REVIEWER_POLICY") or str(resources.default_policy_file())
     if not Path(chosen).is_file():

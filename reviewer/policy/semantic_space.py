@@ -63,8 +63,7 @@ class SemanticSpace:
     def nearest_neutral(self, scan: Any) -> np.ndarray:
         """Each sentence's similarity to the closest of the policy's `neutral` sentences (-1 with none),
         computed once per text for all rules."""
-        if self._trained is None:
-            self._trained, self._neutral_vectors = self._load_or_train()
+        self._ensure_learned()
         key = (id(self), "neutral")
         found = scan.shared.get(key)
         if found is None:
@@ -85,9 +84,12 @@ class SemanticSpace:
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def classifier(self, rule_id: str) -> Classifier:
+        self._ensure_learned()
+        return self._trained[rule_id]
+
+    def _ensure_learned(self) -> None:
         if self._trained is None:
             self._trained, self._neutral_vectors = self._load_or_train()
-        return self._trained[rule_id]
 
     def _load_or_train(self) -> tuple[dict[str, Classifier], np.ndarray]:
         key = self.key()
