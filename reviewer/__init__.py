@@ -6,9 +6,10 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported by the functions that build an app, so `reviewer --help` does not pay for it
+    from flask import Flask
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # Templates live in the top-level templates/ folder, beside the package.
@@ -74,6 +75,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """A bare Flask app with the configuration loaded (defaults, instance/config.py, env, test_config)."""
+    from flask import Flask
+
     from reviewer import config
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REVIEWER_INSTANCE_PATH")
