@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported by the functions that build an app, so `reviewer --help` does not pay for it
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -69,6 +70,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """A bare Flask app with the configuration loaded (defaults, instance/config.py, env, test_config)."""
+    from flask import Flask
+
     from reviewer import config, resources
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
