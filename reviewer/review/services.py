@@ -110,6 +110,7 @@ def draft_facts(draft: Draft, approvals: list[Approval]) -> DraftFacts:
         routes=tuple(draft.routes or ()),
         approvals_required=draft.approvals_required,
         approvals=tuple(ApprovalFact(a.approver_id, a.group, a.text_sha256) for a in approvals),
+        editor_ids=frozenset(v.author_id for v in draft.versions),
     )
 
 
