@@ -40,6 +40,7 @@ from reviewer.drafting.services import (
 )
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
+from reviewer.review.coverage import ApprovalCover, approval_cover, routed_approvers
 from reviewer.review.models import Approval, ReviewAction
 from reviewer.review.queue import QueueItem, Waiting, queue, queue_page, waiting_for
 from reviewer.review.refusals import RefusedApproval, refused_approvals
@@ -60,6 +61,7 @@ from reviewer.review.workflow import (
 )
 
 __all__ = [
+    "ApprovalCover",
     "CheckUnavailable",
     "ConflictError",
     "InvalidInput",
@@ -69,6 +71,7 @@ __all__ = [
     "ResponseTimeReport",
     "SubmitRefused",
     "WorkflowError",
+    "approval_cover",
     "approvals_of",
     "approve",
     "draft_facts",
@@ -81,6 +84,7 @@ __all__ = [
     "reject",
     "response_times",
     "return_for_changes",
+    "routed_approvers",
     "set_response_target",
     "submit_draft",
     "submit_new_draft",
