@@ -46,7 +46,7 @@ from reviewer.review.queue import QueueItem, Waiting, queue, queue_page, waiting
 from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.steps import add_step, subject_of
-from reviewer.review.submitting import submit_draft, submit_new_draft
+from reviewer.review.submitting import record_blocked, submit_draft, submit_new_draft
 from reviewer.review.workflow import (
     MAX_TEXT,
     Actor,
@@ -80,6 +80,7 @@ __all__ = [
     "mark_posted",
     "queue",
     "queue_page",
+    "record_blocked",
     "refused_approvals",
     "reject",
     "response_times",
