@@ -114,6 +114,8 @@ def _services(prefix: str = ""):  # noqa: ANN202
         raise ApiError(409, "conflict", ConflictError().message) from None
     except SubmitRefused as error:
         session.rollback()
+        review.record_blocked(session, api_user(), error)  # the attempt is evidence; the blocked text is not kept
+        session.commit()
         raise ApiError(422, "blocked", error.message, verdict=_verdict_dict(error.verdict)) from None
     except CheckUnavailable as error:
         session.rollback()
