@@ -337,21 +337,13 @@ def approve(facts: DraftFacts, actor: Actor, group: str | None = None) -> tuple[
     return chosen, next_state(facts.state, event)
 
 
-def may_approve(facts: DraftFacts, actor: Actor) -> bool:
-    """Whether `approval_group` would accept the actor's approval now (the same rule, asked without raising)."""
-    try:
-        approval_group(facts, actor)
-    except (NotAllowed, InvalidInput):
-        return False
-    return True
-
-
 def facts_after_edit(facts: DraftFacts, editor_id: int) -> DraftFacts:
     """The facts as they would be once `editor_id` saved an edit: a new text by them, earlier approvals void.
 
     Lets a page warn before an edit that would leave nobody able to approve.
     """
-    return replace(facts, version_author_id=editor_id, text_sha256=f"edit-by-{editor_id}:{facts.text_sha256}")
+    return replace(facts, version_author_id=editor_id, editor_ids=facts.editor_ids | {editor_id},
+                   text_sha256=f"edit-by-{editor_id}:{facts.text_sha256}")
 
 
 def reject(facts: DraftFacts, actor: Actor, reason: str) -> tuple[str, str]:
