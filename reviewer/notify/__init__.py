@@ -9,14 +9,17 @@ wrote notifications: the request only queues, the worker sends.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from sqlalchemy import event
+if TYPE_CHECKING:  # services import reviewer.notify.outbox: this package must not pull Flask in with it
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
+    from sqlalchemy import event
+
     from reviewer.db import get_database
     from reviewer.notify.outbox import SETTINGS_KEY, WRITTEN_KEY, NotifySettings
 
