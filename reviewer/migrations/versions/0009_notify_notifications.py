@@ -2,7 +2,7 @@
 
 Three new tables, no change to existing ones, so the upgrade touches no rows.
 
-Revision ID: 0008_wt_notify_notifications
+Revision ID: 0009_notify_notifications
 Revises: 0007_retention
 Create Date: 2026-12-04
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_wt_notify_notifications"
+revision = "0009_notify_notifications"
 down_revision = "0007_retention"
 branch_labels = None
 depends_on = None
