@@ -32,6 +32,7 @@ import click
 from flask import Flask
 
 from reviewer import config as config_module
+from reviewer.notify.settings_check import notify_problems
 
 ENVIRONMENTS = ("development", "production")
 LOG_FORMATS = ("text", "json")
@@ -42,7 +43,7 @@ _FALSE = ("0", "false", "no", "off")
 _TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a JSON object",
                timedelta: "a duration"}
 # Settings whose values must not be printed.
-SECRET_SETTINGS = ("SECRET_KEY",)
+SECRET_SETTINGS = ("SECRET_KEY", "SMTP_PASSWORD", "NOTIFY_WEBHOOKS")  # webhook URLs carry their tokens
 
 
 class ConfigError(click.ClickException):
@@ -169,6 +170,7 @@ def setting_problems(config: Mapping[str, Any], env: Mapping[str, str] | None = 
     keep = config.get("REPORT_FILE_KEEP_HOURS")
     if isinstance(keep, int) and not isinstance(keep, bool) and keep < 1:
         problems.append(f"{name('REPORT_FILE_KEEP_HOURS')} must be at least 1 (hours a report's PDF is kept), got {keep}")
+    problems += notify_problems(config, name)
     if environment != "production":
         return problems
     key = config.get("SECRET_KEY")

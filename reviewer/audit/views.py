@@ -18,6 +18,7 @@ from reviewer.audit import browse, export
 from reviewer.audit.chain import parse_anchor
 from reviewer.audit.services import head, record, session_key, verify
 from reviewer.audit.story import draft_story
+from reviewer.notify import outbox
 from reviewer.db import get_database, get_session, read_session
 from reviewer.orgs.services import list_accounts
 from reviewer.web.access import role_required
@@ -88,6 +89,9 @@ def verify_chain():  # noqa: ANN201
             "first_bad": {"seq": result.first_bad.seq, "reason": result.first_bad.reason} if result.first_bad else None,
         },
     )
+    if not result.ok:
+        bad = result.first_bad
+        outbox.verification_failed(session, _me(), bad.seq if bad else None, bad.reason if bad else None)
     session.commit()
     return render_template("audit/verified.html", result=result, anchor=anchor)
 

@@ -78,7 +78,7 @@ def verify_cli(anchor: tuple[int, str] | None, export_file: Path | None, key_fil
     if key_file is not None:
         raise click.UsageError("--key-file goes with --file (the database check uses the instance's key)")
     from reviewer import create_app
-    from reviewer.audit.services import session_key
+    from reviewer.audit.services import session_key, verify
     from reviewer.db import app_session
 
     app = create_app()
@@ -86,11 +86,23 @@ def verify_cli(anchor: tuple[int, str] | None, export_file: Path | None, key_fil
         # A long check must not hold SQLite's write lock (see reviewer.audit.sqlite).
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         try:
-            message, status = verify_command(session, session_key(session), anchor)
+            result = verify(session, session_key(session), anchor)
         except AuditError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(message)
-    click.get_current_context().exit(status)
+    if not result.ok:
+        _tell_of_failure(app, result.first_bad)
+    click.echo(describe(result))
+    click.get_current_context().exit(0 if result.ok else 1)
+
+
+def _tell_of_failure(app, bad) -> None:  # noqa: ANN001
+    """Administrators and auditors (and the "*" webhooks) hear of a failed check, as from the web page."""
+    from reviewer.db import app_session
+    from reviewer.notify.outbox import verification_failed
+
+    with app_session(app) as session:
+        verification_failed(session, None, bad.seq if bad else None, bad.reason if bad else "the chain did not verify")
+        session.commit()
 
 
 def verify_file(path: Path, key_file: Path | None, anchor: tuple[int, str] | None) -> tuple[str, int]:

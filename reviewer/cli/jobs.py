@@ -43,4 +43,23 @@ def worker_command(workers: int, periodic: bool) -> None:
         get_database(app).engine.dispose()
 
 
+@jobs_group.command("tick")
+def tick_command() -> None:
+    """Send due reminders, escalations, digests and notifications once (for cron; the worker does it every minute)."""
+    from reviewer.db import get_database
+    from reviewer.notify.tasks import tick
+
+    app = _app()
+    try:
+        report = tick(app, queue_retries=False)
+    finally:
+        get_database(app).engine.dispose()
+    run = report.delivery
+    click.echo(f"Reminders {report.reminders}, escalations {report.escalations}, digests {report.digests}; "
+               f"delivered {run.sent}, failed {run.failed}"
+               + (f"; next retry due in {run.next_due_in:.0f} s" if run.next_due_in is not None else ""))
+    if run.failed:
+        click.get_current_context().exit(1)
+
+
 commands = [jobs_group]

@@ -10,13 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from reviewer.accounts.models import User
 from reviewer.db import Base, UTCDateTime, utcnow
 
-CHANNELS = ("email", "teams", "slack", "json")
-STATUSES = ("pending", "digest", "sent", "digested", "failed")
+# "inapp": the person's notifications page (reviewer/notify/views.py); the worker never sends those.
+CHANNELS = ("inapp", "email", "teams", "slack", "json")
+STATUSES = ("pending", "digest", "sent", "digested", "failed", "unread", "read")
 MODES = ("email", "digest", "off")
 
 
 class Notification(Base):
-    """One message to one person (email) or one group's webhook, written in the transaction that caused it.
+    """One message to one person (in the app, by email) or one group's webhook, written in the transaction
+    that caused it.
 
     `key` is the idempotency key receivers see (Message-ID, `Idempotency-Key`):
     a retry after a lost answer sends the same key again. The worker claims a
@@ -25,10 +27,13 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint("channel IN ('email', 'teams', 'slack', 'json')", name="channel_known"),
-        CheckConstraint("status IN ('pending', 'digest', 'sent', 'digested', 'failed')", name="status_known"),
+        CheckConstraint("channel IN ('inapp', 'email', 'teams', 'slack', 'json')", name="channel_known"),
+        CheckConstraint(
+            "status IN ('pending', 'digest', 'sent', 'digested', 'failed', 'unread', 'read')", name="status_known"
+        ),
         UniqueConstraint("key", name="uq_notifications_key"),
         Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_notifications_recipient_id_channel_status", "recipient_id", "channel", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,8 +7,9 @@ that rolled back. After the commit, the session's `after_commit` hook
 the worker, never in the request.
 
 The settings come from `session.info["notify"]` (a `NotifySettings` that
-`init_app` puts there), so services stay free of Flask. Without it, or with
-no SMTP host and no webhooks, nothing is written.
+`init_app` puts there), so services stay free of Flask. Each person always
+gets a row on their notifications page (channel "inapp"); email rows need
+an SMTP host, webhook rows a NOTIFY_WEBHOOKS entry for the group.
 """
 
 from __future__ import annotations
@@ -46,10 +47,6 @@ class NotifySettings:
             excerpt_chars=int(config.get("NOTIFY_EXCERPT_CHARS") or 0),
         )
 
-    @property
-    def enabled(self) -> bool:
-        return self.email or any(self.webhooks.values())
-
 
 def settings_of(session: Session) -> NotifySettings:
     return session.info.get(SETTINGS_KEY) or NotifySettings()
@@ -65,25 +62,23 @@ def notify(
     subject: str | None = None,
     key: str | None = None,
 ) -> list[Notification]:
-    """Write the rows for `message`: an email to each of `users` and each member of `groups`
-    (as each person chose: email, digest or off; never to `skip`, the person who acted),
-    and a post to each webhook of `groups`. `key` (a fixed idempotency key base) makes a
-    repeated call write nothing new."""
+    """Write the rows for `message` to each of `users` and each member of `groups` (never to
+    `skip`, the person who acted): one on their notifications page, always, and an email as
+    each person chose (email, digest or off); and a post to each webhook of `groups`. `key`
+    (a fixed idempotency key base) makes a repeated call write nothing new."""
     settings = settings_of(session)
-    if not settings.enabled:
-        return []
     rows: list[Notification] = []
     base = key or secrets.token_hex(16)
-    if settings.email:
-        people = {user.id: user for user in users}
-        for group in groups:
-            people.update({user.id: user for user in members_of(session, group)})
-        skip_id = getattr(skip, "id", None)
-        modes = _modes(session, [uid for uid in people if uid != skip_id], message.event)
-        for uid, user in sorted(people.items()):
-            mode = modes.get(uid, "email")
-            if uid == skip_id or mode == "off" or not user.email or not user.active:
-                continue
+    people = {user.id: user for user in users}
+    for group in groups:
+        people.update({user.id: user for user in members_of(session, group)})
+    skip_id = getattr(skip, "id", None)
+    people = {uid: user for uid, user in people.items() if uid != skip_id and user.active}
+    modes = _modes(session, list(people), message.event) if settings.email else {}
+    for uid, user in sorted(people.items()):
+        rows.append(_row(message, base, f"u{uid}", "inapp", user.username, subject, "unread", recipient_id=uid))
+        mode = modes.get(uid, "email")
+        if settings.email and mode != "off" and user.email:
             status = "digest" if mode == "digest" else "pending"
             rows.append(_row(message, base, f"u{uid}", "email", user.email, subject, status, recipient_id=uid))
     for group in sorted(set(groups)):
@@ -95,7 +90,8 @@ def notify(
     if rows:
         session.add_all(rows)
         session.flush()
-        session.info[WRITTEN_KEY] = True
+    if any(row.status == "pending" for row in rows):
+        session.info[WRITTEN_KEY] = True  # the commit queues a delivery run
     return rows
 
 

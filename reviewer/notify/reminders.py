@@ -2,10 +2,13 @@
 
 - A pending draft waiting longer than half of APPROVAL_TARGET_MINUTES: its
   outstanding groups get a reminder; past the whole target, another one.
-- A group named in ESCALATION ({"legal": {"after_minutes": 240, "to": "comms"}})
-  that still has not approved after `after_minutes`: the draft is escalated:
-  the `to` group (a backup group, or the comms lead's group) is told, with
-  its webhooks. Escalation tells people to act; it does not change who must
+- A group named in ESCALATION ({"legal": {"after_minutes": 240,
+  "before_target_minutes": 30, "to": "comms"}}) that still has not approved
+  after `after_minutes`, or when the post the draft answers is
+  `before_target_minutes` from its account's response target (so before the
+  target is missed), whichever comes first: the draft is escalated: the `to`
+  group (a backup group, or the comms lead's group) is told, with its
+  webhooks. Escalation tells people to act; it does not change who must
   approve (the workflow's rules stay as they are).
 - An unanswered inbound post past NOTIFY_INBOUND_NEAR_PERCENT of its
   account's response target, then past the target: the account's drafting
@@ -13,8 +16,9 @@
 
 Each step is a `ReminderStep` row (unique per subject and step) written with
 its audit event and notifications in one transaction: a step happens and is
-audited once, however often or concurrently the tick runs. Steps are per
-version of a draft, so a draft returned and submitted again is reminded anew.
+audited once, however often or concurrently the tick runs. Reminders are per
+version of a draft, so a draft returned and submitted again is reminded anew;
+an escalation happens once per draft and group, never again.
 Only drafts submitted and posts received in the last NOTIFY_LOOKBACK_DAYS
 are looked at, so a first tick on an old database does not flood anyone.
 """
@@ -49,9 +53,10 @@ class Escalation:
     """One escalation, as the response-times page lists it."""
 
     draft_id: int
+    account_id: int | None
     group: str
     to: str
-    waited_minutes: float
+    why: str
     at: datetime
 
 
@@ -95,8 +100,8 @@ def _draft_steps(session: Session, config: Any, now: datetime, since: datetime) 
         outstanding = workflow.outstanding_groups(draft_facts(draft, approvals_of(session, draft))) or tuple(draft.routes)
         version = draft.current_version.number
         subject, path = f"draft:{draft.id}", f"/review/drafts/{draft.id}"
-        about = {"draft_id": draft.id, "version": version, "groups": list(outstanding), "waited_minutes": round(waited, 1),
-                 "target_minutes": target}
+        about = {"draft_id": draft.id, "account_id": draft.account_id, "version": version, "groups": list(outstanding),
+                 "waited_minutes": round(waited, 1), "target_minutes": target}
         for name, share in (("half", 0.5), ("past", 1.0)):
             if waited >= target * share:
                 words = "past half of" if name == "half" else "past"
@@ -105,17 +110,41 @@ def _draft_steps(session: Session, config: Any, now: datetime, since: datetime) 
                                   path, None, about)
                 steps.append(_Step("reminder", subject, f"approval.{name}:v{version}", "approval.reminded",
                                    {**about, "stage": name}, message, outstanding))
+        deadline = _response_deadline(draft)
         for group in outstanding:
-            rule = escalation.get(group) or {}
-            after, to = rule.get("after_minutes"), rule.get("to")
-            if after is None or not to or waited < float(after):
+            why = _escalation_due(escalation.get(group) or {}, waited, deadline, now)
+            if why is None:
                 continue
+            to = str(escalation[group]["to"])
             message = Message("approval.escalated", f"Draft {draft.id} for {draft.account.label} was escalated to {to}",
-                              (f"{group} has not approved it after {waited:.0f} minutes (escalation after {after}).",),
-                              path, None, {**about, "group": group, "to": to})
-            steps.append(_Step("escalation", subject, f"escalated.{group}:v{version}", "approval.escalated",
-                               {**about, "group": group, "to": to, "after_minutes": after}, message, (str(to),)))
+                              (f"{group} has not approved it: {why}.",), path, None, {**about, "group": group, "to": to})
+            steps.append(_Step("escalation", subject, f"escalated.{group}", "approval.escalated",
+                               {**about, "group": group, "to": to, "why": why}, message, (to,)))
     return steps
+
+
+def _response_deadline(draft: Draft) -> datetime | None:
+    """When the post this draft answers passes its account's response target (None: it answers no post)."""
+    post = draft.inbound
+    if post is None:
+        return None
+    return post.received_at + timedelta(minutes=post.account.response_target_minutes)
+
+
+def _escalation_due(rule: dict[str, Any], waited: float, deadline: datetime | None, now: datetime) -> str | None:
+    """Why a group's escalation `rule` applies now (None: not yet, or no rule): waiting `after_minutes`,
+    or the reply's response target `before_target_minutes` away (or already past)."""
+    if not rule.get("to"):
+        return None
+    after, before = rule.get("after_minutes"), rule.get("before_target_minutes")
+    if after is not None and waited >= float(after):
+        return f"waiting {waited:.0f} minutes (escalation after {after})"
+    if before is not None and deadline is not None:
+        left = (deadline - now).total_seconds() / 60
+        if left <= float(before):
+            return (f"the post it answers reaches its response target in {left:.0f} minutes" if left > 0
+                    else f"the post it answers is {-left:.0f} minutes past its response target")
+    return None
 
 
 def _inbound_steps(session: Session, config: Any, now: datetime, since: datetime) -> list[_Step]:
@@ -158,12 +187,13 @@ def _take(app: Flask, step: _Step) -> bool:
     return True
 
 
-def escalations(session: Session, since: datetime, until: datetime) -> list[Escalation]:
-    """The escalations made in [since, until), newest first (the response-times page)."""
+def escalations(session: Session, since: datetime, until: datetime, account_id: int | None = None) -> list[Escalation]:
+    """The escalations made in [since, until) (of one account's drafts, when given), newest first."""
     query = (select(ReminderStep).where(ReminderStep.step.like("escalated.%"), ReminderStep.at >= since, ReminderStep.at < until)
              .order_by(ReminderStep.at.desc(), ReminderStep.id.desc()))
-    return [
-        Escalation(int(row.detail.get("draft_id", 0)), str(row.detail.get("group")), str(row.detail.get("to")),
-                   float(row.detail.get("waited_minutes") or 0), row.at)
+    found = [
+        Escalation(int(row.detail.get("draft_id", 0)), row.detail.get("account_id"), str(row.detail.get("group")),
+                   str(row.detail.get("to")), str(row.detail.get("why") or ""), row.at)
         for row in session.scalars(query)
     ]
+    return [e for e in found if account_id is None or e.account_id == account_id]

@@ -54,12 +54,14 @@ def schedule_retry(app: Flask, seconds: float) -> None:
 
 
 @periodic(TICK, minutes=1)
-def tick(app: Flask) -> TickReport:
-    """Reminders, escalations and digests first (they write rows), then deliver what is due."""
+def tick(app: Flask, *, queue_retries: bool = True) -> TickReport:
+    """Reminders, escalations and digests first (they write rows), then deliver what is due.
+
+    From cron (`queue_retries=False`) nothing is put on the queue: the next run retries."""
     from reviewer.notify.digests import send_digests
     from reviewer.notify.reminders import remind_and_escalate
 
     reminded = remind_and_escalate(app)
     digests = send_digests(app)
-    run = deliver_notifications(app)
+    run = deliver_notifications(app) if queue_retries else deliver_due(app)
     return TickReport(reminded.reminders, reminded.escalations, digests, run)

@@ -39,12 +39,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_notifications"),
         sa.ForeignKeyConstraint(["recipient_id"], ["users.id"], name="fk_notifications_recipient_id_users", ondelete="SET NULL"),
         sa.UniqueConstraint("key", name="uq_notifications_key"),
-        sa.CheckConstraint("channel IN ('email', 'teams', 'slack', 'json')", name="ck_notifications_channel_known"),
+        sa.CheckConstraint("channel IN ('inapp', 'email', 'teams', 'slack', 'json')", name="ck_notifications_channel_known"),
         sa.CheckConstraint(
-            "status IN ('pending', 'digest', 'sent', 'digested', 'failed')", name="ck_notifications_status_known"
+            "status IN ('pending', 'digest', 'sent', 'digested', 'failed', 'unread', 'read')", name="ck_notifications_status_known"
         ),
     )
     op.create_index("ix_notifications_status_next_attempt_at", "notifications", ["status", "next_attempt_at"])
+    op.create_index(
+        "ix_notifications_recipient_id_channel_status", "notifications", ["recipient_id", "channel", "status"]
+    )
     op.create_table(
         "notification_preferences",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -71,5 +74,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("reminder_steps")
     op.drop_table("notification_preferences")
+    op.drop_index("ix_notifications_recipient_id_channel_status", table_name="notifications")
     op.drop_index("ix_notifications_status_next_attempt_at", table_name="notifications")
     op.drop_table("notifications")

@@ -46,7 +46,8 @@ def app(make_app, notify_config):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def notifications(db_session):  # noqa: ANN001, ANN201
-    """notifications(**filters): every outbox row so far (fresh read), oldest first."""
+    """notifications(**filters): every outbox row to deliver so far (fresh read), oldest first; the rows
+    of people's notifications pages (channel "inapp", never sent) only when asked for by channel."""
     from sqlalchemy import select
 
     from reviewer.notify.models import Notification
@@ -54,6 +55,8 @@ def notifications(db_session):  # noqa: ANN001, ANN201
     def rows(**filters):  # noqa: ANN202
         db_session.rollback()
         query = select(Notification).filter_by(**filters).order_by(Notification.id)
+        if "channel" not in filters:
+            query = query.where(Notification.channel != "inapp")
         return list(db_session.scalars(query))
 
     return rows
