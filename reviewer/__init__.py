@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.accounts.views import bp as accounts_bp
     from reviewer.audit.views import bp as audit_bp
     from reviewer.drafting.views import bp as drafting_bp
+    from reviewer.notify.views import bp as notify_bp
     from reviewer.orgs.views import bp as orgs_bp
     from reviewer.reports.views import bp as reports_bp
     from reviewer.review.views import bp as review_bp
@@ -51,7 +52,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     filters.init_app(app)
     headers.init_app(app)
 
-    for blueprint in (main_bp, health_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
+    blueprints = (main_bp, health_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp, notify_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
     ratelimit.init_app(app)  # after every blueprint: limits POST /login and /api/v1 (RATELIMIT_*)

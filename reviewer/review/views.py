@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from reviewer.db import get_session, utcnow
 from reviewer.drafting.models import Draft
+from reviewer.notify.reminders import escalations
 from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page
 from reviewer.review import services as review
@@ -295,6 +296,7 @@ def dashboard():  # noqa: ANN201
     form.account.choices = choices("All accounts", [(str(a.id), a.label) for a in list_accounts(session)])
     now = utcnow()
     report = None
+    escalated = []
     status = 200
     if form.validate():
         since, until = _period(form, now)
@@ -303,6 +305,7 @@ def dashboard():  # noqa: ANN201
         else:
             account_id = int(form.account.data) if form.account.data else None
             report = review.response_times(session, since=since, until=until, account_id=account_id, now=now)
+            escalated = escalations(session, since, until, account_id)
     if report is None:
         status = 422
         for message in _messages(form):
@@ -312,6 +315,7 @@ def dashboard():  # noqa: ANN201
         form=form,
         report=report,
         breaches=report.breaches[:BREACHES_SHOWN] if report else [],
+        escalated=escalated[:BREACHES_SHOWN],
         default_period=not (form.since.data or form.until.data),
         default_days=DEFAULT_PERIOD_DAYS,
     ), status

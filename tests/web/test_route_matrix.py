@@ -73,6 +73,12 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "reports.job": frozenset({"auditor", "admin"}),
     "reports.job_status": frozenset({"auditor", "admin"}),
     "reports.download": frozenset({"auditor", "admin"}),
+    # Notifications (issue 17): each person's page and email choices; the admins' delivery state.
+    "notify.index": SIGNED_IN,
+    "notify.mark_read": SIGNED_IN,
+    "notify.save_settings": SIGNED_IN,
+    "notify.delivery": ADMIN,
+    "notify.retry": ADMIN,
     "api_tokens.index": SIGNED_IN,
     "api_tokens.revoke": SIGNED_IN,
 }

@@ -1,0 +1,102 @@
+"""The notifications page (with the header's unread count), email choices, and the admins' delivery page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+REVIEW_TEXT = "We promise the pool will reopen by Friday."  # routed to comms (tests/fixtures_workflow.py)
+
+
+def _unread_badge(html: str) -> str | None:
+    found = re.search(r'Notifications <span class="tag tag-warn" aria-label="(\d+) unread">', html)
+    return found.group(1) if found else None
+
+
+def test_a_routed_draft_is_on_the_approvers_page_until_marked_read(app, make_user, make_draft, login) -> None:  # noqa: ANN001
+    ana = make_user("ana", roles=["approver"], groups=["comms"])
+    first, second = make_draft("pending"), make_draft("pending")
+    client = app.test_client()
+    login(client, ana)
+    html = client.get("/notifications").get_data(as_text=True)
+    assert _unread_badge(html) == "2"
+    assert f'<a href="/review/drafts/{second.id}">Draft {second.id} for {second.account.label} is waiting for comms</a>' in html
+    assert f"/review/drafts/{first.id}" in html and REVIEW_TEXT not in html  # a link, never the text
+    assert html.index(f"/review/drafts/{second.id}") < html.index(f"/review/drafts/{first.id}")  # newest first
+    assert _unread_badge(client.get("/").get_data(as_text=True)) == "2"  # on every page's header
+    response = client.post("/notifications/read")
+    assert response.status_code == 302 and response.location == "/notifications"
+    html = client.get("/notifications").get_data(as_text=True)
+    assert _unread_badge(html) is None and "Mark all" not in html and f"/review/drafts/{first.id}" in html
+
+
+def test_a_person_sees_only_their_own(app, make_user, make_draft, login) -> None:  # noqa: ANN001
+    make_user("ana", roles=["approver"], groups=["comms"])
+    lee = make_user("lee", roles=["approver"], groups=["legal"])
+    draft = make_draft("pending")
+    client = app.test_client()
+    login(client, lee)
+    html = client.get("/notifications").get_data(as_text=True)
+    assert f"/review/drafts/{draft.id}" not in html and "No notifications yet." in html and _unread_badge(html) is None
+
+
+@pytest.mark.parametrize("notify_config", [{"SMTP_HOST": "127.0.0.1"}])  # email rows written; none sent here
+def test_email_choices_are_saved_audited_and_used(app, make_user, make_draft, login, db_session, audit_actions) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from reviewer.notify.models import Notification
+
+    ana = make_user("ana", roles=["approver"], groups=["comms"], email="ana@council.example")
+    client = app.test_client()
+    login(client, ana)
+    assert 'name="draft_routed"' in client.get("/notifications").get_data(as_text=True)
+    response = client.post("/notifications/settings", data={"draft_routed": "digest", "approval_reminder": "off"})
+    assert response.status_code == 302
+    assert "Saved: 2 choices changed." in client.get("/notifications").get_data(as_text=True)
+    assert audit_actions().count("notification.preferences_changed") == 1
+    make_draft("pending")
+    db_session.rollback()
+    mails = list(db_session.scalars(select(Notification).where(Notification.channel == "email")))
+    assert [(m.address, m.status) for m in mails] == [("ana@council.example", "digest")]
+    bad = client.post("/notifications/settings", data={"draft_routed": "sms"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "A draft is waiting for one of your groups: Not a valid choice." in html
+    assert audit_actions().count("notification.preferences_changed") == 1
+
+
+@pytest.mark.parametrize("notify_config", [{  # port 9 (discard): nothing listens, the connection is refused
+    "NOTIFY_WEBHOOKS": {"comms": [{"kind": "slack", "url": "http://127.0.0.1:9/hook"}]}, "NOTIFY_MAX_ATTEMPTS": 1}])
+def test_admins_see_failing_deliveries_and_can_try_them_again(app, make_user, make_draft, login, db_session, audit_actions) -> None:  # noqa: ANN001
+    from reviewer.notify.delivery import deliver_due
+
+    admin = make_user("root", roles=["admin"])
+    make_draft("pending")
+    assert deliver_due(app).failed == 1
+    client = app.test_client()
+    login(client, admin)
+    html = client.get("/admin/notifications").get_data(as_text=True)
+    assert "slack: comms/0" in html and "Connection refused" in html and '<span class="tag tag-warn">failed</span>' in html
+    assert "/admin/notifications" in client.get("/admin/").get_data(as_text=True)
+    assert client.post("/admin/notifications/retry").status_code == 302
+    assert "1 failed notification will be tried again." in client.get("/admin/notifications").get_data(as_text=True)
+    assert audit_actions().count("notification.retried") == 1 and audit_actions().count("notification.abandoned") == 1
+
+
+@pytest.mark.parametrize("notify_config", [{"ESCALATION": {"comms": {"after_minutes": 60, "to": "press"}}}])
+def test_the_response_times_page_shows_what_was_escalated_and_when(app, make_user, make_draft, login) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from reviewer.db import utcnow
+    from reviewer.notify.reminders import remind_and_escalate
+
+    auditor = make_user("aud", roles=["auditor"])
+    draft = make_draft("pending")
+    client = app.test_client()
+    login(client, auditor)
+    assert "No draft was escalated in this period." in client.get("/review/response-times").get_data(as_text=True)
+    assert remind_and_escalate(app, utcnow() + timedelta(minutes=61)).escalations == 1
+    html = client.get("/review/response-times").get_data(as_text=True)
+    cells = re.findall(r"<td data-label=\"(?:Draft|Waiting for|Escalated to|Why)\">([^<]*)</td>",
+                       html[html.index('id="escalations-h"'):])
+    assert cells == [str(draft.id), "comms", "press", "waiting 61 minutes (escalation after 60)"]
