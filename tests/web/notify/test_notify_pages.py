@@ -100,3 +100,38 @@ def test_the_response_times_page_shows_what_was_escalated_and_when(app, make_use
     cells = re.findall(r"<td data-label=\"(?:Draft|Waiting for|Escalated to|Why)\">([^<]*)</td>",
                        html[html.index('id="escalations-h"'):])
     assert cells == [str(draft.id), "comms", "press", "waiting 61 minutes (escalation after 60)"]
+
+
+@pytest.mark.parametrize("notify_config", [{"NOTIFY_WEBHOOKS": {"*": [{"kind": "slack", "url": "http://127.0.0.1:9/x"}]}}])
+def test_a_failed_chain_check_is_told_to_admins_and_auditors(app, make_user, login, db_session, monkeypatch) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+    from sqlalchemy import select, update
+
+    from reviewer.audit import AuditEvent, triggers
+    from reviewer.cli import main
+    from reviewer.db import get_database
+    from reviewer.notify.models import Notification
+
+    admin, auditor = make_user("root", roles=["admin"]), make_user("aud", roles=["auditor"])
+    make_user("sam", roles=["staff"])
+    with get_database(app).engine.begin() as connection:
+        triggers.uninstall(connection)
+        connection.execute(update(AuditEvent.__table__).where(AuditEvent.seq == 2).values(subject="user:999"))
+        triggers.install(connection)
+    client = app.test_client()
+    login(client, auditor)
+    assert "<strong>FAILED</strong>" in client.post("/audit/verify").get_data(as_text=True)
+    db_session.rollback()
+    rows = list(db_session.scalars(select(Notification).where(Notification.event == "audit.verify_failed")))
+    assert sorted((r.channel, r.recipient_id or r.address) for r in rows) == sorted(
+        [("inapp", admin.id), ("inapp", auditor.id), ("slack", "*/0")])
+    assert rows[0].payload["lines"][0] == "First bad event: 2 (hash mismatch: content changed)."
+    # The same from the command line.
+    for key in ("DATABASE_URL", "POLICY_DIR"):
+        monkeypatch.setenv(f"REVIEWER_{key}", str(app.config[key]))
+    monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
+    result = CliRunner().invoke(main, ["audit", "verify"])
+    assert result.exit_code == 1 and "FAILED at event 2" in result.output
+    db_session.rollback()
+    rows = list(db_session.scalars(select(Notification).where(Notification.event == "audit.verify_failed")))
+    assert len(rows) == 5  # two more pages (the CLI's app has no webhooks)
