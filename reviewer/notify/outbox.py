@@ -14,15 +14,16 @@ an SMTP host, webhook rows a NOTIFY_WEBHOOKS entry for the group.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from reviewer.accounts.models import ApproverGroup, User, UserRole
+from reviewer.accounts.models import ApproverGroup, User, UserRole, user_groups
 from reviewer.db import utcnow
 from reviewer.notify.events import Message, excerpt_of
 from reviewer.notify.models import Notification, NotificationPreference
@@ -61,19 +62,18 @@ def notify(
     skip: Any = None,
     subject: str | None = None,
     key: str | None = None,
-) -> list[Notification]:
+) -> list[dict[str, Any]]:
     """Write the rows for `message` to each of `users` and each member of `groups` (never to
     `skip`, the person who acted): one on their notifications page, always, and an email as
     each person chose (email, digest or off); and a post to each webhook of `groups`. `key`
     (a fixed idempotency key base) makes a repeated call write nothing new."""
     settings = settings_of(session)
-    rows: list[Notification] = []
+    rows: list[dict[str, Any]] = []
     base = key or secrets.token_hex(16)
-    people = {user.id: user for user in users}
-    for group in groups:
-        people.update({user.id: user for user in members_of(session, group)})
-    skip_id = getattr(skip, "id", None)
-    people = {uid: user for uid, user in people.items() if uid != skip_id and user.active}
+    groups = list(groups)
+    people = {user.id: Person(user.id, user.username, user.email) for user in users if user.active}
+    people.update({person.id: person for person in members_of(session, groups)})
+    people.pop(getattr(skip, "id", None), None)
     modes = _modes(session, list(people), message.event) if settings.email else {}
     for uid, user in sorted(people.items()):
         rows.append(_row(message, base, f"u{uid}", "inapp", user.username, subject, "unread", recipient_id=uid))
@@ -85,20 +85,32 @@ def notify(
         for index, hook in enumerate(settings.webhooks.get(group, [])):
             rows.append(_row(message, base, f"{group}.{index}", str(hook.get("kind")), f"{group}/{index}", subject, "pending"))
     if key is not None:  # a repeated step (a reminder ticked twice) writes nothing new
-        known = set(session.scalars(select(Notification.key).where(Notification.key.in_([r.key for r in rows]))))
-        rows = [row for row in rows if row.key not in known]
-    if rows:
-        session.add_all(rows)
-        session.flush()
-    if any(row.status == "pending" for row in rows):
+        known = set(session.scalars(select(Notification.key).where(Notification.key.in_([r["key"] for r in rows]))))
+        rows = [row for row in rows if row["key"] not in known]
+    if rows:  # one executemany: SQLite would take an ORM flush row by row (it cannot batch RETURNING)
+        session.execute(insert(Notification.__table__), rows)
+    if any(row["status"] == "pending" for row in rows):
         session.info[WRITTEN_KEY] = True  # the commit queues a delivery run
     return rows
 
 
-def members_of(session: Session, group: str) -> list[User]:
-    """The active members of the approver group `group` (none when it does not exist)."""
-    found = session.scalar(select(ApproverGroup).where(ApproverGroup.name == group))
-    return [user for user in found.members if user.active] if found is not None else []
+@dataclass(frozen=True)
+class Person:
+    """The little of a user a notification needs (read in one query, without the user's relationships)."""
+
+    id: int
+    username: str
+    email: str | None
+
+
+def members_of(session: Session, groups: list[str]) -> list[Person]:
+    """The active members of the approver groups `groups` (a name that does not exist has none)."""
+    if not groups:
+        return []
+    query = (select(User.id, User.username, User.email).join(user_groups, user_groups.c.user_id == User.id)
+             .join(ApproverGroup, ApproverGroup.id == user_groups.c.group_id)
+             .where(ApproverGroup.name.in_(groups), User.active.is_(True)).distinct())
+    return [Person(*row) for row in session.execute(query)]
 
 
 def users_with_roles(session: Session, *roles: str) -> list[User]:
@@ -116,20 +128,18 @@ def _modes(session: Session, user_ids: list[int], event: str) -> dict[int, str]:
 
 
 def _row(message: Message, base: str, who: str, channel: str, address: str, subject: str | None, status: str,
-         recipient_id: int | None = None) -> Notification:
-    import hashlib
-
+         recipient_id: int | None = None) -> dict[str, Any]:
     key = hashlib.sha256(f"{base}:{who}:{channel}".encode()).hexdigest()[:48]
-    return Notification(
-        key=key, event=message.event, channel=channel, recipient_id=recipient_id, address=address[:254],
-        subject=subject, payload=message.payload(), status=status, attempts=0, next_attempt_at=utcnow(),
-    )
+    now = utcnow()
+    return {"key": key, "event": message.event, "channel": channel, "recipient_id": recipient_id,
+            "address": address[:254], "subject": subject, "payload": message.payload(), "status": status,
+            "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
 # --- The events the workflow raises ------------------------------------------------------------
 
 
-def draft_routed(session: Session, actor: Any, draft: Any, groups: Iterable[str]) -> list[Notification]:
+def draft_routed(session: Session, actor: Any, draft: Any, groups: Iterable[str]) -> list[dict[str, Any]]:
     """A draft now waits for `groups`: their members and webhooks hear of it."""
     groups = list(groups)
     message = Message(
@@ -143,7 +153,7 @@ def draft_routed(session: Session, actor: Any, draft: Any, groups: Iterable[str]
     return notify(session, message, groups=groups, skip=actor, subject=f"draft:{draft.id}")
 
 
-def draft_returned(session: Session, actor: Any, draft: Any) -> list[Notification]:
+def draft_returned(session: Session, actor: Any, draft: Any) -> list[dict[str, Any]]:
     """The author learns their draft came back (the comment stays on the page: it may quote the text)."""
     message = Message(
         "draft.returned", f"Draft {draft.id} for {draft.account.label} was returned for changes",
@@ -153,7 +163,7 @@ def draft_returned(session: Session, actor: Any, draft: Any) -> list[Notificatio
     return notify(session, message, users=[draft.author], skip=actor, subject=f"draft:{draft.id}")
 
 
-def draft_decided(session: Session, actor: Any, draft: Any, outcome: str) -> list[Notification]:
+def draft_decided(session: Session, actor: Any, draft: Any, outcome: str) -> list[dict[str, Any]]:
     """The author learns their draft was approved (by everyone needed) or rejected."""
     message = Message(
         "draft.decided", f"Draft {draft.id} for {draft.account.label} was {outcome}",
@@ -163,7 +173,7 @@ def draft_decided(session: Session, actor: Any, draft: Any, outcome: str) -> lis
     return notify(session, message, users=[draft.author], skip=actor, subject=f"draft:{draft.id}")
 
 
-def verification_failed(session: Session, actor: Any, first_bad_seq: int | None, reason: str | None) -> list[Notification]:
+def verification_failed(session: Session, actor: Any, first_bad_seq: int | None, reason: str | None) -> list[dict[str, Any]]:
     """Administrators and auditors learn that a check of the audit chain failed (webhooks of group "*")."""
     message = Message(
         "audit.verify_failed", "The audit chain failed its check",
