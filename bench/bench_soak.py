@@ -14,8 +14,16 @@ Prints users, duration, requests, requests/s, p50/p99 overall and per
 action, errors (listed), and the reconciliation. Exits 1 when there was
 any error or the reconciliation failed.
 
+--notify turns notifications on: a real SMTP server (STARTTLS) and an HTTP
+receiver for every approver group's signed-JSON and Teams webhooks, and a
+`reviewer jobs worker` that delivers; after the load it waits for the
+outbox to drain and checks that the receivers got every notification
+exactly once after dropping duplicates by idempotency key (exit 1 if not).
+Run it with and without --notify to compare the request latencies.
+
     .venv/bin/python bench/bench_soak.py                       # 5 minutes on SQLite, then 5 on PostgreSQL
     .venv/bin/python bench/bench_soak.py --duration 30 --only sqlite
+    .venv/bin/python bench/bench_soak.py --duration 60 --only sqlite --notify
     .venv/bin/python bench/bench_soak.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 PostgreSQL: a throwaway PostgreSQL 15 cluster is started on a free port
@@ -49,6 +57,7 @@ from loadgen import (  # noqa: E402
     run_load,
     start_server,
 )
+from loadgen.notifications import Notifications  # noqa: E402
 
 
 def load_average() -> str:
@@ -75,6 +84,7 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
     print(f"\n== {name}: {args.staff} staff, {args.approvers} approvers, {args.auditors} auditors "
           f"({args.staff + args.approvers + args.auditors} users), {args.duration:.0f} s, reviewer serve {args.workers} "
           f"sync workers, toxicity={args.toxicity}, think {args.think[0]}-{args.think[1]} s", flush=True)
+    notifications = None
     with tempfile.TemporaryDirectory(prefix=f"soak-{name}-") as tmp:
         try:
             if name == "postgres":
@@ -86,7 +96,11 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
                 database_url = create_database(server_url, "reviewer_soak")
             site = create_site(Path(tmp), database_url, staff=args.staff, approvers=args.approvers,
                                auditors=args.auditors, toxicity=args.toxicity)
-            server = start_server(site, name, workers=args.workers)
+            notifications = Notifications(site) if args.notify else None
+            server = start_server(site, name, workers=args.workers,
+                                  extra_env=notifications.env if notifications else None)
+            if notifications is not None:
+                notifications.start_worker()
             try:
                 server.warm_up()
                 warm_lines = len(server.access_lines())
@@ -99,10 +113,13 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
                 print(f"  load average after: {load_average()}")
             finally:
                 server.stop()
+            delivery = notifications.drain_and_check() if notifications is not None else None
             problems = server.log_problems()
             served = server.access_lines()[warm_lines:]  # the load's requests, not the warm-up's
             result = reconcile(site, ledger)
         finally:
+            if notifications is not None:
+                notifications.stop()  # also when the load failed: no worker left behind
             if database_url is not None:
                 drop_database(database_url)
             if cluster is not None:
@@ -120,9 +137,11 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
     print(f"  CPU per request: server {server_cpu * 1000 / requests:.1f} ms, load driver {client_cpu * 1000 / requests:.1f} ms")
     for line in result.lines():
         print("  " + line)
+    for line in delivery.lines() if delivery is not None else []:
+        print("  " + line)
     if problems:
         print(f"  the server log has errors:\n{problems}")
-    clean = not ledger.errors and result.ok and not problems
+    clean = not ledger.errors and result.ok and not problems and (delivery is None or delivery.ok)
     print(f"  {name}: {'OK' if clean else 'FAILED'}: {len(ledger.errors)} errors, "
           f"{result.reconciled}/{result.expected} reconciled, chain {'verifies' if result.chain_ok else 'FAILS'}")
     return clean
@@ -141,6 +160,8 @@ def main() -> int:
                         help="seconds each person pauses between actions (uniform; default 0.2 1.0)")
     parser.add_argument("--toxicity", default="embedded", help="the servers' scorer: embedded or none")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--notify", action="store_true",
+                        help="notifications on: real SMTP and webhook receivers, a job worker, exactly-once check")
     args = parser.parse_args()
     if args.approvers < 8:
         parser.error("--approvers: at least 8 (two per approver group, one on the web and one on the API)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -58,6 +59,16 @@ class Mail:
         """The Subject as a mail client shows it: Python folds a long one onto the next line
         ("Subject:\\n Draft ..."), and its parser keeps the fold's leading space; clients drop it."""
         return str(self.message["Subject"]).strip()
+
+
+class _NoLoginDataWarning(logging.Filter):
+    """aiosmtpd 1.4 logs a deprecation warning of its own (Session.login_data) at every successful AUTH."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(_NoLoginDataWarning())
 
 
 class SmtpServer:

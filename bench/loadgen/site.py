@@ -190,7 +190,7 @@ def create_site(folder: Path, database_url: str | None = None, *, staff: int = 3
                     create_group(session, None, group, f"{group} approvers")
             for username, role, via, groups in user_mix(staff, approvers, auditors):
                 password = secrets.token_urlsafe(12)
-                user = create_user(session, None, username, password, [role], groups)
+                user = create_user(session, None, username, password, [role], groups, email=f"{username}@soak.example")
                 session.flush()
                 token = create_token(session, None, user, "loadgen").secret if via == "api" or role == "auditor" else None
                 site.users.append(SiteUser(username, password, role, via, tuple(groups), token, user.id))

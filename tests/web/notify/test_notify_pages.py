@@ -135,3 +135,34 @@ def test_a_failed_chain_check_is_told_to_admins_and_auditors(app, make_user, log
     db_session.rollback()
     rows = list(db_session.scalars(select(Notification).where(Notification.event == "audit.verify_failed")))
     assert len(rows) == 5  # two more pages (the CLI's app has no webhooks)
+
+
+def test_every_link_in_a_message_opens_a_real_page(app, make_user, make_draft, make_inbound, db_session) -> None:  # noqa: ANN001
+    """The paths are written by hand (messages are made outside requests): each must match a route."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from reviewer.db import utcnow
+    from reviewer.notify import outbox
+    from reviewer.notify.models import Notification
+    from reviewer.notify.reminders import remind_and_escalate
+
+    approver = make_user("ana", roles=["approver", "admin"], groups=["comms"])
+    author = make_user("sam", roles=["staff"], groups=["comms"])
+    app.config["ESCALATION"] = {"comms": {"after_minutes": 1, "to": "comms"}}
+    make_draft("returned", author=author, approver=approver)
+    make_draft("approved", text=REVIEW_TEXT, author=author, approver=approver)
+    make_inbound(account=make_draft("pending", author=author).account)
+    outbox.verification_failed(db_session, None, 2, "hash mismatch")
+    db_session.commit()
+    remind_and_escalate(app, utcnow() + timedelta(days=1))
+    db_session.rollback()
+    rows = list(db_session.scalars(select(Notification).where(Notification.channel == "inapp")))
+    events = {row.event for row in rows}
+    assert events >= {"draft.routed", "draft.returned", "draft.decided", "approval.reminder", "approval.escalated",
+                      "inbound.reminder", "audit.verify_failed"}, events
+    adapter = app.url_map.bind("reviewer.example")
+    for row in rows:
+        endpoint, _ = adapter.match(row.payload["path"], method="GET")
+        assert endpoint != "static", row.payload["path"]
