@@ -53,6 +53,7 @@ class Mail:
     message: Any  # email.message.EmailMessage
     tls: bool
     user: str | None
+    peer: tuple = ()  # the client's address and port: one per SMTP connection
 
     @property
     def subject(self) -> str:
@@ -95,7 +96,8 @@ class SmtpServer:
             async def handle_DATA(self, smtp, session, envelope):  # noqa: ANN001, ANN202, N802
                 message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
                 user = session.auth_data.login.decode() if session.auth_data else None
-                server.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), message, bool(session.ssl), user))
+                server.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), message, bool(session.ssl), user,
+                                         tuple(session.peer)))
                 return "250 Message accepted"
 
         def authenticate(smtp, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202

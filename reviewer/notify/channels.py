@@ -51,21 +51,67 @@ class Outgoing:
     created_at: str
 
 
+class Senders:
+    """The senders of one delivery run: one SMTP connection (opened at the first email, reused for the
+    next ones, closed at the end or after an error), webhooks posted one by one. Use as a context manager."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Senders:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._close()
+
+    def send(self, outgoing: Outgoing) -> None:
+        """Deliver `outgoing` through its channel, or raise DeliveryError."""
+        config = self.config
+        link = link_of(config.get("EXTERNAL_BASE_URL"), outgoing.payload.get("path", "/"))
+        if outgoing.channel == "email":
+            self._send_email(email_message(outgoing, link, config))
+            return
+        group, _, index = outgoing.address.partition("/")
+        hooks = (config.get("NOTIFY_WEBHOOKS") or {}).get(group) or []
+        if not index.isdigit() or int(index) >= len(hooks):
+            raise DeliveryError(f"NOTIFY_WEBHOOKS has no entry {outgoing.address!r} any more (was it removed?)")
+        post_webhook(outgoing, link, hooks[int(index)], timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10))
+
+    def _send_email(self, message: EmailMessage) -> None:
+        host, port = self.config.get("SMTP_HOST"), int(self.config.get("SMTP_PORT") or 587)
+        try:
+            if self._smtp is not None:
+                try:
+                    self._smtp.send_message(message)
+                    return
+                except smtplib.SMTPServerDisconnected:  # the server closed the reused connection: once more, afresh
+                    self._close()
+            self._smtp = _smtp_connection(self.config, host, port)
+            self._smtp.send_message(message)
+        except DeliveryError:
+            self._close()
+            raise
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+            self._close()
+            raise DeliveryError(f"SMTP {host}:{port}: {type(error).__name__}: {error}") from None
+
+    def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException, ssl.SSLError):
+                smtp.close()
+
+
 def send(outgoing: Outgoing, config: Any) -> None:
-    """Deliver `outgoing` through its channel, or raise DeliveryError."""
-    link = link_of(config.get("EXTERNAL_BASE_URL"), outgoing.payload.get("path", "/"))
-    if outgoing.channel == "email":
-        send_email(outgoing, link, config)
-        return
-    group, _, index = outgoing.address.partition("/")
-    hooks = (config.get("NOTIFY_WEBHOOKS") or {}).get(group) or []
-    if not index.isdigit() or int(index) >= len(hooks):
-        raise DeliveryError(f"NOTIFY_WEBHOOKS has no entry {outgoing.address!r} any more (was it removed?)")
-    hook = hooks[int(index)]
-    post_webhook(outgoing, link, hook, timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10))
+    """Deliver one notification on its own connection, or raise DeliveryError."""
+    with Senders(config) as senders:
+        senders.send(outgoing)
 
 
-def send_email(outgoing: Outgoing, link: str, config: Any) -> None:
+def email_message(outgoing: Outgoing, link: str, config: Any) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = outgoing.payload["title"]
     message["From"] = config.get("SMTP_FROM") or "reviewer@localhost"
@@ -76,22 +122,25 @@ def send_email(outgoing: Outgoing, link: str, config: Any) -> None:
     message["X-Reviewer-Event"] = outgoing.event
     message.set_content(plain_text(outgoing.payload, link))
     message.add_alternative(html_text(outgoing.payload, link), subtype="html")
-    host, port = config.get("SMTP_HOST"), int(config.get("SMTP_PORT") or 587)
+    return message
+
+
+def _smtp_connection(config: Any, host: str, port: int) -> smtplib.SMTP:
+    """Connected, STARTTLS done (unless SMTP_STARTTLS is false) and signed in; raises DeliveryError or OSError."""
+    smtp = smtplib.SMTP(host, port, timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10))
     try:
-        with smtplib.SMTP(host, port, timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10)) as smtp:
+        smtp.ehlo()
+        if config.get("SMTP_STARTTLS", True):
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError(f"the SMTP server {host}:{port} does not offer STARTTLS (SMTP_STARTTLS is required)")
+            smtp.starttls(context=ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None))
             smtp.ehlo()
-            if config.get("SMTP_STARTTLS", True):
-                if not smtp.has_extn("starttls"):
-                    raise DeliveryError(f"the SMTP server {host}:{port} does not offer STARTTLS (SMTP_STARTTLS is required)")
-                smtp.starttls(context=ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None))
-                smtp.ehlo()
-            if config.get("SMTP_USER"):
-                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            smtp.send_message(message)
-    except DeliveryError:
+        if config.get("SMTP_USER"):
+            smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
         raise
-    except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
-        raise DeliveryError(f"SMTP {host}:{port}: {type(error).__name__}: {error}") from None
+    return smtp
 
 
 def webhook_body(outgoing: Outgoing, link: str, kind: str) -> dict[str, Any]:

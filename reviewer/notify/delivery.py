@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 
 from reviewer.audit import record
 from reviewer.db import app_session, utcnow
-from reviewer.notify.channels import DeliveryError, Outgoing, send
+from reviewer.notify.channels import DeliveryError, Outgoing, Senders
 from reviewer.notify.models import Notification
 
 CLAIM_SECONDS = 120
@@ -43,33 +43,41 @@ def backoff_seconds(attempts: int, base: float) -> float:
 
 
 def deliver_due(app: Flask, *, limit: int = 200) -> DeliveryRun:
-    """Send every pending notification that is due (at most `limit`)."""
+    """Send every pending notification that is due, in batches of `limit`, until none is due (rows committed
+    during the run are sent by it too); emails share one SMTP connection."""
     sent = failed = 0
+    tried: set[int] = set()  # a row that failed is not due again in this run (its retry waits)
+    with Senders(app.config) as senders:
+        while due := [i for i in _due_ids(app, limit + len(tried)) if i not in tried][:limit]:
+            for notification_id in due:
+                tried.add(notification_id)
+                outgoing = _claim(app, notification_id)
+                if outgoing is None:  # another worker has it
+                    continue
+                try:
+                    senders.send(outgoing)
+                except DeliveryError as error:
+                    failed += 1
+                    _failed(app, notification_id, str(error))
+                except Exception as error:  # noqa: BLE001 - a bug in one message must not stop the others
+                    log.exception("notification %s: unexpected error", notification_id)
+                    failed += 1
+                    _failed(app, notification_id, f"{type(error).__name__}: {error}")
+                else:
+                    sent += 1
+                    _sent(app, notification_id)
+    return DeliveryRun(sent, failed, next_due_in(app))
+
+
+def _due_ids(app: Flask, limit: int) -> list[int]:
     now = utcnow()
     with app_session(app) as session:
-        due = list(session.scalars(
+        return list(session.scalars(
             select(Notification.id).where(
                 Notification.status == "pending", Notification.next_attempt_at <= now,
                 or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
             ).order_by(Notification.id).limit(limit)
         ))
-    for notification_id in due:
-        outgoing = _claim(app, notification_id)
-        if outgoing is None:  # another worker has it
-            continue
-        try:
-            send(outgoing, app.config)
-        except DeliveryError as error:
-            failed += 1
-            _failed(app, notification_id, str(error))
-        except Exception as error:  # noqa: BLE001 - a bug in one message must not stop the others
-            log.exception("notification %s: unexpected error", notification_id)
-            failed += 1
-            _failed(app, notification_id, f"{type(error).__name__}: {error}")
-        else:
-            sent += 1
-            _sent(app, notification_id)
-    return DeliveryRun(sent, failed, next_due_in(app))
 
 
 def next_due_in(app: Flask) -> float | None:

@@ -140,6 +140,18 @@ def test_a_receiver_killed_mid_run_gets_everything_once_it_is_back(
     assert len(smtp.mails) == 3
 
 
+def test_one_delivery_run_sends_its_emails_over_one_smtp_connection(app, make_user, make_draft, smtp) -> None:  # noqa: ANN001
+    from reviewer.notify.delivery import deliver_due
+
+    _approvers(make_user, "ana", "ben", "cat")
+    make_draft("pending")
+    make_draft("pending")
+    run = deliver_due(app)
+    assert (run.sent, run.failed) == (6 + 6, 0)  # 3 mails and 3 webhook posts per draft
+    assert len(smtp.mails) == 6 and len({m.peer for m in smtp.mails}) == 1
+    assert all(m.tls and m.user == smtp.user for m in smtp.mails)
+
+
 def test_mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_up(
     app, make_user, make_draft, notifications, smtp, audit_actions  # noqa: ANN001
 ) -> None:
