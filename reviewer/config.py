@@ -181,6 +181,9 @@ class Defaults:
     NOTIFY_INBOUND_NEAR_PERCENT = 75
     # Reminders look only at drafts submitted and posts received in the last this many days.
     NOTIFY_LOOKBACK_DAYS = 7
+    # Notifications (and any excerpt they quote) are deleted this many days after they were
+    # written, once delivered, failed or on a page; those still waiting to go are kept.
+    NOTIFY_KEEP_DAYS = 90
 
     # Logs: "text" (one readable line) or "json" (one JSON object per line: time, level,
     # logger, message, request_id, user_id, route, method, status, duration_ms, remote_addr).

@@ -56,7 +56,7 @@ def tick_command() -> None:
         get_database(app).engine.dispose()
     run = report.delivery
     click.echo(f"Reminders {report.reminders}, escalations {report.escalations}, digests {report.digests}; "
-               f"delivered {run.sent}, failed {run.failed}"
+               f"delivered {run.sent}, failed {run.failed}, deleted {report.purged} old"
                + (f"; next retry due in {run.next_due_in:.0f} s" if run.next_due_in is not None else ""))
     if run.failed:
         click.get_current_context().exit(1)

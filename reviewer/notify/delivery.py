@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from reviewer.audit import record
 from reviewer.db import app_session, utcnow
@@ -67,6 +67,16 @@ def deliver_due(app: Flask, *, limit: int = 200) -> DeliveryRun:
                     sent += 1
                     _sent(app, notification_id)
     return DeliveryRun(sent, failed, next_due_in(app))
+
+
+def purge_old(app: Flask, now: datetime | None = None) -> int:
+    """Delete notifications older than NOTIFY_KEEP_DAYS that no longer wait to be sent; returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=int(app.config.get("NOTIFY_KEEP_DAYS") or 90))
+    with app_session(app) as session:
+        done = session.execute(delete(Notification).where(
+            Notification.created_at < cutoff, Notification.status.not_in(("pending", "digest")))).rowcount
+        session.commit()
+    return int(done or 0)
 
 
 def _due_ids(app: Flask, limit: int) -> list[int]:

@@ -19,7 +19,8 @@ def notify_problems(config: Mapping[str, Any], name: Callable[[str], str]) -> li
     problems = _webhook_problems(config.get("NOTIFY_WEBHOOKS") or {}, name("NOTIFY_WEBHOOKS"))
     problems += _escalation_problems(config.get("ESCALATION") or {}, name("ESCALATION"))
     for key, low, high in (("NOTIFY_DIGEST_HOUR", 0, 23), ("NOTIFY_INBOUND_NEAR_PERCENT", 1, 99),
-                           ("NOTIFY_MAX_ATTEMPTS", 1, 100), ("NOTIFY_EXCERPT_CHARS", 0, 280)):
+                           ("NOTIFY_MAX_ATTEMPTS", 1, 100), ("NOTIFY_EXCERPT_CHARS", 0, 280),
+                           ("NOTIFY_KEEP_DAYS", 1, 3650)):
         value = config.get(key)
         if _number(value) and not low <= value <= high:
             problems.append(f"{name(key)} must be from {low} to {high}, got {value}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from reviewer.jobs import jobs_of, periodic, task
-from reviewer.notify.delivery import DeliveryRun, deliver_due
+from reviewer.notify.delivery import DeliveryRun, deliver_due, purge_old
 
 DELIVER = "reviewer.notify.deliver"
 TICK = "reviewer.jobs.tick"
@@ -32,6 +32,7 @@ class TickReport:
     escalations: int
     digests: int
     delivery: DeliveryRun
+    purged: int = 0
 
 
 @task(DELIVER)
@@ -55,7 +56,8 @@ def schedule_retry(app: Flask, seconds: float) -> None:
 
 @periodic(TICK, minutes=1)
 def tick(app: Flask, *, queue_retries: bool = True) -> TickReport:
-    """Reminders, escalations and digests first (they write rows), then deliver what is due.
+    """Reminders, escalations and digests first (they write rows), then deliver what is due, then delete
+    notifications past NOTIFY_KEEP_DAYS.
 
     From cron (`queue_retries=False`) nothing is put on the queue: the next run retries."""
     from reviewer.notify.digests import send_digests
@@ -64,4 +66,4 @@ def tick(app: Flask, *, queue_retries: bool = True) -> TickReport:
     reminded = remind_and_escalate(app)
     digests = send_digests(app)
     run = deliver_notifications(app) if queue_retries else deliver_due(app)
-    return TickReport(reminded.reminders, reminded.escalations, digests, run)
+    return TickReport(reminded.reminders, reminded.escalations, digests, run, purge_old(app))

@@ -185,3 +185,15 @@ def test_jobs_tick_from_cron_reminds_and_delivers(app, people, make_draft, monke
     again = CliRunner().invoke(main, ["jobs", "tick"])
     assert "Reminders 0, escalations 0, digests 0; delivered 0, failed 0" in again.output
     assert len(smtp.mails) == 2 and len(receiver.received) == 6
+
+
+def test_old_notifications_are_deleted_but_never_one_still_waiting_to_go(app, people, make_draft, notifications) -> None:  # noqa: ANN001
+    from reviewer.notify.delivery import deliver_due, purge_old
+
+    make_draft("pending", author=people["sam"])
+    assert deliver_due(app, limit=2).sent >= 1  # all of them: the run goes on until nothing is due
+    make_draft("pending", author=people["sam"])  # these wait
+    assert purge_old(app, _now() + timedelta(days=89)) == 0
+    waiting = {r.id for r in notifications(status="pending")}
+    assert waiting and purge_old(app, _now() + timedelta(days=91)) == 4 + 2  # sent mail and posts, two page rows
+    assert {r.id for r in notifications()} == waiting and notifications(channel="inapp") == []
