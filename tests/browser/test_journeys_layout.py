@@ -69,6 +69,8 @@ def approver_pages(page: Page) -> Iterator[str]:
     yield "queue"
     page.locator("table.queue a[href*='/review/drafts/']").first.click()
     yield "review-draft"
+    page.goto("/notifications")
+    yield "notifications"
 
 
 def auditor_pages(page: Page) -> Iterator[str]:
