@@ -1,5 +1,7 @@
-"""Notifications: a transactional outbox (outbox.py) delivered by the job queue (tasks.py) over
-email and webhooks (channels.py), with reminders and escalation (reminders.py).
+"""Notifications: a transactional outbox (outbox.py) delivered by the job queue (tasks.py,
+delivery.py) over email and webhooks (channels.py), with reminders and escalation (reminders.py),
+daily digests (digests.py), each person's page and choices and the admins' delivery page
+(services.py, views.py), and start-up checks of the settings (settings_check.py).
 
 `init_app` gives every session the notification settings (services read
 them from `session.info`) and queues a delivery run after each commit that
