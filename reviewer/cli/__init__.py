@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "api-token": (("reviewer.cli.api",),
                   "Make API tokens for /api/v1 (users can also make and revoke their own on the API tokens page)."),
     "report": (("reviewer.cli.report",),
-               "Write the PDF compliance report for a period (audited as report.generated)."),
+               "Write the PDF compliance report for a period (audited as report.generated); default: the last 30 days."),
     "jobs": (("reviewer.cli.report",), "Background jobs (big PDF reports)."),
     "serve": (("reviewer.cli.serve",), "Serve the app with gunicorn (production)."),
     "config": (("reviewer.cli.serve",), "Inspect the configuration."),
