@@ -182,7 +182,7 @@ def load_or_create_secret_key(instance_path: Path) -> str:
     except FileExistsError:
         key = path.read_text(encoding="ascii").strip()
         if len(key) < 32:
-            raise RuntimeError(f"{path} holds a key shorter than 32 characters; delete it to generate a new one")
+            raise RuntimeError(f"{path} holds a key shorter than 32 characters; delete it to generate a new one") from None
         return key
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as handle:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 
 ROLES = ("staff", "approver", "auditor", "admin")
 ROLE_LABELS = {"staff": "Staff", "approver": "Approver", "auditor": "Auditor", "admin": "Administrator"}

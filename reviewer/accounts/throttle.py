@@ -21,7 +21,7 @@ from reviewer.accounts.models import LoginAttempt, User
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import get_user_by_username, normalise_username
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 
 # Attempts older than this are deleted as new ones arrive.
 KEEP_ATTEMPTS = timedelta(days=7)

@@ -12,7 +12,8 @@ from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import AccountError, set_password, sign_out
 from reviewer.accounts.throttle import ThrottleSettings, check_credentials, record_attempt
-from reviewer.db import get_session, read_session, utcnow
+from reviewer.db import get_session, read_session
+from reviewer.orm import utcnow
 from reviewer.web.access import public, safe_next, signed_in
 from reviewer.web.ratelimit import describe_wait, retry_after_seconds, too_many_requests
 

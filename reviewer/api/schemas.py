@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from reviewer.review.workflow import MAX_COMMENT as MAX_COMMENT_LENGTH
-from reviewer.db import MAX_ID
+from reviewer.orm import MAX_ID
 from reviewer.review.workflow import MAX_TEXT as MAX_TEXT_LENGTH
 
 MAX_INBOUND_BATCH = 500

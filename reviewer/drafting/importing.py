@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import InboundPost
 from reviewer.drafting.common import conflicts_as_errors, require_drafter
 from reviewer.drafting.inbound import CleanInbound, add_inbound, clean_inbound

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import User
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 from reviewer.orgs.models import OrgAccount
 
 DRAFT_STATES = ("draft", "pending", "approved", "rejected", "returned", "posted")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.pagination import Page
 from reviewer.review import workflow
