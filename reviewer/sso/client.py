@@ -1,0 +1,104 @@
+"""The Authlib client for the configured OpenID provider, and what the views ask of it.
+
+Authlib does the protocol: discovery, the authorization-code flow with PKCE
+(S256), `state` (kept in the session, single use) and `nonce`, the token
+request, and the ID token's signature against the provider's JWKS. This
+module adds what to expect of the token's claims: the configured issuer,
+this client as audience, expiry and issue time within OIDC_LEEWAY_SECONDS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.integrations.flask_client import OAuth
+from flask import Flask, current_app
+
+from reviewer.sso.settings import SsoSettings
+
+EXTENSION_KEY = "reviewer.sso"
+ID_TOKEN_KEY = "sso_id_token"  # the cookie session's copy of the ID token, the hint for RP-initiated logout
+NEXT_KEY = "sso_next"
+
+
+class ProviderError(Exception):
+    """The provider's discovery document is not what this site was configured for."""
+
+
+@dataclass
+class Sso:
+    settings: SsoSettings
+    client: Any  # authlib FlaskOAuth2App
+
+    def metadata(self) -> dict[str, Any]:
+        """The provider's discovery document (fetched once per process); it must name the configured issuer."""
+        metadata = self.client.load_server_metadata()
+        if metadata.get("issuer") != self.settings.issuer:
+            raise ProviderError(
+                f"the provider's discovery document names the issuer {metadata.get('issuer')!r}, "
+                f"but OIDC_ISSUER is {self.settings.issuer!r}: set OIDC_ISSUER to exactly the provider's issuer"
+            )
+        return metadata
+
+    def validation(self) -> dict[str, Any]:
+        """Authlib's ID-token checks beyond the signature: issuer, subject, expiry leeway (audience: client_id)."""
+        self.metadata()
+        return {
+            "claims_options": {
+                "iss": {"essential": True, "values": [self.settings.issuer]},
+                "sub": {"essential": True},
+                "exp": {"essential": True},
+                "iat": {"essential": True},
+            },
+            "leeway": self.settings.leeway_seconds,
+        }
+
+    def authorize_redirect(self, redirect_uri: str):  # noqa: ANN201
+        self.metadata()
+        return self.client.authorize_redirect(redirect_uri)
+
+    def finish(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """At the callback: check state, redeem the code (with the PKCE verifier), validate the ID token.
+
+        Returns (token response, ID token claims); raises Authlib's and joserfc's errors.
+        """
+        token = self.client.authorize_access_token(**self.validation())
+        claims = token.get("userinfo")
+        if not claims:
+            raise ProviderError("the provider answered without an ID token")
+        return token, dict(claims)
+
+    def validate_id_token(self, token: dict[str, Any], nonce: str) -> dict[str, Any]:
+        """The claims of `token["id_token"]` checked as `finish` checks them (signature, iss, aud, exp, nonce)."""
+        return dict(self.client.parse_id_token(token, nonce=nonce, **self.validation()))
+
+    def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
+        """Where to send the browser to end the provider's session too, or None when it offers no end_session_endpoint."""
+        if not self.metadata().get("end_session_endpoint"):
+            return None
+        return self.client.create_logout_url(
+            post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token, client_id=self.settings.client_id
+        )["url"]
+
+
+def init_app(app: Flask) -> None:
+    """Register the provider when OIDC_ISSUER is set (config_checks has checked the settings)."""
+    settings = SsoSettings.from_config(app.config)
+    if settings is None:
+        app.extensions[EXTENSION_KEY] = None
+        return
+    oauth = OAuth(app)
+    client = oauth.register(
+        name="reviewer_sso",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        server_metadata_url=settings.metadata_url,
+        client_kwargs={"scope": settings.scopes, "code_challenge_method": "S256", "default_timeout": settings.timeout_seconds},
+    )
+    app.extensions[EXTENSION_KEY] = Sso(settings, client)
+
+
+def current_sso() -> Sso | None:
+    """The app's single sign-on, or None when it is not configured."""
+    return current_app.extensions.get(EXTENSION_KEY)
