@@ -42,11 +42,13 @@ class Sso:
         return metadata
 
     def validation(self) -> dict[str, Any]:
-        """Authlib's ID-token checks beyond the signature: issuer, subject, expiry leeway (audience: client_id)."""
+        """Authlib's ID-token checks beyond the signature: issuer, audience (this client), subject, expiry leeway."""
         self.metadata()
         return {
             "claims_options": {
                 "iss": {"essential": True, "values": [self.settings.issuer]},
+                # Stated here: given options, Authlib checks `aud` only against these values.
+                "aud": {"essential": True, "values": [self.settings.client_id]},
                 "sub": {"essential": True},
                 "exp": {"essential": True},
                 "iat": {"essential": True},
