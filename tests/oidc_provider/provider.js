@@ -75,7 +75,28 @@ server.listen(0, '127.0.0.1', () => {
     scopes: ['openid', 'profile', 'email', 'groups'],
     conformIdTokenClaims: false, // profile, email and groups in the ID token, as Entra, Okta and Keycloak can
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Plain pages: the defaults import web fonts, which a closed test network cannot fetch.
+        async logoutSource(ctx, form) {
+          ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head><body>
+            <h1>Sign out of the test provider?</h1>${form}
+            <button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+            <button type="submit" form="op.logoutForm">No, stay signed in</button></body></html>`;
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head>'
+            + '<body><h1>Signed out of the test provider</h1></body></html>';
+        },
+      },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Provider error</title></head>`
+        + `<body><h1>Provider error</h1><p>${escape(out.error)}: ${escape(out.error_description || '')}</p></body></html>`;
+    },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, id) {
       const login = id.replace(/^sub-/, '');
