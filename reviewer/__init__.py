@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-PACKAGE_ROOT = Path(__file__).resolve().parent
-# Templates live in the top-level templates/ folder, beside the package.
-TEMPLATE_FOLDER = PACKAGE_ROOT.parent / "templates"
+if TYPE_CHECKING:  # Flask is imported by the functions that build an app, so `reviewer --help` does not pay for it
+    from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -77,15 +73,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def configured_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """A bare Flask app with the configuration loaded (defaults, instance/config.py, env, test_config)."""
-    from reviewer import config
+    from flask import Flask
 
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REVIEWER_INSTANCE_PATH")
+    from reviewer import config, resources
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(
         __name__,
-        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_path=str(Path(instance_path).resolve() if instance_path else resources.instance_dir()),
         instance_relative_config=True,
-        template_folder=str(TEMPLATE_FOLDER),
-        static_folder="web/static",
+        template_folder=str(resources.TEMPLATES),
+        static_folder=str(resources.STATIC),
     )
     config.load_config(app, test_config)
     return app

@@ -15,8 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-#: The repository (or install) root: the parent of the `reviewer` package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from reviewer import resources
 
 
 class Defaults:
@@ -130,7 +129,7 @@ class Defaults:
     LOCAL_LOGIN = True
 
     # Where organisation accounts pick their policy file from.
-    POLICY_DIR = str(PROJECT_ROOT / "policies")
+    POLICY_DIR = str(resources.POLICIES)
 
     # The toxicity scorer drafts are checked with, loaded at start-up:
     # "embedded" (offline, the default), "detoxify" (reads REVIEWER_DETOXIFY_*)

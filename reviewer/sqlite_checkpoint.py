@@ -60,8 +60,12 @@ def start_checkpointer(path: Path, interval: float, owner: Any) -> None:
 
 
 def checkpoint(path: Path) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint of `path`'s WAL: (busy, WAL frames, frames copied), as SQLite reports them."""
-    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    """One PASSIVE checkpoint of `path`'s WAL: (busy, WAL frames, frames copied), as SQLite reports them.
+
+    Opened read-write without create (`mode=rw`): a file deleted since the caller last looked raises
+    `sqlite3.OperationalError` instead of coming back as an empty database.
+    """
+    connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
     try:
         return tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
     finally:
@@ -71,9 +75,20 @@ def checkpoint(path: Path) -> tuple[int, int, int]:
 def _run(key: tuple[int, str], path: Path, interval: float, owner: weakref.ref) -> None:
     while True:
         time.sleep(interval)
-        if owner() is None or not path.exists() or _running.get(key, (None, None))[1] is not owner:
-            return  # the engine is gone, the file too, or a newer engine's thread took over
-        try:
-            checkpoint(path)
-        except sqlite3.Error as error:  # busy, or the disk is full: the next round tries again
-            log.debug("WAL checkpoint of %s skipped: %s", path, error)
+        if not checkpoint_round(key, path, owner):
+            return
+
+
+def checkpoint_round(key: tuple[int, str], path: Path, owner: weakref.ref) -> bool:
+    """One round of the thread: checkpoint `path` if it should; False once the thread should stop."""
+    if owner() is None or _running.get(key, (None, None))[1] is not owner:
+        return False  # the engine is gone, or a newer engine's thread took over
+    if not path.exists():
+        return False  # the file is gone
+    try:
+        checkpoint(path)
+    except sqlite3.Error as error:
+        if not path.exists():
+            return False  # deleted between the look and the open: mode=rw refused to bring it back
+        log.debug("WAL checkpoint of %s skipped: %s", path, error)  # busy, or the disk is full: next round
+    return True

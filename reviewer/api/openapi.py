@@ -264,7 +264,9 @@ def _paths() -> dict[str, Any]:
         },
         "/drafts/{draft_id}/decision": {
             "post": _operation(
-                "An approver approves, rejects (comment: the reason) or returns (comment: what to change) a draft.",
+                "An approver approves, rejects (comment: the reason) or returns (comment: what to change) a draft. "
+                "Approving needs expected_version (or expected_text_sha256): 422 naming the field without it, "
+                "409 when the draft or its text changed since.",
                 {"200": _json(_ref("Draft"), "The draft after the decision."), "400": _E400, "401": _E401,
                  "403": _E403, "404": _E404, "409": _E409, "422": _E422},
                 body=_ref("DecisionRequest"), parameters=[_DRAFT_ID], op_id="decide",

@@ -76,7 +76,19 @@ class DecisionRequest(_Body):
         None, max_length=40, description="approve: which of your routed groups you approve for (default: one that still needs it)."
     )
     expected_version: StrictInt | None = Field(
-        None, description="The draft's `version` you decided on; if it changed meanwhile the answer is 409."
+        None,
+        description=(
+            "The draft's `version` you decided on; if it changed meanwhile the answer is 409. "
+            "Required to approve (or give expected_text_sha256), so an approval lands only on the text you read."
+        ),
+    )
+    expected_text_sha256: StrictStr | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description=(
+            "approve: the `text_sha256` of the current version you read (lower-case hex); "
+            "if the text is no longer that one the answer is 409."
+        ),
     )
 
 

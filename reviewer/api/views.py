@@ -114,6 +114,8 @@ def _services(prefix: str = ""):  # noqa: ANN202
         raise ApiError(409, "conflict", ConflictError().message) from None
     except SubmitRefused as error:
         session.rollback()
+        review.record_blocked(session, api_user(), error)  # the attempt is evidence; the blocked text is not kept
+        session.commit()
         raise ApiError(422, "blocked", error.message, verdict=_verdict_dict(error.verdict)) from None
     except CheckUnavailable as error:
         session.rollback()
@@ -326,6 +328,8 @@ def decide(draft_id: int):  # noqa: ANN201
     draft = get_session().get(Draft, draft_id)
     if draft is None:
         raise ApiError(404, "draft_not_found", f"There is no draft {draft_id}.")
+    if body.action == "approve":
+        _check_approval_binding(body, draft)
     expected = draft.lock_version if body.expected_version is None else body.expected_version
     user = api_user()
     with _services() as session:
@@ -338,6 +342,25 @@ def decide(draft_id: int):  # noqa: ANN201
         payload = _draft_response(draft)
         session.commit()
     return jsonify(payload)
+
+
+def _check_approval_binding(body: DecisionRequest, draft: Draft) -> None:
+    """An approval names the text it approves: `expected_version` or `expected_text_sha256` (422 if neither, 409 if stale)."""
+    if body.expected_version is None and body.expected_text_sha256 is None:
+        raise ApiError(
+            422,
+            "invalid",
+            "expected_version: required to approve. Send back the draft's `version` from the answer you read "
+            "(or expected_text_sha256, the current text's sha256), so the approval cannot land on text edited since.",
+            field="expected_version",
+        )
+    if body.expected_text_sha256 is not None and body.expected_text_sha256 != draft.current_version.text_sha256:
+        raise ApiError(
+            409,
+            "conflict",
+            "The draft's text changed since you read it (expected_text_sha256 is not the current text's): "
+            "read the draft again and decide on the new text.",
+        )
 
 
 @bp.get("/queue")

@@ -18,7 +18,6 @@ import click
 
 PLATFORMS = ("x", "twitter", "facebook", "instagram", "linkedin")
 SCORERS = ("embedded", "detoxify", "none")
-DEFAULT_POLICY = "policies/government.yaml"
 BATCH = 256
 EXIT_BY_DECISION = {"pass": 0, "review": 1, "block": 2}
 EXIT_ERROR = 3
@@ -88,9 +87,10 @@ def encoder_is_none() -> bool:
 
 def load_policy_or_fail(path: str | None):
     """The policy named by --policy, REVIEWER_POLICY or the default; Failure on any problem."""
+    from reviewer import resources
     from reviewer.policy import PolicyError, load_policy
 
-    chosen = path or os.environ.get("REVIEWER_POLICY") or DEFAULT_POLICY
+    chosen = path or os.environ.get("REVIEWER_POLICY") or str(resources.default_policy_file())
     if not Path(chosen).is_file():
         how = "--policy" if path else ("REVIEWER_POLICY" if os.environ.get("REVIEWER_POLICY") else "the default")
         raise Failure(f"error: no policy file at {chosen} (from {how}, relative to {os.getcwd()}); "
@@ -135,7 +135,7 @@ def _scorer_option(func: Any) -> Any:
 
 @click.command("check", cls=Command)
 @click.argument("text", required=False)
-@click.option("--policy", "policy_path", metavar="FILE", help="Policy file (default: REVIEWER_POLICY or policies/government.yaml).")
+@click.option("--policy", "policy_path", metavar="FILE", help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
 @click.option("--platform", type=click.Choice(PLATFORMS), help="Platform the reply is for (enables length limits).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of publication (default: today in the policy's timezone).")
 @click.option("--in-reply-to", "in_reply_to", metavar="TEXT", help="The inbound post being answered.")

@@ -189,7 +189,9 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
             if form.submit_reply.data:
                 review.submit_draft(session, _me(), checker(), draft)
         except SubmitRefused as refused:
-            session.rollback()  # nothing is stored: the person changes the text and tries again
+            session.rollback()  # no draft is stored: the person changes the text and tries again
+            review.record_blocked(session, _me(), refused)  # the attempt is kept, as evidence
+            session.commit()
             verdict = _verdict_dict(refused.verdict)
             flash(refused.message, "error")
             status = 422
@@ -231,7 +233,9 @@ def draft(draft_id: int):  # noqa: ANN201
                 if form.submit_reply.data:
                     review.submit_draft(session, _me(), checker(), the_draft)
             except SubmitRefused as refused:
-                session.rollback()
+                session.rollback()  # the revision is not kept; the attempt is, as evidence
+                review.record_blocked(session, _me(), refused, session.get(Draft, draft_id))
+                session.commit()
                 refused_verdict = _verdict_dict(refused.verdict)
                 flash(refused.message, "error")
                 status = 422

@@ -22,7 +22,7 @@ import numpy as np
 
 from .rules import semantic
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class SemanticSpace:
         self.neutral = list(neutral)
         self.false_alarm_rate = false_alarm_rate
         self._trained: dict[str, Classifier] | None = None
+        self._neutral_vectors: np.ndarray | None = None
         self._bank: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None
 
     def scores(self, scan: Any, rule_id: str) -> np.ndarray:
@@ -59,6 +60,19 @@ class SemanticSpace:
             found = scan.shared[id(self)] = scan.sentence_vectors @ weights + biases
         return found[:, column[rule_id]]
 
+    def nearest_neutral(self, scan: Any) -> np.ndarray:
+        """Each sentence's similarity to the closest of the policy's `neutral` sentences (-1 with none),
+        computed once per text for all rules."""
+        self._ensure_learned()
+        key = (id(self), "neutral")
+        found = scan.shared.get(key)
+        if found is None:
+            vectors = scan.sentence_vectors
+            neutral = self._neutral_vectors
+            found = scan.shared[key] = ((vectors @ neutral.T).max(axis=1) if len(neutral)
+                                        else np.full(len(vectors), -1.0, dtype=np.float32))
+        return found
+
     def key(self) -> str:
         """A digest of everything training reads: examples, neutral sentences, settings, the encoder."""
         content = {
@@ -70,11 +84,14 @@ class SemanticSpace:
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     def classifier(self, rule_id: str) -> Classifier:
-        if self._trained is None:
-            self._trained = self._load_or_train()
+        self._ensure_learned()
         return self._trained[rule_id]
 
-    def _load_or_train(self) -> dict[str, Classifier]:
+    def _ensure_learned(self) -> None:
+        if self._trained is None:
+            self._trained, self._neutral_vectors = self._load_or_train()
+
+    def _load_or_train(self) -> tuple[dict[str, Classifier], np.ndarray]:
         key = self.key()
         folder = getattr(self.encoder, "cache_dir", None)
         path = Path(folder) / f"semantic-{key[:32]}.npz" if folder else None
@@ -88,13 +105,15 @@ class SemanticSpace:
             _write(path, trained)
         return trained
 
-    def _train(self) -> dict[str, Classifier]:
+    def _train(self) -> tuple[dict[str, Classifier], np.ndarray]:
         texts: list[str] = list(dict.fromkeys(
             [t for r in self.rules.values() for t in [*r.like, *r.unlike]] + self.neutral))
         vectors = dict(zip(texts, np.asarray(self.encoder.encode(texts), dtype=np.float32)))
 
+        dim = len(next(iter(vectors.values()))) if vectors else 0
+
         def matrix(items: list[str]) -> np.ndarray:
-            return np.array([vectors[t] for t in items], dtype=np.float32).reshape(len(items), -1)
+            return np.array([vectors[t] for t in items], dtype=np.float32).reshape(len(items), dim)
 
         trained = {}
         for rule_id, rule in self.rules.items():
@@ -106,12 +125,13 @@ class SemanticSpace:
             weights, bias, threshold = semantic.train(positives, matrix(negatives),
                                                       rule.false_alarm_rate or self.false_alarm_rate)
             trained[rule_id] = Classifier(positives, matrix(list(rule.unlike)), weights, bias, threshold)
-        return trained
+        return trained, matrix(self.neutral)
 
 
-def _write(path: Path, trained: dict[str, Classifier]) -> None:
+def _write(path: Path, learned: tuple[dict[str, Classifier], np.ndarray]) -> None:
     """Write atomically (a temporary file, then rename): concurrent processes never read half a file."""
-    arrays: dict[str, np.ndarray] = {}
+    trained, neutral = learned
+    arrays: dict[str, np.ndarray] = {"neutral": neutral}
     for index, (rule_id, c) in enumerate(trained.items()):
         arrays[f"{index}.id"] = np.array(rule_id)
         arrays[f"{index}.like"] = c.like
@@ -128,8 +148,9 @@ def _write(path: Path, trained: dict[str, Classifier]) -> None:
         pass  # a read-only instance folder: train again next time, nothing is lost
 
 
-def _read(path: Path, rule_ids: list[str]) -> dict[str, Classifier]:
+def _read(path: Path, rule_ids: list[str]) -> tuple[dict[str, Classifier], np.ndarray]:
     with np.load(path, allow_pickle=False) as data:
+        neutral = data["neutral"]
         found = {}
         index = 0
         while f"{index}.id" in data:
@@ -139,4 +160,4 @@ def _read(path: Path, rule_ids: list[str]) -> dict[str, Classifier]:
             index += 1
     if sorted(found) != sorted(rule_ids):
         raise ValueError("cache holds other rules")
-    return found
+    return found, neutral

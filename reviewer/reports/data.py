@@ -11,6 +11,8 @@ What counts (drafts are those *written* in the period, `created_at` in
 - passed directly: approved by the policy at submission (no approver needed);
 - routed for approval: the last submission went to approver groups;
 - blocked: at least one version the policy blocked;
+- blocked submissions: attempts to submit a text the policy blocks (`draft.blocked` audit
+  events in the period; the blocked text itself is never stored);
 - approved: approved (or posted) after approvers approved it;
 - rejected: in the rejected state; returned: returned for changes at least once.
 """
@@ -39,7 +41,7 @@ from reviewer.reports.rows import (
     RuleCount,
     Summary,
 )
-from reviewer.reports.tables import blocked_or_rejected, flagged_approvals, policy_changes, refusals
+from reviewer.reports.tables import blocked_attempts, blocked_or_rejected, flagged_approvals, policy_changes, refusals
 from reviewer.review.models import Approval, ReviewAction
 from reviewer.review.stats import Durations, response_times
 
@@ -170,6 +172,7 @@ def build_report(
         reply=Durations.of(reply_minutes),
         inbound_received=sum(a.received for a in times.accounts),
         breaches=len(times.breaches),
+        blocked_attempts=blocked_attempts(session, since, until, account_id),
     )
     account_label = accounts[0] if account_id is not None else None
     return ReportData(

@@ -25,13 +25,12 @@ import jinja2
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from reviewer import resources
 from reviewer.bidi import as_written, isolate
 from reviewer.reports import charts
 from reviewer.reports.data import ReportData
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 TEMPLATE = "reports/compliance.html"
-STYLESHEET = TEMPLATE_DIR / "reports" / "compliance.css"
 PDF_VARIANT = "pdf/ua-1"
 
 #: progress(stage, percent): called as the report is drawn and laid out.
@@ -73,7 +72,7 @@ def _datetime(value: datetime | None) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=jinja2.FileSystemLoader(str(resources.TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -116,7 +115,7 @@ def render_pdf(data: ReportData, progress: Progress | None = None, fetcher: Lock
     expected_pages = 4 + data.row_count // 12 + len(data.breaches) // 30
     with _listening(report, expected_pages), _old_objects_frozen():
         document = HTML(string=html, url_fetcher=fetcher, base_url=None).render(
-            stylesheets=[CSS(string=STYLESHEET.read_text(encoding="utf-8"), url_fetcher=fetcher)],
+            stylesheets=[CSS(string=resources.REPORT_STYLESHEET.read_text(encoding="utf-8"), url_fetcher=fetcher)],
         )
         report(f"Writing {len(document.pages)} pages", 80)  # about a quarter of the time on big reports
         pdf = document.write_pdf(pdf_tags=True, pdf_variant=PDF_VARIANT)

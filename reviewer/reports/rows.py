@@ -50,6 +50,7 @@ class Summary:
     reply: Durations  # inbound post received -> answered
     inbound_received: int
     breaches: int  # posts answered past, or still waiting past, their account's target
+    blocked_attempts: int = 0  # submissions the policy refused (`draft.blocked` events in the period)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,14 @@ def period_events(session: Session, since: datetime, until: datetime, *actions: 
     return list(session.scalars(query.order_by(AuditEvent.seq)))
 
 
+def blocked_attempts(session: Session, since: datetime, until: datetime, account_id: int | None) -> int:
+    """Submissions the policy blocked in the period (`draft.blocked` events), for one account or all."""
+    events = period_events(session, since, until, "draft.blocked")
+    if account_id is None:
+        return len(events)
+    return sum(1 for event in events if json.loads(event.data or "{}").get("account_id") == account_id)
+
+
 def refusals(
     session: Session, since: datetime, until: datetime, account_id: int | None, drafts: dict[int, Draft]
 ) -> list[RefusalRow]:

@@ -40,12 +40,13 @@ from reviewer.drafting.services import (
 )
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
+from reviewer.review.coverage import ApprovalCover, approval_cover, routed_approvers
 from reviewer.review.models import Approval, ReviewAction
 from reviewer.review.queue import QueueItem, Waiting, queue, queue_page, waiting_for
 from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.steps import add_step, subject_of
-from reviewer.review.submitting import submit_draft, submit_new_draft
+from reviewer.review.submitting import record_blocked, submit_draft, submit_new_draft
 from reviewer.review.workflow import (
     MAX_TEXT,
     Actor,
@@ -60,6 +61,7 @@ from reviewer.review.workflow import (
 )
 
 __all__ = [
+    "ApprovalCover",
     "CheckUnavailable",
     "ConflictError",
     "InvalidInput",
@@ -69,6 +71,7 @@ __all__ = [
     "ResponseTimeReport",
     "SubmitRefused",
     "WorkflowError",
+    "approval_cover",
     "approvals_of",
     "approve",
     "draft_facts",
@@ -77,10 +80,12 @@ __all__ = [
     "mark_posted",
     "queue",
     "queue_page",
+    "record_blocked",
     "refused_approvals",
     "reject",
     "response_times",
     "return_for_changes",
+    "routed_approvers",
     "set_response_target",
     "submit_draft",
     "submit_new_draft",
@@ -110,6 +115,7 @@ def draft_facts(draft: Draft, approvals: list[Approval]) -> DraftFacts:
         routes=tuple(draft.routes or ()),
         approvals_required=draft.approvals_required,
         approvals=tuple(ApprovalFact(a.approver_id, a.group, a.text_sha256) for a in approvals),
+        editor_ids=frozenset(v.author_id for v in draft.versions),
     )
 
 

@@ -7,6 +7,8 @@ re-exported by `reviewer.review.services`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import User
 from reviewer.accounts.principal import AnyUser
-from reviewer.audit.services import record_many
+from reviewer.audit.services import record, record_many
 from reviewer.db import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.drafting.services import (
@@ -29,11 +31,12 @@ from reviewer.drafting.services import (
     insert_draft,
     mark_answered,
     may_draft,
+    text_sha256,
 )
 from reviewer.orgs.models import AnyAccount
 from reviewer.review import workflow
 from reviewer.review.steps import add_step, subject_of, write_draft
-from reviewer.review.workflow import NotAllowed
+from reviewer.review.workflow import NotAllowed, SubmitRefused
 
 
 def submit_draft(
@@ -52,7 +55,8 @@ def submit_draft(
     workflow.next_state(draft.state, "submit_review")  # the state is the first thing to say
     current = draft.current_version
     verdict = fresh or check_text(checker, draft.account, current.text, draft.inbound)
-    new_state = workflow.submit(draft.state, verdict.decision, verdict)
+    with _noting_blocked(draft.account, draft.inbound, current.text):
+        new_state = workflow.submit(draft.state, verdict.decision, verdict)
     now = utcnow()
     events = []
     with conflicts_as_errors(session):
@@ -83,7 +87,8 @@ def submit_new_draft(
     A blocked text raises SubmitRefused before anything is written.
     """
     text, verdict = check_new_draft(actor, checker, account, text, inbound)
-    new_state = workflow.submit("draft", verdict.decision, verdict)
+    with _noting_blocked(account, inbound, text):
+        new_state = workflow.submit("draft", verdict.decision, verdict)
     now = utcnow()
     with conflicts_as_errors(session):
         draft = insert_draft(session, actor, account, inbound, text, verdict, now=now, **_submitted(new_state, now))
@@ -92,6 +97,43 @@ def submit_new_draft(
         add_step(session, draft, actor, "submit")
         record_many(session, actor, [*created_events(draft, verdict), *_submitted_events(draft, verdict, new_state)])
     return draft
+
+
+@contextmanager
+def _noting_blocked(account: AnyAccount, inbound: InboundPost | None, text: str) -> Iterator[None]:
+    """Give a SubmitRefused the `draft.blocked` event that says what was tried (see `record_blocked`)."""
+    try:
+        yield
+    except SubmitRefused as refused:
+        verdict = refused.verdict.to_dict() if hasattr(refused.verdict, "to_dict") else dict(refused.verdict or {})
+        findings = verdict.get("findings", [])
+        policy = verdict.get("policy") or {}
+        refused.blocked_event = {
+            "account_id": account.id,
+            **({"inbound_post_id": inbound.id} if inbound is not None else {}),
+            "decision": "block",
+            "rules": list(dict.fromkeys(str(f.get("rule", "")) for f in findings)),
+            "blocking_rules": list(dict.fromkeys(str(f.get("rule", "")) for f in findings if f.get("action") == "block")),
+            "text_sha256": text_sha256(text),
+            "policy": {"id": policy.get("id"), "version": policy.get("version")},
+        }
+        raise
+
+
+def record_blocked(session: Session, actor: AnyUser, refused: SubmitRefused, draft: Draft | None = None) -> None:
+    """Audit a submission the policy blocked: `draft.blocked`, with the rules that fired and the text's hash.
+
+    The caller rolls back what the refused submit wrote (a new draft, a
+    revision), then calls this and commits: the attempt is kept as evidence
+    (counted in the compliance report, filterable in the audit browser),
+    the blocked text itself is not. `draft`: the stored draft it was about,
+    when one outlives the rollback (its subject is then `draft:ID`, else `account:ID`).
+    """
+    data = getattr(refused, "blocked_event", None)
+    if data is None:
+        return
+    subject = f"draft:{draft.id}" if draft is not None else f"account:{data['account_id']}"
+    record(session, actor, "draft.blocked", subject, data)
 
 
 def _submitted(new_state: str, now: datetime) -> dict[str, Any]:

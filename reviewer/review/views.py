@@ -262,12 +262,7 @@ def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, r
     diffs = {v.number: word_diff(versions[i - 1].text, v.text) for i, v in enumerate(versions) if i > 0}
     mine = _my_routed_groups(the_draft)
     waiting = utcnow() - the_draft.submitted_at if the_draft.state == "pending" and the_draft.submitted_at else None
-    if me.id == the_draft.author_id:
-        own = "You wrote this draft, so another approver must approve it."
-    elif me.id == version.author_id:
-        own = "You edited this version, so another approver must approve it."
-    else:
-        own = None
+    cover = review.approval_cover(session, me, facts) if the_draft.state == "pending" and mine else None
     return render_template(
         "review/draft.html",
         draft=the_draft,
@@ -282,7 +277,7 @@ def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, r
         forms=forms,
         can_act=the_draft.state == "pending" and bool(mine),
         show_group_choice=len(mine) > 1,
-        own_warning=own,
+        cover=cover,
         waiting=waiting,
         refused_edit=refused_edit,
     ), status

@@ -13,7 +13,7 @@ exception a person can act on. See docs/workflow.md for the diagram.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 STATES = ("draft", "pending", "approved", "rejected", "returned", "posted")
@@ -134,6 +134,8 @@ class DraftFacts:
     routes: tuple[str, ...] = ()
     approvals_required: int = 1
     approvals: tuple[ApprovalFact, ...] = field(default_factory=tuple)
+    # Everyone who wrote any version of the draft (the current text grew out of all of them).
+    editor_ids: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.state not in STATES:
@@ -252,6 +254,41 @@ def _check_reviewer(facts: DraftFacts, actor: Actor, verb: str) -> None:
         )
 
 
+def authorship_refusal(facts: DraftFacts, actor: Actor) -> NotAllowed | None:
+    """Why the actor may not approve this text because they wrote part of it, or None.
+
+    Separation of duties: the draft's author (`own_draft`) and anyone who
+    wrote any version of it, the current one or an earlier one that the
+    current text grew out of (`own_edit`), may not approve it.
+    """
+    if actor.id == facts.author_id:
+        return NotAllowed("You wrote this draft, so someone else must approve it.", "own_draft")
+    if actor.id == facts.version_author_id:
+        return NotAllowed("You edited this version, so another approver must approve it.", "own_edit")
+    if actor.id in facts.editor_ids:
+        return NotAllowed(
+            "You edited an earlier version of this text, so another approver must approve it.", "own_edit"
+        )
+    return None
+
+
+def approval_refusal(facts: DraftFacts, actor: Actor, group: str | None = None) -> NotAllowed | InvalidInput | None:
+    """Why the actor may not approve now (the error `approve` would raise), or None when they may.
+
+    The one predicate a page can ask before it offers an Approve button.
+    """
+    try:
+        approval_group(facts, actor, group)
+    except (NotAllowed, InvalidInput) as refused:
+        return refused
+    return None
+
+
+def may_approve(facts: DraftFacts, actor: Actor, group: str | None = None) -> bool:
+    """True when `approve(facts, actor, group)` would be accepted."""
+    return approval_refusal(facts, actor, group) is None
+
+
 def approval_group(facts: DraftFacts, actor: Actor, group: str | None = None) -> str:
     """The routed group the actor's approval counts for, or NotAllowed saying why not.
 
@@ -261,10 +298,9 @@ def approval_group(facts: DraftFacts, actor: Actor, group: str | None = None) ->
     group the actor is in that still needs one.
     """
     _check_reviewer(facts, actor, "approve")
-    if actor.id == facts.author_id:
-        raise NotAllowed("You wrote this draft, so someone else must approve it.", "own_draft")
-    if actor.id == facts.version_author_id:
-        raise NotAllowed("You edited this version, so another approver must approve it.", "own_edit")
+    refused = authorship_refusal(facts, actor)
+    if refused is not None:
+        raise refused
     if any(a.approver_id == actor.id for a in current_approvals(facts)):
         raise NotAllowed("You have already approved this text; another approver must approve it too.", "already_approved")
     mine = [g for g in facts.routes if g in actor.groups]
@@ -295,9 +331,19 @@ def approve(facts: DraftFacts, actor: Actor, group: str | None = None) -> tuple[
         routes=facts.routes,
         approvals_required=facts.approvals_required,
         approvals=(*facts.approvals, ApprovalFact(actor.id, chosen, facts.text_sha256)),
+        editor_ids=facts.editor_ids,
     )
     event = "approve_final" if is_fully_approved(after) else "approve_partial"
     return chosen, next_state(facts.state, event)
+
+
+def facts_after_edit(facts: DraftFacts, editor_id: int) -> DraftFacts:
+    """The facts as they would be once `editor_id` saved an edit: a new text by them, earlier approvals void.
+
+    Lets a page warn before an edit that would leave nobody able to approve.
+    """
+    return replace(facts, version_author_id=editor_id, editor_ids=facts.editor_ids | {editor_id},
+                   text_sha256=f"edit-by-{editor_id}:{facts.text_sha256}")
 
 
 def reject(facts: DraftFacts, actor: Actor, reason: str) -> tuple[str, str]:

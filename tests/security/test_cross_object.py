@@ -150,7 +150,7 @@ def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_in_the_api
     draft = two_orgs.legal_b
     api = api_as(two_orgs.comms)
     before, state = audit_actions(), _state(db_session, draft)
-    response = api.post(f"/api/v1/drafts/{draft.id}/decision", {"action": action, "comment": "no"})
+    response = api.post(f"/api/v1/drafts/{draft.id}/decision", {"action": action, "comment": "no", "expected_version": draft.lock_version})
     assert response.status_code == 403, response.json
     assert audit_actions() == before and _state(db_session, draft) == state
 
@@ -189,7 +189,7 @@ def test_auditors_read_but_never_change(two_orgs, api_as, web_as, db_session, au
     writes = [
         ("/api/v1/drafts", {"account_id": two_orgs.account_a.id, "text": CLEAN_TEXT}),
         ("/api/v1/inbound", {"account_id": two_orgs.account_a.id, "author_handle": "@x", "text": "hi"}),
-        (f"/api/v1/drafts/{two_orgs.pending_a.id}/decision", {"action": "approve"}),
+        (f"/api/v1/drafts/{two_orgs.pending_a.id}/decision", {"action": "approve", "expected_version": two_orgs.pending_a.lock_version}),
     ]
     for path, body in writes:
         assert api.post(path, body).status_code == 403, path

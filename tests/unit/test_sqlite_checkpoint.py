@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,32 @@ def test_the_thread_checkpoints_until_its_engine_is_gone(tmp_path: Path, monkeyp
     writer.close()
 
 
+def test_a_checkpoint_never_creates_the_file(tmp_path: Path) -> None:
+    """The thread looks for the file, then opens it: a file deleted in between must not come back empty."""
+    path = tmp_path / "gone.sqlite3"
+    with pytest.raises(sqlite3.OperationalError):
+        checkpoint(path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_round_on_a_deleted_file_stops_the_thread_and_leaves_no_file(tmp_path: Path) -> None:
+    class Engine:
+        pass
+
+    path, engine = tmp_path / "db.sqlite3", Engine()
+    _wal_database(path, 1).close()
+    key, owner = (os.getpid(), str(path)), weakref.ref(engine)
+    sqlite_checkpoint._running[key] = (threading.current_thread(), owner)
+    try:
+        assert sqlite_checkpoint.checkpoint_round(key, path, owner) is True
+        for leftover in tmp_path.iterdir():
+            leftover.unlink()
+        assert sqlite_checkpoint.checkpoint_round(key, path, owner) is False
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        del sqlite_checkpoint._running[key]
+
+
 def test_a_newer_engine_takes_over_and_a_deleted_file_stops_it(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     _wal_database(path, 1).close()
@@ -75,11 +103,16 @@ def test_a_newer_engine_takes_over_and_a_deleted_file_stops_it(tmp_path: Path) -
 
     first, second = Engine(), Engine()
     start_checkpointer(path, 0.01, first)
+    (first_thread,) = _threads(path)
     start_checkpointer(path, 0.01, second)
-    assert _wait_for(lambda: len(_threads(path)) == 1), "the first engine's thread gave way"
+    first_thread.join(timeout=60)
+    assert not first_thread.is_alive(), "the first engine's thread gave way"
+    (second_thread,) = _threads(path)
     for leftover in tmp_path.iterdir():
         leftover.unlink()
-    assert _wait_for(lambda: not _threads(path)), "no file, no thread"
+    second_thread.join(timeout=60)
+    assert not second_thread.is_alive(), "no file, no thread"
+    assert list(tmp_path.iterdir()) == [], "the thread did not bring the deleted database back"
     assert second is not None and first is not None
 
 

@@ -30,8 +30,8 @@ MIN_WORDS = 4  # a shorter sentence ("Thanks!", "Yes.") is read together with it
 FALSE_ALARM_RATE = 0.005  # default share of negatives a rule may fire on, in cross-validation
 REGULARISATION = 1.0  # ridge penalty on the weights
 FOLDS = 5
-VETO_SIMILARITY = 0.8
-MIN_SIMILARITY = 0.35  # a sentence must be at least this close to one `like` example to fire  # how close to an `unlike` example a sentence must be for it to silence the rule
+VETO_SIMILARITY = 0.75  # how close to an `unlike` or `neutral` sentence a sentence must be for it to silence the rule
+MIN_SIMILARITY = 0.35  # a sentence must be at least this close to one `like` example to fire
 
 
 def sentence_spans(text: str) -> list[Span]:
@@ -137,9 +137,11 @@ class SemanticRule(CompiledRule):
             return None
         like = vectors @ self.like.T
         nearest_like = like.max(axis=1)
-        # A sentence that is almost one of the rule's own `unlike` near misses, and nearer to it than
-        # to any `like` example, does not fire: the author's lever for a false alarm.
+        # A sentence that is almost one of the rule's own `unlike` near misses or one of the policy's
+        # `neutral` replies, and nearer to it than to any `like` example, does not fire: the author's
+        # lever for a false alarm, and the guard for everyday replies a linear model cannot fit.
         nearest_unlike = (vectors @ self.unlike.T).max(axis=1) if len(self.unlike) else np.full(len(vectors), -1.0)
+        nearest_unlike = np.maximum(nearest_unlike, self.space.nearest_neutral(scan))
         vetoed = (nearest_unlike >= VETO_SIMILARITY) & (nearest_unlike > nearest_like)
         # A sentence like none of the examples is not explained by them: the classifier alone does not decide.
         fired = np.flatnonzero(over & ~vetoed & (nearest_like >= MIN_SIMILARITY))

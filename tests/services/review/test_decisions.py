@@ -177,6 +177,29 @@ def test_return_revise_resubmit_and_approve_by_someone_else(db_session, make_dra
 # --- Approver edits ----------------------------------------------------------------------------------
 
 
+def test_an_approver_who_edited_an_earlier_version_may_not_approve(db_session, make_account, make_user, routing_checker, audit_actions) -> None:
+    """kim edits (v2), lee changes "." to "!" (v3): kim may not approve wording kim wrote."""
+    staff = make_user(roles=["staff"])
+    draft = create_draft(db_session, staff, routing_checker, make_account(), "The budget is set.")
+    review.submit_draft(db_session, staff, routing_checker, draft)
+    db_session.commit()
+    kim, lee, third, fourth = (make_user(roles=["approver"], groups=["legal"]) for _ in range(4))
+    review.edit_as_approver(db_session, kim, routing_checker, draft, "The budget is now set.", expected_version=draft.lock_version)
+    review.edit_as_approver(db_session, lee, routing_checker, draft, "The budget is now set!", expected_version=draft.lock_version)
+    db_session.commit()
+    assert [v.author_id for v in draft.versions] == [staff.id, kim.id, lee.id]
+    with pytest.raises(NotAllowed) as refused:
+        review.approve(db_session, kim, draft, expected_version=draft.lock_version)
+    assert refused.value.reason == "own_edit"
+    db_session.commit()
+    assert audit_actions()[-1] == "approval.refused"
+    assert [(r.actor, r.reason, r.version) for r in review.refused_approvals(db_session, draft)] == [(kim, "own_edit", 3)]
+    review.approve(db_session, third, draft, expected_version=draft.lock_version)
+    review.approve(db_session, fourth, draft, expected_version=draft.lock_version)
+    db_session.commit()
+    assert draft.state == "approved"
+
+
 def test_an_edit_voids_approvals_and_needs_another_approver(db_session, make_account, make_user, routing_checker, audit_actions) -> None:
     staff = make_user(roles=["staff"])
     draft = create_draft(db_session, staff, routing_checker, make_account(), "The budget is set.")

@@ -93,18 +93,20 @@ def test_policy_errors_exit_3_with_file_line_col(tmp_path) -> None:
 
 
 def test_default_policy_and_env(tmp_path, monkeypatch) -> None:
+    """From any folder the default is the shipped government.yaml; REVIEWER_POLICY_DIR and REVIEWER_POLICY override."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("REVIEWER_POLICY", raising=False)
-    result = run("check", "hi", "--scorer", "none")
-    assert result.exit_code == 3
-    assert "error: no policy file at policies/government.yaml (from the default, relative to" in result.stderr
-    assert "pass --policy FILE or set REVIEWER_POLICY" in result.stderr
+    monkeypatch.delenv("REVIEWER_POLICY_DIR", raising=False)
+    result = run("check", "Thanks, we will look into it", "--scorer", "none")
+    assert result.exit_code == 0, result.stderr
     result = run("check", "idiot", "--scorer", "none", env={"REVIEWER_POLICY": FIXTURE})
     assert result.exit_code == 2
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "government.yaml").write_text(Path(FIXTURE).read_text(encoding="utf-8"), encoding="utf-8")
-    assert run("check", "idiot", "--scorer", "none").exit_code == 2
-
+    assert run("check", "idiot", "--scorer", "none", env={"REVIEWER_POLICY_DIR": str(tmp_path / "policies")}).exit_code == 2
+    result = run("check", "hi", "--scorer", "none", env={"REVIEWER_POLICY_DIR": str(tmp_path / "missing")})
+    assert result.exit_code == 3
+    assert "error: no policy file at" in result.stderr and "pass --policy FILE or set REVIEWER_POLICY" in result.stderr
 
 JSONL = "\n".join([
     json.dumps({"id": 1, "text": "Thanks!"}),

@@ -144,6 +144,30 @@ def test_nobody_approves_their_own_edit() -> None:
     assert wf.approve(facts, approver(4, "comms")) == ("comms", "approved")
 
 
+def test_nobody_approves_text_they_edited_in_an_earlier_version() -> None:
+    """kim edits v2, lee changes one character in v3: kim still wrote most of this text."""
+    kim, lee, other = approver(3, "comms"), approver(4, "comms"), approver(5, "comms")
+    facts = DraftFacts(
+        state="pending", author_id=AUTHOR.id, version_author_id=lee.id, text_sha256=SHA, routes=("comms",),
+        editor_ids=frozenset({AUTHOR.id, kim.id, lee.id}),
+    )
+    with pytest.raises(NotAllowed) as refused:
+        wf.approve(facts, kim)
+    assert refused.value.reason == "own_edit" and refused.value.self_approval
+    assert "earlier version" in refused.value.message
+    assert not wf.may_approve(facts, kim) and not wf.may_approve(facts, lee)
+    assert wf.approval_refusal(facts, kim).reason == "own_edit"
+    assert wf.may_approve(facts, other) and wf.approval_refusal(facts, other) is None
+    assert wf.approve(facts, other) == ("comms", "approved")
+
+
+def test_the_approval_predicate_gives_every_refusal_approve_would_raise() -> None:
+    assert wf.approval_refusal(pending(), AUTHOR).reason == "not_approver"
+    assert wf.approval_refusal(pending(version_author=3), approver(3, "comms")).reason == "own_edit"
+    assert wf.approval_refusal(pending(), approver(9, "legal")).reason == "not_in_group"
+    assert isinstance(wf.approval_refusal(pending(), approver(9, "comms"), group="legal"), InvalidInput)
+
+
 def test_approving_needs_the_role_the_group_and_a_pending_draft() -> None:
     with pytest.raises(NotAllowed) as refused:
         wf.approve(pending(), Actor(2, frozenset({"staff"}), frozenset({"comms"})))

@@ -226,7 +226,7 @@ def test_reading_a_draft(people, api_as, make_user) -> None:  # noqa: ANN001
 def test_approve_reject_return_through_the_api(people, api_as, audit_actions) -> None:  # noqa: ANN001
     staff, legal = api_as(people["staff"]), api_as(people["legal"])
     first = _submit(staff, people["account"].id, LEGAL).get_json()
-    approved = legal.post(f"/api/v1/drafts/{first['id']}/decision", json={"action": "approve"})
+    approved = legal.post(f"/api/v1/drafts/{first['id']}/decision", json={"action": "approve", "expected_version": first["version"]})
     assert approved.status_code == 200
     body = approved.get_json()
     assert body["state"] == "approved"
@@ -254,7 +254,9 @@ def test_a_staff_token_cannot_decide(people, api_as) -> None:  # noqa: ANN001
 
 def test_an_approver_outside_the_routed_group_is_refused(people, api_as) -> None:  # noqa: ANN001
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
-    response = api_as(people["comms"]).post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve"})
+    response = api_as(people["comms"]).post(
+        f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]}
+    )
     assert response.status_code == 403
     assert api_as(people["legal"]).get(f"/api/v1/drafts/{draft['id']}").get_json()["state"] == "pending"
 
@@ -263,7 +265,7 @@ def test_self_approval_is_refused_and_the_refusal_is_kept_as_evidence(people, ap
     both = make_user("dual.role", roles=["staff", "approver"], groups=["legal"])
     api = api_as(both)
     draft = _submit(api, people["account"].id, LEGAL).get_json()
-    response = api.post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve"})
+    response = api.post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]})
     assert response.status_code == 403
     assert error_of(response)["code"] == "own_draft"
     assert audit_actions()[-1] == "approval.refused"
@@ -283,6 +285,31 @@ def test_a_stale_expected_version_is_409_and_changes_nothing(people, api_as, aud
         f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]}
     )
     assert ok.status_code == 200
+
+
+def test_an_approval_must_name_the_text_it_approves(people, api_as, make_user, audit_actions) -> None:  # noqa: ANN001
+    """Without expected_version an approval could land on text someone edited after the approver read it."""
+    draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
+    legal = api_as(people["legal"])
+    before = audit_actions()
+    missing = legal.post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve"})
+    assert missing.status_code == 422
+    assert error_of(missing)["field"] == "expected_version"
+    assert "expected_version" in error_of(missing)["message"]
+    stale_text = legal.post(
+        f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_text_sha256": "0" * 64}
+    )
+    assert stale_text.status_code == 409 and error_of(stale_text)["code"] == "conflict"
+    assert audit_actions() == before
+    seen = legal.get(f"/api/v1/drafts/{draft['id']}").get_json()["current"]["text_sha256"]
+    ok = legal.post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_text_sha256": seen})
+    assert ok.status_code == 200 and ok.get_json()["state"] == "approved"
+
+
+def test_reject_and_return_do_not_need_a_version(people, api_as) -> None:  # noqa: ANN001
+    draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
+    answer = api_as(people["legal"]).post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "return", "comment": "Shorter."})
+    assert answer.status_code == 200
 
 
 def test_decision_bodies_are_validated(people, api_as) -> None:  # noqa: ANN001

@@ -43,7 +43,7 @@ def test_saving_a_blocked_draft_keeps_it_and_highlights_the_exact_words(staff_cl
     assert finding["message"] in page and f"Policy: {finding['source']}" in page
 
 
-def test_a_blocked_submit_shows_the_findings_and_stores_nothing(staff_client, make_inbound, account, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_a_blocked_submit_shows_the_findings_stores_no_draft_and_audits_the_attempt(staff_client, make_inbound, account, db_session, audit_actions) -> None:  # noqa: ANN001
     post = make_inbound(account)
     before = audit_actions()
     response = staff_client.post(f"/posts/{post.id}", data={"text": BLOCKED_TEXT, "submit_reply": "Submit"})
@@ -54,7 +54,7 @@ def test_a_blocked_submit_shows_the_findings_and_stores_nothing(staff_client, ma
     assert '<span class="hl-text">021 555 0199</span>' in page
     assert BLOCKED_TEXT.replace("'", "&#39;") in page  # the text stays in the editor to fix
     assert drafts_in(db_session) == []
-    assert audit_actions() == before
+    assert audit_actions() == [*before, "draft.blocked"]  # the attempt is on the record, the text is not stored
 
 
 def test_submitting_a_clean_reply_approves_it_and_answers_the_post(staff_client, make_inbound, account, db_session) -> None:  # noqa: ANN001

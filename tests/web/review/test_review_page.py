@@ -89,14 +89,16 @@ def test_rejecting_with_a_reason_ends_the_draft(client_for, mere, pending, reloa
     assert audit_actions()[-1] == "draft.rejected"
 
 
-def test_an_approver_cannot_approve_a_draft_they_wrote_and_the_attempt_is_kept(make_user, client_for, pending, reload, audit_actions) -> None:  # noqa: ANN001
+def test_an_approver_cannot_approve_a_draft_they_wrote_and_the_attempt_is_kept(make_user, client_for, mere, pending, reload, audit_actions) -> None:  # noqa: ANN001
     both = make_user("tui", roles=["staff", "approver"], groups=["comms"], display_name="Tui Rangi")
     draft = pending(author=both)
     response = decide(client_for(both), draft, "approve")
     assert response.status_code == 403
     page = text_of(response)
     assert flashes(page) == ["You wrote this draft, so someone else must approve it."]
-    assert "You wrote this draft, so another approver must approve it." in page  # the warning by the buttons
+    assert page.count("You wrote this draft, so someone else must approve it.") == 2  # the flash, and where Approve was
+    assert f'action="/review/drafts/{draft.id}/approve"' not in page  # not offered to someone who may not use it
+    assert re.search(r"Who can approve it: [^<]*Mere Tainui", page)
     assert reload(draft).state == "pending"
     assert audit_actions()[-1] == "approval.refused"  # committed: evidence for the auditors
     assert history_of(page) == ["Tui Rangi submitted version 1", "Refused: Tui Rangi tried to approve their own draft (version 1)"]
@@ -114,6 +116,8 @@ def test_an_approvers_edit_is_rechecked_and_needs_another_approver(client_for, m
     page = text_of(client_for(mere).get(f"/review/drafts/{draft.id}"))
     assert "Version 2 (edited by Mere Tainui)" in page
     assert "You edited this version, so another approver must approve it." in page
+    assert f'action="/review/drafts/{draft.id}/approve"' not in page
+    assert "Who can approve it: Hemi Walker." in page
     assert "<del><span class=\"visually-hidden\">[removed: </span>" in page  # the diff from version 1
 
     response = decide(client_for(mere), draft, "approve")

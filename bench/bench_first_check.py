@@ -1,0 +1,102 @@
+"""The first live check after `reviewer serve` starts, against the tenth.
+
+Builds a fresh SQLite instance (bench_web's: a staff user with an API token,
+an account on the shipped city-council policy), starts `reviewer serve` with
+one worker on a free loopback port, waits for /healthz, then sends --checks
+POST /api/v1/check requests one after another, each a reply never sent
+before (new sentences for the encoder), and prints each one's latency. Each
+run starts a new server; --runs N prints the median of the first and of the
+tenth check over N starts (target, issue 16: the first as fast as the tenth).
+
+    .venv/bin/python bench/bench_first_check.py [--runs 3] [--checks 10] [--toxicity embedded|none] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_web import build_instance, distinct_text, stop  # noqa: E402 - the same instance as the web bench
+from loadgen.site import free_port  # noqa: E402
+
+
+def start_serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "reviewer", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    with open(log, "wb") as handle:
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+                                   stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"reviewer serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit("reviewer serve did not answer within 120 s")
+
+
+def timed_checks(port: int, token: str, account_id: int, count: int, offset: int) -> list[float]:
+    latencies = []
+    for i in range(count):
+        body = json.dumps({"text": distinct_text(offset + i), "account_id": account_id}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/check", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"check {i + 1} answered {response.status}")
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def one_start(number: int, checks: int, toxicity: str) -> list[float]:
+    with tempfile.TemporaryDirectory(prefix="bench-first-") as tmp:
+        folder = Path(tmp)
+        instance = build_instance(folder, toxicity, ROOT / "policies")
+        port = free_port()
+        process = start_serve(instance.env, port, folder / "serve.log")
+        try:
+            latencies = timed_checks(port, instance.token, instance.account_id, checks, offset=number * 1000)
+        finally:
+            stop(process)
+        if os.environ.get("BENCH_SHOW_LOG"):
+            print((folder / "serve.log").read_text()[-6000:])
+    print(f"start {number}: " + "  ".join(f"#{i + 1} {ms:.1f}" for i, ms in enumerate(latencies)) + " ms")
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="server starts")
+    parser.add_argument("--checks", type=int, default=10, help="checks after each start")
+    parser.add_argument("--toxicity", default="embedded")
+    parser.add_argument("--smoke", action="store_true", help="one start, three checks")
+    args = parser.parse_args()
+    runs, checks = (1, 3) if args.smoke else (args.runs, max(args.checks, 2))
+    print(f"first live check after `reviewer serve` (1 worker, TOXICITY={args.toxicity}); "
+          f"load average {os.getloadavg()[0]:.2f}")
+    starts = [one_start(n + 1, checks, args.toxicity) for n in range(runs)]
+    first = statistics.median(s[0] for s in starts)
+    last = statistics.median(s[-1] for s in starts)
+    rest = statistics.median(ms for s in starts for ms in s[1:])
+    print(f"median over {runs} start(s): first {first:.1f} ms, #{checks} {last:.1f} ms, "
+          f"#2..#{checks} {rest:.1f} ms; first / #{checks} = {first / last:.2f}")
+
+
+if __name__ == "__main__":
+    main()
