@@ -8,7 +8,8 @@ tests/oidc_provider/provider.js and waits for it to print its issuer URL.
 sign-in, so a test removes a person or changes their groups there, as an
 administrator would at a real provider.
 
-`mint` signs an ID token with the provider's own key (or another one), for
+`spoil_id_tokens` makes the running provider issue faulty ID tokens in
+the real flow (the browser tests' failure paths); `mint` signs an ID token with the provider's own key (or another one), for
 the failure paths a well-behaved provider never produces: a wrong audience,
 an expired token, a bad signature.
 """
@@ -73,6 +74,7 @@ class OpenIdProvider:
         config = {
             "jwks": {"keys": [provider.key.as_dict(private=True)]},
             "accounts_file": str(folder / "accounts.json"),
+            "faults_file": str(folder / "faults.json"),
             "clients": [{
                 "client_id": CLIENT_ID,
                 "client_secret": CLIENT_SECRET,
@@ -116,6 +118,19 @@ class OpenIdProvider:
         """Write `people` where the provider reads them at the next sign-in."""
         path = self.folder / "accounts.json"
         path.with_suffix(".tmp").write_text(json.dumps(self.people), encoding="utf-8")
+        path.with_suffix(".tmp").replace(path)
+
+    def spoil_id_tokens(self, fault: str | None) -> None:
+        """From the next token response on, the provider re-signs its ID tokens with this fault (None: none).
+
+        "bad_signature" (another key under the provider's key id), "wrong_audience" or "expired":
+        the same claims and nonce otherwise, so only the check under test can refuse them.
+        """
+        path = self.folder / "faults.json"
+        if fault is None:
+            path.unlink(missing_ok=True)
+            return
+        path.with_suffix(".tmp").write_text(json.dumps({"id_token": fault}), encoding="utf-8")
         path.with_suffix(".tmp").replace(path)
 
     def stop(self) -> None:

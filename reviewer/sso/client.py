@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 from reviewer.sso.settings import SsoSettings
+from reviewer.web.headers import FORM_ACTION_KEY
 
 EXTENSION_KEY = "reviewer.sso"
 ID_TOKEN_KEY = "sso_id_token"  # the cookie session's copy of the ID token, the hint for RP-initiated logout
@@ -75,6 +77,15 @@ class Sso:
         """The claims of `token["id_token"]` checked as `finish` checks them (signature, iss, aud, exp, nonce)."""
         return dict(self.client.parse_id_token(token, nonce=nonce, **self.validation()))
 
+    def form_action_sources(self) -> list[str]:
+        """Origins the Sign out form's redirect goes to: the issuer's, and the end-session endpoint's once known.
+
+        A browser applies the page's CSP form-action to every redirect after a
+        form's POST, so without these RP-initiated logout would be blocked.
+        """
+        urls = [self.settings.issuer, self.client.server_metadata.get("end_session_endpoint") or ""]
+        return sorted({_origin(url) for url in urls if _origin(url)})
+
     def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
         """Where to send the browser to end the provider's session too, or None when it offers no end_session_endpoint."""
         if not self.metadata().get("end_session_endpoint"):
@@ -82,6 +93,11 @@ class Sso:
         return self.client.create_logout_url(
             post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token, client_id=self.settings.client_id
         )["url"]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else ""
 
 
 def init_app(app: Flask) -> None:
@@ -98,7 +114,8 @@ def init_app(app: Flask) -> None:
         server_metadata_url=settings.metadata_url,
         client_kwargs={"scope": settings.scopes, "code_challenge_method": "S256", "default_timeout": settings.timeout_seconds},
     )
-    app.extensions[EXTENSION_KEY] = Sso(settings, client)
+    sso = app.extensions[EXTENSION_KEY] = Sso(settings, client)
+    app.extensions[FORM_ACTION_KEY] = sso.form_action_sources
 
 
 def current_sso() -> Sso | None:

@@ -1,0 +1,46 @@
+"""The login page with single sign-on configured: local sign-in can be turned off; the CSP lets Sign out reach the provider."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+SSO = {
+    "OIDC_ISSUER": "https://login.agency.example/tenant-1",
+    "OIDC_CLIENT_ID": "reviewer",
+    "OIDC_CLIENT_SECRET": "client-secret-0123456789",
+    "OIDC_PROVIDER_NAME": "Agency Sign-In",
+    "OIDC_GROUP_ROLES": {"reviewer-admins": ["admin"]},
+}
+
+
+def test_with_local_sign_in_off_a_right_password_signs_nobody_in(make_app, make_user, login, audit_actions) -> None:  # noqa: ANN001
+    app = make_app(LOCAL_LOGIN=False, **SSO)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign in with Agency Sign-In" in page and 'name="password"' not in page
+    user = make_user("breakglass", roles=["admin"])
+    response = login(client, user)
+    assert response.status_code == 403
+    assert "Signing in with a username and password is turned off here." in response.get_data(as_text=True)
+    assert client.get("/").location == "/login?next=/"
+    assert "auth.login" not in audit_actions()
+
+
+def test_with_local_sign_in_on_both_ways_are_offered(make_app, make_user, login) -> None:  # noqa: ANN001
+    client = make_app(**SSO).test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign in with Agency Sign-In" in page and "Or with a local account" in page
+    assert login(client, make_user("breakglass", roles=["admin"])).status_code == 302
+
+
+def test_turning_local_sign_in_off_without_single_sign_on_is_refused_at_start(make_app) -> None:  # noqa: ANN001
+    with pytest.raises(click.ClickException, match="LOCAL_LOGIN is false and OIDC_ISSUER is not set"):
+        make_app(LOCAL_LOGIN=False)
+
+
+def test_the_csp_lets_forms_reach_the_providers_origin_only_when_it_is_configured(make_app) -> None:  # noqa: ANN001
+    with_sso = make_app(**SSO).test_client().get("/login").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://login.agency.example;" in with_sso
+    without = make_app().test_client().get("/login").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in without
