@@ -22,10 +22,12 @@ import selectors
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -33,7 +35,7 @@ PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "reviewer-tests"
 CLIENT_SECRET = "reviewer-tests-client-secret-0123456789abcdef"
 KEY_ID = "provider-key-1"
-INSTALL_HINT = "npm ci --prefix tests/oidc_provider"
+INSTALL_HINT = "make oidc-provider (npm ci --prefix tests/oidc_provider)"
 
 # The people at the provider; groups map to reviewer roles through GROUP_ROLES below.
 PEOPLE = {
@@ -45,13 +47,28 @@ GROUP_ROLES = {"reviewer-admins": ["admin"], "comms-approvers": ["approver", "st
 GROUP_APPROVER_GROUPS = {"comms-approvers": ["comms"]}
 
 
-def missing_reason() -> str | None:
-    """Why the provider cannot run here, or None."""
-    if shutil.which("node") is None:
-        return "node is not installed: the OpenID provider tests need Node 20+"
-    if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-        return f"tests/oidc_provider/node_modules is missing: run `{INSTALL_HINT}` (make test does)"
+MIN_NODE = (20, 19)  # oidc-provider 9 (package.json "engines")
+
+
+def node_missing_reason() -> str | None:
+    """Why Node cannot run the provider here (the tests skip, or fail in CI), or None."""
+    node = shutil.which("node")
+    if node is None:
+        return "node is not installed: the OpenID provider tests need Node 20.19+ (scripts/system-deps installs it)"
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    numbers = tuple(int(part) for part in version.lstrip("v").split(".")[:2] if part.isdigit())
+    if numbers < MIN_NODE:
+        return f"node {version or '(unknown version)'} is too old: the OpenID provider tests need Node 20.19+"
     return None
+
+
+def require_provider(skip_or_fail: Callable[[str], None]) -> None:
+    """Skip (or, in CI, fail) without a usable Node; fail when Node is there but the provider is not installed."""
+    reason = node_missing_reason()
+    if reason:
+        skip_or_fail(reason)
+    if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail(f"tests/oidc_provider/node_modules is missing: run `{INSTALL_HINT}` (make test does)")
 
 
 def new_key(kid: str = KEY_ID) -> RSAKey:

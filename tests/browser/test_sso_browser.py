@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from oidc_kit import PEOPLE, OpenIdProvider, missing_reason
+from oidc_kit import PEOPLE, OpenIdProvider, require_provider
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +43,7 @@ def site(shipped, tmp_path_factory, pytestconfig: pytest.Config) -> Iterator[Sim
     from reviewer.db import app_session, get_database, upgrade
 
     root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-    reason = missing_reason()
-    if reason:
-        root.skip_or_fail(reason)
+    require_provider(root.skip_or_fail)
     folder = tmp_path_factory.mktemp("sso-site")
     late = LateApp()
     with shipped.serve(late, "sso-server") as url:

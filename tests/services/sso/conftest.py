@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from oidc_kit import OpenIdProvider, missing_reason
+from oidc_kit import OpenIdProvider, require_provider
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[OpenIdProvider]:
-    reason = missing_reason()
-    if reason:
-        root_conftest = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[2] / "conftest.py"))
-        root_conftest.skip_or_fail(reason)
+    root_conftest = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[2] / "conftest.py"))
+    require_provider(root_conftest.skip_or_fail)
     started = OpenIdProvider.start(
         tmp_path_factory.mktemp("provider"),
         redirect_uri="http://127.0.0.1:9/login/sso/callback",
