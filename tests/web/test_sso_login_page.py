@@ -44,3 +44,21 @@ def test_the_csp_lets_forms_reach_the_providers_origin_only_when_it_is_configure
     assert "form-action 'self' https://login.agency.example;" in with_sso
     without = make_app().test_client().get("/login").headers["Content-Security-Policy"]
     assert "form-action 'self';" in without
+
+
+def test_an_account_made_by_single_sign_on_cannot_sign_in_with_a_password(make_app, db_session, login, audit_actions) -> None:  # noqa: ANN001, E501
+    """Else a password an administrator once set would outlive the person's removal at the provider."""
+    from reviewer.accounts.services import set_password
+    from reviewer.sso.services import Identity, sign_in
+    from reviewer.sso.settings import SsoSettings
+
+    app = make_app(**SSO)
+    settings = SsoSettings.from_config(app.config)
+    identity = Identity(SSO["OIDC_ISSUER"], "sub-kim", "kim", "Kim Admin", None, ("reviewer-admins",))
+    user = sign_in(db_session, identity, settings.mapping, "10.0.0.9")
+    set_password(db_session, None, user, "a-password-set-by-an-admin")
+    db_session.commit()
+    response = login(app.test_client(), user, password="a-password-set-by-an-admin")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.get_data(as_text=True)
+    assert audit_actions()[-1] == "auth.login_failed"
