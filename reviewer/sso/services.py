@@ -129,7 +129,7 @@ def _provision(session: Session, identity: Identity, roles: list[str], approver_
         username=identity.username,
         display_name=identity.display_name or identity.username,
         email=identity.email,
-        # Never used: no one knows it. An administrator may still set a break-glass password.
+        # Never used: no one knows it, and accounts with an OIDC subject never sign in with a password.
         password_hash=hasher_for(session).hash(secrets.token_urlsafe(32)),
         session_token=new_session_token(),
         active=True,
