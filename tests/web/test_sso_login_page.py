@@ -62,3 +62,16 @@ def test_an_account_made_by_single_sign_on_cannot_sign_in_with_a_password(make_a
     assert response.status_code == 401
     assert "Wrong username or password." in response.get_data(as_text=True)
     assert audit_actions()[-1] == "auth.login_failed"
+
+
+def test_a_provider_that_does_not_answer_gets_a_page_saying_so_and_an_audit_event(make_app, audit_actions) -> None:  # noqa: ANN001
+    import socket
+
+    with socket.socket() as closed:  # a loopback port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    app = make_app(**{**SSO, "OIDC_ISSUER": f"http://127.0.0.1:{port}", "OIDC_TIMEOUT_SECONDS": 2})
+    response = app.test_client().get("/login/sso")
+    assert response.status_code == 502
+    assert "Agency Sign-In could not be reached" in response.get_data(as_text=True)
+    assert audit_actions()[-1] == "auth.sso_failed"
