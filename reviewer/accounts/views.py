@@ -115,9 +115,12 @@ def logout():  # noqa: ANN201
 
 
 def _provider_logout_url(id_token: str | None) -> str | None:
-    """RP-initiated logout: the provider's end-session URL when the person signed in there and it offers one."""
+    """RP-initiated logout: the provider's end-session URL when the person signed in there and it offers one.
+
+    `id_token` is None after a password sign-in, "" after a single sign-on whose token was too big to keep.
+    """
     sso = current_sso()
-    if sso is None or not id_token:
+    if sso is None or id_token is None:
         return None
     try:
         return sso.end_session_url(id_token, url_for("accounts.login", _external=True))

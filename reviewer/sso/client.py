@@ -20,7 +20,10 @@ from reviewer.sso.settings import SsoSettings
 from reviewer.web.headers import FORM_ACTION_KEY
 
 EXTENSION_KEY = "reviewer.sso"
-ID_TOKEN_KEY = "sso_id_token"  # the cookie session's copy of the ID token, the hint for RP-initiated logout
+# The cookie session's copy of the ID token, the hint for RP-initiated logout ("" when too big to keep:
+# a token with hundreds of group ids would push the session cookie past the 4 KB browsers accept).
+ID_TOKEN_KEY = "sso_id_token"
+ID_TOKEN_COOKIE_LIMIT = 2000
 NEXT_KEY = "sso_next"
 
 
@@ -86,13 +89,23 @@ class Sso:
         urls = [self.settings.issuer, self.client.server_metadata.get("end_session_endpoint") or ""]
         return sorted({_origin(url) for url in urls if _origin(url)})
 
-    def end_session_url(self, id_token: str, post_logout_redirect_uri: str) -> str | None:
-        """Where to send the browser to end the provider's session too, or None when it offers no end_session_endpoint."""
+    def end_session_url(self, id_token: str | None, post_logout_redirect_uri: str) -> str | None:
+        """Where to send the browser to end the provider's session too, or None when it offers no end_session_endpoint.
+
+        Without `id_token` (it was too big to keep) the provider is told the client id alone.
+        """
         if not self.metadata().get("end_session_endpoint"):
             return None
         return self.client.create_logout_url(
-            post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token, client_id=self.settings.client_id
+            post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token or None,
+            client_id=self.settings.client_id,
         )["url"]
+
+
+def id_token_to_keep(token: dict[str, Any]) -> str:
+    """What the session keeps of the token response's ID token: the token, or "" when too big for the cookie."""
+    id_token = str(token.get("id_token") or "")
+    return id_token if len(id_token) <= ID_TOKEN_COOKIE_LIMIT else ""
 
 
 def _origin(url: str) -> str:

@@ -13,7 +13,7 @@ from flask_login import login_user
 from joserfc.errors import JoseError
 
 from reviewer.db import get_session
-from reviewer.sso.client import ID_TOKEN_KEY, NEXT_KEY, ProviderError, current_sso
+from reviewer.sso.client import ID_TOKEN_KEY, NEXT_KEY, ProviderError, current_sso, id_token_to_keep
 from reviewer.sso.services import Identity, SignInRefused, record_failure, sign_in
 from reviewer.web.access import public, safe_next
 
@@ -89,5 +89,5 @@ def callback():  # noqa: ANN201
     cookie_session.clear()  # a fresh session: nothing carried over from before sign-in
     cookie_session.permanent = True
     login_user(user)
-    cookie_session[ID_TOKEN_KEY] = token.get("id_token", "")
+    cookie_session[ID_TOKEN_KEY] = id_token_to_keep(token)  # present: signed in here by single sign-on
     return redirect(safe_next(target, url_for("main.home")))

@@ -272,3 +272,22 @@ def test_local_sign_in_is_for_break_glass_and_can_be_turned_off(page: Page, site
         expect(page.get_by_role("heading", name="Or with a local account")).to_have_count(0)
     finally:
         site.app.config["LOCAL_LOGIN"] = True
+
+
+def test_a_person_in_hundreds_of_groups_stays_signed_in_and_signs_out_at_the_provider(page: Page, site, provider) -> None:  # noqa: ANN001, E501
+    """Entra ID puts up to 200 group ids in an ID token: far more than a 4 KB session cookie holds."""
+    import uuid
+
+    provider.people["dana"] = {
+        "password": "dana-at-provider", "name": "Dana Many-Groups", "email": "dana@agency.example",
+        "groups": ["reviewer-admins", *(str(uuid.uuid4()) for _ in range(200))],
+    }
+    provider.save_people()
+    sign_in_at_provider(page, site, "dana", "dana-at-provider")
+    expect(page.get_by_role("heading", name="Welcome, Dana Many-Groups")).to_be_visible()
+    page.goto(f"{site.url}/audit/")  # still signed in on the next page
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    sign_out_everywhere(page)
+    page.goto(f"{site.url}/login")
+    page.get_by_role("link", name="Sign in with Test Provider").click()
+    expect(page.get_by_role("heading", name="Test provider sign-in")).to_be_visible()
