@@ -75,3 +75,20 @@ def test_a_provider_that_does_not_answer_gets_a_page_saying_so_and_an_audit_even
     assert response.status_code == 502
     assert "Agency Sign-In could not be reached" in response.get_data(as_text=True)
     assert audit_actions()[-1] == "auth.sso_failed"
+
+
+def test_the_admin_page_of_a_single_sign_on_account_says_where_its_roles_come_from(make_app, db_session, make_user, login) -> None:  # noqa: ANN001, E501
+    from reviewer.sso.services import Identity, sign_in
+    from reviewer.sso.settings import SsoSettings
+
+    app = make_app(**SSO)
+    identity = Identity(SSO["OIDC_ISSUER"], "sub-kim", "kim", "Kim Admin", None, ("reviewer-admins",))
+    kim = sign_in(db_session, identity, SsoSettings.from_config(app.config).mapping, "10.0.0.9")
+    db_session.commit()
+    local = make_user("lee", roles=["staff"])
+    client = app.test_client()
+    login(client, make_user("root", roles=["admin"]))
+    page = client.get(f"/admin/users/{kim.id}").get_data(as_text=True)
+    assert "kim signs in with single sign-on" in page and "Reset kim's password" not in page
+    page = client.get(f"/admin/users/{local.id}").get_data(as_text=True)
+    assert "signs in with single sign-on" not in page and "Reset lee's password" in page
