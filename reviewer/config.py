@@ -102,6 +102,32 @@ class Defaults:
     # "fixed-window" (one counter per window: cheapest) or "moving-window" (exact, a row per hit).
     RATELIMIT_STRATEGY = "fixed-window"
 
+    # Single sign-on with OpenID Connect (docs/deployment.md: Entra ID, Okta, Keycloak). Set the
+    # issuer (its /.well-known/openid-configuration is read), the client id and secret, and
+    # register <site>/login/sso/callback as the redirect URI and <site>/login as the post-logout one.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_SCOPES = "openid profile email"  # space-separated; must hold openid
+    OIDC_PROVIDER_NAME = "single sign-on"  # the login page's button: "Sign in with <name>"
+    # Which ID-token claims hold the username, the display name, the email and the groups.
+    OIDC_USERNAME_CLAIM = "preferred_username"
+    OIDC_DISPLAY_NAME_CLAIM = "name"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_GROUPS_CLAIM = "groups"
+    # Provider group -> reviewer roles, e.g. {"reviewer-admins": ["admin"], "comms-team": ["approver"]},
+    # and provider group -> approver groups, e.g. {"comms-team": ["comms"]}. Applied at every
+    # sign-in; a person whose groups grant no role is refused (and loses the roles they had).
+    OIDC_GROUP_ROLES: dict[str, list[str]] = {}
+    OIDC_GROUP_APPROVER_GROUPS: dict[str, list[str]] = {}
+    # Seconds of clock difference with the provider accepted on the ID token's exp and iat.
+    OIDC_LEEWAY_SECONDS = 60
+    # Seconds a request to the provider (discovery, keys, token) may take.
+    OIDC_TIMEOUT_SECONDS: float = 10
+    # Username and password sign-in; keep it for a break-glass administrator, or turn it off
+    # (false) once single sign-on works: then only OIDC signs people in.
+    LOCAL_LOGIN = True
+
     # Where organisation accounts pick their policy file from.
     POLICY_DIR = str(resources.POLICIES)
 
