@@ -8,7 +8,7 @@ from typing import Any
 
 from reviewer.api.errors import ApiError
 from reviewer.orm import MAX_ID
-from reviewer.review.workflow import DECISIONS
+from reviewer.vocabulary import DECISIONS
 
 QUEUE_LIMIT = 100  # queue items per answer unless `limit` says otherwise
 MAX_QUEUE_LIMIT = 500
