@@ -40,7 +40,7 @@ class Defaults:
     # Seconds a SQLite connection waits for a lock before failing.
     SQLITE_BUSY_TIMEOUT_SECONDS: float = 10
     # SQLite's PRAGMA synchronous in WAL mode: NORMAL (commits skip the fsync; a power cut can lose
-    # the last commits, never consistency) or FULL (every commit durable, about 7 ms more per write).
+    # the last commits, never consistency) or FULL (every commit durable, an fsync more per write).
     SQLITE_SYNCHRONOUS = "NORMAL"
     # Seconds between WAL checkpoints by a background thread (reviewer/sqlite_checkpoint.py);
     # 0: SQLite checkpoints inside the commit that takes the WAL past 1,000 pages.
@@ -88,7 +88,7 @@ class Defaults:
     RATELIMIT_ENABLED = True
     # POST /login per client address (see TRUSTED_PROXIES). Generous, because a whole office
     # signs in through one NAT address: 300 a minute lets 3,000 people behind one address all
-    # sign in within 10 minutes; each attempt costs an argon2 hash (about 0.17 s of CPU), so
+    # sign in within 10 minutes; each attempt costs an argon2 hash (a deliberate fraction of a second of CPU), so
     # this also caps what one address can make the server hash. Where people do not share
     # addresses, e.g. "20 per minute" is enough.
     RATELIMIT_LOGIN = "300 per minute"
@@ -96,8 +96,8 @@ class Defaults:
     # valid token. 20 a second per integration; raise it for bulk tools and benchmarks.
     RATELIMIT_API = "1200 per minute"
     RATELIMIT_STORAGE_URI: str | None = None
-    # X-RateLimit-Limit/-Remaining/-Reset on every answer of a limited route (two storage reads,
-    # about 0.2 ms a request); false: only on 429s.
+    # X-RateLimit-Limit/-Remaining/-Reset on every answer of a limited route (two storage reads
+    # a request); false: only on 429s.
     RATELIMIT_HEADERS_ENABLED = True
     # "fixed-window" (one counter per window: cheapest) or "moving-window" (exact, a row per hit).
     RATELIMIT_STRATEGY = "fixed-window"
@@ -137,9 +137,9 @@ class Defaults:
     TOXICITY = "embedded"
 
     # The sentence encoder of policies' semantic rules, loaded and warmed at start-up:
-    # "embedded" (all-MiniLM-L6-v2 exported to ONNX: offline, CPU, about 10 ms a sentence;
+    # "embedded" (all-MiniLM-L6-v2 exported to ONNX: offline, CPU, a transformer pass a sentence;
     # built by `reviewer encoder build`, which make run does), "static" (its static
-    # distillation: under a millisecond a draft, less exact), "minilm" (the transformer
+    # distillation: a lookup and a mean a sentence, less exact), "minilm" (the transformer
     # through torch), a model folder, or "none" (semantic rules do not apply).
     ENCODER = "embedded"
     # Where built encoder models live (None: instance/encoder beside the package, or

@@ -145,8 +145,8 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", che
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        # WAL with NORMAL: a commit does not wait for fsync (about 7 ms here, taken while holding the
-        # write lock, so it capped writes near 130/s); the database stays consistent after a crash or
+        # WAL with NORMAL: a commit does not wait for fsync (which it would take while holding the
+        # write lock, capping the write rate); the database stays consistent after a crash or
         # power loss, which can lose only the last commits, whole. FULL makes every commit durable.
         cursor.execute(f"PRAGMA synchronous={mode}")
         if background_checkpoints:  # no commit checkpoints: a thread does, once requests start (init_app)
