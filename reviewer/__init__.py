@@ -30,6 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.notify.views import bp as notify_bp
     from reviewer.orgs.views import bp as orgs_bp
     from reviewer.reports.views import bp as reports_bp
+    from reviewer.sso import client as sso_client
+    from reviewer.sso.views import bp as sso_bp
     from reviewer.review.views import bp as review_bp
     from reviewer.web import converters, errors, filters, headers, ratelimit
     from reviewer.web.health import bp as health_bp
@@ -46,13 +48,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     notify.init_app(app)  # after db: it hooks the sessionmaker
     login.init_app(app)
+    sso_client.init_app(app)  # single sign-on when OIDC_ISSUER is set
     CSRFProtect(app)
     errors.init_app(app)
     app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
     filters.init_app(app)
     headers.init_app(app)
 
-    blueprints = (main_bp, health_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp, notify_bp)
+    blueprints = (main_bp, health_bp, accounts_bp, sso_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp,
+                  notify_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import User
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 
 # "inapp": the person's notifications page (reviewer/notify/views.py); the worker never sends those.
 CHANNELS = ("inapp", "email", "teams", "slack", "json")

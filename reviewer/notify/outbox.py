@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import ApproverGroup, User, UserRole, user_groups
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.notify.events import Message, excerpt_of
 from reviewer.notify.models import Notification, NotificationPreference
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.notify.events import EVENTS
 from reviewer.notify.models import MODES, Notification, NotificationPreference
 from reviewer.notify.outbox import WRITTEN_KEY
