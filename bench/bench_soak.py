@@ -100,7 +100,7 @@ def one_backend(name: str, args: argparse.Namespace) -> bool:
             server = start_server(site, name, workers=args.workers,
                                   extra_env=notifications.env if notifications else None)
             if notifications is not None:
-                notifications.start_worker()
+                notifications.start_worker(name)
             try:
                 server.warm_up()
                 warm_lines = len(server.access_lines())

@@ -77,8 +77,10 @@ class Notifications:
             "REVIEWER_NOTIFY_WEBHOOKS": json.dumps(hooks), "REVIEWER_NOTIFY_RETRY_SECONDS": "1",
         }
 
-    def start_worker(self, workers: int = 2) -> None:
-        env = {**os.environ, **self.site.env("main"), **LOAD_ENV, **self.env}
+    def start_worker(self, instance: str = "main", workers: int = 2) -> None:
+        """`reviewer jobs worker` beside the server instance `instance` (the same instance folder, so the same
+        SQLite job queue)."""
+        env = {**os.environ, **self.site.env(instance), **LOAD_ENV, **self.env}
         log = open(self.folder / "worker.log", "ab")  # noqa: SIM115 - open while the worker runs
         self.worker = subprocess.Popen([str(VENV_BIN / "reviewer"), "jobs", "worker", "--workers", str(workers)],
                                        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
