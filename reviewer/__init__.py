@@ -30,7 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.orgs.views import bp as orgs_bp
     from reviewer.reports.views import bp as reports_bp
     from reviewer.review.views import bp as review_bp
-    from reviewer.web import converters, errors, filters, headers, ratelimit
+    from reviewer.web import body_limits, converters, errors, filters, headers, ratelimit
     from reviewer.web.health import bp as health_bp
     from reviewer.web.views import bp as main_bp
 
@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     converters.init_app(app)  # before any blueprint: its rules bind the `int` converter
     db.init_app(app)
     login.init_app(app)
+    body_limits.init_app(app)  # before CSRFProtect: its check reads the body
     CSRFProtect(app)
     errors.init_app(app)
     app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
