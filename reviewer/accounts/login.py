@@ -12,8 +12,9 @@ from flask import Flask, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from reviewer.accounts.models import User
-from reviewer.db import MAX_ID, get_session
+from reviewer.db import get_session
 from reviewer.numbers import whole_number
+from reviewer.orm import MAX_ID
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"

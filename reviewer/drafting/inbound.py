@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from reviewer import moments
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
     MAX_HANDLE,
