@@ -14,7 +14,7 @@ Then, for each filter, it times the first page (median of --runs runs):
 the service query alone (`browse.page`) and the whole page through the
 Flask test client, signed in as an auditor (query + template + the filter
 form's lists). Also a deep page (keyset cursor in the middle), the
-verify-chain button and a full JSON Lines export.
+verify-chain button (chain and reconcile) and a full JSON Lines export.
 
     .venv/bin/python bench/bench_audit_browser.py [--events 100000] [--runs 5]
 """
@@ -160,6 +160,12 @@ def main() -> None:
         print(f"verify: ok={result.ok}, {result.count:,} events, {time.perf_counter() - began:.1f} s")
         assert result.ok, result
         total = result.count
+        from reviewer.audit.reconcile import reconcile
+
+        began = time.perf_counter()
+        reconciled = reconcile(reading, upto=result.head[0])
+        print(f"reconcile (rows against draft events): {time.perf_counter() - began:.1f} s, "
+              f"{len(reconciled.mismatches):,} mismatches (this trail's drafts have no rows: every approval is one)")
 
     week_ago = (datetime.now(timezone.utc) - timedelta(days=7)).date().isoformat()
     middle_draft = facts["drafts"] // 2

@@ -1,8 +1,10 @@
-"""`reviewer audit verify [--anchor SEQ:HASH] [--anchors FILE] [--file EXPORT.jsonl [--key-file KEY]]`,
+"""`reviewer audit verify [--anchor SEQ:HASH] [--anchors FILE] [--reconcile] [--file EXPORT.jsonl [--key-file KEY]]`,
 `reviewer audit anchor [--out FILE] [--syslog]` and
 `reviewer audit export --from D --to D --format jsonl|csv --out FILE`.
 
-`anchor` verifies the chain (against the anchors already in FILE too) and
+`verify --reconcile` then checks the drafts, versions and approvals against
+what the events recorded (reviewer.audit.reconcile), naming each row that
+disagrees. `anchor` verifies the chain (against the anchors already in FILE too) and
 then writes the signed head outside the database: appended to FILE, sent
 to syslog, and printed. Run it on a schedule; `verify --anchors FILE` then
 catches a cut tail without anyone noting a head by hand.
@@ -50,13 +52,21 @@ def describe(result: VerifyResult) -> str:
 
 
 def verify_command(
-    session, key: bytes, anchor: tuple[int, str] | None, anchors: list[tuple[int, str]] | None = None
+    session, key: bytes, anchor: tuple[int, str] | None, anchors: list[tuple[int, str]] | None = None,
+    *, reconcile: bool = False,
 ) -> tuple[str, int]:
-    """Verify the chain in `session` with `key`; return (message, exit status)."""
+    """Verify the chain in `session` with `key` (and, with `reconcile`, the domain rows); (message, exit status)."""
     from reviewer.audit import verify
 
     result = verify(session, key, anchor, anchors or ())
-    return describe(result), 0 if result.ok else 1
+    message, status = describe(result), 0 if result.ok else 1
+    if reconcile:
+        from reviewer.audit.reconcile import reconcile as reconcile_rows
+
+        found = reconcile_rows(session, upto=result.head[0] if result.head else 0)
+        message += "\n" + found.describe()
+        status = status or (0 if found.ok else 1)
+    return message, status
 
 
 ANCHORS_HELP = (
@@ -99,12 +109,18 @@ def audit() -> None:
 @click.option(
     "--anchors", "anchors_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=ANCHORS_HELP
 )
+@click.option(
+    "--reconcile", is_flag=True,
+    help="Also check every draft, version and approval against what the events recorded "
+    "(text hashes, decisions, approvers); each row that disagrees is named.",
+)
 def verify_cli(
-    anchor: tuple[int, str] | None, export_file: Path | None, key_file: Path | None, anchors_file: Path | None
+    anchor: tuple[int, str] | None, export_file: Path | None, key_file: Path | None, anchors_file: Path | None,
+    reconcile: bool,
 ) -> None:
     """Check every event's hash, HMAC and link, and the signed head; print OK with the head, or the first bad event."""
-    if export_file is not None and anchors_file is not None:
-        raise click.UsageError("--anchors checks the database's trail; for an export use --anchor SEQ:HASH")
+    if export_file is not None and (anchors_file is not None or reconcile):
+        raise click.UsageError("--anchors and --reconcile check the database; for an export use --anchor SEQ:HASH")
     if export_file is not None:
         message, status = verify_file(export_file, key_file, anchor)
         click.echo(message)
@@ -121,7 +137,7 @@ def verify_cli(
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         try:
             key = session_key(session)
-            message, status = verify_command(session, key, anchor, load_anchors(anchors_file, key))
+            message, status = verify_command(session, key, anchor, load_anchors(anchors_file, key), reconcile=reconcile)
         except AuditError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(message)
