@@ -18,6 +18,7 @@ usage error (a malformed anchor, a missing file).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -129,12 +130,8 @@ def verify_cli(
         raise click.UsageError("--key-file goes with --file (the database check uses the instance's key)")
     from reviewer import create_app
     from reviewer.audit.services import session_key
-    from reviewer.db import app_session
 
-    app = create_app()
-    with app_session(app) as session:
-        # A long check must not hold SQLite's write lock (see reviewer.audit.sqlite).
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with reading_session(create_app()) as session:
         try:
             key = session_key(session)
             message, status = verify_command(session, key, anchor, load_anchors(anchors_file, key), reconcile=reconcile)
@@ -162,11 +159,9 @@ def anchor_cli(out: Path | None, to_syslog: bool, syslog_address: str) -> None:
     from reviewer import create_app
     from reviewer.audit.anchors import anchor_line
     from reviewer.audit.services import recorded_head, session_key
-    from reviewer.db import app_session, utcnow
+    from reviewer.db import utcnow
 
-    app = create_app()
-    with app_session(app) as session:
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with reading_session(create_app()) as session:
         try:
             key = session_key(session)
             message, status = verify_command(session, key, None, load_anchors(out, key))
@@ -219,6 +214,19 @@ def send_to_syslog(line: str, address: str) -> None:
         handler.emit(record)
     finally:
         handler.close()
+
+
+@contextmanager
+def reading_session(app):  # noqa: ANN001, ANN201
+    """A session for a long read (SQLite's deferred BEGIN: no write lock); the engine's connections closed after."""
+    from reviewer.db import app_session, get_database
+
+    try:
+        with app_session(app) as session:
+            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+            yield session
+    finally:
+        get_database(app).engine.dispose()  # no pooled connection left for the garbage collector
 
 
 def verify_file(path: Path, key_file: Path | None, anchor: tuple[int, str] | None) -> tuple[str, int]:

@@ -161,7 +161,6 @@ def test_reviewer_audit_verify_reconcile_names_the_forged_approval(app, make_dra
     from click.testing import CliRunner
 
     from reviewer.cli import main
-    from reviewer.db import get_database
 
     draft = make_draft("pending", text=REVIEW_TEXT)
     version = draft.current_version
@@ -173,7 +172,6 @@ def test_reviewer_audit_verify_reconcile_names_the_forged_approval(app, make_dra
         value = app.config[name]
         monkeypatch.setenv(f"REVIEWER_{name}", json.dumps(value) if isinstance(value, dict) else str(value))
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
-    get_database(app).engine.dispose()
     runner = CliRunner()
     plain = runner.invoke(main, ["audit", "verify"])
     assert plain.exit_code == 0 and plain.output.startswith("OK: "), plain.output
