@@ -21,8 +21,10 @@ BUILD_VENV ?= .venv-build
 # Test processes (pytest-xdist); the suite is independent per test.
 TEST_WORKERS ?= 2
 PORT ?= 5000
+# The real OpenID provider the single sign-on tests start: oidc-provider from npm, pinned by its lock file.
+OIDC_PROVIDER := tests/oidc_provider
 
-.PHONY: run test install install-dev system-deps bench bench-smoke clean encoder
+.PHONY: run test install install-dev system-deps bench bench-smoke clean encoder oidc-provider
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,6 +66,16 @@ $(STATIC_MODEL): $(VENV)/.installed-dev
 
 encoder: $(ENCODER_MODEL)
 
+# npm ci installs exactly the lock file; --prefer-offline takes packages from npm's cache when it has them.
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --prefer-offline --loglevel=error && touch $@; \
+	else \
+	  echo "npm is missing: the single sign-on tests will skip (fail in CI); scripts/system-deps installs Node"; \
+	fi
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.installed
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -77,7 +89,7 @@ run: install encoder
 	$(BIN)/reviewer demo
 	$(BIN)/flask --app reviewer run --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps encoder $(STATIC_MODEL)
+test: install-dev system-deps encoder $(STATIC_MODEL) oidc-provider
 	@$(BIN)/reviewer policy validate policies/*.yaml   # the semantic rules learn their examples once, before the tests
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
@@ -88,4 +100,4 @@ bench-smoke: install-dev   # every benchmark once, tiny (make test runs the same
 	@for f in bench/bench_*.py; do echo "== $$f --smoke"; $(BIN)/python $$f --smoke || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts $(OIDC_PROVIDER)/node_modules

@@ -197,7 +197,7 @@ def main() -> None:
         before = int(args["before"]) if "before" in args else None
         with read_session(app) as reading:
             shown = len(browse.page(reading, wanted, before=before).events)
-            service = median_ms(lambda: browse.page(reading, wanted, before=before), options.runs)
+            service = median_ms(lambda: browse.page(reading, wanted, before=before), options.runs)  # noqa: B023 - called here
         query = "&".join(f"{key}={value}" for key, value in args.items())
 
         def fetch(query: str = query) -> None:

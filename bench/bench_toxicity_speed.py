@@ -93,7 +93,7 @@ def measure(scorer, batches: list[list[str]], runs: int, deadline: float | None 
         p50s.append(percentile(latencies, 0.5) * 1000)
         p99s.append(percentile(latencies, 0.99) * 1000)
         cpu_ms.append(percentile(cpu, 0.5) * 1000)
-        calls = len(latencies) if len(rates) == 1 else min(calls, len(latencies))
+        calls = len(latencies) if len(rates) == 1 else min(calls, len(latencies))  # noqa: F821 - set on the first run
     return {"texts/s": statistics.median(rates), "p50 ms": statistics.median(p50s),
             "p99 ms": statistics.median(p99s), "cpu ms": statistics.median(cpu_ms),
             "texts/cpu-s": statistics.median(cpu_rates), "runs": len(rates), "calls/run": calls}
@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="torch device for Detoxify (default cpu)")
     parser.add_argument("--skip-detoxify", action="store_true")
     parser.add_argument("--detoxify-seconds", type=float, default=60.0, help="time budget for the Detoxify runs")
-    parser.add_argument("--precision", default="auto", help="Detoxify precision: auto (bf16 on a GPU), fp32 or bf16")
+    parser.add_argument("--precision", default="auto", help="Detoxify precision: auto (bf16 on a GPU, fp16 on an older one), fp32, bf16 or fp16")
     parser.add_argument("--bulk", type=int, default=20_000, help="drafts in the bulk call (default 20,000)")
     parser.add_argument("--smoke", action="store_true", help="one short run of each, a tiny Detoxify budget: proves the bench runs")
     args = parser.parse_args()

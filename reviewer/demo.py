@@ -22,7 +22,7 @@ from reviewer.accounts.models import User
 from reviewer.accounts.passwords import generate_password
 from reviewer.accounts.services import create_user
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import create_account, list_policy_files
 

@@ -16,7 +16,9 @@ from typing import Any, BinaryIO
 
 import click
 
-PLATFORMS = ("x", "twitter", "facebook", "instagram", "linkedin")
+from reviewer.cli.jsonl import LineError
+from reviewer.vocabulary import PLATFORM_NAMES
+
 SCORERS = ("embedded", "detoxify", "none")
 BATCH = 256
 EXIT_BY_DECISION = {"pass": 0, "review": 1, "block": 2}
@@ -162,7 +164,7 @@ def _scorer_option(func: Any) -> Any:
 @click.command("check", cls=Command)
 @click.argument("text", required=False)
 @click.option("--policy", "policy_path", metavar="FILE", help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Platform the reply is for (enables length limits).")
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Platform the reply is for (enables length limits).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of publication (default: today in the policy's timezone).")
 @click.option("--in-reply-to", "in_reply_to", metavar="TEXT", help="The inbound post being answered.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -284,37 +286,31 @@ def _parse_line(raw: str) -> tuple[Any, Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise LineError(None, f"bad JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError(f"bad JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(data, dict):
-        raise LineError(None, "each line must be a JSON object with at least \"text\"")
+        raise LineError("each line must be a JSON object with at least \"text\"")
     ident = data.get("id")
     if isinstance(ident, (dict, list)) or (isinstance(ident, str) and not _is_utf8(ident)):
-        raise LineError(None, "\"id\" must be a string (UTF-8 text) or a number")
+        raise LineError("\"id\" must be a string (UTF-8 text) or a number")
     unknown = sorted(set(data) - {"id", "text", "platform", "in_reply_to", "date"})
     if unknown:
-        raise LineError(ident, f"unknown field(s) {', '.join(unknown)}; allowed: id, text, platform, in_reply_to, date")
+        raise LineError(f"unknown field(s) {', '.join(unknown)}; allowed: id, text, platform, in_reply_to, date", ident)
     text = data.get("text")
     if not isinstance(text, str):
-        raise LineError(ident, "missing \"text\" (a string)" if text is None else "\"text\" must be a string")
+        raise LineError("missing \"text\" (a string)" if text is None else "\"text\" must be a string", ident)
     if not _is_utf8(text):
-        raise LineError(ident, "\"text\" holds an unpaired surrogate; send UTF-8 text")
+        raise LineError("\"text\" holds an unpaired surrogate; send UTF-8 text", ident)
     platform = data.get("platform")
-    if platform is not None and platform not in PLATFORMS:
-        raise LineError(ident, f"platform {platform!r} is not one of: {', '.join(PLATFORMS)}")
+    if platform is not None and platform not in PLATFORM_NAMES:
+        raise LineError(f"platform {platform!r} is not one of: {', '.join(PLATFORM_NAMES)}", ident)
     in_reply_to = data.get("in_reply_to")
     if in_reply_to is not None and (not isinstance(in_reply_to, str) or not _is_utf8(in_reply_to)):
-        raise LineError(ident, "\"in_reply_to\" must be a string of UTF-8 text")
+        raise LineError("\"in_reply_to\" must be a string of UTF-8 text", ident)
     try:
         date = _parse_date(data.get("date"), "date") if data.get("date") is not None else None
     except ValueError as exc:
-        raise LineError(ident, str(exc)) from None
+        raise LineError(str(exc), ident) from None
     return ident, Draft(text, platform, date, in_reply_to)
-
-
-class LineError(ValueError):
-    def __init__(self, ident: Any, message: str) -> None:
-        super().__init__(message)
-        self.ident = ident
 
 
 def _check_jsonl(policy: Any, scorer: Any, stream: BinaryIO) -> int:
@@ -336,7 +332,7 @@ def _check_jsonl(policy: Any, scorer: Any, stream: BinaryIO) -> int:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise LineError(None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+                raise LineError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
             ident, draft = _parse_line(line)
         except LineError as exc:
             flush()

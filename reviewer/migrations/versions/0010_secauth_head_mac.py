@@ -7,7 +7,7 @@ it cannot, so the head stays unsigned (and `reviewer audit verify` says so)
 until the next event is recorded.
 
 Revision ID: 0010_secauth_head_mac
-Revises: 0007_retention
+Revises: 0008_connect_oidc_identity (written on 0007_retention; re-chained after merging main)
 Create Date: 2026-12-05
 """
 
@@ -20,10 +20,10 @@ from alembic import context, op
 
 from reviewer.audit import triggers
 from reviewer.audit.chain import compute_head_mac
-from reviewer.db import UTCDateTime
+from reviewer.orm import UTCDateTime
 
 revision = "0010_secauth_head_mac"
-down_revision = "0007_retention"
+down_revision = "0008_connect_oidc_identity"
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,7 @@ from sqlalchemy import insert
 
 from reviewer.audit import AuditEvent, AuditHead, record, verify
 from reviewer.audit.chain import GENESIS_HASH, ChainEvent, compute_head_mac, seal
-from reviewer.db import Base
+from reviewer.orm import Base
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "reviewer" / "migrations"
 AUDIT_TABLE_NAMES = {"audit_events", "audit_head", "audit_refs"}
