@@ -33,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.sso import client as sso_client
     from reviewer.sso.views import bp as sso_bp
     from reviewer.review.views import bp as review_bp
-    from reviewer.web import converters, errors, filters, headers, ratelimit
+    from reviewer.web import body_limits, converters, errors, filters, headers, ratelimit
     from reviewer.web.health import bp as health_bp
     from reviewer.web.views import bp as main_bp
 
@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     notify.init_app(app)  # after db: it hooks the sessionmaker
     login.init_app(app)
+    body_limits.init_app(app)  # before CSRFProtect: its check reads the body
     sso_client.init_app(app)  # single sign-on when OIDC_ISSUER is set
     CSRFProtect(app)
     errors.init_app(app)

@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from reviewer.audit import browse, export
 from reviewer.audit.chain import parse_anchor
+from reviewer.audit.reconcile import reconcile
 from reviewer.audit.services import head, record, session_key, verify
 from reviewer.audit.story import draft_story
 from reviewer.notify import outbox
@@ -65,7 +66,8 @@ def index():  # noqa: ANN201
 @bp.route("/verify", methods=["POST"])
 @role_required(*AUDITORS)
 def verify_chain():  # noqa: ANN201
-    """Check every event's hash, HMAC and link (and an anchor, if given); show OK/FAILED and the head."""
+    """Check every event's hash, HMAC and link (and an anchor, if given), and reconcile the drafts, versions and
+    approvals with the events; show OK/FAILED, the head, and every row that disagrees."""
     anchor_text = (request.form.get("anchor") or "").strip()
     anchor = None
     if anchor_text:
@@ -76,6 +78,7 @@ def verify_chain():  # noqa: ANN201
             return redirect(url_for("audit.index"))
     with read_session() as reading:
         result = verify(reading, session_key(reading), anchor)
+        reconciled = reconcile(reading, upto=result.head[0] if result.head else 0)
     session = get_session()
     record(
         session,
@@ -88,13 +91,17 @@ def verify_chain():  # noqa: ANN201
             "head": f"{result.head[0]}:{result.head[1]}" if result.head else None,
             "anchor": f"{anchor[0]}:{anchor[1]}" if anchor else None,
             "first_bad": {"seq": result.first_bad.seq, "reason": result.first_bad.reason} if result.first_bad else None,
+            "reconcile": {"ok": reconciled.ok, "mismatches": len(reconciled.mismatches)},
         },
     )
     if not result.ok:
         bad = result.first_bad
-        outbox.verification_failed(session, _me(), bad.seq if bad else None, bad.reason if bad else None)
+        outbox.verification_failed(session, _me(), bad.seq if bad else None, bad.reason if bad else "the check failed")
+    elif not reconciled.ok:
+        outbox.verification_failed(session, _me(), None, f"{len(reconciled.mismatches)} stored rows differ from what "
+                                   "the audit events recorded")
     session.commit()
-    return render_template("audit/verified.html", result=result, anchor=anchor)
+    return render_template("audit/verified.html", result=result, anchor=anchor, reconciled=reconciled)
 
 
 @bp.route("/export", methods=["POST"])

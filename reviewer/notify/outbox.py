@@ -177,7 +177,8 @@ def verification_failed(session: Session, actor: Any, first_bad_seq: int | None,
     """Administrators and auditors learn that a check of the audit chain failed (webhooks of group "*")."""
     message = Message(
         "audit.verify_failed", "The audit chain failed its check",
-        (f"First bad event: {first_bad_seq} ({reason}).", "Open the audit page and check the chain again."),
+        (f"First bad event: {first_bad_seq} ({reason})." if first_bad_seq is not None else f"{reason}.",
+         "Open the audit page and check the chain again."),
         "/audit/", None, {"first_bad": first_bad_seq, "reason": reason},
     )
     return notify(session, message, users=users_with_roles(session, "admin", "auditor"), groups=["*"], subject="audit")

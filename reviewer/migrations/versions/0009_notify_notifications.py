@@ -3,7 +3,7 @@
 Three new tables, no change to existing ones, so the upgrade touches no rows.
 
 Revision ID: 0009_notify_notifications
-Revises: 0008_connect_oidc_identity
+Revises: 0010_secauth_head_mac
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_notify_notifications"
-down_revision = "0008_connect_oidc_identity"
+down_revision = "0010_secauth_head_mac"
 branch_labels = None
 depends_on = None
 
