@@ -132,16 +132,17 @@ def verify_cli(
     from reviewer import create_app
     from reviewer.audit.services import session_key
 
-    with reading_session(create_app()) as session:
+    app = create_app()
+    with reading_session(app) as session:
         try:
             key = session_key(session)
             message, status = verify_command(session, key, anchor, load_anchors(anchors_file, key), reconcile=reconcile)
         except AuditError as exc:
             raise click.ClickException(str(exc)) from None
-    if not result.ok:
-        _tell_of_failure(app, result.first_bad)
-    click.echo(describe(result))
-    click.get_current_context().exit(0 if result.ok else 1)
+    if status:
+        _tell_of_failure(app, message.splitlines()[0])
+    click.echo(message)
+    click.get_current_context().exit(status)
 
 
 def _tell_of_failure(app, what: str) -> None:  # noqa: ANN001
