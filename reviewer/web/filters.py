@@ -11,7 +11,7 @@ from reviewer.accounts.models import ROLE_LABELS
 from reviewer.bidi import as_written, isolate
 from reviewer.orgs.models import PLATFORM_LABELS
 from reviewer.review.workflow import STATE_LABELS
-from reviewer.web.highlight import numbered_findings, segments, verdict_label
+from reviewer.web.highlight import numbered_findings, routing_reasons, segments, verdict_label
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -76,3 +76,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(highlight_segments, "highlight_segments")
     app.add_template_global(template_numbered_findings, "numbered_findings")
     app.add_template_global(verdict_label, "decision_label")
+    app.add_template_global(routing_reasons, "routing_reasons")

@@ -209,6 +209,24 @@ def verdict_label(verdict: Mapping[str, Any] | None) -> str:
     return decision_label(verdict.get("decision"), verdict.get("routes") or [], int(verdict.get("approvals") or 1))
 
 
+def routing_reasons(verdict: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Why each approver group was asked: the findings that routed to it, as the pages number them.
+
+    One entry per route, in the verdict's order: {"route", "about_post": ["P1", ...], "about_draft": ["2", ...]},
+    so a page can say "Routed to safeguarding because of the post being answered (P1)" in text.
+    """
+    findings = (verdict or {}).get("findings") or []
+    reasons = []
+    for route in (verdict or {}).get("routes") or []:
+        refs: dict[str, list[str]] = {"in_reply_to": [], "draft": []}
+        for target, prefix in (("in_reply_to", "P"), ("draft", "")):
+            for number, finding in numbered_findings(findings, target):
+                if finding.get("route") == route and finding.get("action") == "review":
+                    refs[target].append(f"{prefix}{number}")
+        reasons.append({"route": route, "about_post": refs["in_reply_to"], "about_draft": refs["draft"]})
+    return reasons
+
+
 # --- What the editor's live check returns ------------------------------------------------
 
 
