@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from reviewer.audit.chain import ACTION_PATTERN, MAX_ACTOR_NAME_LENGTH, ChainEvent
 from reviewer.audit.models import AuditEvent, AuditRef
 from reviewer.audit.refs import DECISIONS, MAX_VALUE_LENGTH
+from reviewer.audit.wording import event_summary
 
 PAGE_SIZE = 50
 SYSTEM_ACTOR = "system"
@@ -100,6 +101,11 @@ class EventRow(ChainEvent):
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}
+
+    @property
+    def summary(self) -> str:
+        """What happened in plain words, where the action name alone would mislead ('' otherwise)."""
+        return event_summary(self.action, self.details, self.actor_label)
 
     @property
     def draft_id(self) -> int | None:

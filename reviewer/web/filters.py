@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, url_for
 
 from reviewer.accounts.models import ROLE_LABELS
+from reviewer.audit.wording import passed_policy
 from reviewer.bidi import as_written, isolate
 from reviewer.orgs.models import PLATFORM_LABELS
 from reviewer.review.workflow import STATE_LABELS
@@ -77,3 +78,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(template_numbered_findings, "numbered_findings")
     app.add_template_global(verdict_label, "decision_label")
     app.add_template_global(routing_reasons, "routing_reasons")
+    app.add_template_global(passed_policy, "passed_policy")
