@@ -3,6 +3,11 @@
  * A form marked data-live-check posts its text to the check endpoint (JSON,
  * CSRF token in the X-CSRFToken header) about 300 ms after the person stops
  * typing, then redraws the decision, the findings and the highlighted mirror.
+ * From the first keystroke until the answer for the text now in the box, the
+ * panel says "Checking…" (aria-busy) and the mirror shows the typed words
+ * unmarked: it never shows an answer about text that is gone. Every keystroke
+ * takes a sequence number; an answer for an older number (out of order, or
+ * overtaken by more typing) is dropped and counted in data-live-dropped.
  * Text is only ever placed with textContent: drafts may hold HTML on purpose.
  * Without this script the form still works: the server checks on save/submit.
  */
@@ -89,9 +94,30 @@
       mirror: document.querySelector("[data-live='mirror-draft']"),
       inboundMirror: document.querySelector("[data-live='mirror-in_reply_to']")
     };
+    var panel = form.closest(".editor-grid") ? form.closest(".editor-grid").querySelector(".live-panel") : null;
     var timer = null;
-    var sequence = 0;
-    var inFlight = null;
+    var sequence = 0; // the latest keystroke's number: only its answer is drawn
+    var dropped = 0;
+
+    function busy(on) {
+      if (panel) panel.setAttribute("aria-busy", on ? "true" : "false");
+    }
+
+    function outOfDate() {
+      sequence += 1;
+      if (live.decision) {
+        live.decision.className = "decision decision-checking";
+        live.decision.replaceChildren(el("span", "decision-label", "Checking…"));
+      }
+      renderSegments(live.mirror, [{ text: textarea.value, marks: [] }]);
+      busy(true);
+      setStatus(status, "Out of date: checking what you typed…", false);
+    }
+
+    function drop() {
+      dropped += 1;
+      form.setAttribute("data-live-dropped", String(dropped));
+    }
 
     function draw(data, text) {
       renderDecision(live.decision, data);
@@ -104,23 +130,20 @@
 
     function check() {
       var text = textarea.value;
-      var mine = ++sequence;
-      if (inFlight) inFlight.abort();
+      var mine = sequence;
       if (text.trim() === "") {
         draw(null, text);
+        busy(false);
         setStatus(status, "Write your reply: it is checked as you type.", false);
         return;
       }
-      inFlight = typeof AbortController === "function" ? new AbortController() : null;
       var headers = { "Content-Type": "application/json", "Accept": "application/json" };
       if (tokenInput && tokenInput.value) headers["X-CSRFToken"] = tokenInput.value;
-      setStatus(status, "Checking…", false);
       fetch(url, {
         method: "POST",
         credentials: "same-origin",
         headers: headers,
-        body: JSON.stringify({ account_id: accountId, text: text, inbound_id: inboundId }),
-        signal: inFlight ? inFlight.signal : undefined
+        body: JSON.stringify({ account_id: accountId, text: text, inbound_id: inboundId })
       }).then(function (response) {
         var type = response.headers.get("Content-Type") || "";
         if (type.indexOf("application/json") === -1) {
@@ -131,22 +154,25 @@
           return body;
         });
       }).then(function (data) {
-        if (mine !== sequence) return; // a newer check is on its way
+        if (mine !== sequence) { drop(); return; } // the text changed since: its own answer is coming
         draw(data, text);
+        busy(false);
         setStatus(status, "Checked as you type. The server checks again when you save or submit.", false);
       }).catch(function (error) {
-        if (error && error.name === "AbortError") return;
-        if (mine !== sequence) return;
+        if (mine !== sequence) { drop(); return; }
+        draw(null, text);
+        busy(false);
         setStatus(status, "Live check unavailable (" + error.message + "); your text is still checked when you save or submit.", true);
       });
     }
 
     textarea.addEventListener("input", function () {
+      outOfDate();
       if (timer) clearTimeout(timer);
       timer = setTimeout(check, DEBOUNCE_MS);
     });
     form.setAttribute("data-live-ready", "true");
-    if (textarea.value.trim() !== "") check();
+    if (textarea.value.trim() !== "") { outOfDate(); check(); }
   }
 
   function start() {
