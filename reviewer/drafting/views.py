@@ -27,6 +27,7 @@ from reviewer.review.workflow import MAX_TEXT, InvalidInput, SubmitRefused, Work
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.filters import state_label
+from reviewer.web.filters import character_limit
 from reviewer.web.highlight import check_payload, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)
@@ -354,7 +355,10 @@ def check():  # noqa: ANN201
         verdict = drafting.check_text(checker(), account, text, inbound)
     except WorkflowError as error:
         return _json_error(503, error.message)
-    return jsonify(check_payload(text, verdict.to_dict(), inbound.text if inbound is not None else None))
+    return jsonify(check_payload(
+        text, verdict.to_dict(), inbound.text if inbound is not None else None,
+        limit=character_limit(account), platform=account.platform_label,
+    ))
 
 
 def _json_error(status: int, message: str, field: str | None = None):  # noqa: ANN202

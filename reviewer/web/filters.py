@@ -12,7 +12,14 @@ from reviewer.audit.wording import passed_policy
 from reviewer.bidi import as_written, isolate
 from reviewer.orgs.models import PLATFORM_LABELS
 from reviewer.review.workflow import STATE_LABELS
-from reviewer.web.highlight import numbered_findings, routing_reasons, segments, verdict_label
+from reviewer.web.highlight import (
+    finding_title,
+    numbered_findings,
+    routing_reasons,
+    segments,
+    submit_outcome,
+    verdict_label,
+)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -43,6 +50,17 @@ def highlight_segments(text: str, findings: Any, target: str = "draft") -> list:
 
 def template_numbered_findings(findings: Any, target: str = "draft") -> list:
     return numbered_findings(findings or [], target)
+
+
+def character_limit(account: Any) -> int | None:
+    """The account's platform limit under its policy (None when the policy has none or cannot load)."""
+    from reviewer.policy import PolicyError
+    from reviewer.web import checker
+
+    try:
+        return checker().policy_for(account).character_limit(account.platform)
+    except PolicyError:
+        return None
 
 
 def waited(value: timedelta | int | None) -> str:
@@ -79,3 +97,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(verdict_label, "decision_label")
     app.add_template_global(routing_reasons, "routing_reasons")
     app.add_template_global(passed_policy, "passed_policy")
+    app.add_template_global(character_limit, "character_limit")
+    app.add_template_global(submit_outcome, "submit_outcome")
+    app.add_template_global(finding_title, "finding_title")

@@ -111,3 +111,38 @@ def test_the_panel_is_out_of_date_until_the_answer_and_drops_late_answers(browse
     finally:
         context.close()
     assert problems == [], problems
+
+
+def test_submit_says_what_will_happen_and_is_disabled_with_the_reason_when_blocked(browser: Browser, site, artifacts_dir) -> None:  # noqa: ANN001
+    context = browser.new_context(base_url=site.url, viewport={"width": 390, "height": 844})
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        site.shipped.sign_in(page, "tama")
+        page.goto(f"/posts/{site.post_id}")
+        expect(page.locator("form[data-live-ready]")).to_have_count(1)
+        reply = page.get_by_role("textbox", name="Your reply")
+        submit = page.locator("[data-live='submit']")
+        count = page.locator("[data-live='count']")
+        expect(count).to_have_text("0 of 280 characters (X)")
+
+        reply.fill(RISKY)
+        expect(count).to_have_text(f"{len(RISKY)} of 280 characters (X)")
+        expect(submit).to_have_value("Blocked: cannot submit")
+        expect(submit).to_be_disabled()
+        expect(page.locator("#submit-reason")).to_have_text("Blocked by the policy: change the highlighted words before you submit.")
+        expect(page.locator("[data-live='findings-draft'] .finding-title")).to_have_text(["Personal details in a public reply"])
+        page.screenshot(path=str(artifacts_dir / "screen-drafting-submit-blocked-390.png"), full_page=True)
+
+        reply.fill(NEEDS_REVIEW)
+        expect(submit).to_have_value("Send for comms approval")
+        expect(submit).to_be_enabled()
+        expect(page.locator("#submit-reason")).to_be_hidden()
+
+        reply.fill("x" * 290)
+        expect(count).to_have_text("290 of 280 characters (X): 10 over the limit")
+        expect(page.locator("[data-live='findings-draft']")).to_contain_text("Too long for the platform")
+    finally:
+        context.close()
+    assert problems == [], problems

@@ -44,10 +44,16 @@
       ref.setAttribute("aria-hidden", "true");
       var body = el("div", "finding-body");
       var head = el("p", "finding-head");
-      head.append(el("code", "finding-rule", f.rule), " ", el("span", "tag sev sev-" + f.severity, f.severity), " ",
+      head.append(el("strong", "finding-title", f.title || f.rule), " ", el("span", "tag sev sev-" + f.severity, f.severity), " ",
         el("span", "finding-action", actionText(f)));
       if (!f.spans || f.spans.length === 0) head.append(" ", el("span", "hint", "(about the whole text)"));
-      body.append(head, el("p", "finding-message", f.message), el("p", "finding-source", "Policy: " + f.source));
+      body.append(head, el("p", "finding-message", f.message));
+      if (f.also && f.also.length) {
+        body.append(el("p", "finding-also hint", "Also: " + f.also.map(function (a) { return a.title; }).join("; ") + "."));
+      }
+      var source = el("p", "finding-source", "Policy: " + f.source + " ");
+      source.append(el("code", "finding-rule", (f.rules && f.rules.length ? f.rules : [f.rule]).join(", ")));
+      body.append(source);
       item.append(ref, body);
       return item;
     });
@@ -71,6 +77,26 @@
     mirror.replaceChildren.apply(mirror, nodes);
   }
 
+  function renderCount(node, text) {
+    if (!node) return;
+    var count = Array.from(text).length; // code points, as the policy counts
+    var limit = parseInt(node.getAttribute("data-limit"), 10);
+    if (!limit) { node.textContent = count + " characters"; return; }
+    var words = count + " of " + limit + " characters (" + node.getAttribute("data-platform") + ")";
+    node.textContent = count > limit ? words + ": " + (count - limit) + " over the limit" : words;
+    node.classList.toggle("is-over", count > limit);
+  }
+
+  function renderSubmit(button, reason, outcome) {
+    if (!button) return;
+    button.value = outcome ? outcome.label : "Submit";
+    button.disabled = Boolean(outcome && outcome.blocked);
+    if (reason) {
+      reason.textContent = outcome && outcome.blocked ? outcome.blocked : "";
+      reason.classList.toggle("is-empty", !(outcome && outcome.blocked));
+    }
+  }
+
   function setStatus(node, text, isError) {
     if (!node) return;
     node.textContent = text;
@@ -92,7 +118,10 @@
       contextBox: document.querySelector("[data-live='context']"),
       contextFindings: document.querySelector("[data-live='findings-in_reply_to']"),
       mirror: document.querySelector("[data-live='mirror-draft']"),
-      inboundMirror: document.querySelector("[data-live='mirror-in_reply_to']")
+      inboundMirror: document.querySelector("[data-live='mirror-in_reply_to']"),
+      count: form.querySelector("[data-live='count']"),
+      submit: document.querySelector("[data-live='submit']"),
+      submitReason: document.querySelector("[data-live='submit-reason']")
     };
     var panel = form.closest(".editor-grid") ? form.closest(".editor-grid").querySelector(".live-panel") : null;
     var timer = null;
@@ -110,6 +139,8 @@
         live.decision.replaceChildren(el("span", "decision-label", "Checking…"));
       }
       renderSegments(live.mirror, [{ text: textarea.value, marks: [] }]);
+      renderCount(live.count, textarea.value);
+      renderSubmit(live.submit, live.submitReason, null); // the server checks again on submit
       busy(true);
       setStatus(status, "Out of date: checking what you typed…", false);
     }
@@ -126,6 +157,7 @@
       if (live.contextBox) live.contextBox.classList.toggle("is-empty", !data || data.context_findings.length === 0);
       renderSegments(live.mirror, data ? data.segments : [{ text: text, marks: [] }]);
       if (data && data.inbound_segments) renderSegments(live.inboundMirror, data.inbound_segments);
+      renderSubmit(live.submit, live.submitReason, data ? data.submit : null);
     }
 
     function check() {
