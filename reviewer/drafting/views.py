@@ -75,9 +75,11 @@ def _my_accounts() -> list[OrgAccount]:
 @bp.route("/inbox/")
 @role_required("staff")
 def index():  # noqa: ANN201
-    """The accounts this person drafts for, each with its unanswered posts, and their own open drafts."""
+    """The accounts this person drafts for, most urgent first, each with its posts by where their reply is,
+    and their own open drafts."""
     session = get_session()
     summaries = [{"account": account, "summary": drafting.inbox_summary(session, account)} for account in _my_accounts()]
+    summaries.sort(key=lambda s: (s["summary"].urgency(), s["account"].label.casefold()))  # overdue first
     mine = session.scalars(
         select(Draft).where(Draft.author_id == _me().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
     ).all()
@@ -94,6 +96,7 @@ def inbox(account_id: int):  # noqa: ANN201
     return render_template(
         "drafting/inbox.html", account=account, page=page, include_answered=include_answered,
         query=query_without_page(request.args), page_size=INBOX_PAGE_SIZE,
+        summary=drafting.inbox_summary(get_session(), account),
     )
 
 
