@@ -186,7 +186,13 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
     form = DraftForm()
     verdict = None
     status = 200
-    if form.validate_on_submit():
+    unconfirmed = inbound is not None and inbound.answered_at is not None and not form.second_reply.data
+    if form.validate_on_submit() and form.submit_reply.data and unconfirmed:
+        form.second_reply.errors = [
+            f"Tick this to send a second reply to {inbound.author_handle}: the post already has its reply."
+        ]
+        status = 422
+    elif form.is_submitted() and not form.errors:
         session = get_session()
         try:
             draft = drafting.create_draft(session, _me(), checker(), account, form.text.data, inbound=inbound)
@@ -211,8 +217,16 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
         status = 422
     return render_template(
         "drafting/editor.html", account=account, inbound=inbound, form=form, verdict=verdict,
-        inbound_verdict=None, **extra
+        inbound_verdict=None, answered_by=_answered_by(inbound, extra.get("replies") or []), **extra
     ), status
+
+
+def _answered_by(inbound: InboundPost | None, replies: list[Draft]) -> Draft | None:
+    """The reply that answered the post (approved or posted), when it has one: a new reply would be a second."""
+    if inbound is None or inbound.answered_at is None:
+        return None
+    answering = [d for d in replies if d.state in ("approved", "posted")]
+    return answering[0] if answering else (replies[0] if replies else None)
 
 
 # --- The draft page ---------------------------------------------------------------------

@@ -44,3 +44,31 @@ def test_an_account_inbox_says_where_its_replies_are(staff_client, make_inbound,
     make_draft("returned", inbound=make_inbound(account))
     page = page_text(staff_client.get(f"/inbox/{account.id}"))
     assert "2 waiting for a reply: 1 with no draft sent, 0 in review, 1 returned for changes; 0 answered in the last 7 days." in page
+
+
+def test_home_links_to_the_inbox_and_to_my_drafts_by_their_names(staff_client) -> None:  # noqa: ANN001
+    home = page_text(staff_client.get("/"))
+    assert '<a class="button" href="/inbox/">Go to the inbox</a>' in home
+    assert '<a href="/inbox/#your-drafts">Your open drafts</a>' in home
+    assert "Go to drafts" not in home
+    assert '<h2 id="your-drafts">Your open drafts</h2>' in page_text(staff_client.get("/inbox/"))
+
+
+def test_a_second_reply_to_an_answered_post_is_warned_and_must_be_confirmed(staff_client, make_inbound, make_draft, account, db_session) -> None:  # noqa: ANN001
+    from fixtures_workflow import CLEAN_TEXT  # type: ignore[import-not-found]
+
+    post = make_inbound(account, author_handle="@answered")
+    first = make_draft("approved", inbound=post)
+    page = page_text(staff_client.get(f"/posts/{post.id}"))
+    assert "This post already has a reply" in page
+    assert f'href="/drafts/{first.id}"' in page
+    assert 'name="second_reply"' in page
+
+    refused = staff_client.post(f"/posts/{post.id}", data={"text": CLEAN_TEXT, "submit_reply": "Submit"})
+    assert refused.status_code == 422
+    assert "Tick this to send a second reply to @answered" in page_text(refused)
+    sent = staff_client.post(f"/posts/{post.id}", data={"text": CLEAN_TEXT, "submit_reply": "Submit", "second_reply": "y"})
+    assert sent.status_code == 302
+
+    unanswered = make_inbound(account)
+    assert 'name="second_reply"' not in page_text(staff_client.get(f"/posts/{unanswered.id}"))
