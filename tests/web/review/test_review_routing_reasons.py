@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 
-from markupsafe import escape
 
 SAFEGUARDING_POST = "I want to end my life, nobody at the council listens."
 PLAIN_REPLY = "Thanks for letting us know, the crew will fix the light this week."
