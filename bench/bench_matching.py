@@ -117,7 +117,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--drafts", type=int, default=10_000)
     parser.add_argument("--terms", type=int, default=2_000)
+    parser.add_argument("--smoke", action="store_true", help="one run of 600 drafts: proves the bench runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.drafts, args.terms = 1, 600, 200
 
     rng = random.Random(20261123)
     lexicon = make_lexicon(rng, args.terms)

@@ -219,7 +219,10 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--big", type=int, default=5000)
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="one run of 40 drafts, no big report: proves the bench runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.small, args.skip_big = 1, 40, True
     today = datetime.now(timezone.utc).date()
     since = datetime(today.year, today.month, today.day, tzinfo=timezone.utc) - timedelta(days=DAYS - 1)
     until = since + timedelta(days=DAYS)

@@ -141,7 +141,10 @@ def main() -> int:
                         help="seconds each person pauses between actions (uniform; default 0.2 1.0)")
     parser.add_argument("--toxicity", default="embedded", help="the servers' scorer: embedded or none")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="10 s on SQLite with 4 staff: proves the bench runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.duration, args.only, args.staff, args.auditors = 10, "sqlite", 4, 1
     if args.approvers < 8:
         parser.error("--approvers: at least 8 (two per approver group, one on the web and one on the API)")
     backends = [args.only] if args.only else ["sqlite", "postgres"]

@@ -135,7 +135,10 @@ def main() -> None:
     parser.add_argument("--profile", choices=["submit", "checkapi", "api", "record"], help="cProfile that operation; print the top 30")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an app setting for this run (VALUE read as JSON when it parses: false, 5, ...)")
+    parser.add_argument("--smoke", action="store_true", help="20 submits: proves the bench runs")
     options = parser.parse_args()
+    if options.smoke:
+        options.runs = 20
 
     from sqlalchemy import event
 

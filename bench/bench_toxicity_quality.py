@@ -13,11 +13,12 @@ present) and the shipped blend. Detoxify runs only when REVIEWER_DETOXIFY_CHECKP
 and REVIEWER_DETOXIFY_CONFIG_DIR name real weights. Scores are deterministic,
 so one run is enough.
 
-    .venv/bin/python bench/bench_toxicity_quality.py
+    .venv/bin/python bench/bench_toxicity_quality.py [--smoke]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import re
@@ -101,8 +102,13 @@ def header(thresholds: tuple[float, ...]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="the first 300 comments only: proves the bench runs")
+    args = parser.parse_args()
     thresholds, source = policy_thresholds()
     texts, truth, testset = read_testset()
+    if args.smoke:
+        texts, truth = texts[:300], truth[:300]
     sets = {
         "wikipedia": (texts, truth),
         "respectful": read_lines(DATA / "identity_sentences.txt"),

@@ -29,6 +29,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.drafting.views import bp as drafting_bp
     from reviewer.orgs.views import bp as orgs_bp
     from reviewer.reports.views import bp as reports_bp
+    from reviewer.sso import client as sso_client
+    from reviewer.sso.views import bp as sso_bp
     from reviewer.review.views import bp as review_bp
     from reviewer.web import converters, errors, filters, headers, ratelimit
     from reviewer.web.health import bp as health_bp
@@ -44,13 +46,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     converters.init_app(app)  # before any blueprint: its rules bind the `int` converter
     db.init_app(app)
     login.init_app(app)
+    sso_client.init_app(app)  # single sign-on when OIDC_ISSUER is set
     CSRFProtect(app)
     errors.init_app(app)
     app.extensions[checking.EXTENSION_KEY] = checking.build_checker(app.config)
     filters.init_app(app)
     headers.init_app(app)
 
-    for blueprint in (main_bp, health_bp, accounts_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
+    for blueprint in (main_bp, health_bp, accounts_bp, sso_bp, admin_bp, orgs_bp, drafting_bp, review_bp, audit_bp, reports_bp):
         app.register_blueprint(blueprint)
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
     ratelimit.init_app(app)  # after every blueprint: limits POST /login and /api/v1 (RATELIMIT_*)

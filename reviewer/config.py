@@ -40,7 +40,7 @@ class Defaults:
     # Seconds a SQLite connection waits for a lock before failing.
     SQLITE_BUSY_TIMEOUT_SECONDS: float = 10
     # SQLite's PRAGMA synchronous in WAL mode: NORMAL (commits skip the fsync; a power cut can lose
-    # the last commits, never consistency) or FULL (every commit durable, about 7 ms more per write).
+    # the last commits, never consistency) or FULL (every commit durable, an fsync more per write).
     SQLITE_SYNCHRONOUS = "NORMAL"
     # Seconds between WAL checkpoints by a background thread (reviewer/sqlite_checkpoint.py);
     # 0: SQLite checkpoints inside the commit that takes the WAL past 1,000 pages.
@@ -88,7 +88,7 @@ class Defaults:
     RATELIMIT_ENABLED = True
     # POST /login per client address (see TRUSTED_PROXIES). Generous, because a whole office
     # signs in through one NAT address: 300 a minute lets 3,000 people behind one address all
-    # sign in within 10 minutes; each attempt costs an argon2 hash (about 0.17 s of CPU), so
+    # sign in within 10 minutes; each attempt costs an argon2 hash (a deliberate fraction of a second of CPU), so
     # this also caps what one address can make the server hash. Where people do not share
     # addresses, e.g. "20 per minute" is enough.
     RATELIMIT_LOGIN = "300 per minute"
@@ -96,11 +96,37 @@ class Defaults:
     # valid token. 20 a second per integration; raise it for bulk tools and benchmarks.
     RATELIMIT_API = "1200 per minute"
     RATELIMIT_STORAGE_URI: str | None = None
-    # X-RateLimit-Limit/-Remaining/-Reset on every answer of a limited route (two storage reads,
-    # about 0.2 ms a request); false: only on 429s.
+    # X-RateLimit-Limit/-Remaining/-Reset on every answer of a limited route (two storage reads
+    # a request); false: only on 429s.
     RATELIMIT_HEADERS_ENABLED = True
     # "fixed-window" (one counter per window: cheapest) or "moving-window" (exact, a row per hit).
     RATELIMIT_STRATEGY = "fixed-window"
+
+    # Single sign-on with OpenID Connect (docs/deployment.md: Entra ID, Okta, Keycloak). Set the
+    # issuer (its /.well-known/openid-configuration is read), the client id and secret, and
+    # register <site>/login/sso/callback as the redirect URI and <site>/login as the post-logout one.
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_SCOPES = "openid profile email"  # space-separated; must hold openid
+    OIDC_PROVIDER_NAME = "single sign-on"  # the login page's button: "Sign in with <name>"
+    # Which ID-token claims hold the username, the display name, the email and the groups.
+    OIDC_USERNAME_CLAIM = "preferred_username"
+    OIDC_DISPLAY_NAME_CLAIM = "name"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_GROUPS_CLAIM = "groups"
+    # Provider group -> reviewer roles, e.g. {"reviewer-admins": ["admin"], "comms-team": ["approver"]},
+    # and provider group -> approver groups, e.g. {"comms-team": ["comms"]}. Applied at every
+    # sign-in; a person whose groups grant no role is refused (and loses the roles they had).
+    OIDC_GROUP_ROLES: dict[str, list[str]] = {}
+    OIDC_GROUP_APPROVER_GROUPS: dict[str, list[str]] = {}
+    # Seconds of clock difference with the provider accepted on the ID token's exp and iat.
+    OIDC_LEEWAY_SECONDS = 60
+    # Seconds a request to the provider (discovery, keys, token) may take.
+    OIDC_TIMEOUT_SECONDS: float = 10
+    # Username and password sign-in; keep it for a break-glass administrator, or turn it off
+    # (false) once single sign-on works: then only OIDC signs people in.
+    LOCAL_LOGIN = True
 
     # Where organisation accounts pick their policy file from.
     POLICY_DIR = str(resources.POLICIES)
@@ -111,9 +137,9 @@ class Defaults:
     TOXICITY = "embedded"
 
     # The sentence encoder of policies' semantic rules, loaded and warmed at start-up:
-    # "embedded" (all-MiniLM-L6-v2 exported to ONNX: offline, CPU, about 10 ms a sentence;
+    # "embedded" (all-MiniLM-L6-v2 exported to ONNX: offline, CPU, a transformer pass a sentence;
     # built by `reviewer encoder build`, which make run does), "static" (its static
-    # distillation: under a millisecond a draft, less exact), "minilm" (the transformer
+    # distillation: a lookup and a mean a sentence, less exact), "minilm" (the transformer
     # through torch), a model folder, or "none" (semantic rules do not apply).
     ENCODER = "embedded"
     # Where built encoder models live (None: instance/encoder beside the package, or
@@ -182,7 +208,7 @@ def load_or_create_secret_key(instance_path: Path) -> str:
     except FileExistsError:
         key = path.read_text(encoding="ascii").strip()
         if len(key) < 32:
-            raise RuntimeError(f"{path} holds a key shorter than 32 characters; delete it to generate a new one")
+            raise RuntimeError(f"{path} holds a key shorter than 32 characters; delete it to generate a new one") from None
         return key
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as handle:

@@ -42,7 +42,7 @@ _FALSE = ("0", "false", "no", "off")
 _TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string", dict: "a JSON object",
                timedelta: "a duration"}
 # Settings whose values must not be printed.
-SECRET_SETTINGS = ("SECRET_KEY",)
+SECRET_SETTINGS = ("SECRET_KEY", "OIDC_CLIENT_SECRET")
 
 
 class ConfigError(click.ClickException):
@@ -169,6 +169,9 @@ def setting_problems(config: Mapping[str, Any], env: Mapping[str, str] | None = 
     keep = config.get("REPORT_FILE_KEEP_HOURS")
     if isinstance(keep, int) and not isinstance(keep, bool) and keep < 1:
         problems.append(f"{name('REPORT_FILE_KEEP_HOURS')} must be at least 1 (hours a report's PDF is kept), got {keep}")
+    from reviewer.sso.settings import sso_problems  # imports the accounts models: only when checking
+
+    problems += sso_problems(config, environment == "production", name)
     if environment != "production":
         return problems
     key = config.get("SECRET_KEY")

@@ -11,9 +11,8 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from alembic import command as alembic_command
@@ -21,57 +20,25 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import URL, Connection, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, class_mapper, sessionmaker
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+)
+from sqlalchemy.orm import Session, sessionmaker
 
+from reviewer.orm import (  # noqa: F401 - the names
+    MAX_ID,
+    Base,
+    UTCDateTime,
+    as_loaded,
+    commit_keeping_loaded,
+    utcnow,
+)
 from reviewer.sqlite_checkpoint import start_checkpointer
 from reviewer.sqlite_locks import enable_wal
-
-#: The largest row id SQLite and PostgreSQL (BIGINT) can hold: a bigger id from a URL or a body is refused
-#: before it reaches the driver (which would fail with an OverflowError, a 500).
-MAX_ID = 2**63 - 1
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-_Model = TypeVar("_Model", bound=Base)
-
-
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware UTC datetime on every backend (SQLite stores naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass a timezone-aware UTC datetime")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 # --- Engine and sessions per app -------------------------------------------
 
@@ -178,8 +145,8 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", che
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        # WAL with NORMAL: a commit does not wait for fsync (about 7 ms here, taken while holding the
-        # write lock, so it capped writes near 130/s); the database stays consistent after a crash or
+        # WAL with NORMAL: a commit does not wait for fsync (which it would take while holding the
+        # write lock, capping the write rate); the database stays consistent after a crash or
         # power loss, which can lose only the last commits, whole. FULL makes every commit durable.
         cursor.execute(f"PRAGMA synchronous={mode}")
         if background_checkpoints:  # no commit checkpoints: a thread does, once requests start (init_app)
@@ -247,31 +214,6 @@ def _forget_owner(connection: Connection) -> None:
 def _note_commit(session: Session) -> None:
     session.info[_COMMITTED] = True
     session.info.pop(_COMMIT_SENT, None)
-
-
-def as_loaded(model: type[_Model], values: dict[str, Any]) -> _Model:
-    """A transient `model` object holding `values` as a load would leave them: no change events, no history.
-
-    For rows written with Core: about a fifth of the cost of `model(**values)`,
-    which runs an attribute event per column.
-    """
-    instance = class_mapper(model).class_manager.new_instance()  # class_mapper: configured first if need be
-    instance.__dict__.update(values)
-    return instance
-
-
-def commit_keeping_loaded(session: Session) -> None:
-    """Commit without expiring what the session loaded, so reading it afterwards runs no query.
-
-    For objects nobody else changes in between: the request's own new rows,
-    or a user read before a short transaction ends.
-    """
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
 
 
 def request_session_committed() -> bool:

@@ -22,7 +22,7 @@ from reviewer.accounts.models import User
 from reviewer.accounts.passwords import generate_password
 from reviewer.accounts.services import create_user
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import create_account, list_policy_files
 
@@ -58,6 +58,7 @@ class DemoError(Exception):
 class DemoResult:
     loaded: bool
     passwords: dict[str, str] = field(default_factory=dict)  # username -> password
+    roles: dict[str, str] = field(default_factory=dict)  # username -> "approver (legal, comms)"
     accounts: list[str] = field(default_factory=list)
     posts: int = 0
 
@@ -100,6 +101,7 @@ def load_demo(
         chosen = password or generate_password()
         users[username] = create_user(session, None, username, chosen, roles, groups, display_name=name)
         result.passwords[username] = chosen
+        result.roles[username] = ", ".join(roles) + (f" ({', '.join(groups)})" if groups else "")
     accounts: list[OrgAccount] = []
     for name, platform, handle in DEMO_ACCOUNTS:
         account = create_account(

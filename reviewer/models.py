@@ -3,7 +3,7 @@
 from reviewer.accounts.models import ApproverGroup, LoginAttempt, User, UserRole
 from reviewer.api.models import ApiToken
 from reviewer.audit import models as audit_models
-from reviewer.db import Base
+from reviewer.orm import Base
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import OrgAccount
 from reviewer.review.models import Approval, ReviewAction

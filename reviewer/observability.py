@@ -221,6 +221,21 @@ def _log_access(response: Response) -> None:
     )
 
 
+class _DevServerRequestLines(logging.Filter):
+    """Drops the development server's own line per request (werkzeug's `"GET / HTTP/1.1" 200 -`).
+
+    `flask run` (make run) would otherwise log every request twice: once
+    here as reviewer.access, with the request id and duration, and once by
+    werkzeug. Its other lines (the address it serves on, errors) stay.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and " - - [" in record.msg and record.levelno == logging.INFO)
+
+
+_DEV_SERVER_FILTER = _DevServerRequestLines()
+
+
 def init_app(app: Flask) -> None:
     """Configure logging from LOG_FORMAT and LOG_LEVEL; add request ids and access lines."""
     log_format = str(app.config.get("LOG_FORMAT") or _default_format).lower()
@@ -231,3 +246,5 @@ def init_app(app: Flask) -> None:
         configure_logging(log_format, level)
     app.before_request(_start_request)
     app.after_request(_finish_request)
+    if app.config.get("ACCESS_LOG", True):
+        logging.getLogger("werkzeug").addFilter(_DEV_SERVER_FILTER)  # one filter object: adding it again is a no-op

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +28,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 # CI sets this so that browser and PostgreSQL tests fail instead of skipping
 # when what they need is missing.
 REQUIRE_ALL = os.environ.get("REVIEWER_TEST_REQUIRE_ALL") == "1"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001, ARG001
+    """Skips as one line per reason with its count, so they never bury a failure (addopts shows -rfE only)."""
+    reasons: Counter[str] = Counter()
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.section(f"{sum(reasons.values())} skipped, by reason", sep="-")
+        for reason, count in reasons.most_common():
+            terminalreporter.line(f"{count:5d}  {reason}")
 
 
 def skip_or_fail(reason: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 
 ROLES = ("staff", "approver", "auditor", "admin")
 ROLE_LABELS = {"staff": "Staff", "approver": "Approver", "auditor": "Auditor", "admin": "Administrator"}
@@ -30,6 +30,7 @@ class User(Base):
     """A person who signs in. Implements what Flask-Login asks of a user object."""
 
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_oidc_identity", "oidc_issuer", "oidc_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -43,6 +44,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Single sign-on: the OpenID provider's issuer and `sub` claim of the person (None: a local account).
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role", lazy="selectin"

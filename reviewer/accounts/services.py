@@ -157,16 +157,33 @@ def update_user(
     if (display_name, email) != (user.display_name, user.email):
         user.display_name, user.email = display_name, email
         record(session, actor, "user.updated", _subject(user), {"display_name": display_name, "email": email})
+    set_memberships(session, actor, user, role_names, group_rows)
+
+
+def set_memberships(
+    session: Session,
+    actor: User | None,
+    user: User,
+    role_names: list[str],
+    group_rows: list[ApproverGroup],
+    **context: str,
+) -> None:
+    """Give `user` exactly these roles (checked names) and groups; audit each kind of change.
+
+    `context` joins the events' data, e.g. `source="oidc"` when single sign-on applied them.
+    """
+    old_roles = sorted(user.roles)
+    role_names = sorted(role_names)
     if role_names != old_roles:
         user.role_rows = [row for row in user.role_rows if row.role in role_names] + [
             UserRole(role=role) for role in role_names if role not in old_roles
         ]
-        record(session, actor, "user.roles_changed", _subject(user), {"from": old_roles, "to": role_names})
+        record(session, actor, "user.roles_changed", _subject(user), {"from": old_roles, "to": role_names, **context})
     old_groups = user.group_names
-    new_groups = [g.name for g in group_rows]
+    new_groups = sorted(g.name for g in group_rows)
     if new_groups != old_groups:
-        user.groups = group_rows
-        record(session, actor, "user.groups_changed", _subject(user), {"from": old_groups, "to": new_groups})
+        user.groups = sorted(group_rows, key=lambda group: group.name)
+        record(session, actor, "user.groups_changed", _subject(user), {"from": old_groups, "to": new_groups, **context})
     session.flush()
 
 

@@ -21,7 +21,7 @@ from reviewer.accounts.models import LoginAttempt, User
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import get_user_by_username, normalise_username
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 
 # Attempts older than this are deleted as new ones arrive.
 KEEP_ATTEMPTS = timedelta(days=7)
@@ -123,6 +123,9 @@ def check_credentials(session: Session, username: str, password: str, ip: str, s
         return Verdict(username, ip, "failure", user.id, "wrong password")
     if not user.active:
         return Verdict(username, ip, "failure", user.id, "deactivated")
+    if user.oidc_subject is not None:
+        # Provisioned by single sign-on: only the provider signs them in, so removing them there ends their access.
+        return Verdict(username, ip, "failure", user.id, "single sign-on account")
     new_hash = hasher.hash(password) if hasher.check_needs_rehash(user.password_hash) else None
     return Verdict(username, ip, "success", user.id, new_hash=new_hash)
 

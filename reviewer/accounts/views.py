@@ -12,7 +12,9 @@ from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import AccountError, set_password, sign_out
 from reviewer.accounts.throttle import ThrottleSettings, check_credentials, record_attempt
-from reviewer.db import get_session, read_session, utcnow
+from reviewer.db import get_session, read_session
+from reviewer.orm import utcnow
+from reviewer.sso.client import ID_TOKEN_KEY, current_sso
 from reviewer.web.access import public, safe_next, signed_in
 from reviewer.web.ratelimit import describe_wait, retry_after_seconds, too_many_requests
 
@@ -42,7 +44,11 @@ def login():  # noqa: ANN201
         return redirect(safe_next(request.args.get("next"), home))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
-    if form.validate_on_submit():
+    if not current_app.config["LOCAL_LOGIN"]:
+        if request.method == "POST":
+            form.form_errors.append("Signing in with a username and password is turned off here.")
+            status = 403
+    elif form.validate_on_submit():
         settings = throttle_settings()
         with read_session() as reader:  # the slow hash runs without the write lock
             verdict = check_credentials(
@@ -70,7 +76,15 @@ def login():  # noqa: ANN201
             status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return _login_page(form), status
+
+
+def _login_page(form: LoginForm) -> str:
+    sso = current_sso()
+    return render_template(
+        "accounts/login.html", form=form, local_login=current_app.config["LOCAL_LOGIN"],
+        sso_name=sso.settings.provider_name if sso is not None else None,
+    )
 
 
 @bp.errorhandler(429)
@@ -83,7 +97,7 @@ def too_many_sign_ins(error):  # noqa: ANN001, ANN201
         "Too many sign-in attempts from your network. "
         f"Try again in {describe_wait(retry_after_seconds())} (your password was not checked this time)."
     )
-    return render_template("accounts/login.html", form=form), 429
+    return _login_page(form), 429
 
 
 @bp.route("/logout", methods=["POST"])
@@ -94,10 +108,26 @@ def logout():  # noqa: ANN201
         session = get_session()
         sign_out(session, current_user._get_current_object())  # a copy of the old cookie stops working
         session.commit()
+    id_token = cookie_session.get(ID_TOKEN_KEY)
     logout_user()
     cookie_session.clear()
     flash("You have signed out.", "success")
-    return redirect(url_for("accounts.login"))
+    return redirect(_provider_logout_url(id_token) or url_for("accounts.login"))
+
+
+def _provider_logout_url(id_token: str | None) -> str | None:
+    """RP-initiated logout: the provider's end-session URL when the person signed in there and it offers one.
+
+    `id_token` is None after a password sign-in, "" after a single sign-on whose token was too big to keep.
+    """
+    sso = current_sso()
+    if sso is None or id_token is None:
+        return None
+    try:
+        return sso.end_session_url(id_token, url_for("accounts.login", _external=True))
+    except Exception:  # noqa: BLE001 - the local session has ended; the provider's is a courtesy
+        current_app.logger.warning("could not reach the sign-in provider to end its session too", exc_info=True)
+        return None
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

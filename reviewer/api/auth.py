@@ -24,7 +24,8 @@ from reviewer.audit.sqlite import BEGIN_OPTION
 from reviewer.api.errors import ApiError
 from reviewer.api.models import ApiToken
 from reviewer.api.services import find_token
-from reviewer.db import commit_keeping_loaded, get_database, get_session, utcnow
+from reviewer.db import get_database, get_session
+from reviewer.orm import commit_keeping_loaded, utcnow
 from reviewer.web.access import Access
 
 View = TypeVar("View", bound=Callable[..., Any])

@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import User
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 
 
 class ApiToken(Base):

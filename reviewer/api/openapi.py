@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from reviewer.api.schemas import MAX_INBOUND_BATCH, CheckRequest, DecisionRequest, DraftRequest, InboundRequest, schema_of
+from reviewer.vocabulary import DECISIONS, PLATFORMS
 
 _REQUEST_MODELS = (CheckRequest, InboundRequest, DraftRequest, DecisionRequest)
 
@@ -54,7 +55,7 @@ _FINDING = _object(
 
 _VERDICT = _object(
     {
-        "decision": {"enum": ["pass", "review", "block"]},
+        "decision": {"enum": list(DECISIONS)},
         "routes": {"type": "array", "items": {"type": "string"}, "description": "Approver groups that must approve."},
         "approvals": {"type": "integer", "minimum": 1},
         "findings": {"type": "array", "items": _ref("Finding")},
@@ -92,7 +93,7 @@ _ACCOUNT = _object(
     {
         "id": {"type": "integer"},
         "name": {"type": "string"},
-        "platform": {"enum": ["x", "facebook", "instagram", "linkedin"]},
+        "platform": {"enum": list(PLATFORMS)},
         "handle": {"type": "string"},
         "policy_file": {"type": "string"},
         "may_draft": {"type": "boolean", "description": "Whether the caller may write drafts for it."},
@@ -120,7 +121,7 @@ _VERSION = _object(
         "text": {"type": "string"},
         "text_sha256": {"type": "string"},
         "author": {"type": "string"},
-        "decision": {"enum": ["pass", "review", "block"]},
+        "decision": {"enum": list(DECISIONS)},
         "verdict": _ref("Verdict"),
         "created_at": _TIMESTAMP,
     }
@@ -133,7 +134,7 @@ _DRAFT = _object(
         "inbound_id": {"type": ["integer", "null"]},
         "author": {"type": "string"},
         "state": {"enum": ["draft", "pending", "approved", "rejected", "returned", "posted"]},
-        "decision": {"enum": ["pass", "review", "block"]},
+        "decision": {"enum": list(DECISIONS)},
         "routes": {"type": "array", "items": {"type": "string"}},
         "approvals_required": {"type": "integer"},
         "version": {"type": "integer", "description": "Changes on every decision; send it back as expected_version."},
@@ -293,7 +294,7 @@ def _paths() -> dict[str, Any]:
                      "description": "One of your groups (needed when you are in more than one)."},
                     {"name": "account_id", "in": "query", "required": False, "schema": {"type": "integer"}},
                     {"name": "decision", "in": "query", "required": False,
-                     "schema": {"enum": ["pass", "review", "block"]}},
+                     "schema": {"enum": list(DECISIONS)}},
                     {"name": "rule", "in": "query", "required": False, "schema": {"type": "string"},
                      "description": "Only drafts with a finding of this rule id."},
                     {"name": "older_than_minutes", "in": "query", "required": False, "schema": {"type": "integer"},

@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from reviewer.api.errors import ApiError
-from reviewer.db import MAX_ID
-from reviewer.review.workflow import DECISIONS
+from reviewer.orm import MAX_ID
+from reviewer.vocabulary import DECISIONS
 
 QUEUE_LIMIT = 100  # queue items per answer unless `limit` says otherwise
 MAX_QUEUE_LIMIT = 500

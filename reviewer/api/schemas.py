@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from reviewer.review.workflow import MAX_COMMENT as MAX_COMMENT_LENGTH
-from reviewer.db import MAX_ID
+from reviewer.orm import MAX_ID
 from reviewer.review.workflow import MAX_TEXT as MAX_TEXT_LENGTH
+from reviewer.vocabulary import PLATFORMS
 
 MAX_INBOUND_BATCH = 500
 
@@ -36,7 +37,7 @@ class CheckRequest(_Body):
     policy: StrictStr | None = Field(
         None, max_length=200, description="Or: a policy file name in the policy folder, e.g. government.yaml."
     )
-    platform: Literal["x", "facebook", "instagram", "linkedin"] | None = Field(
+    platform: Literal[PLATFORMS] | None = Field(
         None, description="With `policy`: the platform to check length limits for (an account brings its own)."
     )
     in_reply_to: StrictStr | None = Field(

@@ -21,7 +21,7 @@ from reviewer.accounts.models import ApproverGroup, User, UserRole, user_groups
 from reviewer.accounts.principal import Principal
 from reviewer.api.models import ApiToken
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 
 TOKEN_PREFIX = "rvw_"
 PREFIX_LENGTH = 12  # "rvw_" and 8 random characters

@@ -30,7 +30,8 @@ from reviewer.api.schemas import (
 )
 from reviewer.api.query_args import queue_filters, queue_window
 from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
-from reviewer.db import commit_keeping_loaded, get_session, utcnow
+from reviewer.db import get_session
+from reviewer.orm import commit_keeping_loaded, utcnow
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.drafting.services import CheckUnavailable

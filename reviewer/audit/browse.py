@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from reviewer.audit.chain import ACTION_PATTERN, MAX_ACTOR_NAME_LENGTH, ChainEvent
 from reviewer.audit.models import AuditEvent, AuditRef
-from reviewer.audit.refs import DECISIONS, MAX_VALUE_LENGTH
+from reviewer.audit.refs import MAX_VALUE_LENGTH
 from reviewer.audit.wording import detail_pairs, event_summary
+from reviewer.vocabulary import DECISIONS
 
 PAGE_SIZE = 50
 SYSTEM_ACTOR = "system"

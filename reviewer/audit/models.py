@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from reviewer.audit import refs, triggers
 from reviewer.audit.chain import GENESIS_HASH, MAX_ACTION_LENGTH, MAX_ACTOR_NAME_LENGTH, MAX_SUBJECT_LENGTH
-from reviewer.db import Base, UTCDateTime
+from reviewer.orm import Base, UTCDateTime
 
 
 class AuditEvent(Base):

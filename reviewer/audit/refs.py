@@ -21,9 +21,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from reviewer.vocabulary import DECISIONS
+
 MAX_NAME_LENGTH = 40
 MAX_VALUE_LENGTH = 200
-DECISIONS = ("pass", "review", "block")
 #: Subjects whose account is inherited from the first event about them.
 ACCOUNT_SCOPED = ("draft", "inbound")
 #: The filters the browser offers, by reference name.

@@ -39,7 +39,7 @@ from reviewer.audit.chain import (
     verify_events,
 )
 from reviewer.audit.models import AuditEvent, AuditHead, AuditRef
-from reviewer.db import as_loaded, utcnow
+from reviewer.orm import as_loaded, utcnow
 
 SESSION_KEY = "audit_key"
 HEAD_KEY = "audit_head"  # session.info: (transaction, seq, hash) of the head this transaction wrote last

@@ -78,7 +78,7 @@ def _begin_writing(connection: Connection, statement: str, busy_timeout: float) 
     """Run `statement` (a writing BEGIN), retrying while another connection holds the lock.
 
     The tries go straight to the driver: a refused try through SQLAlchemy
-    costs about 0.1 ms of error wrapping, and a waiter makes several. After
+    pays for its error wrapping, and a waiter makes several. After
     the timeout (or on another error) one last try goes through SQLAlchemy,
     so what is raised is its usual OperationalError.
     """

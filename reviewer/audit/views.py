@@ -21,6 +21,7 @@ from reviewer.audit.story import draft_story
 from reviewer.db import get_database, get_session, read_session
 from reviewer.orgs.services import list_accounts
 from reviewer.web.access import role_required
+from reviewer.vocabulary import DECISIONS
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -56,7 +57,7 @@ def index():  # noqa: ANN201
         query=wanted.query_args() if wanted else {},
         actions=browse.known_actions(session),
         accounts=accounts,
-        decisions=browse.DECISIONS,
+        decisions=DECISIONS,
         head=head(session),
         formats=list(export.FORMATS),
     ), status

@@ -54,7 +54,6 @@ class Outcome:
 def create_backup(app: Any, destination: Path, *, pg_bin: Path | None = None, actor: Any = None) -> Outcome:
     """Back up the app's database and audit key into the new (or empty) folder `destination`."""
     database = get_database(app)
-    url = database.engine.url
     try:
         key_text = _key_file_bytes(Path(app.instance_path) / KEY_FILENAME)
         key = load_key(app.instance_path)

@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "api-token": (("reviewer.cli.api",),
                   "Make API tokens for /api/v1 (users can also make and revoke their own on the API tokens page)."),
     "report": (("reviewer.cli.report",),
-               "Write the PDF compliance report for a period (audited as report.generated)."),
+               "Write the PDF compliance report for a period (audited as report.generated); default: the last 30 days."),
     "jobs": (("reviewer.cli.report",), "Background jobs (big PDF reports)."),
     "serve": (("reviewer.cli.serve",), "Serve the app with gunicorn (production)."),
     "config": (("reviewer.cli.serve",), "Inspect the configuration."),
@@ -50,11 +50,12 @@ class LazyGroup(click.Group):
         return sorted({*COMMANDS, *self.commands})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            modules, _ = COMMANDS[cmd_name]
-            for module in modules:
-                for command in _module_commands(module):
-                    self.commands.setdefault(command.name, command)
+        # Every module a command spans is imported, even when an earlier command already brought the command
+        # in: `check` loads reviewer.cli.policy, which holds the `policy` group, but `policy replay` joins that
+        # group only when reviewer.cli.replay is imported.
+        for module in COMMANDS.get(cmd_name, ((), ""))[0]:
+            for command in _module_commands(module):
+                self.commands.setdefault(command.name, command)
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -153,7 +153,7 @@ def demo_command() -> None:
         if not result.loaded:
             click.echo(
                 f"The demo agency ({AGENCY}) is already loaded; nothing to do. Its passwords were printed "
-                "when it was loaded; to set a new one: reviewer reset-password USERNAME"
+                f"when it was loaded; to set a new one: {_reviewer_command()} reset-password USERNAME"
             )
             return
         session.commit()
@@ -161,12 +161,26 @@ def demo_command() -> None:
     click.echo("Accounts:")
     for label in result.accounts:
         click.echo(f"  {label}")
-    click.echo("Users (username / password):")
+    click.echo("Users (username / password / roles and approver groups):")
     width = max(len(name) for name in result.passwords)
+    secret = max(len(password) for password in result.passwords.values())
     for username, password in result.passwords.items():
-        click.echo(f"  {username.ljust(width)}  {password}")
+        click.echo(f"  {username.ljust(width)}  {password.ljust(secret)}  {result.roles.get(username, '')}")
     if result.posts:
         click.echo(f"Inbound posts: {result.posts}")
+
+
+def _reviewer_command() -> str:
+    """How to run `reviewer` from here: the bare name when it is on PATH, else this venv's full path."""
+    import shutil
+
+    beside = Path(sys.executable).with_name("reviewer")
+    if shutil.which("reviewer") == str(beside) or not beside.exists():
+        return "reviewer"
+    try:
+        return str(beside.relative_to(Path.cwd()))  # .venv/bin/reviewer in a checkout
+    except ValueError:
+        return str(beside)
 
 
 commands = [db_group, create_user_command, reset_password_command, demo_command]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from reviewer.cli.errors import database_unusable
+
 _PG_BIN = click.option(
     "--pg-bin", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Folder with pg_dump/pg_restore (default: /usr/lib/postgresql/<server major>/bin, then PATH).",
@@ -40,10 +42,7 @@ def _run(action) -> None:  # noqa: ANN001
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     except DBAPIError as exc:
-        raise click.ClickException(
-            f"the database cannot be used ({str(exc.orig).strip() or exc.__class__.__name__}): check "
-            "REVIEWER_DATABASE_URL and that the database server is running"
-        ) from None
+        raise database_unusable(exc) from None
     for line in outcome.lines:
         click.echo(line)
 

@@ -16,7 +16,9 @@ from typing import Any, BinaryIO
 
 import click
 
-PLATFORMS = ("x", "twitter", "facebook", "instagram", "linkedin")
+from reviewer.cli.jsonl import LineError
+from reviewer.vocabulary import PLATFORM_NAMES
+
 SCORERS = ("embedded", "detoxify", "none")
 BATCH = 256
 EXIT_BY_DECISION = {"pass": 0, "review": 1, "block": 2}
@@ -88,17 +90,43 @@ def encoder_is_none() -> bool:
 def load_policy_or_fail(path: str | None):
     """The policy named by --policy, REVIEWER_POLICY or the default; Failure on any problem."""
     from reviewer import resources
-    from reviewer.policy import PolicyError, load_policy
 
     chosen = path or os.environ.get("REVIEWER_POLICY") or str(resources.default_policy_file())
     if not Path(chosen).is_file():
         how = "--policy" if path else ("REVIEWER_POLICY" if os.environ.get("REVIEWER_POLICY") else "the default")
         raise Failure(f"error: no policy file at {chosen} (from {how}, relative to {os.getcwd()}); "
                       "pass --policy FILE or set REVIEWER_POLICY")
+    encoder = _EncoderLoading()  # the model loads while the policy's modules import and its file parses
+    from reviewer.policy import PolicyError, load_policy  # noqa: F811 - imported again, now in parallel
+
     try:
-        return load_policy(chosen, encoder=load_encoder_or_fail(), skip_semantic=encoder_is_none())
+        return load_policy(chosen, encoder=encoder.result(), skip_semantic=encoder_is_none())
     except PolicyError as exc:
         raise Failure(str(exc)) from None
+
+
+class _EncoderLoading:
+    """`load_encoder_or_fail()` on a thread, started now; `result()` waits for it (or raises its Failure)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._outcome: list = []
+        self._thread = threading.Thread(target=self._run, name="encoder-load", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome.append(("ok", load_encoder_or_fail()))
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
+            self._outcome.append(("failed", error))
+
+    def result(self):  # noqa: ANN201
+        self._thread.join()
+        kind, value = self._outcome[0]
+        if kind == "failed":
+            raise value
+        return value
 
 
 def load_scorer_or_fail(name: str):
@@ -136,7 +164,7 @@ def _scorer_option(func: Any) -> Any:
 @click.command("check", cls=Command)
 @click.argument("text", required=False)
 @click.option("--policy", "policy_path", metavar="FILE", help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
-@click.option("--platform", type=click.Choice(PLATFORMS), help="Platform the reply is for (enables length limits).")
+@click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Platform the reply is for (enables length limits).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of publication (default: today in the policy's timezone).")
 @click.option("--in-reply-to", "in_reply_to", metavar="TEXT", help="The inbound post being answered.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -258,37 +286,31 @@ def _parse_line(raw: str) -> tuple[Any, Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise LineError(None, f"bad JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError(f"bad JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(data, dict):
-        raise LineError(None, "each line must be a JSON object with at least \"text\"")
+        raise LineError("each line must be a JSON object with at least \"text\"")
     ident = data.get("id")
     if isinstance(ident, (dict, list)) or (isinstance(ident, str) and not _is_utf8(ident)):
-        raise LineError(None, "\"id\" must be a string (UTF-8 text) or a number")
+        raise LineError("\"id\" must be a string (UTF-8 text) or a number")
     unknown = sorted(set(data) - {"id", "text", "platform", "in_reply_to", "date"})
     if unknown:
-        raise LineError(ident, f"unknown field(s) {', '.join(unknown)}; allowed: id, text, platform, in_reply_to, date")
+        raise LineError(f"unknown field(s) {', '.join(unknown)}; allowed: id, text, platform, in_reply_to, date", ident)
     text = data.get("text")
     if not isinstance(text, str):
-        raise LineError(ident, "missing \"text\" (a string)" if text is None else "\"text\" must be a string")
+        raise LineError("missing \"text\" (a string)" if text is None else "\"text\" must be a string", ident)
     if not _is_utf8(text):
-        raise LineError(ident, "\"text\" holds an unpaired surrogate; send UTF-8 text")
+        raise LineError("\"text\" holds an unpaired surrogate; send UTF-8 text", ident)
     platform = data.get("platform")
-    if platform is not None and platform not in PLATFORMS:
-        raise LineError(ident, f"platform {platform!r} is not one of: {', '.join(PLATFORMS)}")
+    if platform is not None and platform not in PLATFORM_NAMES:
+        raise LineError(f"platform {platform!r} is not one of: {', '.join(PLATFORM_NAMES)}", ident)
     in_reply_to = data.get("in_reply_to")
     if in_reply_to is not None and (not isinstance(in_reply_to, str) or not _is_utf8(in_reply_to)):
-        raise LineError(ident, "\"in_reply_to\" must be a string of UTF-8 text")
+        raise LineError("\"in_reply_to\" must be a string of UTF-8 text", ident)
     try:
         date = _parse_date(data.get("date"), "date") if data.get("date") is not None else None
     except ValueError as exc:
-        raise LineError(ident, str(exc)) from None
+        raise LineError(str(exc), ident) from None
     return ident, Draft(text, platform, date, in_reply_to)
-
-
-class LineError(ValueError):
-    def __init__(self, ident: Any, message: str) -> None:
-        super().__init__(message)
-        self.ident = ident
 
 
 def _check_jsonl(policy: Any, scorer: Any, stream: BinaryIO) -> int:
@@ -310,7 +332,7 @@ def _check_jsonl(policy: Any, scorer: Any, stream: BinaryIO) -> int:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise LineError(None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+                raise LineError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
             ident, draft = _parse_line(line)
         except LineError as exc:
             flush()

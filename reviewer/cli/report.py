@@ -1,4 +1,4 @@
-"""`reviewer report --from D --to D [--account A] --out FILE.pdf` and `reviewer jobs worker`.
+"""`reviewer report [--from D] [--to D] [--account A] --out FILE.pdf` and `reviewer jobs worker`.
 
 The report is rendered in this process (no job queue); `jobs worker` runs
 the huey consumer that renders the big reports the web page queues.
@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import click
+
+DEFAULT_DAYS = 30  # `reviewer report` with no dates: the last 30 days, today included
 
 
 def _app():  # noqa: ANN202
@@ -52,18 +54,21 @@ def resolve_account(session, wanted: str | None) -> int | None:  # noqa: ANN001
 
 
 @click.command("report")
-@click.option("--from", "first_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD, UTC).")
-@click.option("--to", "last_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, included (YYYY-MM-DD, UTC).")
+@click.option("--from", "first_day", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help=f"First day (YYYY-MM-DD, UTC; default: {DEFAULT_DAYS - 1} days before --to).")
+@click.option("--to", "last_day", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day, included (YYYY-MM-DD, UTC; default: today).")
 @click.option("--account", default=None, metavar="A", help="One account: its id or handle (default: all accounts).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Where to write the PDF.")
 def report_command(first_day, last_day, account: str | None, out: Path) -> None:  # noqa: ANN001
-    """Write the PDF compliance report for a period (audited as report.generated)."""
+    """Write the PDF compliance report for a period (audited as report.generated); default: the last 30 days."""
     from reviewer.db import app_session, get_database
     from reviewer.reports.data import ReportInputError, period_of
     from reviewer.reports.services import record_generated
 
+    first, last = default_period(_day(first_day) if first_day else None, _day(last_day) if last_day else None)
     try:
-        since, until = period_of(_day(first_day), _day(last_day))
+        since, until = period_of(first, last)
     except ReportInputError as error:
         raise click.BadParameter(str(error), param_hint="--to") from None
     if out.parent and not out.parent.is_dir():
@@ -85,8 +90,17 @@ def report_command(first_day, last_day, account: str | None, out: Path) -> None:
         f"{summary.written} drafts, {summary.blocked} blocked, {summary.rejected} rejected; "
         f"audit chain {'verified' if made.data.integrity.ok else 'FAILED verification'}."
     )
+    if summary.written == 0:
+        click.echo(f"No drafts were written from {first} to {last}: choose another period with --from and --to.")
     if not made.data.integrity.ok:
         sys.exit(1)
+
+
+def default_period(first: date | None, last: date | None) -> tuple[date, date]:
+    """The days a report covers when --from or --to is left out: up to today, DEFAULT_DAYS long."""
+    if last is None:
+        last = max(datetime.now(timezone.utc).date(), first) if first else datetime.now(timezone.utc).date()
+    return (first or last - timedelta(days=DEFAULT_DAYS - 1)), last
 
 
 def _render(app, account: str | None, since, until):  # noqa: ANN001, ANN202

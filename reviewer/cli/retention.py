@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import click
 
+from reviewer.cli.errors import database_unusable
+
 
 @click.group("retention")
 def retention() -> None:
@@ -41,10 +43,7 @@ def purge_cli(days: int | None, dry_run: bool) -> None:
         except AuditError as exc:
             raise click.ClickException(str(exc)) from None
         except DBAPIError as exc:
-            raise click.ClickException(
-                f"the database cannot be used ({str(exc.orig).strip() or exc.__class__.__name__}): check "
-                "REVIEWER_DATABASE_URL and that the schema is up to date (`reviewer db upgrade`)"
-            ) from None
+            raise database_unusable(exc) from None
     click.echo(result.describe())
 
 

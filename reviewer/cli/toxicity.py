@@ -15,6 +15,8 @@ from typing import Any, TextIO
 
 import click
 
+from reviewer.cli.jsonl import LineError
+
 from reviewer.toxicity import BACKENDS, ScorerError, scorer_from_env
 
 EXIT_BAD_LINES = 1
@@ -76,14 +78,6 @@ def score(text: str | None, jsonl: TextIO | None, backend: str | None) -> None:
         click.echo(json.dumps({"scores": scorer.score([text])[0]}, ensure_ascii=False))
         return
     sys.exit(EXIT_BAD_LINES if score_jsonl(scorer, jsonl, sys.stdout) else 0)
-
-
-class LineError(ValueError):
-    """A --jsonl line that cannot be scored; carries the id when the line had one."""
-
-    def __init__(self, message: str, ident: Any = None) -> None:
-        super().__init__(message)
-        self.ident = ident
 
 
 def parse_line(raw: str) -> tuple[Any, str]:

@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import InboundPost
 from reviewer.drafting.common import conflicts_as_errors, require_drafter
 from reviewer.drafting.inbound import CleanInbound, add_inbound, clean_inbound
-from reviewer.orgs.models import PLATFORMS, OrgAccount
+from reviewer.orgs.models import OrgAccount
 from reviewer.review.workflow import InvalidInput
+from reviewer.vocabulary import PLATFORMS
 
 FORMATS = ("csv", "jsonl")
 COLUMNS = ("platform", "author_handle", "text", "url", "received_at", "external_id")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
     MAX_HANDLE,

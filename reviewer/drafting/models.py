@@ -9,11 +9,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import User
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 from reviewer.orgs.models import OrgAccount
+from reviewer.vocabulary import DECISIONS, DRAFT_STATES, sql_in
 
-DRAFT_STATES = ("draft", "pending", "approved", "rejected", "returned", "posted")
-DECISIONS = ("pass", "review", "block")
 
 
 class InboundPost(Base):
@@ -57,10 +56,8 @@ class Draft(Base):
 
     __tablename__ = "drafts"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('draft', 'pending', 'approved', 'rejected', 'returned', 'posted')", name="state_known"
-        ),
-        CheckConstraint("decision IN ('pass', 'review', 'block')", name="decision_known"),
+        CheckConstraint(sql_in("state", DRAFT_STATES), name="state_known"),
+        CheckConstraint(sql_in("decision", DECISIONS), name="decision_known"),
         CheckConstraint("approvals_required >= 1", name="approvals_required_positive"),
         Index("ix_drafts_state_submitted_at", "state", "submitted_at"),
     )
@@ -117,7 +114,7 @@ class DraftVersion(Base):
     __tablename__ = "draft_versions"
     __table_args__ = (
         UniqueConstraint("draft_id", "number", name="uq_draft_versions_draft_id_number"),
-        CheckConstraint("decision IN ('pass', 'review', 'block')", name="decision_known"),
+        CheckConstraint(sql_in("decision", DECISIONS), name="decision_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

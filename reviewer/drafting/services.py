@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.audit.services import record_many
-from reviewer.db import as_loaded, utcnow
+from reviewer.orm import as_loaded, utcnow
 from reviewer.drafting.common import (
     MAX_EXTERNAL_ID,
     MAX_HANDLE,

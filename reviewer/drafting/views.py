@@ -15,7 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from reviewer.db import MAX_ID, get_session
+from reviewer.db import get_session
+
+from reviewer.orm import MAX_ID
 from reviewer.drafting import services as drafting
 from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, PostedForm, UploadForm
 from reviewer.drafting.models import Draft, InboundPost

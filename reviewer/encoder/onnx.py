@@ -1,8 +1,8 @@
 """The embedded encoder: all-MiniLM-L6-v2 itself, exported to ONNX, run by ONNX Runtime.
 
 The transformer reads whole sentences (paraphrases that share no words sit
-together, which a static model misses), at about 10 ms a sentence on one
-core of this class of CPU. `reviewer encoder build` exports it from the
+together, which a static model misses), one transformer pass a sentence
+(bench/bench_semantic.py times it). `reviewer encoder build` exports it from the
 digest-checked upstream weights, checks the export against torch, and
 records every file's sha256 in manifest.json; loading refuses a file that
 does not match. Runs with onnxruntime and tokenizers only: no torch.

@@ -1,8 +1,8 @@
 """The static encoder: all-MiniLM-L6-v2 distilled into a static model (model2vec); REVIEWER_ENCODER=static.
 
 A static model keeps one vector per token of the transformer's vocabulary,
-so a sentence costs a tokenizer call and a mean, well under a millisecond,
-instead of a transformer pass (about 25 ms a sentence on this class of CPU).
+so a sentence costs a tokenizer call and a mean instead of a transformer
+pass (bench/bench_semantic.py --encoder static times it).
 The folder is made by `reviewer encoder build` (reviewer/encoder/build.py)
 from the digest-checked upstream weights; its manifest.json records the
 sha256 of every file, and loading refuses a file that does not match.

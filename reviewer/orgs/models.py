@@ -10,10 +10,9 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import ApproverGroup
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
+from reviewer.vocabulary import PLATFORM_LABELS, PLATFORMS, sql_in
 
-PLATFORMS = ("x", "facebook", "instagram", "linkedin")
-PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn"}
 
 # How soon a post should get its approved reply, in whole minutes: one day unless an admin says otherwise.
 DEFAULT_RESPONSE_TARGET_MINUTES = 24 * 60
@@ -35,7 +34,7 @@ class OrgAccount(Base):
 
     __tablename__ = "org_accounts"
     __table_args__ = (
-        CheckConstraint("platform IN ('x', 'facebook', 'instagram', 'linkedin')", name="platform_known"),
+        CheckConstraint(sql_in("platform", PLATFORMS), name="platform_known"),
         UniqueConstraint("platform", "handle", name="uq_org_accounts_platform_handle"),
     )
 

@@ -20,13 +20,13 @@ from reviewer.orgs.models import (
     DEFAULT_RESPONSE_TARGET_MINUTES,
     MAX_RESPONSE_TARGET_MINUTES,
     MIN_RESPONSE_TARGET_MINUTES,
-    PLATFORMS,
     RESPONSE_TARGET_RANGE,
     AccountFacts,
     AnyAccount,
     OrgAccount,
     org_account_groups,
 )
+from reviewer.vocabulary import PLATFORMS
 
 HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.-]{1,99}$")
 

@@ -10,8 +10,9 @@ from flask_login import current_user
 from reviewer.accounts.services import list_groups
 from reviewer.db import get_session
 from reviewer.orgs.forms import OrgAccountForm
-from reviewer.orgs.models import PLATFORM_LABELS, PLATFORMS, OrgAccount
+from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import OrgAccountError, create_account, list_accounts, list_policy_files, update_account
+from reviewer.vocabulary import PLATFORM_LABELS, PLATFORMS
 from reviewer.web.access import role_required
 from reviewer.web.forms import attach_error
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from reviewer.vocabulary import PLATFORM_NAMES
+
 from . import kinds, schema
 from .lexicon import LexiconMatcher
 from .periods import Period, active_periods, local_date, selector_active
@@ -319,8 +321,8 @@ class Policy:
 def _validate(draft: Draft) -> None:
     if not isinstance(draft.text, str):
         raise ValueError(f"text: expected a string, got {type(draft.text).__name__}")
-    if draft.platform is not None and draft.platform not in schema.PLATFORMS:
-        raise ValueError(f"platform '{draft.platform}' is not one of: {', '.join(schema.PLATFORMS)}")
+    if draft.platform is not None and draft.platform not in PLATFORM_NAMES:
+        raise ValueError(f"platform '{draft.platform}' is not one of: {', '.join(PLATFORM_NAMES)}")
     if draft.in_reply_to is not None and not isinstance(draft.in_reply_to, str):
         raise ValueError(f"in_reply_to: expected a string, got {type(draft.in_reply_to).__name__}")
     if draft.date is not None:

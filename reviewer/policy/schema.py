@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reviewer.vocabulary import DECISIONS, PLATFORM_NAMES
+
 SEVERITIES = ("low", "medium", "high", "critical")
 ACTIONS = ("note", "review", "block")
-DECISIONS = ("pass", "review", "block")
-PLATFORMS = ("x", "twitter", "facebook", "instagram", "linkedin")
 TARGETS = ("draft", "inbound", "both")
 REGEX_FLAGS = ("ignorecase", "multiline", "dotall", "verbose")
 PII_DETECT = ("email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref")
@@ -28,9 +28,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "severity": SEVERITIES,
     "action": ACTIONS,
     "expect": DECISIONS,
-    "platform": PLATFORMS,
-    "limits": PLATFORMS,
-    "link_length": PLATFORMS,
+    "platform": PLATFORM_NAMES,
+    "limits": PLATFORM_NAMES,
+    "link_length": PLATFORM_NAMES,
     "target": TARGETS,
     "flags": REGEX_FLAGS,
     "case_ref_flags": REGEX_FLAGS,
@@ -39,9 +39,10 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "schema": ("1",),
 }
 
-Severity = Literal["low", "medium", "high", "critical"]
-Action = Literal["note", "review", "block"]
-Platform = Literal["x", "twitter", "facebook", "instagram", "linkedin"]
+Severity = Literal[SEVERITIES]  # Literal of a tuple: the same as naming each value
+Action = Literal[ACTIONS]
+Platform = Literal[PLATFORM_NAMES]
+Decision = Literal[DECISIONS]
 Name = Annotated[str, Field(min_length=1)]
 RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 Terms = Annotated[list[Name], Field(min_length=1)]
@@ -69,7 +70,7 @@ class Period(Model):
 
 class Example(Model):
     text: str
-    expect: Literal["pass", "review", "block"]
+    expect: Decision
     rules: list[Name] | None = None
     routes: list[Name] | None = None
     platform: Platform | None = None

@@ -19,7 +19,6 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import jinja2
 from weasyprint import CSS, HTML

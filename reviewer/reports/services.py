@@ -19,9 +19,8 @@ from reviewer.reports.data import ReportData, build_report
 from reviewer.reports.pdf import Progress, render_pdf
 
 #: Ask for this many drafts or fewer and the page renders the report in the request (config
-#: REPORTS_INLINE_MAX_DRAFTS). 500 drafts (16 pages) take about 3 s of CPU, 3.3-4 s wall, on this shared
-#: 2-core machine (bench/bench_report.py, median of 3, 2026-11): still long for a request, so bigger
-#: reports go to the background queue.
+#: REPORTS_INLINE_MAX_DRAFTS). bench/bench_report.py times 500 drafts (16 pages): seconds of CPU, long for
+#: a request already, so bigger reports go to the background queue.
 INLINE_MAX_DRAFTS = 300
 DEFAULT_AGENCY = "Harbour City Council"  # the demo agency (reviewer.demo.AGENCY); set AGENCY_NAME
 

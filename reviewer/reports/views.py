@@ -21,7 +21,9 @@ from flask import Blueprint, abort, current_app, flash, jsonify, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from reviewer.db import commit_keeping_loaded, get_database, get_session, read_session, utcnow
+from reviewer.db import get_database, get_session, read_session
+
+from reviewer.orm import commit_keeping_loaded, utcnow
 from reviewer.orgs.services import list_accounts
 from reviewer.reports.data import ReportInputError, count_drafts, period_of
 from reviewer.reports.forms import ReportForm, last_full_month

@@ -38,7 +38,7 @@ from sqlalchemy import and_, bindparam, exists, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.retention.markers import FINISHED_STATES, comment_marker, scrub_verdict, text_marker
 from reviewer.review.models import ReviewAction

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewer.accounts.models import User
-from reviewer.db import Base, UTCDateTime, utcnow
+from reviewer.orm import Base, UTCDateTime, utcnow
 from reviewer.drafting.models import Draft, DraftVersion
 
 REVIEW_ACTIONS = ("submit", "approve", "reject", "return", "edit", "post")

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.pagination import Page
 from reviewer.review import workflow
 from reviewer.review.models import Approval
 from reviewer.review.workflow import ApprovalFact, DraftFacts, InvalidInput
+from reviewer.vocabulary import DECISIONS
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ def waiting_for(
     """
     now = now or utcnow()
     wanted: dict[str, list[Waiting]] = {group: [] for group in groups}
-    if decision is not None and decision not in workflow.DECISIONS:
-        raise InvalidInput("decision", f"{decision!r} is not one of: {', '.join(workflow.DECISIONS)}")
+    if decision is not None and decision not in DECISIONS:
+        raise InvalidInput("decision", f"{decision!r} is not one of: {', '.join(DECISIONS)}")
     read_verdicts = with_rules or bool(rule)
     newer = aliased(DraftVersion)
     current = select(func.max(newer.number)).where(newer.draft_id == Draft.id).correlate(Draft).scalar_subquery()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft
 from reviewer.drafting.services import (
     CheckUnavailable,

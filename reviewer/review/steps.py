@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from reviewer.accounts.principal import AnyUser
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft
 from reviewer.review.models import ReviewAction
 from reviewer.review.workflow import ConflictError

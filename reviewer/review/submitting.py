@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.models import User
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit.services import record, record_many
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.drafting.services import (
     add_version,

@@ -16,7 +16,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from reviewer.db import get_session, utcnow
+from reviewer.db import get_session
+
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft
 from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-STATES = ("draft", "pending", "approved", "rejected", "returned", "posted")
-DECISIONS = ("pass", "review", "block")
+from reviewer.vocabulary import DECISIONS, DRAFT_STATES
+
+STATES = DRAFT_STATES
 DEFAULT_GROUP = "comms"
 
 MAX_TEXT = 20_000

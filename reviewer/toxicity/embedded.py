@@ -8,7 +8,8 @@ through the identity-term correction (see `identity.py`).
 The fitted parameters are exported once (`python -m
 reviewer.toxicity.export_embedded`) to `data/profanity_model.npz` and
 computed here with numpy (`linear_model.py`): the same numbers as the
-package's `predict_prob`, without importing scikit-learn (4 s per process).
+package's `predict_prob`, without importing scikit-learn (seconds per process;
+bench/bench_cli.py lists the heaviest imports).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ with sigmoid calibration: p = mean_i expit(-(a_i * (x . w_i + c_i) + b_i)).
 `reviewer.toxicity.export_embedded` reads those parameters once with
 scikit-learn and writes them to `data/profanity_model.npz`; here they are
 loaded with numpy alone (no scikit-learn, joblib or scipy: their import cost
-4 s per process). Loading refuses a file whose sha256 is not the manifest's.
+seconds per process). Loading refuses a file whose sha256 is not the manifest's.
 """
 
 from __future__ import annotations

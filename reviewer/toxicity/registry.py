@@ -14,7 +14,7 @@ from reviewer.toxicity.base import Scorer, ScorerError
 
 BACKENDS = ("embedded", "detoxify")
 DEFAULT_BACKEND = "embedded"
-DETOXIFY_OPTIONS = ("model", "checkpoint", "config_dir", "device")
+DETOXIFY_OPTIONS = ("model", "checkpoint", "config_dir", "device", "precision")
 
 _cache: dict[tuple, Scorer] = {}
 _cache_lock = threading.Lock()
@@ -54,6 +54,7 @@ def detoxify_options(env: Mapping[str, str]) -> dict:
         "checkpoint": env.get("REVIEWER_DETOXIFY_CHECKPOINT") or None,
         "config_dir": env.get("REVIEWER_DETOXIFY_CONFIG_DIR") or None,
         "device": env.get("REVIEWER_DETOXIFY_DEVICE") or None,
+        "precision": env.get("REVIEWER_DETOXIFY_PRECISION") or None,
     }
 
 
@@ -75,7 +76,7 @@ def _cache_key(backend: str, options: dict) -> tuple:
     if unknown:
         valid = ", ".join(DETOXIFY_OPTIONS)
         raise ScorerError(f"Unknown detoxify option(s) {', '.join(unknown)}; valid: {valid}.")
-    normalised = {"model": "original", "checkpoint": None, "config_dir": None, "device": None}
+    normalised = {"model": "original", "checkpoint": None, "config_dir": None, "device": None, "precision": None}
     for name, value in options.items():
         if value is None:
             continue

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from reviewer.db import MAX_ID
+from reviewer.orm import MAX_ID
 
 
 class BoundedIntegerConverter(IntegerConverter):

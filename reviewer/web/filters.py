@@ -10,7 +10,7 @@ from flask import Flask, current_app, url_for
 from reviewer.accounts.models import ROLE_LABELS
 from reviewer.audit.wording import passed_policy
 from reviewer.bidi import as_written, isolate
-from reviewer.orgs.models import PLATFORM_LABELS
+from reviewer.vocabulary import PLATFORM_LABELS
 from reviewer.review.workflow import STATE_LABELS
 from reviewer.web.highlight import (
     finding_title,

@@ -7,18 +7,27 @@ from collections.abc import Iterable
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import Headers
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+# app.extensions[FORM_ACTION_KEY]: a callable giving origins a form may also post or redirect to
+# (single sign-on's provider: signing out redirects the Sign out form's POST there).
+FORM_ACTION_KEY = "reviewer.form_action_sources"
+
+
+def content_security_policy(form_action: Iterable[str] = ()) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            " ".join(["form-action 'self'", *form_action]),
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 _ALWAYS = (
@@ -37,6 +46,9 @@ _NO_STORE = ("Cache-Control", "no-store")
 
 def add_security_headers(response: Response) -> Response:
     pairs = list(_ALWAYS)
+    form_action = current_app.extensions.get(FORM_ACTION_KEY)
+    if form_action is not None:
+        pairs[0] = ("Content-Security-Policy", content_security_policy(form_action()))
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         pairs.append(_HSTS)
     if request.endpoint != "static":

@@ -121,7 +121,7 @@ def limiter_of(app: Flask | None = None) -> Limiter | None:
 
 def _not_limited() -> bool:
     """True for every request but POST /login and /api/: /healthz, static files and pages skip
-    Flask-Limiter's work (about 0.15 ms a request) and no default limit can reach them."""
+    Flask-Limiter's work and no default limit can reach them."""
     if request.path.startswith(API_PREFIX):
         return False
     return not (request.method == "POST" and request.endpoint == "accounts.login")
@@ -176,7 +176,7 @@ def too_many_requests(error: Exception):  # noqa: ANN202
 def _rate_limit_headers(response: Response) -> Response:
     """X-RateLimit-* on every answer of a limited route (on a 429 only, without RATELIMIT_HEADERS_ENABLED);
     Retry-After only on a 429. From the request's own hit when the storage remembers it (the SQLite one);
-    otherwise reading the window costs two storage reads (about 0.2 ms per request)."""
+    otherwise reading the window costs two storage reads."""
     limiter = limiter_of()
     current = limiter.current_limit if limiter is not None else None
     if current is None:

@@ -127,7 +127,8 @@ def shipped(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Confi
     `with shipped.site("name") as site:` gives a fresh migrated app on its own temp
     SQLite database, served on a loopback port (`site.app`, `site.url`) until the
     block ends; `add_people`, `add_harbour_account`, `sign_in` and
-    `console_problem` are the steps every such module repeats. The browser
+    `console_problem` are the steps every such module repeats; `serve` and
+    `policies` are for a module that builds its app itself. The browser
     itself stays pytest-playwright's one Chromium per session.
     """
 
@@ -152,6 +153,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Confi
     return SimpleNamespace(
         site=site, add_people=add_people, add_harbour_account=add_harbour_account,
         sign_in=sign_in, console_problem=console_problem, password=PASSWORD,
+        serve=serving, policies=SHIPPED_POLICIES,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 
-from reviewer.db import as_loaded
+from reviewer.orm import as_loaded
 from reviewer.drafting.models import Draft
 
 

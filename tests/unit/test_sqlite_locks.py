@@ -34,7 +34,7 @@ def _race(open_one, tmp_path: Path) -> list[str]:
         path = tmp_path / f"fresh-{n}.sqlite3"
         start = threading.Barrier(THREADS)
 
-        def one() -> None:
+        def one(start: threading.Barrier = start, path: Path = path) -> None:  # this turn's barrier and file
             start.wait()
             try:
                 open_one(path)

@@ -143,3 +143,27 @@ def test_log_level_filters_access_lines(make_app, capsys) -> None:  # noqa: ANN0
         assert logging.getLogger("reviewer").level == logging.WARNING
     finally:
         make_app()  # back to the default level for the tests after this one
+
+
+def test_the_development_server_logs_each_request_once(make_app, caplog) -> None:  # noqa: ANN001
+    """`flask run` (make run): werkzeug's own line per request is dropped; reviewer.access has it with more."""
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = make_app(LOG_FORMAT="text")
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO):
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/login", timeout=10).read()
+            logging.getLogger("werkzeug").info(" * Running on http://127.0.0.1:%d", server.port)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    lines = [(r.name, r.getMessage()) for r in caplog.records if "/login" in r.getMessage() or "Running" in r.getMessage()]
+    assert [name for name, _ in lines].count("reviewer.access") == 1
+    assert not [m for name, m in lines if name == "werkzeug" and "GET /login" in m], lines
+    assert any(name == "werkzeug" and "Running on" in m for name, m in lines)  # its other lines stay

@@ -21,6 +21,9 @@ EXPECTED: dict[str, str | frozenset[str]] = {
     "accounts.login": ANYONE,
     "accounts.logout": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
+    # Single sign-on (issue 17): start at the provider, and its callback (404 unless OIDC_ISSUER is set).
+    "sso.start": ANYONE,
+    "sso.callback": ANYONE,
     "main.home": SIGNED_IN,
     "health.healthz": ANYONE,  # issue 7: load balancers' health check (database and scorer)
     "admin.index": ADMIN,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reviewer.vocabulary import PLATFORM_ALIASES
+
 from ..urls import SHORTENERS, host_matches
 from .base import CompiledRule, RuleMeta, Scan, Span
 
@@ -12,8 +14,8 @@ DEFAULT_LINK_LENGTH = {"x": 23}
 
 
 def canonical_platform(name: str) -> str:
-    """`twitter` is another name for `x`."""
-    return "x" if name == "twitter" else name
+    """The platform a name means (`twitter` is another name for `x`)."""
+    return PLATFORM_ALIASES.get(name, name)
 
 
 class DomainSet:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from reviewer.accounts.models import LoginAttempt
 from reviewer.accounts.throttle import ThrottleSettings, authenticate, locked_until
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 
 SETTINGS = ThrottleSettings(max_failures=3, max_failures_per_ip=5)
 

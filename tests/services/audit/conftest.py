@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.db import Base
+from reviewer.orm import Base
 
 from audit_db import AUDIT_TABLES, sqlite_engine
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.audit import AuditEvent, head, record, verify
-from reviewer.db import Base
+from reviewer.orm import Base
 
 from audit_db import AUDIT_TABLES, sqlite_engine
 
@@ -78,7 +78,7 @@ def run_threads(target: Callable[[int], None], count: int) -> list[BaseException
         try:
             barrier.wait()
             target(index)
-        except BaseException as exc:  # reported by the test, not lost in the thread
+        except BaseException as exc:  # noqa: BLE001 - reported by the test, not lost in the thread
             errors.append(exc)
 
     threads = [threading.Thread(target=guarded, args=(index,)) for index in range(count)]
@@ -119,7 +119,7 @@ def test_a_deferred_sqlite_transaction_that_read_first_cannot_append(tmp_path: P
         reader = Session(engine, info={"audit_key": key})
         head(reader)  # the deferred transaction now holds a read snapshot
 
-        def other_request() -> None:
+        def other_request(engine: Engine = engine) -> None:  # this turn's engine
             with Session(engine, info={"audit_key": key}) as writer:
                 record(writer, None, "test.other", None)
                 writer.commit()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import reviewer.models  # noqa: F401  (every model on Base.metadata, as Alembic sees it)
 from reviewer.audit import AuditEvent, AuditHead, record, verify
-from reviewer.db import Base
+from reviewer.orm import Base
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "reviewer" / "migrations"
 AUDIT_TABLE_NAMES = {"audit_events", "audit_head", "audit_refs"}

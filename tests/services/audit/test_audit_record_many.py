@@ -117,7 +117,7 @@ def test_concurrent_batches_make_one_unbroken_chain(engine: Engine, key: bytes) 
                 with sessions() as session:
                     record_many(session, None, draft_events(index * 100 + round_))
                     session.commit()
-        except BaseException as error:  # reported below, not lost in the thread
+        except BaseException as error:  # noqa: BLE001 - reported below, not lost in the thread
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(index,)) for index in range(4)]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from reviewer.audit import AuditEvent, AuditHead, record, verify
-from reviewer.db import Base
+from reviewer.orm import Base
 from reviewer.web.outages import FULL, UNAVAILABLE, classify
 
 ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"

@@ -8,15 +8,18 @@ import stat
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 from reviewer.audit import AuditEvent, load_key, verify
 from reviewer.audit.chain import parse_anchor
 from reviewer.backup import BackupError, create_backup, restore_backup, verify_backup
-from reviewer.db import app_session
+from reviewer.db import alembic_config, app_session
 from reviewer.drafting.models import InboundPost
 
 from backup_kit import fill  # type: ignore[import-not-found]
+
+HEAD_REVISION = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _mode(path: Path) -> int:
@@ -48,7 +51,7 @@ def test_round_trip_restores_everything_and_the_chain_verifies(source, fresh_url
     database_file = "database.sqlite3" if kind == "sqlite" else "database.pgdump"
     assert sorted(p.name for p in folder.iterdir()) == sorted(["audit.key", database_file, "manifest.json"])
     assert _mode(folder) == 0o700 and all(_mode(p) == 0o600 for p in folder.iterdir())
-    assert manifest["schema_revision"] == "0007_retention" and manifest["app_version"]
+    assert manifest["schema_revision"] == HEAD_REVISION and manifest["app_version"]
     assert manifest["counts"]["users"] == 2 and manifest["counts"]["inbound_posts"] == 2
     assert "separate" in manifest["key_storage"] or "apart" in manifest["key_storage"]
     events = _events(source)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session
 
 from fixtures_workflow import CLEAN_TEXT, REVIEW_TEXT
 from reviewer.db import get_database
@@ -67,7 +66,7 @@ def test_create_and_submit_take_no_selects_once_the_lock_is_held(app, make_accou
     account, staff = make_account(), make_user(roles=["staff"])
     with get_database(app).sessions() as session:
         staff, account = session.merge(staff), session.merge(account)
-        account.drafting_groups, staff.role_rows, staff.groups  # loaded before counting, as the API view has them
+        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 - loaded before counting, as the API view has them
         session.connection()
         statements.clear()
         draft = drafting.create_draft(session, staff, checker, account, CLEAN_TEXT)
@@ -116,7 +115,7 @@ def test_submit_loses_to_a_change_it_did_not_see(app, make_draft, checker) -> No
     made = make_draft(state="draft", text=CLEAN_TEXT)
     with get_database(app).sessions() as session:
         draft = session.get(Draft, made.id)
-        author = session.merge(made.test_author)
+        session.merge(made.test_author)
         session.execute(update(Draft).where(Draft.id == draft.id).values(lock_version=Draft.lock_version + 1)
                         .execution_options(synchronize_session=False))  # another writer, as the row sees it
         with pytest.raises(ConflictError):

@@ -42,6 +42,34 @@ def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make
     assert data["via"] == "cli" and data["account_id"] == account.id and event.actor_name is None
 
 
+def test_without_dates_the_report_covers_the_last_30_days(cli_env, make_account, make_draft, tmp_path) -> None:  # noqa: ANN001
+    make_draft("approved", account=make_account("@CliCity", name="Cli City"))
+    out = tmp_path / "report.pdf"
+    result = CliRunner().invoke(main, ["report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 drafts" in result.output and "No drafts were written" not in result.output
+    assert out.read_bytes().startswith(b"%PDF-")
+
+
+def test_an_empty_period_says_so_and_how_to_choose_another(cli_env, make_account, make_draft, tmp_path) -> None:  # noqa: ANN001
+    make_draft("approved", account=make_account("@CliCity", name="Cli City"))
+    result = CliRunner().invoke(main, ["report", "--from", "2026-01-01", "--to", "2026-01-31", "--out", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 0, result.output
+    assert "0 drafts" in result.output
+    assert "No drafts were written from 2026-01-01 to 2026-01-31: choose another period with --from and --to." in result.output
+
+
+def test_the_default_period_ends_today_and_runs_30_days() -> None:
+    from datetime import date, timedelta
+
+    from reviewer.cli.report import default_period
+
+    today = datetime.now(timezone.utc).date()
+    assert default_period(None, None) == (today - timedelta(days=29), today)
+    assert default_period(None, date(2026, 3, 31)) == (date(2026, 3, 2), date(2026, 3, 31))
+    assert default_period(date(2026, 3, 1), None) == (date(2026, 3, 1), today)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

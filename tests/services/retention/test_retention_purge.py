@@ -10,7 +10,7 @@ from fixtures_workflow import REVIEW_TEXT  # type: ignore[import-not-found]
 from sqlalchemy import select
 
 from reviewer.audit import AuditEvent, verify
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import DraftVersion, InboundPost
 from reviewer.retention import FINISHED_STATES, RetentionError, is_marker, purge, retention_days, text_marker
 from reviewer.review.models import ReviewAction

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from fixtures_workflow import BLOCKED_TEXT
 from reviewer.audit import AuditEvent, verify
 from reviewer.audit.browse import AuditFilter, page
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft
 from reviewer.reports.data import build_report
 from reviewer.review import services as review

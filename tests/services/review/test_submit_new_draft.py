@@ -120,7 +120,7 @@ def test_seven_writes_and_no_select_once_the_lock_is_held(app, make_account, mak
     engine = get_database(app).engine
     with get_database(app).sessions() as session:
         staff, account = session.merge(staff), session.merge(account)
-        account.drafting_groups, staff.role_rows, staff.groups  # loaded before counting, as the API view has them
+        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 - loaded before counting, as the API view has them
         session.connection()
         event.listen(engine, "before_cursor_execute", listen)
         try:

@@ -113,8 +113,11 @@ def test_demo_loads_once_and_prints_the_passwords(env) -> None:  # noqa: ANN001
     assert result.exit_code == 0, result.output
     assert "Loaded the demo agency: Harbour City Council." in result.output
     assert "Harbour City Council on X (@HarbourCityNZ on X)" in result.output
-    users = dict(re.findall(r"^  (\S+)\s+(\S+-\S+-\S+-\S+)$", result.output, flags=re.M))
+    rows = re.findall(r"^  (\S+)\s+(\S+-\S+-\S+-\S+)\s+(.+)$", result.output, flags=re.M)
+    users = {username: password for username, password, _ in rows}
     assert set(users) == {"admin", "sam.staff", "jo.staff", "mere.comms", "lee.safeguarding", "kim.legal", "pat.auditor"}
+    roles = {username: what for username, _, what in rows}
+    assert roles["lee.safeguarding"] == "approver (safeguarding)" and roles["sam.staff"] == "staff"
     assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "lee.safeguarding", users["lee.safeguarding"])
     again = run("demo")
     assert again.exit_code == 0

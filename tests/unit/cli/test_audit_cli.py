@@ -14,7 +14,7 @@ from reviewer.audit import AuditEvent, AuditHead, record, triggers
 from reviewer.audit.models import AuditRef
 from reviewer.cli import main
 from reviewer.cli.audit import verify_command
-from reviewer.db import Base
+from reviewer.orm import Base
 
 
 @pytest.fixture

@@ -74,3 +74,12 @@ def test_the_lazy_group_runs_every_command_and_lists_them_all():
         assert main.get_command(context, name).name == name
     assert main.get_command(context, "no-such-command") is None
     assert {"replay", "validate", "test"} <= set(main.get_command(context, "policy").commands)
+
+
+def test_policy_replay_is_there_after_check_brought_the_policy_group_in():
+    """`check` loads reviewer.cli.policy (which holds the `policy` group); `policy` must still load replay."""
+    code = ("import click; from reviewer.cli import main; ctx = click.Context(main); main.get_command(ctx, 'check'); "
+            "print(sorted(main.get_command(ctx, 'policy').commands))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "replay" in done.stdout

@@ -90,7 +90,7 @@ def test_threads_share_one_model_safely(scorer):
         try:
             for _ in range(5):
                 results.append(scorer.score(TEXTS))
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
@@ -221,3 +221,48 @@ def test_cuda_asked_for_without_a_gpu(tiny_detoxify, no_network):
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
     _fails_fast("sees no CUDA GPU", checkpoint=tiny_detoxify.checkpoint, config_dir=tiny_detoxify.config_dir, device="cuda")
+
+
+def test_a_bulk_call_sorted_by_length_returns_rows_in_the_callers_order(scorer):
+    # Long and short texts interleaved, more than one batch: scored in length order, returned in this order.
+    texts = [("please call our office " * (i % 9)) + TEXTS[i % len(TEXTS)] for i in range(150)]
+    bulk = scorer.score(texts)
+    assert len(bulk) == len(texts)
+    for index in (0, 1, 7, 64, 65, 99, 149):
+        alone = scorer.score([texts[index]])[0]
+        for label in ORIGINAL_LABELS:
+            assert abs(alone[label] - bulk[index][label]) <= 1.5e-4, (index, label)
+
+
+def test_the_fast_tokenizer_gives_the_python_tokenizers_ids(scorer, tiny_detoxify):
+    import transformers
+
+    slow = transformers.BertTokenizer.from_pretrained(str(tiny_detoxify.config_dir))
+    assert scorer.info()["details"]["tokenizer"] == "fast"
+    for text in TEXTS:
+        assert scorer._tokenizer(text, truncation=True, max_length=128)["input_ids"] == slow(
+            text, truncation=True, max_length=128)["input_ids"], text
+
+
+def test_precision_is_fp32_on_cpu_unless_bf16_is_asked_for(scorer, tiny_detoxify, no_network):
+    assert scorer.info()["details"]["precision"] == "fp32"
+    assert " bf16" not in scorer.version
+    half = load_detoxify(checkpoint=tiny_detoxify.checkpoint, config_dir=tiny_detoxify.config_dir, device="cpu",
+                         precision="bf16")
+    assert half.info()["details"]["precision"] == "bf16" and half.version.endswith(" bf16")
+    # The tiny model's wide random weights (initializer_range 0.5) magnify bf16's rounding: up to 0.09 here,
+    # where a trained model moves by about 0.01. Far apart scores would mean a wrong dtype somewhere.
+    full, reduced = scorer.score(TEXTS), half.score(TEXTS)
+    for one, other in zip(full, reduced, strict=True):
+        assert all(abs(one[label] - other[label]) < 0.15 for label in ORIGINAL_LABELS)
+    assert full != reduced  # the model really ran in bf16
+
+
+def test_an_unknown_precision_names_the_setting(tiny_detoxify, no_network):
+    error = _fails_fast("REVIEWER_DETOXIFY_PRECISION", checkpoint=tiny_detoxify.checkpoint,
+                        config_dir=tiny_detoxify.config_dir, precision="fp8")
+    assert "fp32" in str(error) and "bf16" in str(error)
+    env = {"REVIEWER_TOXICITY": "detoxify", "REVIEWER_DETOXIFY_CHECKPOINT": str(tiny_detoxify.checkpoint),
+           "REVIEWER_DETOXIFY_CONFIG_DIR": str(tiny_detoxify.config_dir), "REVIEWER_DETOXIFY_PRECISION": "half"}
+    with pytest.raises(ScorerError, match="REVIEWER_DETOXIFY_PRECISION"):
+        scorer_from_env(env)

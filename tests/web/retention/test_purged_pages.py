@@ -13,7 +13,7 @@ from fixtures_workflow import REVIEW_TEXT  # type: ignore[import-not-found]
 from pypdf import PdfReader
 
 from reviewer.audit import verify
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 from reviewer.retention import purge
 
 POST_TEXT = "Is the pool open on Sunday? I'm at 12 Wharf Road."

@@ -6,7 +6,7 @@ import html
 import re
 from datetime import timedelta
 
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 
 
 def row(page: str, css_class: str, label: str) -> list[str]:

@@ -6,7 +6,7 @@ import html
 import re
 from datetime import timedelta
 
-from reviewer.db import utcnow
+from reviewer.orm import utcnow
 
 from fixtures_workflow import LEGAL_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
