@@ -85,6 +85,8 @@ def returned_by(session: Session, draft: Draft) -> tuple[User | None, tuple[str,
     Their groups among those the returned version was routed to; all of
     those when the returner has left them (someone in the group still looks).
     """
+    if draft.submitted_at is None:
+        return None, ()  # never submitted, so never returned: no query while the write lock is held
     last = session.scalars(
         select(ReviewAction).where(ReviewAction.draft_id == draft.id).order_by(ReviewAction.id.desc()).limit(1)
     ).first()
