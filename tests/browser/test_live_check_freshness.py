@@ -131,6 +131,7 @@ def test_submit_says_what_will_happen_and_is_disabled_with_the_reason_when_block
         expect(count).to_have_text(f"{len(RISKY)} of 280 characters (X)")
         expect(submit).to_have_value("Blocked: cannot submit")
         expect(submit).to_be_disabled()
+        expect(submit).to_have_css("cursor", "not-allowed")  # looks off, not like a live primary button
         expect(page.locator("#submit-reason")).to_have_text("Blocked by the policy: change the highlighted words before you submit.")
         expect(page.locator("[data-live='findings-draft'] .finding-title")).to_have_text(["Personal details in a public reply"])
         page.screenshot(path=str(artifacts_dir / "screen-drafting-submit-blocked-390.png"), full_page=True)
