@@ -320,6 +320,7 @@ def _render_draft(the_draft: Draft, form: DraftForm, refused_verdict: dict | Non
         approvals=review.approvals_of(session, the_draft),
         history=review.history(session, the_draft),
         editable=the_draft.state in ("draft", "returned"),
+        back_to=review.returned_by(session, the_draft)[1] if the_draft.state in ("draft", "returned") else (),
     ), status
 
 

@@ -273,12 +273,15 @@ def routing_reasons(verdict: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 # --- What the editor's live check returns ------------------------------------------------
 
 
-def submit_outcome(verdict: Mapping[str, Any] | None) -> dict[str, Any]:
+def submit_outcome(verdict: Mapping[str, Any] | None, back_to: Sequence[str] = ()) -> dict[str, Any]:
     """What Submit will do, as its label, and why it cannot when the policy blocks the text.
 
     {"label": "Send for comms approval", "blocked": None}; a block gives the reason to show beside a disabled button.
+    `back_to`: the groups of who returned the draft; a passing text goes back to them (docs/workflow.md).
     """
     decision = (verdict or {}).get("decision")
+    if decision == "pass" and back_to:
+        return {"label": f"Send back to {' and '.join(back_to)} for approval", "blocked": None}
     if decision == "block":
         return {"label": "Blocked: cannot submit", "blocked": "Blocked by the policy: change the highlighted words before you submit."}
     if decision == "review":

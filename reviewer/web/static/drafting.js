@@ -87,9 +87,10 @@
     node.classList.toggle("is-over", count > limit);
   }
 
-  function renderSubmit(button, reason, outcome) {
+  function renderSubmit(button, reason, outcome, decision, backTo) {
     if (!button) return;
     button.value = outcome ? outcome.label : "Submit";
+    if (decision === "pass" && backTo) button.value = "Send back to " + backTo + " for approval";
     button.disabled = Boolean(outcome && outcome.blocked);
     if (reason) {
       reason.textContent = outcome && outcome.blocked ? outcome.blocked : "";
@@ -123,6 +124,7 @@
       submit: document.querySelector("[data-live='submit']"),
       submitReason: document.querySelector("[data-live='submit-reason']")
     };
+    var backTo = form.getAttribute("data-back-to") || ""; // a returned draft goes back to who returned it
     var panel = form.closest(".editor-grid") ? form.closest(".editor-grid").querySelector(".live-panel") : null;
     var timer = null;
     var sequence = 0; // the latest keystroke's number: only its answer is drawn
@@ -157,7 +159,7 @@
       if (live.contextBox) live.contextBox.classList.toggle("is-empty", !data || data.context_findings.length === 0);
       renderSegments(live.mirror, data ? data.segments : [{ text: text, marks: [] }]);
       if (data && data.inbound_segments) renderSegments(live.inboundMirror, data.inbound_segments);
-      renderSubmit(live.submit, live.submitReason, data ? data.submit : null);
+      renderSubmit(live.submit, live.submitReason, data ? data.submit : null, data ? data.decision : null, backTo);
     }
 
     function check() {

@@ -47,3 +47,16 @@ def test_the_editor_page_shows_the_count_and_the_outcome_of_a_refused_submit(sta
     assert "Blocked by the policy: change the highlighted words before you submit." in text
     assert 'value="Blocked: cannot submit"' in text
     assert '<strong class="finding-title">Personal details in a public reply</strong>' in text
+
+
+def test_a_returned_draft_says_it_goes_back_to_the_group_that_returned_it(client_for, make_draft, staff, account, db_session, checker) -> None:  # noqa: ANN001
+    from fixtures_workflow import CLEAN_TEXT as PASSING  # type: ignore[import-not-found]
+
+    from reviewer.drafting.services import revise_draft
+
+    draft = make_draft("returned", text=REVIEW_TEXT, author=staff, account=account)
+    revise_draft(db_session, staff, checker, draft, PASSING)
+    db_session.commit()
+    page = html.unescape(client_for(staff).get(f"/drafts/{draft.id}").get_data(as_text=True))
+    assert 'value="Send back to comms for approval"' in page  # it passes now, but goes back to who returned it
+    assert 'data-back-to="comms"' in page  # the live check keeps saying so
