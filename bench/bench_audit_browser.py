@@ -14,7 +14,7 @@ Then, for each filter, it times the first page (median of --runs runs):
 the service query alone (`browse.page`) and the whole page through the
 Flask test client, signed in as an auditor (query + template + the filter
 form's lists). Also a deep page (keyset cursor in the middle), the
-verify-chain button and a full JSON Lines export.
+verify-chain button (chain and reconcile) and a full JSON Lines export.
 
     .venv/bin/python bench/bench_audit_browser.py [--events 100000] [--runs 5]
 """
@@ -47,7 +47,7 @@ def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa
     from sqlalchemy import insert, select, update
 
     from reviewer.audit import refs as references
-    from reviewer.audit.chain import GENESIS_HASH, ChainEvent, encode_data, seal
+    from reviewer.audit.chain import GENESIS_HASH, ChainEvent, compute_head_mac, encode_data, seal
     from reviewer.audit.models import AuditEvent, AuditHead, AuditRef
 
     rng = random.Random(seed)
@@ -59,6 +59,7 @@ def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa
     (seq, prev), draft_id = (head.seq, head.hash) if head.seq else (0, GENESIS_HASH), 0
     count += seq
     plan: list[tuple[str, str, str | None, dict]] = []
+    last_at = None
 
     def flush() -> None:
         if events:
@@ -93,14 +94,16 @@ def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa
         actor, action, subject, data = plan.pop()
         seq += 1
         sealed = seal(ChainEvent(seq, start + step * seq, USERS.index(actor) + 1, actor, action, subject, encode_data(data), prev), key)
-        prev = sealed.hash
+        prev, last_at = sealed.hash, sealed.occurred_at
         events.append(sealed.__dict__)
         found = references.derive_replaying(subject, data, accounts)
         refs.extend({"seq": seq, "name": name, "value": value} for name, value in found)
         if len(events) >= BATCH:
             flush()
     flush()
-    session.execute(update(AuditHead.__table__).values(seq=seq, hash=prev))
+    if last_at is not None:  # signed, as record() signs it
+        mac = compute_head_mac(key, seq, prev, last_at)
+        session.execute(update(AuditHead.__table__).values(seq=seq, hash=prev, at=last_at, mac=mac))
     session.commit()
     return {"drafts": draft_id, "start": start}
 
@@ -160,6 +163,12 @@ def main() -> None:
         print(f"verify: ok={result.ok}, {result.count:,} events, {time.perf_counter() - began:.1f} s")
         assert result.ok, result
         total = result.count
+        from reviewer.audit.reconcile import reconcile
+
+        began = time.perf_counter()
+        reconciled = reconcile(reading, upto=result.head[0])
+        print(f"reconcile (rows against draft events): {time.perf_counter() - began:.1f} s, "
+              f"{len(reconciled.mismatches):,} mismatches (this trail's drafts have no rows: every approval is one)")
 
     week_ago = (datetime.now(timezone.utc) - timedelta(days=7)).date().isoformat()
     middle_draft = facts["drafts"] // 2

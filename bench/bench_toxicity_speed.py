@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="torch device for Detoxify (default cpu)")
     parser.add_argument("--skip-detoxify", action="store_true")
     parser.add_argument("--detoxify-seconds", type=float, default=60.0, help="time budget for the Detoxify runs")
-    parser.add_argument("--precision", default="auto", help="Detoxify precision: auto (bf16 on a GPU), fp32 or bf16")
+    parser.add_argument("--precision", default="auto", help="Detoxify precision: auto (bf16 on a GPU, fp16 on an older one), fp32, bf16 or fp16")
     parser.add_argument("--bulk", type=int, default=20_000, help="drafts in the bulk call (default 20,000)")
     parser.add_argument("--smoke", action="store_true", help="one short run of each, a tiny Detoxify budget: proves the bench runs")
     args = parser.parse_args()

@@ -260,20 +260,31 @@ def app_session(app: Flask) -> Iterator[Session]:
 # --- Migrations ------------------------------------------------------------
 
 
-def alembic_config(connection: Connection | None = None) -> AlembicConfig:
-    """An Alembic config pointing at reviewer/migrations (no alembic.ini needed)."""
+def alembic_config(connection: Connection | None = None, audit_key: bytes | None = None) -> AlembicConfig:
+    """An Alembic config pointing at reviewer/migrations (no alembic.ini needed).
+
+    `audit_key` lets a migration sign what the audit trail needs signed (0010: the head).
+    """
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         config.attributes["connection"] = connection
+    if audit_key is not None:
+        config.attributes["audit_key"] = audit_key
     return config
 
 
 def upgrade(app: Flask, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (Alembic, programmatic)."""
-    engine = get_database(app).engine
-    with engine.begin() as connection:
-        alembic_command.upgrade(alembic_config(connection), revision)
+    """Bring the database schema up to `revision` (Alembic, programmatic), with the audit key at hand.
+
+    The key is read from the instance folder now, not taken from start-up: a restore may have put
+    the backup's key back since.
+    """
+    from reviewer.audit import load_or_create_key
+
+    key = load_or_create_key(Path(app.instance_path))
+    with get_database(app).engine.begin() as connection:
+        alembic_command.upgrade(alembic_config(connection, key), revision)
 
 
 def schema_revisions(app: Flask) -> tuple[set[str], set[str]]:

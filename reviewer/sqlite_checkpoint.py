@@ -63,13 +63,20 @@ def checkpoint(path: Path) -> tuple[int, int, int]:
     """One PASSIVE checkpoint of `path`'s WAL: (busy, WAL frames, frames copied), as SQLite reports them.
 
     Opened read-write without create (`mode=rw`): a file deleted since the caller last looked raises
-    `sqlite3.OperationalError` instead of coming back as an empty database.
+    `sqlite3.OperationalError` instead of coming back as an empty database; one deleted while the
+    checkpoint ran leaves no -wal or -shm file behind.
     """
-    connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
+    path = Path(path)
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
     try:
         return tuple(connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
     finally:
         connection.close()
+        if not path.exists():
+            # Deleted while this connection had it open: SQLite may have made its -shm (or -wal) again beside the
+            # missing file, and a connection to an unlinked file leaves them behind on close. Take them too.
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _run(key: tuple[int, str], path: Path, interval: float, owner: weakref.ref) -> None:

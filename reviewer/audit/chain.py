@@ -6,8 +6,12 @@ rules that make the trail tamper-evident live in one small, testable place.
 
 An event's `hash` is SHA-256 over the canonical JSON of its content fields
 (including `seq` and `prev_hash`), and its `mac` is HMAC-SHA256(key, hash).
-Without the key nobody can forge a `mac`, so rewriting the chain is detected;
-cutting its tail is detected by checking an anchor (a head noted earlier).
+Without the key nobody can forge a `mac`, so rewriting the chain is detected.
+The database's head record (`audit_head`: seq, hash, time) carries its own
+HMAC (`compute_head_mac`, over a message no event's `mac` covers), so a
+head set back to an older event after cutting the tail is detected too;
+a head row saved earlier and put back is caught by an anchor (a signed head
+kept outside the database, see `reviewer audit anchor`).
 """
 
 from __future__ import annotations
@@ -54,6 +58,16 @@ class ChainEvent:
     prev_hash: str
     hash: str = ""
     mac: str = ""
+
+
+@dataclass(frozen=True)
+class HeadRecord:
+    """The head as the database recorded it on the last append: seq, hash, time and its HMAC."""
+
+    seq: int
+    hash: str
+    at: datetime | None = None
+    mac: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,22 @@ def compute_mac(key: bytes, event_hash: str) -> str:
     return hmac.new(key, event_hash.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+def head_message(seq: int, event_hash: str, at: datetime) -> bytes:
+    """What a head's HMAC covers: canonical JSON naming it a head, so no event's `mac` can stand in for it."""
+    return canonical_json({"audit_head": {"at": format_timestamp(at), "hash": event_hash, "seq": seq}}).encode("utf-8")
+
+
+def compute_head_mac(key: bytes, seq: int, event_hash: str, at: datetime) -> str:
+    """HMAC-SHA256 of the head (seq, hash, time) under the trail's key."""
+    return hmac.new(check_key(key), head_message(seq, event_hash, at), hashlib.sha256).hexdigest()
+
+
+def head_mac_ok(key: bytes, head: HeadRecord) -> bool:
+    if head.mac is None or head.at is None:
+        return False
+    return hmac.compare_digest(compute_head_mac(key, head.seq, head.hash, head.at), head.mac)
+
+
 def check_key(key: Any) -> bytes:
     if not isinstance(key, bytes) or len(key) < 16:
         raise AuditError("the audit key must be bytes, at least 16 of them (see reviewer.audit.load_or_create_key)")
@@ -224,20 +254,26 @@ def verify_events(
     events: Iterable[ChainEvent],
     key: bytes,
     anchor: tuple[int, str] | None = None,
-    recorded_head: tuple[int, str] | None = None,
+    recorded_head: HeadRecord | None = None,
+    anchors: Iterable[tuple[int, str]] = (),
 ) -> VerifyResult:
     """Check a chain given in `seq` order; stop at the first bad event.
 
     Per event, in this order: the sequence has no gap, the content matches
     its hash, the HMAC matches, and `prev_hash` is the previous event's hash.
     Then the chain must still hold the `anchor` (a head noted earlier, e.g.
-    by an auditor) and the `recorded_head` (the head the database itself
-    noted on the last append), each with exactly that seq and hash.
+    by an auditor) and every one of `anchors` (signed heads kept outside the
+    database), each with exactly that seq and hash. Last, `recorded_head`
+    (the head the database noted on the last append) must be the last event
+    and carry a good HMAC (see `head_problem`).
     """
     check_key(key)
     count = 0
     previous: ChainEvent | None = None
-    wanted = {point[0] for point in (anchor, recorded_head) if point}
+    points = [*([anchor] if anchor else []), *anchors]
+    wanted = {point[0] for point in points}
+    if recorded_head is not None:
+        wanted.add(recorded_head.seq)
     seen: dict[int, str] = {}
 
     def failed(seq: int, reason: str) -> VerifyResult:
@@ -262,13 +298,45 @@ def verify_events(
         previous = event
         count += 1
 
-    if anchor and seen.get(anchor[0]) != anchor[1]:
-        return failed(anchor[0], f"anchor {anchor[0]}:{short(anchor[1])} not found: the chain was cut or rewritten")
-    if recorded_head and seen.get(recorded_head[0]) != recorded_head[1]:
-        return failed(
-            recorded_head[0],
-            f"the database's head record {recorded_head[0]}:{short(recorded_head[1])} is not in the chain: "
-            "events were cut or the head record was edited",
-        )
+    for seq, event_hash in points:
+        if seen.get(seq) != event_hash:
+            return failed(seq, f"anchor {seq}:{short(event_hash)} not found: the chain was cut or rewritten")
+    if recorded_head is not None:
+        problem = head_problem(recorded_head, previous, seen, key)
+        if problem:
+            return failed(recorded_head.seq, problem)
     head = (previous.seq, previous.hash) if previous else None
     return VerifyResult(ok=True, count=count, head=head)
+
+
+def head_problem(head: HeadRecord, last: ChainEvent | None, seen: Mapping[int, str], key: bytes) -> str | None:
+    """Why the database's head record does not match the chain, or None when it does.
+
+    It must name an event of the chain, that event must be the last, and its
+    HMAC over (seq, hash, time) must be good. The one unsigned head accepted
+    is the genesis head of an empty chain (nothing to cut; an anchor kept
+    outside catches a trail emptied wholesale).
+    """
+    named = f"the database's head record {head.seq}:{short(head.hash)}"
+    if head.seq == 0 and last is None:
+        return None
+    if head.seq == 0:
+        return f"{named} says the chain is empty, but it holds events up to {last.seq}: the head record was edited"
+    if seen.get(head.seq) != head.hash:
+        return f"{named} is not in the chain: events were cut or the head record was edited"
+    if last is not None and last.seq != head.seq:
+        return (
+            f"{named} is not the last event ({last.seq}:{short(last.hash)}): "
+            "the head was set back, or events were appended without moving it"
+        )
+    if head.mac is None:
+        return (
+            f"{named} is not signed: it was edited, or it dates from before migration 0010 and no event "
+            "has been recorded since (`reviewer db upgrade` signs it)"
+        )
+    if not head_mac_ok(key, head):
+        return (
+            f"{named} has a wrong MAC: it was set by someone without the audit key "
+            "(events cut and the head set back?), or instance/audit.key is not the key that signed this chain"
+        )
+    return None

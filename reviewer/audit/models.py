@@ -2,9 +2,11 @@
 
 `audit_events` rows are never updated or deleted (triggers refuse it);
 `seq` is the primary key and `prev_hash` is unique, so the database itself
-refuses a fork of the chain. `audit_head` holds one row (id 1) with the seq
-and hash of the last event: every append updates it first, which takes the
-row lock (PostgreSQL) or the write lock (SQLite) and so serialises appends.
+refuses a fork of the chain. `audit_head` holds one row (id 1) with the seq,
+hash and time of the last event and an HMAC over them: every append updates
+it first, which takes the row lock (PostgreSQL) or the write lock (SQLite)
+and so serialises appends. Triggers let the head row move only forward onto
+the last event, and refuse its deletion.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # The last event's time and HMAC-SHA256(key, head) (chain.compute_head_mac); NULL only for
+    # the genesis head and for a head recorded before migration 0010 (unsigned: verify says so).
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mac: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
@@ -89,9 +95,10 @@ HEAD_ROW = {"id": 1, "seq": 0, "hash": GENESIS_HASH}
 
 @event.listens_for(AuditEvent.__table__, "after_create")
 def _install_triggers(target, connection, **kw) -> None:
-    triggers.install(connection)
+    triggers.install_events(connection)
 
 
 @event.listens_for(AuditHead.__table__, "after_create")
 def _insert_head_row(target, connection, **kw) -> None:
     connection.execute(insert(target).values(**HEAD_ROW))
+    triggers.install_head(connection)

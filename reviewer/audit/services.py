@@ -2,7 +2,8 @@
 
 `record` flushes but never commits: the change and its event commit or fail
 together. Appends are serialised by updating the single `audit_head` row
-first (`UPDATE ... RETURNING`): on PostgreSQL that row lock makes concurrent
+first (`UPDATE ... RETURNING`, a claim that changes nothing but takes the
+lock): on PostgreSQL that row lock makes concurrent
 appenders queue; on SQLite the statement takes the database write lock (use
 `sqlite_begin_immediate` on the engine so a transaction that has already
 read does not fail with "database is locked" when it comes to write).
@@ -12,6 +13,8 @@ move it) instead of claiming it again; events and references are written
 with prebuilt Core statements, not through the unit of work.
 `record_many` appends several events by one actor with one claim, one
 insert of the events, one of their references and one move of the head.
+Moving the head signs it: HMAC over (seq, hash, time), see
+`chain.compute_head_mac`.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from reviewer.audit.chain import (
     AuditDataError,
     AuditError,
     ChainEvent,
+    HeadRecord,
     VerifyResult,
     check_action,
     check_key,
     canonical_json,
     check_subject,
+    compute_head_mac,
     plain_json,
     seal,
     verify_events,
@@ -61,8 +66,14 @@ _COLUMNS = [
     _events.c.mac,
 ]
 # Built once: these run several times per request.
-_CLAIM_HEAD = update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1).returning(_head.c.seq, _head.c.hash)
-_SET_HEAD = update(_head).where(_head.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash"))
+# The claim changes nothing (the head triggers allow only that or a move onto the last event),
+# yet it locks the row; on PostgreSQL a waiting claim's RETURNING sees the head the winner committed.
+_CLAIM_HEAD = update(_head).where(_head.c.id == 1).values(seq=_head.c.seq).returning(_head.c.seq, _head.c.hash)
+_SET_HEAD = (
+    update(_head)
+    .where(_head.c.id == 1)
+    .values(seq=bindparam("seq"), hash=bindparam("hash"), at=bindparam("at"), mac=bindparam("mac"))
+)
 _INSERT_EVENT = insert(_events)
 _INSERT_REF = insert(_refs)
 
@@ -126,7 +137,10 @@ def record_many(
         prev_hash, seq = sealed.hash, seq + 1
     _write(connection, rows, refs)
     last = written[-1]
-    connection.execute(_SET_HEAD, {"seq": last.seq, "hash": last.hash})
+    connection.execute(_SET_HEAD, {
+        "seq": last.seq, "hash": last.hash, "at": last.occurred_at,
+        "mac": compute_head_mac(key, last.seq, last.hash, last.occurred_at),
+    })
     session.info[HEAD_KEY] = (_current_transaction(session), last.seq, last.hash)
     return written
 
@@ -171,7 +185,7 @@ def _claim_head(session: Session, connection: Connection) -> tuple[int, str]:
     claimed = connection.execute(_CLAIM_HEAD).one_or_none()
     if claimed is None:
         raise AuditError("the audit_head row is missing: the audit tables are not set up; run `reviewer db upgrade`")
-    return claimed[0], claimed[1]
+    return claimed[0] + 1, claimed[1]
 
 
 def _current_transaction(session: Session) -> object | None:
@@ -201,17 +215,49 @@ def head(session: Session) -> tuple[int, str] | None:
     return (row.seq, row.hash) if row else None
 
 
-def verify(session: Session, key: bytes, anchor: tuple[int, str] | None = None) -> VerifyResult:
+def verify(
+    session: Session,
+    key: bytes,
+    anchor: tuple[int, str] | None = None,
+    anchors: Sequence[tuple[int, str]] = (),
+    *,
+    signed_head: bool = True,
+) -> VerifyResult:
     """Check the whole chain (see `chain.verify_events`), in batches of VERIFY_BATCH events.
 
-    The head the database recorded on the last append is checked like an
-    anchor, so deleting the tail without also editing `audit_head` is caught;
-    an auditor's own `anchor` catches a tail cut that edited both.
+    The head the database recorded on the last append must be the last event
+    and carry a good HMAC, so cutting the tail and setting the head back is
+    caught without the key; an auditor's `anchor`, or signed `anchors` kept
+    outside the database, catch a head row saved earlier and put back.
+    The head and the last seq are read in one statement (one snapshot even
+    under READ COMMITTED), and only events up to that seq are checked, so
+    events appended meanwhile by others are left for the next check.
+    `signed_head=False` is for a copy of a schema older than 0010 (its head
+    has no time or MAC): the events only, the caller checks where they end.
     """
     check_key(key)
-    head_row = session.execute(select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)).first()
-    recorded = (head_row.seq, head_row.hash) if head_row and head_row.seq > 0 else None
-    return verify_events(_iter_events(session), key, anchor=anchor, recorded_head=recorded)
+    if not signed_head:
+        last = session.execute(select(func.max(_events.c.seq))).scalar() or 0
+        return verify_events(_iter_events(session, upto=last), key, anchor=anchor, anchors=anchors)
+    row = session.execute(_HEAD_AND_LAST).first()
+    if row is None:
+        raise AuditError("the audit_head row is missing: the audit tables are not set up; run `reviewer db upgrade`")
+    recorded = HeadRecord(row.seq, row.hash, row.at, row.mac)
+    return verify_events(
+        _iter_events(session, upto=row.last or 0), key, anchor=anchor, recorded_head=recorded, anchors=anchors
+    )
+
+
+def recorded_head(session: Session) -> HeadRecord | None:
+    """The head row as stored (seq, hash, time, HMAC), or None when it is missing."""
+    row = session.execute(select(_head.c.seq, _head.c.hash, _head.c.at, _head.c.mac).where(_head.c.id == 1)).first()
+    return HeadRecord(row.seq, row.hash, row.at, row.mac) if row else None
+
+
+_HEAD_AND_LAST = select(
+    _head.c.seq, _head.c.hash, _head.c.at, _head.c.mac,
+    select(func.max(_events.c.seq)).scalar_subquery().label("last"),
+).where(_head.c.id == 1)
 
 
 def session_key(session: Session) -> bytes:
@@ -241,11 +287,11 @@ def _actor_fields(actor: Any) -> tuple[int | None, str | None]:
     return actor_id, actor_name
 
 
-def _iter_events(session: Session) -> Iterator[ChainEvent]:
-    """Every event in seq order, fetched in batches (keyset pagination)."""
+def _iter_events(session: Session, upto: int) -> Iterator[ChainEvent]:
+    """Every event up to seq `upto`, in seq order, fetched in batches (keyset pagination)."""
     last: int | None = None
     while True:
-        query = select(*_COLUMNS).order_by(_events.c.seq).limit(VERIFY_BATCH)
+        query = select(*_COLUMNS).where(_events.c.seq <= upto).order_by(_events.c.seq).limit(VERIFY_BATCH)
         if last is not None:
             query = query.where(_events.c.seq > last)
         rows = session.execute(query).all()

@@ -1,6 +1,7 @@
 """A draft's full story for auditors, as plain data: what was asked, what we said, who let it out, under which policy.
 
-The inbound post, every version with its verdict and findings, every
+The inbound post, every version with its verdict and findings (and
+whether its text still matches its sha256, recomputed here), every
 decision (approvals, rejections, returns, edits, posting) and who made it,
 the policies (id, version, sha256) and scorer versions that judged it, and
 every audit event about the draft or its post. Plain dataclasses and dicts,
@@ -22,7 +23,9 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.models import User
 from reviewer.audit.browse import EventRow, events_about
 from reviewer.audit.wording import passed_policy
+from reviewer.drafting.common import text_sha256
 from reviewer.drafting.models import Draft
+from reviewer.retention.markers import text_marker
 from reviewer.review.models import Approval, ReviewAction
 
 
@@ -37,6 +40,8 @@ class VersionStory:
     verdict: dict[str, Any]
     policy: dict[str, Any]
     scorer: dict[str, Any] | None
+    text_now_sha256: str = ""  # the sha256 of the text as stored now, recomputed for this page
+    text_matches: bool = True  # it equals text_sha256 (a purged text: it is exactly the retention marker)
 
     @property
     def rules(self) -> list[str]:
@@ -104,6 +109,11 @@ def draft_story(session: Session, draft_id: int) -> DraftStory | None:
     numbers = {version.id: version.number for version in draft.versions}
     versions = []
     for version in draft.versions:
+        now_sha256 = text_sha256(version.text)
+        if version.text_purged_at is not None:
+            matches = version.text == text_marker(version.text_purged_at, version.text_sha256)
+        else:
+            matches = now_sha256 == version.text_sha256
         verdict = dict(version.verdict or {})
         policy = dict(verdict.get("policy") or {})
         policy.setdefault("sha256", version.policy_sha256)
@@ -118,6 +128,8 @@ def draft_story(session: Session, draft_id: int) -> DraftStory | None:
                 verdict=verdict,
                 policy=policy,
                 scorer=verdict.get("scorer") or ({"name": "", "version": version.scorer_version} if version.scorer_version else None),
+                text_now_sha256=now_sha256,
+                text_matches=matches,
             )
         )
     current_sha = draft.current_version.text_sha256

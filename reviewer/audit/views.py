@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from reviewer.audit import browse, export
 from reviewer.audit.chain import parse_anchor
+from reviewer.audit.reconcile import reconcile
 from reviewer.audit.services import head, record, session_key, verify
 from reviewer.audit.story import draft_story
 from reviewer.db import get_database, get_session, read_session
@@ -80,7 +81,8 @@ def _rule_ids(accounts: list[Any]) -> list[str]:
 @bp.route("/verify", methods=["POST"])
 @role_required(*AUDITORS)
 def verify_chain():  # noqa: ANN201
-    """Check every event's hash, HMAC and link (and an anchor, if given); show OK/FAILED and the head."""
+    """Check every event's hash, HMAC and link (and an anchor, if given), and reconcile the drafts, versions and
+    approvals with the events; show OK/FAILED, the head, and every row that disagrees."""
     anchor_text = (request.form.get("anchor") or "").strip()
     anchor = None
     if anchor_text:
@@ -91,6 +93,7 @@ def verify_chain():  # noqa: ANN201
             return redirect(url_for("audit.index"))
     with read_session() as reading:
         result = verify(reading, session_key(reading), anchor)
+        reconciled = reconcile(reading, upto=result.head[0] if result.head else 0)
     session = get_session()
     record(
         session,
@@ -103,10 +106,11 @@ def verify_chain():  # noqa: ANN201
             "head": f"{result.head[0]}:{result.head[1]}" if result.head else None,
             "anchor": f"{anchor[0]}:{anchor[1]}" if anchor else None,
             "first_bad": {"seq": result.first_bad.seq, "reason": result.first_bad.reason} if result.first_bad else None,
+            "reconcile": {"ok": reconciled.ok, "mismatches": len(reconciled.mismatches)},
         },
     )
     session.commit()
-    return render_template("audit/verified.html", result=result, anchor=anchor)
+    return render_template("audit/verified.html", result=result, anchor=anchor, reconciled=reconciled)
 
 
 @bp.route("/export", methods=["POST"])

@@ -87,7 +87,7 @@ def create_backup(app: Any, destination: Path, *, pg_bin: Path | None = None, ac
     }
     outcome.event_seq = _record(database.engine, key, actor, "backup.created", data)
     if outcome.event_seq is None:
-        outcome.lines.append("Not recorded in the audit trail: the schema is older than 0006; run `reviewer db upgrade`")
+        outcome.lines.append("Not recorded in the audit trail: the schema is older than 0010; run `reviewer db upgrade`")
     outcome.lines.append(f"Keep {folder / KEY_FILE} secret (mode 0600); see key_storage in manifest.json")
     return outcome
 
@@ -210,7 +210,7 @@ def restore_backup(
     data = {"folder": str(folder), "manifest_sha256": sha, "backup_created_at": made.created_at, "anchor": made.anchor}
     outcome.event_seq = _record(engine, key, None, "backup.restored", data)
     if outcome.event_seq is None:
-        outcome.lines.append("Not recorded in the audit trail: the schema is older than 0006")
+        outcome.lines.append("Not recorded in the audit trail: the schema is older than 0010")
     if made.schema_revision not in heads:
         outcome.lines.append(f"The schema is at {made.schema_revision}, older than this version's: run `reviewer db upgrade`")
     return outcome
@@ -283,8 +283,9 @@ def _verify_copy(path: Path, key: bytes, made: Manifest) -> VerifyResult:
 def _verify_restored(engine: Engine, key: bytes, made: Manifest) -> VerifyResult:
     """The chain verifies with `key`, holds the manifest's anchor, and ends exactly there."""
     anchor = parse_anchor(made.anchor) if made.anchor else None
+    signed_head = "mac" in {column["name"] for column in inspect(engine).get_columns("audit_head")}  # 0010 on
     with Session(engine) as session:
-        result = verify(session, key, anchor)
+        result = verify(session, key, anchor, signed_head=signed_head)
     if not result.ok:
         bad = result.first_bad
         if bad is not None and bad.seq == 1 and bad.reason == "HMAC mismatch":
@@ -319,8 +320,11 @@ def _check_restore_tool(pg_restore: Path, made: Manifest) -> None:
 
 
 def _record(engine: Engine, key: bytes, actor: Any, action: str, data: dict[str, Any]) -> int | None:
-    """Append `action` to the chain of `engine`'s database; None when its schema has no audit_refs yet."""
-    if "audit_refs" not in inspect(engine).get_table_names():
+    """Append `action` to the chain of `engine`'s database; None when its schema predates the signed head (0010)."""
+    inspector = inspect(engine)
+    if "audit_refs" not in inspector.get_table_names():
+        return None
+    if "mac" not in {column["name"] for column in inspector.get_columns("audit_head")}:
         return None
     with Session(engine, info={"audit_key": key}) as session:
         event = record(session, actor, action, None, data)

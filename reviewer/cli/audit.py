@@ -1,5 +1,13 @@
-"""`reviewer audit verify [--anchor SEQ:HASH] [--file EXPORT.jsonl [--key-file KEY]]` and
+"""`reviewer audit verify [--anchor SEQ:HASH] [--anchors FILE] [--reconcile] [--file EXPORT.jsonl [--key-file KEY]]`,
+`reviewer audit anchor [--out FILE] [--syslog]` and
 `reviewer audit export --from D --to D --format jsonl|csv --out FILE`.
+
+`verify --reconcile` then checks the drafts, versions and approvals against
+what the events recorded (reviewer.audit.reconcile), naming each row that
+disagrees. `anchor` verifies the chain (against the anchors already in FILE too) and
+then writes the signed head outside the database: appended to FILE, sent
+to syslog, and printed. Run it on a schedule; `verify --anchors FILE` then
+catches a cut tail without anyone noting a head by hand.
 
 `verify` checks the trail in the database, or (with `--file`) an export
 offline, with no database: with `--key-file` every HMAC too, without it the
@@ -10,6 +18,7 @@ usage error (a malformed anchor, a missing file).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -43,12 +52,41 @@ def describe(result: VerifyResult) -> str:
     return line
 
 
-def verify_command(session, key: bytes, anchor: tuple[int, str] | None) -> tuple[str, int]:
-    """Verify the chain in `session` with `key`; return (message, exit status)."""
+def verify_command(
+    session, key: bytes, anchor: tuple[int, str] | None, anchors: list[tuple[int, str]] | None = None,
+    *, reconcile: bool = False,
+) -> tuple[str, int]:
+    """Verify the chain in `session` with `key` (and, with `reconcile`, the domain rows); (message, exit status)."""
     from reviewer.audit import verify
 
-    result = verify(session, key, anchor)
-    return describe(result), 0 if result.ok else 1
+    result = verify(session, key, anchor, anchors or ())
+    message, status = describe(result), 0 if result.ok else 1
+    if reconcile:
+        from reviewer.audit.reconcile import reconcile as reconcile_rows
+
+        found = reconcile_rows(session, upto=result.head[0] if result.head else 0)
+        message += "\n" + found.describe()
+        status = status or (0 if found.ok else 1)
+    return message, status
+
+
+ANCHORS_HELP = (
+    "A file of signed heads written by `reviewer audit anchor --out`. Every line's HMAC is checked, "
+    "then the chain must still hold each anchored event."
+)
+
+
+def load_anchors(path: Path | None, key: bytes) -> list[tuple[int, str]]:
+    """The anchors in `path` (none when it is None or does not exist yet); ClickException for a bad line."""
+    from reviewer.audit.anchors import read_anchors
+
+    if path is None or not path.exists():
+        return []
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return read_anchors(lines, key, str(path))
+    except (AuditError, UnicodeDecodeError, OSError) as exc:
+        raise click.ClickException(f"FAILED: {exc}") from None
 
 
 @click.group("audit")
@@ -69,8 +107,21 @@ def audit() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The audit key (a copy of instance/audit.key), to check the HMACs of an export too.",
 )
-def verify_cli(anchor: tuple[int, str] | None, export_file: Path | None, key_file: Path | None) -> None:
-    """Check every event's hash, HMAC and link; print OK with the head, or the first bad event."""
+@click.option(
+    "--anchors", "anchors_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=ANCHORS_HELP
+)
+@click.option(
+    "--reconcile", is_flag=True,
+    help="Also check every draft, version and approval against what the events recorded "
+    "(text hashes, decisions, approvers); each row that disagrees is named.",
+)
+def verify_cli(
+    anchor: tuple[int, str] | None, export_file: Path | None, key_file: Path | None, anchors_file: Path | None,
+    reconcile: bool,
+) -> None:
+    """Check every event's hash, HMAC and link, and the signed head; print OK with the head, or the first bad event."""
+    if export_file is not None and (anchors_file is not None or reconcile):
+        raise click.UsageError("--anchors and --reconcile check the database; for an export use --anchor SEQ:HASH")
     if export_file is not None:
         message, status = verify_file(export_file, key_file, anchor)
         click.echo(message)
@@ -79,18 +130,103 @@ def verify_cli(anchor: tuple[int, str] | None, export_file: Path | None, key_fil
         raise click.UsageError("--key-file goes with --file (the database check uses the instance's key)")
     from reviewer import create_app
     from reviewer.audit.services import session_key
-    from reviewer.db import app_session
 
-    app = create_app()
-    with app_session(app) as session:
-        # A long check must not hold SQLite's write lock (see reviewer.audit.sqlite).
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with reading_session(create_app()) as session:
         try:
-            message, status = verify_command(session, session_key(session), anchor)
+            key = session_key(session)
+            message, status = verify_command(session, key, anchor, load_anchors(anchors_file, key), reconcile=reconcile)
         except AuditError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(message)
     click.get_current_context().exit(status)
+
+
+@audit.command("anchor")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path),
+    help="Append the signed head to this file (made 0600); keep it where database administrators cannot write.",
+)
+@click.option("--syslog", "to_syslog", is_flag=True, help="Also send the signed head to syslog (facility auth).")
+@click.option(
+    "--syslog-address", default="/dev/log", show_default=True, metavar="PATH|HOST:PORT",
+    help="The syslog socket, or a host and UDP port.",
+)
+def anchor_cli(out: Path | None, to_syslog: bool, syslog_address: str) -> None:
+    """Verify the chain, then write its signed head outside the database (a file, syslog, and stdout).
+
+    Exit status 1, and nothing written, when the chain (or an anchor already in --out) fails.
+    """
+    from reviewer import create_app
+    from reviewer.audit.anchors import anchor_line
+    from reviewer.audit.services import recorded_head, session_key
+    from reviewer.db import utcnow
+
+    with reading_session(create_app()) as session:
+        try:
+            key = session_key(session)
+            message, status = verify_command(session, key, None, load_anchors(out, key))
+            head = recorded_head(session) if status == 0 else None
+        except AuditError as exc:
+            raise click.ClickException(str(exc)) from None
+    if status != 0:
+        click.echo(message)
+        click.echo("No anchor written: investigate the failure first.", err=True)
+        click.get_current_context().exit(1)
+    if head is None or head.seq == 0:
+        click.echo("Nothing to anchor: the chain is empty.")
+        return
+    line = anchor_line(head, utcnow())
+    if out is not None:
+        append_line(out, line)
+    if to_syslog:
+        send_to_syslog(line, syslog_address)
+    click.echo(line)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line and fsync it; the file is made owner-only (0600)."""
+    import os
+
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot append the anchor ({exc.strerror})") from None
+
+
+def send_to_syslog(line: str, address: str) -> None:
+    """Send `reviewer-audit-anchor: LINE` to syslog at `address` (a socket path, or HOST:PORT over UDP)."""
+    import logging.handlers
+
+    host, sep, port = address.rpartition(":")
+    target: str | tuple[str, int] = address
+    if sep and port.isascii() and port.isdecimal() and not address.startswith("/"):
+        target = (host, int(port))
+    try:
+        handler = logging.handlers.SysLogHandler(address=target, facility=logging.handlers.SysLogHandler.LOG_AUTH)
+    except OSError as exc:
+        raise click.ClickException(f"syslog at {address}: {exc.strerror or exc}") from None
+    try:
+        record = logging.LogRecord("reviewer.audit", logging.INFO, __file__, 0, "reviewer-audit-anchor: %s", (line,), None)
+        handler.emit(record)
+    finally:
+        handler.close()
+
+
+@contextmanager
+def reading_session(app):  # noqa: ANN001, ANN201
+    """A session for a long read (SQLite's deferred BEGIN: no write lock); the engine's connections closed after."""
+    from reviewer.db import app_session, get_database
+
+    try:
+        with app_session(app) as session:
+            session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+            yield session
+    finally:
+        get_database(app).engine.dispose()  # no pooled connection left for the garbage collector
 
 
 def verify_file(path: Path, key_file: Path | None, anchor: tuple[int, str] | None) -> tuple[str, int]:

@@ -111,6 +111,7 @@ def serve_command(
         # two instances on one machine would fight over it. Off; manage workers with signals.
         "control_socket_disable": True,
         "post_fork": _after_fork,
+        "post_worker_init": _warm_worker,
         "worker_exit": _worker_exit,
     }
     _server_class()(app, overrides, options).run()
@@ -139,6 +140,32 @@ def _after_fork(server, worker) -> None:  # noqa: ANN001
         from reviewer.db import get_database
 
         get_database(app).engine.dispose(close=False)
+
+
+def _warm_worker(worker) -> None:  # noqa: ANN001
+    """In each worker, before it takes a request: do once what the first request would otherwise pay for.
+
+    A worker starts with no database connection (the master's are dropped at the fork), no rate-limit
+    store, and models whose memory it shares with the master until it first runs them (copy-on-write
+    pages, ONNX Runtime's threads): the first check after a start cost several times the tenth
+    (bench/bench_first_check.py). A health check opens the pooled database connection, the limiter's
+    storage check opens its store, and the checker's warm-up runs one check through each policy.
+    A failure here is left for the first request to report.
+    """
+    app = getattr(worker.app, "application", None)
+    if app is None:
+        return
+    from reviewer.checking import EXTENSION_KEY
+    from reviewer.web.ratelimit import limiter_of
+
+    try:
+        app.extensions[EXTENSION_KEY].warm()
+        app.test_client().get("/healthz")
+        limiter = limiter_of(app)
+        if limiter is not None:
+            limiter.storage.check()
+    except Exception:  # noqa: BLE001 - warming is best effort; the request path reports real faults
+        worker.log.debug("warming the worker failed", exc_info=True)
 
 
 def _worker_exit(server, worker) -> None:  # noqa: ANN001

@@ -168,6 +168,7 @@ def checked_event(draft: Draft, verdict: Verdict) -> tuple[str, str, dict[str, A
         {
             "account_id": draft.account_id,
             "version": version.number,
+            "text_sha256": version.text_sha256,  # what `reviewer audit verify --reconcile` checks the text against
             "decision": verdict.decision,
             "routes": list(verdict.routes),
             "rules": [finding.rule for finding in verdict.findings],

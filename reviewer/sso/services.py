@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import User, new_session_token
@@ -109,6 +110,14 @@ def sign_in(session: Session, identity: Identity, mapping: GroupMapping, ip: str
                     f"Another account already uses the username {identity.username!r}. Ask an administrator to "
                     "rename or remove it before you sign in with single sign-on.", ip)
         user = _provision(session, identity, roles, approver_groups)
+        if user is None:  # a sign-in at the same moment provisioned them first: theirs is the account
+            user = find_user(session, identity.issuer, identity.subject)
+            if user is None:
+                _refuse(session, identity, None, "username_taken",
+                        f"Another account already uses the username {identity.username!r}. Ask an administrator "
+                        "to rename or remove it before you sign in with single sign-on.", ip)
+            _update_profile(session, user, identity)
+            set_memberships(session, None, user, roles, approver_groups, source=SOURCE)
     elif not user.active:
         _refuse(session, identity, user, "deactivated", "Your account here has been deactivated. Ask an administrator.", ip)
     elif not roles:
@@ -124,7 +133,8 @@ def sign_in(session: Session, identity: Identity, mapping: GroupMapping, ip: str
     return user
 
 
-def _provision(session: Session, identity: Identity, roles: list[str], approver_groups: list) -> User:  # noqa: ANN001
+def _provision(session: Session, identity: Identity, roles: list[str], approver_groups: list) -> User | None:  # noqa: ANN001
+    """The new user, audited; None when a sign-in at the same moment took the subject or the username first."""
     user = User(
         username=identity.username,
         display_name=identity.display_name or identity.username,
@@ -136,8 +146,11 @@ def _provision(session: Session, identity: Identity, roles: list[str], approver_
         oidc_issuer=identity.issuer,
         oidc_subject=identity.subject,
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: losing the race undoes this insert only
+            session.add(user)
+    except IntegrityError:
+        return None
     record(session, None, "user.provisioned", f"user:{user.id}", {
         "username": user.username, "issuer": identity.issuer, "subject": identity.subject,
         "provider_groups": list(identity.groups),

@@ -47,7 +47,7 @@ def test_upgrade_derives_refs_for_old_events_and_new_events_get_the_same(bare_en
                 ("auth.login", "user:3", {"ip": "127.0.0.1"}),
             ],
         )
-    migrate(bare_engine, command.upgrade, "0006_audit_refs")
+    migrate(bare_engine, command.upgrade, "0010_secauth_head_mac")  # record() signs the head (0010)
     with Session(bare_engine, info={"audit_key": KEY}) as session:
         assert refs_of(session, 1) == {("draft", "4"), ("account", "2"), ("inbound", "9")}
         assert refs_of(session, 2) == {

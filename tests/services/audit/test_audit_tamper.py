@@ -182,16 +182,82 @@ def test_a_cut_tail_is_caught_by_the_head_record(sessions, key, chain, as_admin)
     assert seq == 10 and reason.startswith(f"the database's head record 10:{chain[-1].hash[:8]}.. is not in the chain")
 
 
-def test_a_cut_tail_with_the_head_record_fixed_is_caught_only_by_an_anchor(sessions, key, chain, as_admin) -> None:
-    anchor = (10, chain[-1].hash)  # what an auditor noted from `reviewer audit verify` earlier
-    assert verdict(sessions, key, anchor) == (None, None)
+def test_a_cut_tail_with_the_head_set_back_fails_the_heads_mac(sessions, key, chain, as_admin) -> None:
+    """The attack of issue 15: drop the triggers, delete the newest events, point audit_head at an older one."""
     as_admin(delete(EVENTS).where(EVENTS.c.seq >= 8), set_head(chain[6]))
+    seq, reason = verdict(sessions, key)
+    assert seq == 7 and reason.startswith(f"the database's head record 7:{chain[6].hash[:8]}.. has a wrong MAC")
+
+
+def test_a_head_set_back_with_an_events_mac_copied_still_fails(sessions, key, chain, as_admin) -> None:
+    """The head's MAC is not the event's: copying event 7's mac into the head does not sign it."""
+    as_admin(
+        delete(EVENTS).where(EVENTS.c.seq >= 8),
+        update(HEAD).where(HEAD.c.id == 1).values(seq=7, hash=chain[6].hash, at=chain[6].occurred_at, mac=chain[6].mac),
+    )
+    assert verdict(sessions, key)[1].startswith("the database's head record 7:")
+
+
+def test_a_head_set_back_without_cutting_disagrees_with_the_last_event(sessions, key, chain, as_admin) -> None:
+    as_admin(set_head(chain[6]))
+    seq, reason = verdict(sessions, key)
+    assert seq == 7 and reason.startswith(
+        f"the database's head record 7:{chain[6].hash[:8]}.. is not the last event (10:{chain[-1].hash[:8]}..)"
+    )
+
+
+def test_an_unsigned_head_fails(sessions, key, chain, as_admin) -> None:
+    as_admin(update(HEAD).where(HEAD.c.id == 1).values(mac=None))
+    seq, reason = verdict(sessions, key)
+    assert seq == 10 and reason.startswith("the database's head record 10:") and "is not signed" in reason
+
+
+def test_a_replayed_head_and_cut_tail_is_caught_by_an_anchor(sessions, key, chain, as_admin) -> None:
+    """An attacker who saved the head row when it was at 7 can put it back: only an anchor outside catches that."""
+    with sessions() as session:
+        saved = session.execute(select(HEAD).where(HEAD.c.id == 1)).one()  # what a backup held at seq 10
+    assert verdict(sessions, key, (10, chain[-1].hash)) == (None, None)
+    as_admin(delete(EVENTS).where(EVENTS.c.seq >= 8), set_head(chain[6]))
+    with sessions() as session:  # a head row genuinely signed at seq 7, as one taken back then would be
+        from reviewer.audit.chain import compute_head_mac
+
+        mac = compute_head_mac(key, 7, chain[6].hash, chain[6].occurred_at)
+    as_admin(update(HEAD).where(HEAD.c.id == 1).values(at=chain[6].occurred_at, mac=mac))
+    assert saved.seq == 10
     assert verdict(sessions, key) == (None, None)
-    assert verdict(sessions, key, anchor) == (
+    assert verdict(sessions, key, (10, chain[-1].hash)) == (
         10,
         f"anchor 10:{chain[-1].hash[:8]}.. not found: the chain was cut or rewritten",
     )
-    assert verdict(sessions, key, (7, chain[6].hash)) == (None, None)
+
+
+# --- the head is guarded by triggers too -------------------------------------
+
+
+def test_the_database_refuses_to_set_the_head_back_or_delete_it(sessions, key, chain) -> None:
+    with sessions() as session:
+        for statement in (
+            set_head(chain[6]),  # backwards
+            update(HEAD).where(HEAD.c.id == 1).values(seq=11, hash="a" * 64),  # to no event
+            update(HEAD).where(HEAD.c.id == 1).values(hash=chain[6].hash),  # a seq with another's hash
+            delete(HEAD),
+        ):
+            with pytest.raises(DBAPIError, match="audit head"):
+                session.execute(statement)
+            session.rollback()
+        if session.get_bind().dialect.name == "postgresql":
+            with pytest.raises(DBAPIError, match="audit head"):
+                session.execute(text("TRUNCATE audit_head"))
+            session.rollback()
+    assert verdict(sessions, key) == (None, None)
+
+
+def test_the_head_may_not_skip_past_events_it_does_not_name(sessions, key, chain, as_admin) -> None:
+    """Moving the head forward is allowed only onto the last event (record() always does exactly that)."""
+    with sessions() as session:
+        with pytest.raises(DBAPIError, match="audit head"):
+            session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=9, hash=chain[8].hash))
+        session.rollback()
 
 
 def test_new_events_after_a_cut_do_not_hide_it(sessions, key, chain, as_admin, alice) -> None:
@@ -201,7 +267,7 @@ def test_new_events_after_a_cut_do_not_hide_it(sessions, key, chain, as_admin, a
         for _ in range(5):
             record(session, alice, "auth.login", None)
         session.commit()
-    assert verdict(sessions, key)[0] is None
+    assert verdict(sessions, key)[0] is None  # the next append signed a new head: an anchor outside is needed
     seq, reason = verdict(sessions, key, anchor)
     assert seq == 10 and reason.startswith("anchor 10:")
 

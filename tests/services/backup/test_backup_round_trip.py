@@ -158,14 +158,16 @@ def test_a_backup_from_an_older_schema_restores_and_asks_for_an_upgrade(source, 
     from reviewer.db import alembic_config, get_database, upgrade
 
     with get_database(source).engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0006_audit_refs")
+        command.downgrade(alembic_config(connection), "0007_retention")
     folder = tmp_path / "old"
     made = create_backup(source, folder)
-    assert made.manifest.schema_revision == "0006_audit_refs" and made.event_seq is not None
+    assert made.manifest.schema_revision == "0007_retention" and made.event_seq is None  # no signed head before 0010
+    assert any("Not recorded in the audit trail: the schema is older than 0010" in line for line in made.lines)
     target = build_app(fresh_url("target"), "target", migrate=False)
     restored = restore_backup(target, folder)
-    assert "The schema is at 0006_audit_refs, older than this version's: run `reviewer db upgrade`" in restored.lines
-    assert restored.event_seq is not None  # 0006 already has everything an audit append needs
+    assert "The schema is at 0007_retention, older than this version's: run `reviewer db upgrade`" in restored.lines
+    assert restored.event_seq is None
     upgrade(target)
     with app_session(target) as session:
         assert verify(session, load_key(target.instance_path), parse_anchor(made.manifest.anchor)).ok
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reviewer.accounts.models import User
 from reviewer.audit import AuditEvent
@@ -130,3 +130,26 @@ def test_claims_are_read_through_the_configured_names() -> None:
         Identity.from_claims(ISSUER, {"sub": "s1", "upn": "no spaces allowed"}, names)
     with pytest.raises(SignInRefused, match="subject"):
         Identity.from_claims(ISSUER, {"upn": "ann"}, names)
+
+
+def test_two_first_sign_ins_at_once_share_one_account(db_session, monkeypatch) -> None:  # noqa: ANN001
+    """The other sign-in provisioned them between this one's lookup and its insert: no 500, their account is used."""
+    from reviewer.sso import services
+
+    first = sign_in(db_session, identity(("comms-approvers",)), MAPPING, "10.0.0.7")
+    db_session.commit()
+    real_find = services.find_user
+    lookups = []
+
+    def missed_the_other_sign_in(session, issuer, subject):  # noqa: ANN001, ANN202
+        lookups.append(subject)
+        return None if len(lookups) == 1 else real_find(session, issuer, subject)
+
+    monkeypatch.setattr(services, "find_user", missed_the_other_sign_in)
+    monkeypatch.setattr(services, "get_user_by_username", lambda session, name: None)  # nor its username
+    second = sign_in(db_session, identity(("comms-approvers", "reviewer-admins")), MAPPING, "10.0.0.8")
+    db_session.commit()
+    assert second.id == first.id and len(lookups) == 2
+    assert second.roles == {"admin", "approver", "staff"}
+    assert db_session.scalar(select(func.count()).select_from(User)) == 1
+    assert [a for a, _ in events(db_session)].count("user.provisioned") == 1

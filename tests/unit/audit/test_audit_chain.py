@@ -18,11 +18,14 @@ from reviewer.audit.chain import (
     AuditDataError,
     AuditError,
     ChainEvent,
+    HeadRecord,
     check_action,
     check_subject,
     compute_hash,
+    compute_head_mac,
     encode_data,
     format_timestamp,
+    head_message,
     parse_anchor,
     seal,
     serialise,
@@ -213,11 +216,34 @@ def test_an_anchor_whose_hash_differs_fails() -> None:
     assert not result.ok and result.first_bad.seq == 3 and "anchor 3:aaaaaaaa.. not found" in result.first_bad.reason
 
 
-def test_the_databases_recorded_head_is_checked_like_an_anchor() -> None:
+def signed_head(event: ChainEvent, key: bytes = KEY) -> HeadRecord:
+    return HeadRecord(event.seq, event.hash, event.occurred_at, compute_head_mac(key, event.seq, event.hash, event.occurred_at))
+
+
+def test_the_databases_recorded_head_must_be_the_last_event_and_signed() -> None:
     events = build_chain(6)
-    assert verify_events(events, KEY, recorded_head=(6, events[-1].hash)).ok
-    result = verify_events(events[:4], KEY, recorded_head=(6, events[-1].hash))
+    assert verify_events(events, KEY, recorded_head=signed_head(events[-1])).ok
+    result = verify_events(events[:4], KEY, recorded_head=signed_head(events[-1]))
     assert result.first_bad.seq == 6 and "head record 6:" in result.first_bad.reason
+    assert "is not in the chain" in result.first_bad.reason
+    behind = verify_events(events, KEY, recorded_head=signed_head(events[3]))
+    assert behind.first_bad.seq == 4 and "is not the last event (6:" in behind.first_bad.reason
+    forged = verify_events(events[:4], KEY, recorded_head=signed_head(events[3], key=b"attacker's own key, not ours!!!!"))
+    assert forged.first_bad.seq == 4 and "has a wrong MAC" in forged.first_bad.reason
+    unsigned = verify_events(events, KEY, recorded_head=HeadRecord(6, events[-1].hash))
+    assert "is not signed" in unsigned.first_bad.reason
+    assert verify_events([], KEY, recorded_head=HeadRecord(0, GENESIS_HASH)).ok
+    emptied = verify_events(events, KEY, recorded_head=HeadRecord(0, GENESIS_HASH))
+    assert "says the chain is empty" in emptied.first_bad.reason
+
+
+def test_a_heads_mac_is_not_any_events_mac() -> None:
+    """Domain separation: the head message is JSON naming a head, never the 64 hex characters an event's mac covers."""
+    event = build_chain(1)[0]
+    assert compute_head_mac(KEY, 1, event.hash, event.occurred_at) != event.mac
+    assert head_message(1, event.hash, event.occurred_at).startswith(b'{"audit_head":')
+    moved = compute_head_mac(KEY, 1, event.hash, event.occurred_at + timedelta(microseconds=1))
+    assert moved != compute_head_mac(KEY, 1, event.hash, event.occurred_at)  # the time is covered
 
 
 def test_anchors_parse_and_bad_ones_say_why() -> None:

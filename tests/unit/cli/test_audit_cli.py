@@ -110,3 +110,110 @@ def test_a_missing_database_schema_is_a_clear_error(app_env: Path) -> None:
     result = CliRunner().invoke(main, ["audit", "verify"])
     assert result.exit_code == 1
     assert "reviewer db upgrade" in result.output and "Traceback" not in result.output
+
+
+# --- anchors: signed heads kept outside the database -------------------------
+
+
+def _cut_tail_and_put_back(app, keep: int, saved_head) -> None:  # noqa: ANN001
+    """The attack an anchor is for: triggers dropped, events after `keep` deleted, a head row saved earlier put back."""
+    from sqlalchemy import delete
+
+    from reviewer.db import get_database
+
+    with get_database(app).engine.begin() as connection:
+        triggers.uninstall(connection)
+        connection.execute(delete(AuditEvent.__table__).where(AuditEvent.seq > keep))
+        connection.execute(update(AuditHead.__table__).values(**saved_head._asdict()))
+        triggers.install(connection)
+    get_database(app).engine.dispose()
+
+
+def test_anchor_writes_signed_heads_and_verify_anchors_catches_a_replayed_head(app_env: Path, tmp_path: Path) -> None:
+    import json
+    import os
+
+    from sqlalchemy import select
+
+    from reviewer import create_app
+    from reviewer.db import app_session
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    app = create_app()
+    anchors = tmp_path / "offsite" / "anchors.jsonl"
+    anchors.parent.mkdir()
+    with app_session(app) as session:
+        for n in range(4):
+            record(session, None, "test.event", None, {"n": n})
+        session.commit()
+        saved = session.execute(select(AuditHead.__table__).where(AuditHead.id == 1)).one()  # a copy of the head at 4
+    first = runner.invoke(main, ["audit", "anchor", "--out", str(anchors)])
+    assert first.exit_code == 0, first.output
+    assert (os.stat(anchors).st_mode & 0o777) == 0o600
+    with app_session(app) as session:
+        last = [record(session, None, "test.event", None, {"n": n}) for n in range(4, 6)][-1]
+        session.commit()
+    assert runner.invoke(main, ["audit", "anchor", "--out", str(anchors)]).exit_code == 0
+    lines = [json.loads(line) for line in anchors.read_text().splitlines()]
+    assert [(line["seq"], line["hash"]) for line in lines] == [(4, saved.hash), (6, last.hash)]
+    assert json.loads(first.output) == lines[0]  # printed too
+    assert runner.invoke(main, ["audit", "verify", "--anchors", str(anchors)]).output == f"OK: 6 events, head 6:{last.hash}\n"
+
+    _cut_tail_and_put_back(app, 4, saved)
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0  # a genuine old head row: only an anchor tells
+    result = runner.invoke(main, ["audit", "verify", "--anchors", str(anchors)])
+    assert (result.exit_code, result.output) == (
+        1, f"FAILED at event 6: anchor 6:{last.hash[:8]}.. not found: the chain was cut or rewritten\n"
+    )
+    refused = runner.invoke(main, ["audit", "anchor", "--out", str(anchors)])
+    assert refused.exit_code == 1 and "FAILED at event 6" in refused.output
+    assert len(anchors.read_text().splitlines()) == 2  # nothing written over a failed check
+
+
+def test_an_edited_anchors_file_is_refused_naming_the_line(app_env: Path, tmp_path: Path) -> None:
+    import json
+
+    from reviewer import create_app
+    from reviewer.db import app_session
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    with app_session(create_app()) as session:
+        events = [record(session, None, "test.event", None, {"n": n}) for n in range(3)]
+        session.commit()
+    anchors = tmp_path / "anchors.jsonl"
+    assert runner.invoke(main, ["audit", "anchor", "--out", str(anchors)]).exit_code == 0
+    line = json.loads(anchors.read_text())
+    line.update(seq=2, hash=events[1].hash)  # someone moves the anchor back to hide a cut
+    anchors.write_text("\n" + json.dumps(line) + "\n")
+    result = runner.invoke(main, ["audit", "verify", "--anchors", str(anchors)])
+    assert result.exit_code == 1
+    assert f"FAILED: {anchors}:2: the anchor 2:{events[1].hash[:8]}.. has a wrong MAC" in result.output
+    anchors.write_text("not json\n")
+    result = runner.invoke(main, ["audit", "verify", "--anchors", str(anchors)])
+    assert result.exit_code == 1 and f"{anchors}:1: not an anchor line" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_anchor_sends_the_signed_head_to_syslog(app_env: Path) -> None:
+    import socket
+
+    from reviewer import create_app
+    from reviewer.db import app_session
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(main, ["audit", "anchor"]).output == "Nothing to anchor: the chain is empty.\n"
+    with app_session(create_app()) as session:
+        event = record(session, None, "test.event", None)
+        session.commit()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.settimeout(10)
+        port = server.getsockname()[1]
+        result = runner.invoke(main, ["audit", "anchor", "--syslog", "--syslog-address", f"127.0.0.1:{port}"])
+        assert result.exit_code == 0, result.output
+        message = server.recv(65536).decode()
+    assert message.startswith("<38>reviewer-audit-anchor: ")  # facility auth (4) * 8 + info (6)
+    assert f'"hash":"{event.hash}"' in message and '"seq":1' in message

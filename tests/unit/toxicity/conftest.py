@@ -36,7 +36,7 @@ def require_detoxify_stack() -> None:
         pytest.skip(reason)
 
 
-def build_tiny_checkpoint(root: Path) -> SimpleNamespace:
+def build_tiny_checkpoint(root: Path, initializer_range: float = 0.5) -> SimpleNamespace:
     """Write `root/config/` (config.json, tokenizer) and `root/tiny.ckpt` the way Detoxify publishes them."""
     import torch
     import transformers
@@ -52,7 +52,7 @@ def build_tiny_checkpoint(root: Path) -> SimpleNamespace:
         intermediate_size=64,
         max_position_embeddings=128,
         num_labels=len(ORIGINAL_CLASSES),
-        initializer_range=0.5,  # wide random weights so different texts get visibly different scores
+        initializer_range=initializer_range,  # 0.5: wide random weights, so texts get visibly different scores
     )
     config.save_pretrained(config_dir)
     torch.manual_seed(0)
@@ -85,6 +85,14 @@ def tiny_detoxify(tmp_path_factory) -> SimpleNamespace:
 
     torch.set_num_threads(1)  # a tiny model gains nothing from threads; the cores are shared
     return build_tiny_checkpoint(tmp_path_factory.mktemp("detoxify"))
+
+
+@pytest.fixture(scope="session")
+def moderate_detoxify(tmp_path_factory) -> SimpleNamespace:
+    """A tiny model with weights on a trained model's scale (initializer_range 0.2: scores spread over about 0.5),
+    where lower precision moves scores as it would for real weights; 0.5's wide weights magnify its rounding."""
+    require_detoxify_stack()
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("moderate-detoxify"), initializer_range=0.2)
 
 
 @pytest.fixture
