@@ -32,7 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from reviewer.sso import client as sso_client
     from reviewer.sso.views import bp as sso_bp
     from reviewer.review.views import bp as review_bp
-    from reviewer.web import converters, errors, filters, headers, ratelimit
+    from reviewer.web import body_limits, converters, errors, filters, headers, ratelimit
     from reviewer.web.health import bp as health_bp
     from reviewer.web.views import bp as main_bp
 
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     converters.init_app(app)  # before any blueprint: its rules bind the `int` converter
     db.init_app(app)
     login.init_app(app)
+    body_limits.init_app(app)  # before CSRFProtect: its check reads the body
     sso_client.init_app(app)  # single sign-on when OIDC_ISSUER is set
     CSRFProtect(app)
     errors.init_app(app)

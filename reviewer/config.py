@@ -61,6 +61,15 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # The largest request body the app reads, in bytes (Flask's own setting): a bigger one is
+    # answered 413 before it is read (with a Content-Length, at once; a chunked one as soon as it
+    # passes the limit). The routes that take files have their own, larger limit
+    # (UPLOAD_MAX_CONTENT_LENGTH), and /api/v1 allows 2 MiB. Set the proxy's limit
+    # (nginx client_max_body_size) to the largest of them: docs/deployment.md.
+    MAX_CONTENT_LENGTH: int | None = 1024 * 1024
+    # The request body limit of the inbound-post upload (a 5 MB file plus its form fields).
+    UPLOAD_MAX_CONTENT_LENGTH: int = 5 * 1024 * 1024 + 64 * 1024
+
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers
     # to trust (for the client address that login throttling counts). 0: none.
     TRUSTED_PROXIES = 0

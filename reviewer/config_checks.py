@@ -32,6 +32,7 @@ import click
 from flask import Flask
 
 from reviewer import config as config_module
+from reviewer.numbers import is_ascii_digits
 
 ENVIRONMENTS = ("development", "production")
 LOG_FORMATS = ("text", "json")
@@ -132,7 +133,7 @@ def _coerce(value: Any, accepted: tuple[type, ...]) -> tuple[bool, Any]:
     if int in accepted:
         if isinstance(value, int):
             return True, value
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        if isinstance(value, str) and is_ascii_digits(value.strip()[1:] if value.strip()[:1] in "+-" else value.strip()):
             return True, int(value)
     if float in accepted:
         if isinstance(value, (int, float)):

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from reviewer.numbers import whole_number
+
 T = TypeVar("T")
 MAX_PAGE = 100_000
 
@@ -30,8 +32,8 @@ class Page(Generic[T]):
 
 def requested_page(args: Mapping[str, str]) -> int:
     """The `page` query parameter (1 on the first page, and for anything that is not a page number)."""
-    raw = args.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_PAGE else 1
+    page = whole_number(args.get("page", ""), MAX_PAGE)
+    return page if page else 1
 
 
 def query_without_page(args: Mapping[str, str]) -> dict[str, str]:

@@ -13,6 +13,8 @@ from flask_login import LoginManager, current_user
 
 from reviewer.accounts.models import User
 from reviewer.db import get_session
+from reviewer.numbers import whole_number
+from reviewer.orm import MAX_ID
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -26,9 +28,10 @@ _ALLOWED_WHILE_PASSWORD_CHANGE_DUE = {"accounts.change_password", "accounts.logo
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+    number = whole_number(raw_id, MAX_ID)
+    if number is None or not token:
         return None
-    user = get_session().get(User, int(raw_id))
+    user = get_session().get(User, number)
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(user.session_token.encode(), token.encode()):

@@ -2,7 +2,10 @@
 
 Attempts are rows in the database, so the limit holds across workers and
 restarts. While locked, the password is not even checked, and the attempt
-is recorded as `throttled` (it does not extend the lock).
+is recorded as `throttled` (it does not extend the lock). The lock check
+and the attempt's row are written together, one attempt at a time per
+username and address (`begin_attempt`), so concurrent attempts cannot all
+pass the check before any of them is counted.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import LoginAttempt, User
@@ -88,63 +91,103 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What `check_credentials` found: read-only, so no write lock is held while hashing."""
+class Attempt:
+    """A sign-in attempt begun by `begin_attempt`: its row (counted as a failure until the password
+    is proved), or the lock it ran into."""
 
     username: str
     ip: str
-    outcome: str  # success | failure | throttled
+    attempt_id: int | None = None
+    locked_until: datetime | None = None  # set: throttled (recorded and audited already)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What `check_password` found: read-only, so no write lock is held while hashing."""
+
+    outcome: str  # success | failure
     user_id: int | None = None
     reason: str | None = None  # why a failure failed (for the audit trail only)
-    locked_until: datetime | None = None
     new_hash: str | None = None  # the password re-hashed with today's parameters, when they changed
 
 
-def check_credentials(session: Session, username: str, password: str, ip: str, settings: ThrottleSettings) -> Verdict:
-    """Read phase of a sign-in: the lock, the user, the password. Writes nothing.
+def _serialise(session: Session, username: str, ip: str) -> None:
+    """Make concurrent `begin_attempt`s on one username or address take turns.
 
-    Run it in a read transaction (on SQLite, one that does not take the
-    write lock), end that transaction, then pass the verdict to
-    `record_attempt`: the slow password hash never holds the database's
-    write lock. Two attempts racing between the phases can each slip one
-    try past the lock; the next attempt sees both.
+    PostgreSQL (READ COMMITTED): transaction-scoped advisory locks on the
+    username and the address, in a fixed order, so a second attempt's lock
+    check waits until the first one's row is committed. SQLite: the write
+    lock, taken by the first write of the transaction (a request's writing
+    session begins IMMEDIATE and holds it from the start; see
+    reviewer.audit.sqlite), so the DELETE below comes before any read.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted({f"login-user:{username}", f"login-ip:{ip}"}):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - KEEP_ATTEMPTS))
+
+
+def begin_attempt(session: Session, username: str, ip: str, settings: ThrottleSettings) -> Attempt:
+    """First phase of a sign-in: the lock check and the attempt's row, atomically.
+
+    Run it in a short writing transaction of its own and commit. The row is
+    a failure until `finish_attempt` says otherwise, so attempts that are
+    still hashing count against the limit: of many at once, only the first
+    `max_failures` get their password checked. While locked, the attempt is
+    recorded as `throttled` and audited, and the password is never checked.
     """
     username = normalise_username(username)[:256]
     ip = ip[:64] or "unknown"
+    _serialise(session, username, ip)
+    now = utcnow()
     until = locked_until(session, username, ip, settings)
     if until is not None:
-        return Verdict(username, ip, "throttled", locked_until=until)
+        session.add(LoginAttempt(username=username, ip=ip, outcome="throttled", at=now))
+        session.flush()
+        record(session, None, "auth.login_throttled", None, {"username": username, "ip": ip, "until": until.isoformat()})
+        return Attempt(username, ip, locked_until=until)
+    row = LoginAttempt(username=username, ip=ip, outcome="failure", at=now)
+    session.add(row)
+    session.flush()
+    return Attempt(username, ip, row.id)
+
+
+def check_password(session: Session, attempt: Attempt, password: str) -> Verdict:
+    """Second phase: the user and the password. Writes nothing.
+
+    Run it in a read transaction (on SQLite, one that does not take the
+    write lock): the slow password hash never holds the database's lock.
+    """
     hasher = hasher_for(session)
-    user = get_user_by_username(session, username)
+    user = get_user_by_username(session, attempt.username)
     if user is None:
         verify(hasher, _dummy_hash(hasher), password)
-        return Verdict(username, ip, "failure", reason="unknown user")
+        return Verdict("failure", reason="unknown user")
     if not verify(hasher, user.password_hash, password):
-        return Verdict(username, ip, "failure", user.id, "wrong password")
+        return Verdict("failure", user.id, "wrong password")
     if not user.active:
-        return Verdict(username, ip, "failure", user.id, "deactivated")
+        return Verdict("failure", user.id, "deactivated")
     if user.oidc_subject is not None:
         # Provisioned by single sign-on: only the provider signs them in, so removing them there ends their access.
-        return Verdict(username, ip, "failure", user.id, "single sign-on account")
+        return Verdict("failure", user.id, "single sign-on account")
     new_hash = hasher.hash(password) if hasher.check_needs_rehash(user.password_hash) else None
-    return Verdict(username, ip, "success", user.id, new_hash=new_hash)
+    return Verdict("success", user.id, new_hash=new_hash)
 
 
-def record_attempt(session: Session, verdict: Verdict, settings: ThrottleSettings) -> LoginResult:
-    """Write phase of a sign-in: the attempt row, the audit event, the user's last sign-in."""
+def finish_attempt(session: Session, attempt: Attempt, verdict: Verdict, settings: ThrottleSettings) -> LoginResult:
+    """Last phase: the attempt's outcome, the audit event, the user's last sign-in."""
     now = utcnow()
-    username, ip = verdict.username, verdict.ip
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
+    username, ip = attempt.username, attempt.ip
     user = session.get(User, verdict.user_id) if verdict.user_id is not None else None
     if verdict.outcome == "success" and (user is None or not user.active):
-        # Deactivated (or deleted) between the two phases: refuse.
-        verdict = Verdict(username, ip, "failure", verdict.user_id, "deactivated")
-    session.add(LoginAttempt(username=username, ip=ip, outcome=verdict.outcome, at=now))
+        # Deactivated (or deleted) between the phases: refuse.
+        verdict = Verdict("failure", verdict.user_id, "deactivated")
+    row = session.get(LoginAttempt, attempt.attempt_id) if attempt.attempt_id is not None else None
+    if row is None:  # never begun, or removed since: record it now
+        row = LoginAttempt(username=username, ip=ip)
+        session.add(row)
+    row.outcome, row.at = verdict.outcome, now
     session.flush()
-    if verdict.outcome == "throttled":
-        until = verdict.locked_until
-        record(session, None, "auth.login_throttled", None, {"username": username, "ip": ip, "until": until.isoformat()})
-        return LoginResult(None, until)
     if verdict.outcome == "failure":
         record(session, None, "auth.login_failed", None, {"username": username, "ip": ip, "reason": verdict.reason})
         return LoginResult(None, locked_until(session, username, ip, settings))
@@ -160,7 +203,10 @@ def record_attempt(session: Session, verdict: Verdict, settings: ThrottleSetting
 def authenticate(session: Session, username: str, password: str, ip: str, settings: ThrottleSettings) -> LoginResult:
     """Check a username and password, throttled, in one transaction; audits every outcome.
 
-    The web view runs the two phases in separate transactions instead (see
-    `check_credentials`).
+    The web view runs the three phases in separate transactions instead, so
+    the hash holds no lock (see `begin_attempt`).
     """
-    return record_attempt(session, check_credentials(session, username, password, ip, settings), settings)
+    attempt = begin_attempt(session, username, ip, settings)
+    if attempt.locked_until is not None:
+        return LoginResult(None, attempt.locked_until)
+    return finish_attempt(session, attempt, check_password(session, attempt, password), settings)

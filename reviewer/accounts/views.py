@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import AccountError, set_password, sign_out
-from reviewer.accounts.throttle import ThrottleSettings, check_credentials, record_attempt
+from reviewer.accounts.throttle import LoginResult, ThrottleSettings, begin_attempt, check_password, finish_attempt
 from reviewer.db import get_session, read_session
 from reviewer.orm import utcnow
 from reviewer.sso.client import ID_TOKEN_KEY, current_sso
@@ -50,13 +50,16 @@ def login():  # noqa: ANN201
             status = 403
     elif form.validate_on_submit():
         settings = throttle_settings()
-        with read_session() as reader:  # the slow hash runs without the write lock
-            verdict = check_credentials(
-                reader, form.username.data, form.password.data, request.remote_addr or "unknown", settings
-            )
         session = get_session()
-        result = record_attempt(session, verdict, settings)
-        session.commit()
+        attempt = begin_attempt(session, form.username.data, request.remote_addr or "unknown", settings)
+        session.commit()  # counted before the password is checked: concurrent attempts see it
+        if attempt.locked_until is not None:
+            result = LoginResult(None, attempt.locked_until)
+        else:
+            with read_session() as reader:  # the slow hash runs without the write lock
+                verdict = check_password(reader, attempt, form.password.data)
+            result = finish_attempt(session, attempt, verdict, settings)
+            session.commit()
         if result.ok:
             cookie_session.clear()  # a fresh session: nothing carried over from before sign-in
             cookie_session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from reviewer.api.errors import ApiError
+from reviewer.numbers import whole_number
 from reviewer.orm import MAX_ID
 from reviewer.vocabulary import DECISIONS
 
@@ -16,28 +17,30 @@ MAX_QUEUE_LIMIT = 500
 MAX_AGE_MINUTES = 100 * 365 * 24 * 60
 
 
-def whole_number(args: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
+def number_arg(args: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
     """The query parameter `name` as a whole number from `least` to `most` (`default` when absent)."""
     raw = args.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or not least <= int(raw) <= most:
+    value = whole_number(raw, most)
+    if value is None or value < least:
         raise ApiError(422, "invalid", f"{name}: expected a whole number from {least} to {most}.", field=name)
-    return int(raw)
+    return value
 
 
 def queue_window(args: Mapping[str, str]) -> tuple[int, int]:
     """(limit, offset) of a queue request: `limit` 1 to 500 (default 100), `offset` 0 or more."""
-    return whole_number(args, "limit", QUEUE_LIMIT, 1, MAX_QUEUE_LIMIT), whole_number(args, "offset", 0, 0, MAX_ID)
+    return number_arg(args, "limit", QUEUE_LIMIT, 1, MAX_QUEUE_LIMIT), number_arg(args, "offset", 0, 0, MAX_ID)
 
 
 def queue_filters(args: Mapping[str, str]) -> dict[str, Any]:
     """The queue filters asked for, as keyword arguments of `review.services.queue_page`."""
     filters: dict[str, Any] = {}
     if args.get("account_id"):
-        if not args["account_id"].isdigit() or int(args["account_id"]) > MAX_ID:
+        account_id = whole_number(args["account_id"], MAX_ID)
+        if account_id is None:
             raise ApiError(422, "invalid", "account_id: expected an account's id (a whole number).", field="account_id")
-        filters["account_id"] = int(args["account_id"])
+        filters["account_id"] = account_id
     if args.get("decision"):
         if args["decision"] not in DECISIONS:
             raise ApiError(422, "invalid", f"decision: expected {', '.join(DECISIONS[:-1])} or {DECISIONS[-1]}.", field="decision")
@@ -45,10 +48,11 @@ def queue_filters(args: Mapping[str, str]) -> dict[str, Any]:
     if args.get("rule"):
         filters["rule"] = args["rule"][:100]
     if args.get("older_than_minutes"):
-        if not args["older_than_minutes"].isdigit() or int(args["older_than_minutes"]) > MAX_AGE_MINUTES:
+        minutes = whole_number(args["older_than_minutes"], MAX_AGE_MINUTES)
+        if minutes is None:
             raise ApiError(
                 422, "invalid", f"older_than_minutes: expected a whole number up to {MAX_AGE_MINUTES} (100 years).",
                 field="older_than_minutes",
             )
-        filters["older_than"] = timedelta(minutes=int(args["older_than_minutes"]))
+        filters["older_than"] = timedelta(minutes=minutes)
     return filters

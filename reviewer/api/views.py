@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from reviewer import jsontext
 from reviewer.api import openapi
 from reviewer.api.auth import api_user, begin_writing, token_required
 from reviewer.api.errors import ApiError
@@ -67,7 +68,12 @@ def _json_body() -> Any:
     raw = request.get_data(cache=True)
     if not raw.strip():
         raise ApiError(400, "invalid_json", "The request body is empty; send a JSON object.")
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = jsontext.loads(raw)
+    except jsontext.JsonTextError as error:
+        if error.where is not None:  # valid JSON holding a value that cannot be used
+            raise ApiError(422, "invalid", f"{error}.", field=error.where) from None
+        raise ApiError(400, "invalid_json", f"The request body is {error.message}; send a JSON object.") from None
     if data is None:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON (UTF-8); check quotes and commas.")
     return data

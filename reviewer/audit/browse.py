@@ -22,10 +22,12 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from reviewer import moments, numbers
 from reviewer.audit.chain import ACTION_PATTERN, MAX_ACTOR_NAME_LENGTH, ChainEvent
 from reviewer.audit.models import AuditEvent, AuditRef
 from reviewer.audit.refs import MAX_VALUE_LENGTH
 from reviewer.audit.wording import detail_pairs, event_summary
+from reviewer.orm import MAX_ID
 from reviewer.vocabulary import DECISIONS
 
 PAGE_SIZE = 50
@@ -116,7 +118,7 @@ class EventRow(ChainEvent):
     @property
     def draft_id(self) -> int | None:
         kind, _, value = (self.subject or "").partition(":")
-        return int(value) if kind == "draft" and value.isdigit() else None
+        return numbers.whole_number(value, MAX_ID) if kind == "draft" else None
 
 
 @dataclass(frozen=True)
@@ -140,13 +142,17 @@ def parse_bound(text: str | None, field_name: str, *, end: bool = False) -> date
         if len(text) == 10:
             day = date.fromisoformat(text)
             moment = datetime.combine(day, time(), tzinfo=timezone.utc)
-            return moment + timedelta(days=1) if end else moment
+            return moments.shift(moment, timedelta(days=1)) if end else moment
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise FilterError(field_name, f"{text!r} has no time zone: add Z for UTC (2026-11-23T09:30Z)")
+        return moments.as_utc(moment)
+    except FilterError:
+        raise
+    except moments.OutOfRange:
+        raise FilterError(field_name, f"{text!r} is out of range: {moments.RANGE_HINT}") from None
     except ValueError:
         raise FilterError(field_name, f"{text!r} is not a date: use YYYY-MM-DD or an ISO 8601 time such as 2026-11-23T09:30Z") from None
-    if moment.tzinfo is None:
-        raise FilterError(field_name, f"{text!r} has no time zone: add Z for UTC (2026-11-23T09:30Z)")
-    return moment.astimezone(timezone.utc)
 
 
 def format_bound(moment: datetime | None, *, end: bool = False) -> str | None:
@@ -163,9 +169,10 @@ def whole_number(text: str | None, field_name: str) -> int | None:
     text = (text or "").strip().removeprefix("#")
     if not text:
         return None
-    if not text.isdigit() or len(text) > 18 or int(text) < 1:
+    number = numbers.whole_number(text, MAX_ID)
+    if not number:
         raise FilterError(field_name, f"{text!r} is not an id: use a whole number such as 12")
-    return int(text)
+    return number
 
 
 def parse_filter(args: Mapping[str, str]) -> AuditFilter:

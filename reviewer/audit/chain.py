@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from reviewer.numbers import whole_number
+
 GENESIS_HASH = "0" * 64
 """The `prev_hash` of the first event."""
 
@@ -33,6 +35,7 @@ ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 MAX_ACTION_LENGTH = 100
 MAX_SUBJECT_LENGTH = 200
 MAX_ACTOR_NAME_LENGTH = 200
+MAX_SEQ = 2**63 - 1  # a 64-bit column
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -235,12 +238,13 @@ def parse_anchor(text: str) -> tuple[int, str]:
     seq_text, sep, hash_text = text.strip().partition(":")
     if not sep:
         raise ValueError(f"anchor {text!r} must look like SEQ:HASH, e.g. 120:<64 hex characters>")
-    if not seq_text.isdigit() or int(seq_text) < 1:
+    seq = whole_number(seq_text, MAX_SEQ)
+    if not seq:
         raise ValueError(f"anchor {text!r}: SEQ must be a whole number of at least 1, got {seq_text!r}")
     hash_text = hash_text.lower()
     if not _HEX64.match(hash_text):
         raise ValueError(f"anchor {text!r}: HASH must be the full 64 hex characters of the event's hash")
-    return int(seq_text), hash_text
+    return seq, hash_text
 
 
 def short(event_hash: str) -> str:

@@ -38,6 +38,7 @@ from reviewer.accounts.models import User
 from reviewer.audit.models import AuditEvent
 from reviewer.drafting.common import text_sha256
 from reviewer.drafting.models import Draft, DraftVersion
+from reviewer.numbers import whole_number
 from reviewer.retention.markers import text_marker
 from reviewer.review.models import Approval
 
@@ -152,7 +153,7 @@ def _batched_events(session: Session, upto: int | None) -> Iterator[Any]:
 
 def _draft_id(subject: str | None) -> int | None:
     kind, _, value = (subject or "").partition(":")
-    return int(value) if kind == "draft" and value.isascii() and value.isdecimal() else None
+    return whole_number(value) if kind == "draft" else None
 
 
 def _check_versions(session: Session, recorded: dict[int, _Recorded], result: ReconcileResult) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import click
 
 from reviewer.audit.chain import AuditError, VerifyResult, parse_anchor
+from reviewer.numbers import whole_number
 
 ANCHOR_HELP = (
     "A head noted earlier, as printed by this command (SEQ:HASH). The check fails "
@@ -203,8 +204,9 @@ def send_to_syslog(line: str, address: str) -> None:
 
     host, sep, port = address.rpartition(":")
     target: str | tuple[str, int] = address
-    if sep and port.isascii() and port.isdecimal() and not address.startswith("/"):
-        target = (host, int(port))
+    port_number = whole_number(port, 65535) if sep and not address.startswith("/") else None
+    if port_number is not None:
+        target = (host, port_number)
     try:
         handler = logging.handlers.SysLogHandler(address=target, facility=logging.handlers.SysLogHandler.LOG_AUTH)
     except OSError as exc:

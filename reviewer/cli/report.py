@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from reviewer.numbers import whole_number
+
 DEFAULT_DAYS = 30  # `reviewer report` with no dates: the last 30 days, today included
 
 
@@ -28,15 +30,17 @@ def resolve_account(session, wanted: str | None) -> int | None:  # noqa: ANN001
     """An account id from `--account`: its number, or its handle (`@HarbourCityNZ`, optionally `platform:handle`)."""
     from sqlalchemy import func, select
 
+    from reviewer.orm import MAX_ID
     from reviewer.orgs.models import OrgAccount
 
     if wanted is None:
         return None
     text = wanted.strip()
-    if text.isdigit():
-        if session.get(OrgAccount, int(text)) is None:
+    number = whole_number(text)
+    if number is not None:
+        if number > MAX_ID or session.get(OrgAccount, number) is None:
             raise click.BadParameter(f"no organisation account has id {text}", param_hint="--account")
-        return int(text)
+        return number
     platform, _, handle = text.rpartition(":")
     query = select(OrgAccount).where(func.lower(OrgAccount.handle) == handle.lower())
     if platform:

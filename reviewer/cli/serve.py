@@ -24,6 +24,8 @@ from typing import Any
 
 import click
 
+from reviewer.numbers import whole_number
+
 MAX_DEFAULT_WORKERS = 8
 
 
@@ -41,7 +43,7 @@ def _check_bind(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
         if value.startswith("unix:") and len(value) > 5:
             continue
         host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not host or not whole_number(port, 65535):
             raise click.BadParameter(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8000) or unix:PATH")
     return values
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -20,6 +19,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reviewer import jsontext
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.orm import utcnow
@@ -168,9 +168,9 @@ def _jsonl_rows(text: str, result: ImportResult) -> Iterator[tuple[int, dict[str
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as error:
-            result.errors.append(RowError(line, None, f"not valid JSON: {error.msg} (column {error.colno})"))
+            row = jsontext.loads(raw)
+        except jsontext.JsonTextError as error:
+            result.errors.append(RowError(line, error.where, error.message))
             continue
         if not isinstance(row, dict):
             result.errors.append(RowError(line, None, f"expected a JSON object, got {type(row).__name__}"))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from reviewer import moments
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
 from reviewer.orm import utcnow
@@ -75,7 +76,10 @@ def parse_received_at(value: Any) -> datetime:
         raise InvalidInput("received_at", f"expected a date and time, got {type(value).__name__}")
     if value.utcoffset() is None:
         raise InvalidInput("received_at", "give a timezone (e.g. 2026-11-23T09:30:00Z or +13:00)")
-    return value.astimezone(timezone.utc)
+    try:
+        return moments.as_utc(value)
+    except moments.OutOfRange as error:
+        raise InvalidInput("received_at", str(error)) from None
 
 
 

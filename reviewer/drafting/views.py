@@ -15,12 +15,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
+from reviewer import jsontext
 from reviewer.db import get_session
 
 from reviewer.orm import MAX_ID
 from reviewer.drafting import services as drafting
 from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, PostedForm, UploadForm
 from reviewer.drafting.models import Draft, InboundPost
+from reviewer.numbers import whole_number
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page
@@ -328,7 +330,7 @@ def _diff_choice(numbers: list[int]) -> tuple[int | None, int | None]:
     """Which versions to compare: ?from=&to= when both exist, else the last two."""
     if len(numbers) < 2:
         return None, None
-    older, newer = request.args.get("from", type=int), request.args.get("to", type=int)
+    older, newer = request.args.get("from", type=whole_number), request.args.get("to", type=whole_number)
     if older in numbers and newer in numbers and older != newer:
         return min(older, newer), max(older, newer)
     return numbers[-2], numbers[-1]
@@ -345,9 +347,15 @@ def check():  # noqa: ANN201
     Body: {"account_id": int, "text": str, "inbound_id": int | null}. CSRF
     protected (the page's token in the X-CSRFToken header).
     """
-    data = request.get_json(silent=True)
+    shape = "send a JSON object: {\"account_id\": ..., \"text\": ...}."
+    try:
+        data = jsontext.loads(request.get_data()) if request.is_json else None
+    except jsontext.JsonTextError as error:
+        if error.where is not None:  # valid JSON holding a value that cannot be used
+            return _json_error(422, f"{error}.", error.where)
+        return _json_error(400, f"The body is {error.message}; {shape}")
     if not isinstance(data, dict):
-        return _json_error(400, "Send a JSON object: {\"account_id\": ..., \"text\": ...}.")
+        return _json_error(400, shape.capitalize())
     account_id, text, inbound_id = data.get("account_id"), data.get("text"), data.get("inbound_id")
     if not isinstance(account_id, int) or isinstance(account_id, bool):
         return _json_error(400, "account_id: expected the account's id (an integer).", "account_id")

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from reviewer import moments
 from reviewer.accounts.models import User
 from reviewer.audit import AuditEvent, VerifyResult, verify
 from reviewer.audit.services import session_key
@@ -113,7 +114,10 @@ def period_of(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     if last_day < first_day:
         raise ReportInputError(f"the end ({last_day}) is before the start ({first_day})")
     since = datetime(first_day.year, first_day.month, first_day.day, tzinfo=timezone.utc)
-    end = last_day + timedelta(days=1)
+    try:
+        end = moments.shift(last_day, timedelta(days=1))
+    except moments.OutOfRange as error:
+        raise ReportInputError(f"the end: {error}") from None
     return since, datetime(end.year, end.month, end.day, tzinfo=timezone.utc)
 
 

@@ -9,6 +9,8 @@ from wtforms import DateField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from reviewer import moments
+
 #: The longest period one report covers.
 MAX_PERIOD_DAYS = 3660
 
@@ -37,6 +39,11 @@ class ReportForm(FlaskForm):
         self.account.choices = [SelectChoice("", "All accounts"), *(SelectChoice(v, label) for v, label in accounts)]
 
     def validate_until(self, field: DateField) -> None:
+        if field.data:
+            try:
+                moments.shift(field.data, timedelta(days=1))  # the period ends at the start of the next day
+            except moments.OutOfRange as error:
+                raise ValidationError(str(error)) from None
         if field.data and self.since.data:
             if field.data < self.since.data:
                 raise ValidationError(f"The end ({field.data}) is before the start ({self.since.data}).")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.audit import AuditEvent
 from reviewer.drafting.models import Draft, DraftVersion
+from reviewer.numbers import whole_number
 from reviewer.reports.rows import ApprovalRow, DraftRow, PolicyChange, RefusalRow, marked_text
 from reviewer.review.models import Approval
 
@@ -69,8 +70,8 @@ def flagged_approvals(drafts: list[Draft], approvals: dict[int, list[Approval]],
 
 
 def _subject_draft_id(subject: str | None) -> int | None:
-    if subject and subject.startswith("draft:") and subject[6:].isdigit():
-        return int(subject[6:])
+    if subject and subject.startswith("draft:"):
+        return whole_number(subject[6:])
     return None
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from reviewer.audit import record
 from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
+from reviewer.numbers import whole_number
 from reviewer.retention.markers import FINISHED_STATES, comment_marker, scrub_verdict, text_marker
 from reviewer.review.models import ReviewAction
 
@@ -95,8 +96,8 @@ def retention_days(configured: Any, override: int | None = None) -> int:
             "RETENTION_DRAFT_TEXT_DAYS (REVIEWER_RETENTION_DRAFT_TEXT_DAYS) is not set, so texts are kept "
             "forever: set it to a number of days, or pass --days N"
         )
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and whole_number(value.strip()) is not None:
+        value = whole_number(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise RetentionError(f"{where} must be a whole number of days (0 or more), got {value!r}")
     return value

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from reviewer import moments
 from reviewer.db import get_session
 
 from reviewer.orm import utcnow
@@ -301,12 +302,16 @@ def dashboard():  # noqa: ANN201
     report = None
     status = 200
     if form.validate():
-        since, until = _period(form, now)
-        if since >= until:
-            form.since.errors = [*form.since.errors, f"The start ({since:%Y-%m-%d}) is not before the end of the period."]
+        try:
+            since, until = _period(form, now)
+        except moments.OutOfRange as error:
+            form.until.errors = [*form.until.errors, str(error)]
         else:
-            account_id = int(form.account.data) if form.account.data else None
-            report = review.response_times(session, since=since, until=until, account_id=account_id, now=now)
+            if since >= until:
+                form.since.errors = [*form.since.errors, f"The start ({since:%Y-%m-%d}) is not before the end of the period."]
+            else:
+                account_id = int(form.account.data) if form.account.data else None
+                report = review.response_times(session, since=since, until=until, account_id=account_id, now=now)
     if report is None:
         status = 422
         for message in _messages(form):
@@ -323,8 +328,8 @@ def dashboard():  # noqa: ANN201
 
 def _period(form: PeriodForm, now: datetime) -> tuple[datetime, datetime]:
     """[since, until) in UTC: whole days when dates are given; the last 30 days by default."""
-    until = _midnight(form.until.data + timedelta(days=1)) if form.until.data else now
-    since = _midnight(form.since.data) if form.since.data else until - timedelta(days=DEFAULT_PERIOD_DAYS)
+    until = _midnight(moments.shift(form.until.data, timedelta(days=1))) if form.until.data else now
+    since = _midnight(form.since.data) if form.since.data else moments.shift(until, -timedelta(days=DEFAULT_PERIOD_DAYS))
     return since, until
 
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from reviewer.api.errors import ApiError, error_response, is_api_request
 from reviewer.db import close_request_session, request_commit_unanswered, request_session_committed
+from reviewer.web.body_limits import too_large
 from reviewer.web.outages import (
     SAVED_FIRST,
     UNANSWERED_COMMIT,
@@ -45,6 +46,8 @@ def render_error(code: int, title: str | None = None, message: str | None = None
 
 def _http_error(error: HTTPException):  # noqa: ANN202
     code = error.code or 500
+    if code == 413:
+        return too_large(error)
     response = render_error(code)
     if code == 405 and error.valid_methods:
         return response[0], code, {"Allow": ", ".join(error.valid_methods)}

@@ -161,3 +161,15 @@ def two_orgs(db_session, make_user, make_account, make_inbound, make_draft, chec
     db_session.commit()
     assert w.legal_b.routes == ["legal"] and w.pending_a.routes == ["comms"]
     return w
+
+
+@pytest.fixture
+def routed_world(two_orgs, make_user, db_session):  # noqa: ANN001, ANN201
+    """two_orgs plus what every route's URL needs (route_table.argument_values): a user to administer, a group id."""
+    from sqlalchemy import select
+
+    from reviewer.accounts.models import ApproverGroup
+
+    two_orgs.target = make_user("matrix-target", roles=["staff"])
+    two_orgs.group_id = db_session.scalar(select(ApproverGroup.id).where(ApproverGroup.name == "comms"))
+    return two_orgs

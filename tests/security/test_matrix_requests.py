@@ -18,49 +18,15 @@ import route_table as declarations
 from reviewer.accounts.models import ROLES
 
 VISITORS = ("anonymous", *ROLES)
-SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 def _token_route(app: Any, endpoint: str) -> bool:
     return bool(getattr(declarations.declared(app, endpoint), "token", False))
 
 
-def _argument_values(world: Any, spare_token_id: int) -> dict[str, Any]:
-    """Real ids for the URL arguments: objects of organisation A, which the signed-in staff and comms approver may use."""
-    return {
-        "account_id": world.account_a.id,
-        "post_id": world.post_a.id,
-        "draft_id": world.pending_a.id,
-        "user_id": world.target.id,
-        "group_id": world.group_id,
-        "token_id": spare_token_id,
-        "job_id": "0" * 32,  # no such job: the allowed answer is a 404 from the view, after the access check
-        "filename": "reviewer.css",
-    }
-
-
-def _requests(app: Any, values: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(endpoint, method, url) for every route and each of its methods; logout last."""
-    adapter = app.url_map.bind("localhost")
-    found = []
-    for rule in app.url_map.iter_rules():
-        missing = set(rule.arguments) - values.keys()
-        assert not missing, f"{rule.rule}: no test value for {sorted(missing)}; add one to _argument_values"
-        args = {name: values[name] for name in rule.arguments}
-        for method in sorted(rule.methods - SKIPPED_METHODS):
-            found.append((rule.endpoint, method, adapter.build(rule.endpoint, args, method=method)))
-    return sorted(found, key=lambda item: (item[0] == "accounts.logout", item[0], item[1]))
-
-
 @pytest.fixture
-def world(two_orgs, make_user, db_session):  # noqa: ANN001, ANN201
-    from sqlalchemy import select
-
-    from reviewer.accounts.models import ApproverGroup
-
-    two_orgs.target = make_user("matrix-target", roles=["staff"])
-    two_orgs.group_id = db_session.scalar(select(ApproverGroup.id).where(ApproverGroup.name == "comms"))
-    return two_orgs
+def world(routed_world):  # noqa: ANN001, ANN201
+    return routed_world
 
 
 def test_every_route_is_declared_in_the_table(secure_app) -> None:  # noqa: ANN001
@@ -82,7 +48,7 @@ def test_each_request_is_answered_as_declared(secure_app, world, web_as, make_to
         bearer = {"Authorization": f"Bearer {make_token(user, 'matrix').secret}"}
         spare_token_id = make_token(user, "matrix spare").token.id
     checked = 0
-    for endpoint, method, url in _requests(secure_app, _argument_values(world, spare_token_id)):
+    for endpoint, method, url in declarations.requests_of(secure_app, declarations.argument_values(world, spare_token_id)):
         token_route = _token_route(secure_app, endpoint)
         if token_route:
             body = {"json": {}} if method == "POST" else {}
@@ -119,7 +85,7 @@ _MAY_ANSWER_400 = {"accounts.login", "api_tokens.index", "api.check", "api.creat
 @pytest.mark.parametrize("visitor", [v for v in VISITORS if v != "anonymous"])
 def test_the_sign_in_cookie_alone_opens_no_api_route(secure_app, world, web_as, visitor) -> None:  # noqa: ANN001
     web = web_as(_visitor(world, visitor))
-    for endpoint, method, url in _requests(secure_app, _argument_values(world, 999999)):
+    for endpoint, method, url in declarations.requests_of(secure_app, declarations.argument_values(world, 999999)):
         if not _token_route(secure_app, endpoint):
             continue
         response = web.client.open(url, method=method, json={} if method == "POST" else None)
@@ -131,7 +97,7 @@ def test_every_form_post_without_a_csrf_token_is_refused_and_changes_nothing(sec
     """Any web POST missing its token is a 400: Flask-WTF refuses it before the view (and its access check) runs."""
     web = web_as(world.admin)
     before = audit_actions()
-    for endpoint, method, url in _requests(secure_app, _argument_values(world, 999999)):
+    for endpoint, method, url in declarations.requests_of(secure_app, declarations.argument_values(world, 999999)):
         if method != "POST" or _token_route(secure_app, endpoint) or endpoint == "accounts.logout":
             continue
         response = web.client.post(url, data={})

@@ -108,20 +108,37 @@ def test_the_check_phase_writes_nothing_and_a_deactivation_in_between_wins(db_se
     from sqlalchemy import func, select
 
     from reviewer.accounts.services import deactivate_user
-    from reviewer.accounts.throttle import check_credentials, record_attempt
+    from reviewer.accounts.throttle import begin_attempt, check_password, finish_attempt
     from reviewer.audit import AuditEvent
 
     user = make_user("sam")
+    attempt = begin_attempt(db_session, "sam", "10.0.0.1", SETTINGS)
+    db_session.commit()
+    assert db_session.scalars(select(LoginAttempt.outcome)).all() == ["failure"]  # counted before the check
     events = db_session.scalar(select(func.count()).select_from(AuditEvent))
-    verdict = check_credentials(db_session, "sam", user.test_password, "10.0.0.1", SETTINGS)
+    verdict = check_password(db_session, attempt, user.test_password)
     assert verdict.outcome == "success" and verdict.user_id == user.id
     assert not db_session.new and not db_session.dirty
-    assert db_session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
     deactivate_user(db_session, None, user)
     db_session.commit()
     events_after_deactivation = db_session.scalar(select(func.count()).select_from(AuditEvent))
     assert events_after_deactivation == events + 1
-    result = record_attempt(db_session, verdict, SETTINGS)
+    result = finish_attempt(db_session, attempt, verdict, SETTINGS)
     db_session.commit()
     assert not result.ok
     assert db_session.scalars(select(LoginAttempt.outcome)).all() == ["failure"]
+
+
+def test_an_attempt_still_being_checked_counts_against_the_limit(db_session, make_user) -> None:
+    from reviewer.accounts.throttle import begin_attempt, check_password, finish_attempt
+
+    user = make_user("sam")
+    begun = [begin_attempt(db_session, "sam", "10.0.0.1", SETTINGS) for _ in range(SETTINGS.max_failures)]
+    db_session.commit()
+    assert all(attempt.locked_until is None for attempt in begun)
+    assert begin_attempt(db_session, "sam", "10.0.0.1", SETTINGS).locked_until is not None  # the others are hashing
+    db_session.commit()
+    last = begun[-1]
+    assert finish_attempt(db_session, last, check_password(db_session, last, user.test_password), SETTINGS).ok
+    db_session.commit()
+    assert begin_attempt(db_session, "sam", "10.0.0.1", SETTINGS).locked_until is None  # a success clears the count

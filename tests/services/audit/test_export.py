@@ -199,6 +199,8 @@ def test_export_then_verify_the_file_offline(app_env: Path) -> None:
     ("args", "why"),
     [
         (["audit", "export", "--from", "soon", "--out", "x"], "Invalid value for '--from'"),
+        (["audit", "export", "--from", "0001-01-01T00:00:00+14:00", "--out", "x"], "out of range"),
+        (["audit", "export", "--to", "9999-12-31", "--out", "x"], "out of range"),
         (["audit", "export", "--from", "2026-11-05", "--to", "2026-11-01", "--out", "x"], "must be after --from"),
         (["audit", "export", "--format", "xml", "--out", "x"], "Invalid value for '--format'"),
         (["audit", "verify", "--file", "missing.jsonl"], "does not exist"),

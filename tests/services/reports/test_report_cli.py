@@ -77,6 +77,9 @@ def test_the_default_period_ends_today_and_runs_30_days() -> None:
         (["--from", "2026-13-01", "--to", "2026-01-01"], "'2026-13-01' does not match the format"),
         (["--from", "2026-01-01", "--to", "2026-01-02", "--account", "@nobody"], "no account with handle '@nobody'"),
         (["--from", "2026-01-01", "--to", "2026-01-02", "--account", "4242"], "no organisation account has id 4242"),
+        (["--from", "9999-12-01", "--to", "9999-12-31"], "out of range"),  # the day after the end does not exist
+        (["--from", "2026-01-01", "--to", "2026-01-02", "--account", "4²"], "no account with handle '4²'"),
+        (["--from", "2026-01-01", "--to", "2026-01-02", "--account", str(2**63)], "no organisation account has id"),
     ],
 )
 def test_bad_input_is_a_clear_error(cli_env, tmp_path, args, message) -> None:  # noqa: ANN001

@@ -61,6 +61,10 @@ def test_a_wrong_key_gets_a_hint(session: Session) -> None:
     [
         ("120", "must look like SEQ:HASH"),
         ("x:" + "a" * 64, "SEQ must be a whole number"),
+        ("²:" + "a" * 64, "SEQ must be a whole number"),  # isdigit() but not int(): a ValueError's text before
+        ("1²:" + "a" * 64, "SEQ must be a whole number"),
+        ("٣:" + "a" * 64, "SEQ must be a whole number"),  # int() took Arabic-Indic digits
+        (f"{2**63}:" + "a" * 64, "SEQ must be a whole number"),
         ("120:ab12", "HASH must be the full 64 hex characters"),
     ],
 )
