@@ -89,7 +89,7 @@ def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa
                         plan += [(author, "draft.routed", subject, {"version": 1, "groups": ["comms"]}),
                                  (approver, "draft.approved", subject, {"version": 1, "group": "comms"})]
                     else:
-                        plan.append((author, "draft.approved", subject, {"version": 1, "by": "policy"}))
+                        plan.append((author, "draft.auto_approved", subject, {"version": 1, "by": "policy"}))
             plan.reverse()
         actor, action, subject, data = plan.pop()
         seq += 1

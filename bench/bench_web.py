@@ -291,7 +291,7 @@ def check_database(instance: Instance, ids_dir: Path) -> Stored:
         pending = session.scalar(select(func.count()).select_from(Draft).where(Draft.state == "pending"))
         per_draft = dict(session.execute(
             select(AuditEvent.subject, func.count()).where(AuditEvent.action.in_(
-                ["draft.created", "draft.checked", "draft.submitted", "draft.approved", "draft.routed"]
+                ["draft.created", "draft.checked", "draft.submitted", "draft.auto_approved", "draft.routed"]
             )).group_by(AuditEvent.subject)
         ).all())
         events = session.scalar(select(func.count()).select_from(AuditEvent))

@@ -74,7 +74,7 @@ class Ledger:
         with self._lock:
             self.drafts[seen.draft_id] = seen
             self.audited.update(["draft.created", "draft.checked", "draft.submitted"])
-            self.audited["draft.approved" if seen.state == "approved" else "draft.routed"] += 1
+            self.audited["draft.auto_approved" if seen.state == "approved" else "draft.routed"] += 1
 
     def decision(self, seen: DecisionSeen) -> None:
         with self._lock:

@@ -33,6 +33,8 @@ def _object(properties: dict[str, Any], required: list[str] | None = None, **ext
 _FINDING = _object(
     {
         "rule": {"type": "string", "examples": ["pii.phone"]},
+        "title": {"type": "string", "description": "The rule's plain title for staff (its `title:`, else made from the id).",
+                  "examples": ["Personal details in a public reply"]},
         "kind": {"type": "string", "examples": ["pii"]},
         "severity": {"enum": ["low", "medium", "high", "critical"]},
         "action": {"enum": ["note", "review", "block"]},
@@ -47,7 +49,8 @@ _FINDING = _object(
         },
         "excerpt": {"type": "string"},
     },
-    description="One rule that fired on one target.",
+    required=["rule", "kind", "severity", "action", "route", "target", "message", "source", "spans", "excerpt"],
+    description="One rule that fired on one target (`title` is absent from verdicts stored before titles).",
 )
 
 _VERDICT = _object(

@@ -26,6 +26,7 @@ from reviewer import moments, numbers
 from reviewer.audit.chain import ACTION_PATTERN, MAX_ACTOR_NAME_LENGTH, ChainEvent
 from reviewer.audit.models import AuditEvent, AuditRef
 from reviewer.audit.refs import MAX_VALUE_LENGTH
+from reviewer.audit.wording import detail_pairs, event_summary
 from reviewer.orm import MAX_ID
 from reviewer.vocabulary import DECISIONS
 
@@ -103,6 +104,16 @@ class EventRow(ChainEvent):
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}
+
+    @property
+    def detail_pairs(self) -> list[tuple[str, str]]:
+        """The data as (label, value) pairs a person reads (the stored JSON stays available beside them)."""
+        return detail_pairs(self.details)
+
+    @property
+    def summary(self) -> str:
+        """What happened in plain words, where the action name alone would mislead ('' otherwise)."""
+        return event_summary(self.action, self.details, self.actor_label)
 
     @property
     def draft_id(self) -> int | None:
@@ -227,7 +238,7 @@ def _matching(session: Session, wanted: AuditFilter) -> tuple[Select, Any] | Non
     bounds = seq_bounds(session, wanted.since, wanted.until) if (wanted.since or wanted.until) else None
     if (wanted.since or wanted.until) and bounds is None:
         return None
-    refs = wanted.refs
+    refs = [(name, value) for name, value in wanted.refs if name != "rule"]  # the rule is a prefix: below
     if refs:
         # Drive from the most selective reference's index, in seq order; the others are checked per row.
         first = _refs.alias("first_ref")
@@ -245,6 +256,13 @@ def _matching(session: Session, wanted: AuditFilter) -> tuple[Select, Any] | Non
     else:
         order = _events.c.seq
         query = select(*_events.c)
+    if wanted.rule is not None:
+        # A prefix ("pii" finds pii.phone and pii.public), as EXISTS so an event with two such rules shows once.
+        rule = _refs.alias("ref_rule")
+        pattern = wanted.rule.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(exists().where(
+            rule.c.seq == order, rule.c.name == "rule", rule.c.value.like(pattern, escape="\\")
+        ))
     if wanted.actor is not None:
         if wanted.actor == SYSTEM_ACTOR:
             query = query.where(_events.c.actor_name.is_(None))

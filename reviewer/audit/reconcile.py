@@ -10,8 +10,8 @@ still verify. `reconcile` reads the draft events (`draft.checked`,
   exactly the retention marker naming that hash);
 - each version against what the events recorded of it: there is a
   `draft.checked` event for it, with the same decision and, where recorded,
-  the same `text_sha256` (`draft.checked` since 0010, `draft.edited` and
-  `draft.approved` always);
+  the same `text_sha256` (`draft.checked` since 0010, `draft.edited`,
+  `draft.approved` and `draft.auto_approved` always);
 - each approval against its version's `text_sha256`, and against a
   `draft.approved` event of the same draft,
   version, group, approver and text hash, one event per row (and each such
@@ -43,7 +43,7 @@ from reviewer.retention.markers import text_marker
 from reviewer.review.models import Approval
 
 #: The events that say something about a draft's versions, decisions or approvals.
-DRAFT_ACTIONS = ("draft.checked", "draft.edited", "draft.approved")
+DRAFT_ACTIONS = ("draft.checked", "draft.edited", "draft.approved", "draft.auto_approved")
 BATCH = 1000
 
 _events = AuditEvent.__table__

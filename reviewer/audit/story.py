@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import User
 from reviewer.audit.browse import EventRow, events_about
+from reviewer.audit.wording import passed_policy
 from reviewer.drafting.common import text_sha256
 from reviewer.drafting.models import Draft
 from reviewer.retention.markers import text_marker
@@ -82,6 +83,17 @@ class DraftStory:
     @property
     def current(self) -> VersionStory:
         return self.versions[-1]
+
+    @property
+    def auto_approval(self) -> str | None:
+        """`Approved automatically: passed policy ...` when the policy, not a person, approved it (from its audit event)."""
+        for event in reversed(self.events):
+            automatic = event.action == "draft.auto_approved" or (
+                event.action == "draft.approved" and event.details.get("by") == "policy"  # recorded before the split
+            )
+            if automatic:
+                return passed_policy(event.details.get("policy") or self.current.policy)
+        return None
 
 
 def _name(user: User | None) -> str:

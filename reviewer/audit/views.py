@@ -48,9 +48,11 @@ def index():  # noqa: ANN201
         flash(f"Filter {error.field}: {error.message}", "error")
         wanted, before, after, status = None, None, None, 422
     result = browse.page(session, wanted, before=before, after=after) if wanted is not None else browse.Page()
-    accounts = [(account.id, account.label) for account in list_accounts(session)]
+    listed = list_accounts(session)
+    accounts = [(account.id, account.label) for account in listed]
     return render_template(
         "audit/index.html",
+        rule_ids=_rule_ids(listed),
         page=result,
         wanted=wanted or browse.AuditFilter(),
         args=request.args,
@@ -61,6 +63,20 @@ def index():  # noqa: ANN201
         head=head(session),
         formats=list(export.FORMATS),
     ), status
+
+
+def _rule_ids(accounts: list[Any]) -> list[str]:
+    """The rule ids of every account's policy, sorted, for the rule filter's suggestions."""
+    from reviewer.policy import PolicyError
+    from reviewer.web import checker
+
+    found: set[str] = set()
+    for policy_file in {account.policy_file for account in accounts}:
+        try:
+            found.update(checker().policy(policy_file).rule_ids)
+        except PolicyError:
+            continue  # the config check and the editor say so; the filter still takes any id
+    return sorted(found)
 
 
 @bp.route("/verify", methods=["POST"])

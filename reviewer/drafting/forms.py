@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -85,6 +85,8 @@ class DraftForm(FlaskForm):
         render_kw={"rows": 8, "spellcheck": "true"},
     )
     expected_version = HiddenField()
+    #: Shown only when the post already has its reply: submitting another needs this ticked.
+    second_reply = BooleanField("Yes, send a second reply to this post", default=False)
     save = SubmitField("Save draft")
     submit_reply = SubmitField("Submit")
 

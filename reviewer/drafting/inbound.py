@@ -149,11 +149,24 @@ class InboxItem:
 
 @dataclass(frozen=True)
 class InboxSummary:
-    """An account's unanswered posts at a glance: how many, the longest wait, how many are past the target."""
+    """An account's posts at a glance: how many wait for a reply and where each reply is, the longest
+    wait, how many are past the target, and how many were answered in the last `ANSWERED_WINDOW`."""
 
     unanswered: int
     oldest: timedelta | None
     overdue: int
+    no_draft: int = 0  # unanswered, no reply sent: none written, one saved but not submitted, or one rejected
+    in_review: int = 0  # unanswered, its latest reply waiting for approval
+    returned: int = 0  # unanswered, its latest reply returned for changes
+    answered: int = 0  # answered within ANSWERED_WINDOW
+
+    def urgency(self) -> tuple:
+        """Sort key, most urgent first: overdue posts, then the longest wait, then the most waiting."""
+        return (-self.overdue, -(self.oldest or timedelta(0)).total_seconds(), -self.unanswered)
+
+
+#: The inbox counts the posts answered in this window ("answered, last 7 days").
+ANSWERED_WINDOW = timedelta(days=7)
 
 
 def inbox(
@@ -204,14 +217,36 @@ def inbox_page(
 
 
 def inbox_summary(session: Session, account: AnyAccount, *, now: datetime | None = None) -> InboxSummary:
-    """The account's unanswered posts counted in the database (one query, no rows loaded)."""
+    """The account's posts counted in the database (two queries, no rows loaded): unanswered ones split
+    by the state of their latest reply, and those answered in the last ANSWERED_WINDOW."""
     now = now or utcnow()
     late = InboundPost.received_at < now - timedelta(minutes=account.response_target_minutes)
-    unanswered, oldest, overdue = session.execute(
-        select(func.count(), func.min(InboundPost.received_at), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+    latest = (
+        select(Draft.inbound_post_id, func.max(Draft.id).label("draft_id"))
+        .where(Draft.account_id == account.id, Draft.inbound_post_id.is_not(None))
+        .group_by(Draft.inbound_post_id)
+        .subquery()
+    )
+    state = select(Draft.state).where(Draft.id == latest.c.draft_id).scalar_subquery()
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    unanswered, oldest, overdue, in_review, returned = session.execute(
+        select(func.count(), func.min(InboundPost.received_at), counted(late), counted(state == "pending"), counted(state == "returned"))
+        .select_from(InboundPost)
+        .outerjoin(latest, latest.c.inbound_post_id == InboundPost.id)
         .where(InboundPost.account_id == account.id, InboundPost.answered_at.is_(None))
     ).one()
-    return InboxSummary(unanswered, max(now - oldest, timedelta(0)) if oldest is not None else None, int(overdue))
+    answered = session.scalar(
+        select(func.count()).select_from(InboundPost)
+        .where(InboundPost.account_id == account.id, InboundPost.answered_at >= now - ANSWERED_WINDOW)
+    )
+    in_review, returned = int(in_review), int(returned)
+    return InboxSummary(
+        unanswered, max(now - oldest, timedelta(0)) if oldest is not None else None, int(overdue),
+        no_draft=unanswered - in_review - returned, in_review=in_review, returned=returned, answered=int(answered or 0),
+    )
 
 
 def mark_answered(post: InboundPost | None, when: datetime) -> None:

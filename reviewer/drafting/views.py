@@ -31,6 +31,7 @@ from reviewer.review.workflow import MAX_TEXT, InvalidInput, SubmitRefused, Work
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.filters import state_label
+from reviewer.web.filters import character_limit
 from reviewer.web.highlight import check_payload, verdict_label, word_diff
 
 bp = Blueprint("drafting", __name__)
@@ -78,9 +79,11 @@ def _my_accounts() -> list[OrgAccount]:
 @bp.route("/inbox/")
 @role_required("staff")
 def index():  # noqa: ANN201
-    """The accounts this person drafts for, each with its unanswered posts, and their own open drafts."""
+    """The accounts this person drafts for, most urgent first, each with its posts by where their reply is,
+    and their own open drafts."""
     session = get_session()
     summaries = [{"account": account, "summary": drafting.inbox_summary(session, account)} for account in _my_accounts()]
+    summaries.sort(key=lambda s: (s["summary"].urgency(), s["account"].label.casefold()))  # overdue first
     mine = session.scalars(
         select(Draft).where(Draft.author_id == _me().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
     ).all()
@@ -97,6 +100,7 @@ def inbox(account_id: int):  # noqa: ANN201
     return render_template(
         "drafting/inbox.html", account=account, page=page, include_answered=include_answered,
         query=query_without_page(request.args), page_size=INBOX_PAGE_SIZE,
+        summary=drafting.inbox_summary(get_session(), account),
     )
 
 
@@ -186,7 +190,13 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
     form = DraftForm()
     verdict = None
     status = 200
-    if form.validate_on_submit():
+    unconfirmed = inbound is not None and inbound.answered_at is not None and not form.second_reply.data
+    if form.validate_on_submit() and form.submit_reply.data and unconfirmed:
+        form.second_reply.errors = [
+            f"Tick this to send a second reply to {inbound.author_handle}: the post already has its reply."
+        ]
+        status = 422
+    elif form.is_submitted() and not form.errors:
         session = get_session()
         try:
             draft = drafting.create_draft(session, _me(), checker(), account, form.text.data, inbound=inbound)
@@ -211,8 +221,16 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
         status = 422
     return render_template(
         "drafting/editor.html", account=account, inbound=inbound, form=form, verdict=verdict,
-        inbound_verdict=None, **extra
+        inbound_verdict=None, answered_by=_answered_by(inbound, extra.get("replies") or []), **extra
     ), status
+
+
+def _answered_by(inbound: InboundPost | None, replies: list[Draft]) -> Draft | None:
+    """The reply that answered the post (approved or posted), when it has one: a new reply would be a second."""
+    if inbound is None or inbound.answered_at is None:
+        return None
+    answering = [d for d in replies if d.state in ("approved", "posted")]
+    return answering[0] if answering else (replies[0] if replies else None)
 
 
 # --- The draft page ---------------------------------------------------------------------
@@ -304,6 +322,7 @@ def _render_draft(the_draft: Draft, form: DraftForm, refused_verdict: dict | Non
         approvals=review.approvals_of(session, the_draft),
         history=review.history(session, the_draft),
         editable=the_draft.state in ("draft", "returned"),
+        back_to=review.returned_by(session, the_draft)[1] if the_draft.state in ("draft", "returned") else (),
     ), status
 
 
@@ -364,7 +383,10 @@ def check():  # noqa: ANN201
         verdict = drafting.check_text(checker(), account, text, inbound)
     except WorkflowError as error:
         return _json_error(503, error.message)
-    return jsonify(check_payload(text, verdict.to_dict(), inbound.text if inbound is not None else None))
+    return jsonify(check_payload(
+        text, verdict.to_dict(), inbound.text if inbound is not None else None,
+        limit=character_limit(account), platform=account.platform_label,
+    ))
 
 
 def _json_error(status: int, message: str, field: str | None = None):  # noqa: ANN202

@@ -19,11 +19,11 @@ from reviewer.vocabulary import PLATFORM_NAMES
 from . import kinds, schema
 from .lexicon import LexiconMatcher
 from .periods import Period, active_periods, local_date, selector_active
-from .rules import CompiledRule, Hit, RuleMeta, Scan, Span, ToxicityRule, canonical_platform
+from .rules import CompiledRule, Hit, LengthRule, RuleMeta, Scan, Span, ToxicityRule, canonical_platform
 from .rules import semantic
 from .rules.lexical import LiteralFinder
 from .semantic_space import SemanticSpace
-from .verdict import Finding, PolicyRef, ScorerRef, Verdict, excerpt_of, merge_spans
+from .verdict import Finding, PolicyRef, ScorerRef, Verdict, default_title, excerpt_of, merge_spans
 
 ACTION_RANK = {"note": 0, "review": 1, "block": 2}
 DECISION_BY_RANK = {0: "pass", 1: "review", 2: "block"}
@@ -182,6 +182,20 @@ class Policy:
         """The ids of the rules that apply (enabled), draft rules then context rules, in policy order."""
         return [r.meta.id for r in self._compiled.draft.rules + self._compiled.context.rules]
 
+    @property
+    def rule_titles(self) -> dict[str, str]:
+        """Each applying rule's title (its `title:`, or one made from its id), by rule id."""
+        return {r.meta.id: r.meta.title or default_title(r.meta.id) for r in self._compiled.draft.rules + self._compiled.context.rules}
+
+    def character_limit(self, platform: str | None) -> int | None:
+        """The platform's character limit under this policy's length rule (None: no length rule, or no limit)."""
+        if not platform:
+            return None
+        for rule in self._compiled.draft.rules:
+            if isinstance(rule, LengthRule):
+                return rule.limits.get(canonical_platform(platform))
+        return None
+
     def __repr__(self) -> str:
         return f"<Policy {self.id} {self.version} {self.sha256[:12]} from {self.path}>"
 
@@ -300,7 +314,7 @@ class Policy:
         return Finding(
             rule=meta.id, kind=meta.kind, severity=severity, action=action, route=route, target=target,
             message=f"{meta.message} {note}" if note else meta.message, source=meta.source, spans=spans, excerpt=excerpt_of(text, spans),
-            approvals=approvals,
+            approvals=approvals, title=meta.title,
         )
 
 

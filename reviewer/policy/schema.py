@@ -121,6 +121,7 @@ class RuleCommon(Model):
     """Fields every rule has, whatever its kind."""
 
     id: RuleId
+    title: Name | None = None  # what staff read as the finding's heading (default: made from the id)
     kind: str
     severity: Severity
     action: Action

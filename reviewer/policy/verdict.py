@@ -30,6 +30,18 @@ def excerpt_of(text: str, spans: tuple[Span, ...]) -> str:
     return SEPARATOR.join(text[s:e] for s, e in spans)
 
 
+#: Rule-id prefixes that read badly as words.
+_PREFIX_WORDS = {"pii": "Personal information"}
+
+
+def default_title(rule_id: str) -> str:
+    """A finding's heading when its rule has no `title:`: `abuse.toxicity` -> `Abuse: toxicity`."""
+    head, _, rest = rule_id.partition(".")
+    words = _PREFIX_WORDS.get(head, head.replace("_", " ").replace("-", " ").capitalize())
+    rest = rest.replace(".", " ").replace("_", " ").replace("-", " ").strip()
+    return f"{words}: {rest}" if rest else words
+
+
 @dataclass(frozen=True)
 class Finding:
     """One rule that fired on one target (the draft or the post it answers)."""
@@ -45,10 +57,12 @@ class Finding:
     spans: tuple[Span, ...]
     excerpt: str
     approvals: int = field(default=1, compare=False)
+    title: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
+            "title": self.title or default_title(self.rule),
             "kind": self.kind,
             "severity": self.severity,
             "action": self.action,

@@ -8,7 +8,8 @@ PDF template, the charts and the tests all work on the same frozen facts.
 What counts (drafts are those *written* in the period, `created_at` in
 [since, until)):
 
-- passed directly: approved by the policy at submission (no approver needed);
+- passed directly: approved automatically by the policy at submission (no approver needed), also
+  counted per policy version ("Approved automatically: passed policy government version 2026.1");
 - routed for approval: the last submission went to approver groups;
 - blocked: at least one version the policy blocked;
 - blocked submissions: attempts to submit a text the policy blocks (`draft.blocked` audit
@@ -30,6 +31,7 @@ from reviewer import moments
 from reviewer.accounts.models import User
 from reviewer.audit import AuditEvent, VerifyResult, verify
 from reviewer.audit.services import session_key
+from reviewer.audit.wording import passed_policy
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import OrgAccount
 from reviewer.reports.rows import (
@@ -163,9 +165,11 @@ def build_report(
     times = response_times(session, since=since, until=until, account_id=account_id, now=now)
     reply_minutes = _reply_minutes(session, since, until, account_id)
 
+    passed_directly = [d for d in drafts if d.state in ("approved", "posted") and not approvals.get(d.id)]
     summary = Summary(
         written=len(drafts),
-        passed_directly=sum(1 for d in drafts if d.state in ("approved", "posted") and not approvals.get(d.id)),
+        passed_directly=len(passed_directly),
+        passed_by_policy=tuple(Counter(passed_policy((d.current_version.verdict or {}).get("policy")) for d in passed_directly).items()),
         routed=sum(1 for d in drafts if d.submitted_at is not None and d.routes),
         blocked=sum(1 for d in drafts if any(v.decision == "block" for v in d.versions)),
         approved=len(approved_by_people),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
@@ -13,6 +13,12 @@ from reviewer import moments
 
 #: The longest period one report covers.
 MAX_PERIOD_DAYS = 3660
+
+
+def last_full_month(today: date) -> tuple[date, date]:
+    """(first day, last day) of the calendar month before `today`'s: what an auditor usually reports on."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
 
 
 class ReportForm(FlaskForm):

@@ -25,6 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 from reviewer import resources
+from reviewer.audit.wording import refusal_words
 from reviewer.bidi import as_written, isolate
 from reviewer.reports import charts
 from reviewer.reports.data import ReportData
@@ -81,6 +82,7 @@ def _environment() -> jinja2.Environment:
     env.filters["minutes"] = _minutes
     env.filters["datetime"] = _datetime
     env.filters["as_written"] = as_written
+    env.filters["refusal_words"] = refusal_words
     return env
 
 

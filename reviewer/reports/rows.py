@@ -51,6 +51,8 @@ class Summary:
     inbound_received: int
     breaches: int  # posts answered past, or still waiting past, their account's target
     blocked_attempts: int = 0  # submissions the policy refused (`draft.blocked` events in the period)
+    #: passed_directly by policy version: ("Approved automatically: passed policy government version 2026.1", count)
+    passed_by_policy: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from werkzeug.wrappers import Response
 
 from reviewer.db import get_database, get_session, read_session
 
-from reviewer.orm import commit_keeping_loaded
+from reviewer.orm import commit_keeping_loaded, utcnow
 from reviewer.orgs.services import list_accounts
 from reviewer.reports.data import ReportInputError, count_drafts, period_of
-from reviewer.reports.forms import ReportForm
 from reviewer.jobs import JobsUnavailable
+from reviewer.reports.forms import ReportForm, last_full_month
 from reviewer.reports.jobs import ReportJob, report_pdf_path, report_status, submit_report
 from reviewer.reports.services import (
     DEFAULT_AGENCY,
@@ -77,7 +77,10 @@ def _write(action: Any) -> None:
 @role_required(*ROLES)
 def index():  # noqa: ANN201
     """The form: period and account."""
-    return render_template("reports/index.html", form=_form(), inline_limit=_inline_limit())
+    form = _form()
+    if not form.is_submitted():  # start on the last full month (UTC)
+        form.since.data, form.until.data = last_full_month(utcnow().date())
+    return render_template("reports/index.html", form=form, inline_limit=_inline_limit())
 
 
 @bp.route("/generate", methods=["POST"])

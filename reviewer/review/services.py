@@ -47,7 +47,7 @@ from reviewer.review.queue import QueueItem, Waiting, queue, queue_page, waiting
 from reviewer.review.refusals import RefusedApproval, refused_approvals
 from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.steps import add_step, subject_of
-from reviewer.review.submitting import record_blocked, submit_draft, submit_new_draft
+from reviewer.review.submitting import record_blocked, returned_by, submit_draft, submit_new_draft
 from reviewer.review.workflow import (
     MAX_TEXT,
     Actor,
@@ -88,6 +88,7 @@ __all__ = [
     "return_for_changes",
     "routed_approvers",
     "set_response_target",
+    "returned_by",
     "submit_draft",
     "submit_new_draft",
     "waiting_for",

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import User
@@ -36,6 +37,7 @@ from reviewer.drafting.services import (
 from reviewer.notify import outbox
 from reviewer.orgs.models import AnyAccount
 from reviewer.review import workflow
+from reviewer.review.models import ReviewAction
 from reviewer.review.steps import add_step, subject_of, write_draft
 from reviewer.review.workflow import NotAllowed, SubmitRefused
 
@@ -56,8 +58,9 @@ def submit_draft(
     workflow.next_state(draft.state, "submit_review")  # the state is the first thing to say
     current = draft.current_version
     verdict = fresh or check_text(checker, draft.account, current.text, draft.inbound)
+    returner, back_to = returned_by(session, draft)
     with _noting_blocked(draft.account, draft.inbound, current.text):
-        new_state = workflow.submit(draft.state, verdict.decision, verdict)
+        new_state = workflow.submit(draft.state, verdict.decision, verdict, back_to=back_to)
     now = utcnow()
     events = []
     with conflicts_as_errors(session):
@@ -66,17 +69,36 @@ def submit_draft(
             add_version(draft, session.get(User, current.author_id) or actor, current.text, verdict)
             session.flush()
             events.append(checked_event(draft, verdict))
-        routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals)
+        routes, required = workflow.routing(verdict.decision, verdict.routes, verdict.approvals, back_to=back_to)
         changes = {"routes": list(routes), "approvals_required": required, **_submitted(new_state, now)}
         if new_state == "approved":
             mark_answered(draft.inbound, now)
         write_draft(session, draft, changes)
         add_step(session, draft, actor, "submit")
-        events.extend(_submitted_events(draft, verdict, new_state))
+        events.extend(_submitted_events(draft, verdict, new_state, returner))
         record_many(session, actor, events)
         if new_state == "pending":
             outbox.draft_routed(session, actor, draft, draft.routes)
     return draft
+
+
+def returned_by(session: Session, draft: Draft) -> tuple[User | None, tuple[str, ...]]:
+    """(who returned the draft, their groups it was routed to) when its last review step was a return.
+
+    Their groups among those the returned version was routed to; all of
+    those when the returner has left them (someone in the group still looks).
+    """
+    if draft.submitted_at is None:
+        return None, ()  # never submitted, so never returned: no query while the write lock is held
+    last = session.scalars(
+        select(ReviewAction).where(ReviewAction.draft_id == draft.id).order_by(ReviewAction.id.desc()).limit(1)
+    ).first()
+    if last is None or last.action != "return":
+        return None, ()
+    verdict = (last.version.verdict if last.version is not None else None) or {}
+    routed, _ = workflow.routing(verdict.get("decision", "review"), verdict.get("routes") or (), 1)
+    mine = tuple(g for g in routed if g in set(last.actor.group_names)) if last.actor is not None else ()
+    return last.actor, mine or routed
 
 
 def submit_new_draft(
@@ -149,15 +171,26 @@ def _submitted(new_state: str, now: datetime) -> dict[str, Any]:
     return changes
 
 
-def _submitted_events(draft: Draft, verdict: Any, new_state: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """`draft.submitted`, then `draft.routed` (pending) or `draft.approved` (by the policy)."""
+def _submitted_events(
+    draft: Draft, verdict: Any, new_state: str, returner: User | None = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """`draft.submitted`, then `draft.routed` (pending) or `draft.auto_approved` (the policy's decision).
+
+    Approval by the policy is its own event, naming the policy version it
+    passed: the staff member who submitted is the event's actor, never the
+    actor of a `draft.approved`, so the trail cannot read as self-approval.
+    """
     version = draft.current_version
     subject, about = subject_of(draft), {"account_id": draft.account_id, "version": version.number}
     submitted = ("draft.submitted", subject, {**about, "decision": verdict.decision, "state": new_state})
     if new_state == "pending":
         routed = {**about, "groups": list(draft.routes or ()), "approvals_required": draft.approvals_required}
+        if returner is not None:
+            routed["returned_by"] = returner.username
         return [submitted, ("draft.routed", subject, routed)]
-    return [submitted, ("draft.approved", subject, {**about, "by": "policy", "text_sha256": version.text_sha256})]
+    policy = verdict.to_dict().get("policy") or {}
+    passed = {"id": policy.get("id"), "version": policy.get("version")}
+    return [submitted, ("draft.auto_approved", subject, {**about, "by": "policy", "policy": passed, "text_sha256": version.text_sha256})]
 
 
 def _verdict_changed(version: DraftVersion, verdict: Any) -> bool:

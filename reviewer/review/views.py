@@ -67,12 +67,14 @@ def queue():  # noqa: ANN201
     form = QueueFilterForm(formdata=request.args)
     if not groups:
         return render_template("review/queue.html", groups=[], counts={}, group=None, form=form, page=None)
-    group = request.args.get("group") or groups[0]
-    if group not in groups:
-        flash(f"You are not in the approver group {group!r}: showing {groups[0]} instead.", "error")
+    asked = request.args.get("group")
+    if asked and asked not in groups:
+        flash(f"You are not in the approver group {asked!r}: showing {groups[0]} instead.", "error")
         return redirect(url_for("review.queue", group=groups[0]))
     session = get_session()
     everything = review.waiting_for(session, groups, with_rules=True)
+    # Unasked, open on the first group with work rather than an empty tab.
+    group = asked or next((name for name in groups if everything[name]), groups[0])
     rules = sorted({rule for waiting in everything[group] for rule in waiting.rule_ids})
     accounts = [(str(a.id), a.label) for a in list_accounts(session)]
     form.set_choices(accounts, rules)

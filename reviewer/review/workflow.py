@@ -4,7 +4,8 @@ No Flask, no SQLAlchemy, no other reviewer domain: the services hand in
 plain facts (`Actor`, `DraftFacts`) and get back a new state or an
 exception a person can act on. See docs/workflow.md for the diagram.
 
-    draft --submit(pass)--> approved --post--> posted
+    draft --submit(pass)--> approved --post--> posted   (approved automatically: the policy's decision)
+    draft --submit(pass, last returned)--> pending         (back to the group of who returned it)
     draft --submit(review)--> pending --approve (all routes satisfied)--> approved
     pending --reject--> rejected ; --return--> returned --revise--> draft
     pending --edit--> pending (new version; approvals voided)
@@ -173,25 +174,34 @@ _EVENT_VERBS = {
 }
 
 
-def routing(decision: str, routes: Iterable[str], approvals: int, default_group: str = DEFAULT_GROUP) -> tuple[tuple[str, ...], int]:
+def routing(
+    decision: str, routes: Iterable[str], approvals: int, default_group: str = DEFAULT_GROUP, *, back_to: Iterable[str] = ()
+) -> tuple[tuple[str, ...], int]:
     """(groups to route to, approvals required) for a verdict's decision, routes and approvals.
 
     A `review` verdict with no route of its own goes to `default_group`.
+    `back_to`: the groups of the approver who returned the draft last; a
+    resubmission goes to them as well, whatever the policy now says.
     """
     if decision not in DECISIONS:
         raise ValueError(f"decision {decision!r} is not one of: {', '.join(DECISIONS)}")
-    groups = tuple(sorted(set(routes)))
+    groups = tuple(sorted(set(routes) | set(back_to)))
     if decision == "review" and not groups:
         groups = (default_group,)
     return groups, max(1, int(approvals))
 
 
-def submit(state: str, decision: str, verdict: Any = None) -> str:
-    """The state after submitting a draft whose current version got `decision`."""
+def submit(state: str, decision: str, verdict: Any = None, *, back_to: Iterable[str] = ()) -> str:
+    """The state after submitting a draft whose current version got `decision`.
+
+    A pass is approved at once, unless the draft was returned for changes
+    (`back_to`: the returner's groups): the approver who asked for a change
+    sees the revision before it goes out.
+    """
     if decision == "block":
         next_state(state, "submit_pass")  # a wrong state is the first thing to say
         raise SubmitRefused(verdict)
-    return next_state(state, "submit_pass" if decision == "pass" else "submit_review")
+    return next_state(state, "submit_pass" if decision == "pass" and not tuple(back_to) else "submit_review")
 
 
 def check_may_revise(state: str, may_draft: bool) -> str:

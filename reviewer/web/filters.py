@@ -8,10 +8,18 @@ from typing import Any
 from flask import Flask, current_app, url_for
 
 from reviewer.accounts.models import ROLE_LABELS
+from reviewer.audit.wording import passed_policy
 from reviewer.bidi import as_written, isolate
 from reviewer.vocabulary import PLATFORM_LABELS
 from reviewer.review.workflow import STATE_LABELS
-from reviewer.web.highlight import numbered_findings, segments, verdict_label
+from reviewer.web.highlight import (
+    finding_title,
+    numbered_findings,
+    routing_reasons,
+    segments,
+    submit_outcome,
+    verdict_label,
+)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -42,6 +50,17 @@ def highlight_segments(text: str, findings: Any, target: str = "draft") -> list:
 
 def template_numbered_findings(findings: Any, target: str = "draft") -> list:
     return numbered_findings(findings or [], target)
+
+
+def character_limit(account: Any) -> int | None:
+    """The account's platform limit under its policy (None when the policy has none or cannot load)."""
+    from reviewer.policy import PolicyError
+    from reviewer.web import checker
+
+    try:
+        return checker().policy_for(account).character_limit(account.platform)
+    except PolicyError:
+        return None
 
 
 def waited(value: timedelta | int | None) -> str:
@@ -76,3 +95,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(highlight_segments, "highlight_segments")
     app.add_template_global(template_numbered_findings, "numbered_findings")
     app.add_template_global(verdict_label, "decision_label")
+    app.add_template_global(routing_reasons, "routing_reasons")
+    app.add_template_global(passed_policy, "passed_policy")
+    app.add_template_global(character_limit, "character_limit")
+    app.add_template_global(submit_outcome, "submit_outcome")
+    app.add_template_global(finding_title, "finding_title")

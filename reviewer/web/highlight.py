@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reviewer.policy.verdict import default_title
+
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
 ACTION_ORDER = ("note", "review", "block")
 
@@ -32,6 +34,7 @@ class Mark:
     action: str
     message: str
     source: str
+    also: tuple[str, ...] = ()  # rules merged under this one (same words)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,7 +62,7 @@ class Segment:
 
     @property
     def rules(self) -> list[str]:
-        return list(dict.fromkeys(mark.rule for mark in self.marks))
+        return list(dict.fromkeys(rule for mark in self.marks for rule in (mark.rule, *mark.also)))
 
     @property
     def action(self) -> str | None:
@@ -97,9 +100,48 @@ def _strongest(values: Iterable[str], order: Sequence[str]) -> str | None:
 
 
 def numbered_findings(findings: Iterable[Mapping[str, Any]], target: str = "draft") -> list[tuple[int, Mapping[str, Any]]]:
-    """The findings about `target` (a finding without a target is about the draft), numbered from 1."""
+    """The findings about `target` (a finding without a target is about the draft), merged, numbered from 1."""
     chosen = [f for f in findings if (f.get("target") or "draft") == target]
-    return list(enumerate(chosen, start=1))
+    return list(enumerate(merge_same_words(chosen), start=1))
+
+
+def _same_words(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Two findings about exactly the same words (or both about the whole text, from one family of rules),
+    that do not ask different groups for approval."""
+    spans_a, spans_b = sorted(map(tuple, a.get("spans") or ())), sorted(map(tuple, b.get("spans") or ()))
+    if spans_a != spans_b:
+        return False
+    if not spans_a and str(a.get("rule", "")).split(".")[0] != str(b.get("rule", "")).split(".")[0]:
+        return False
+    blocks = "block" in (a.get("action"), b.get("action"))
+    return blocks or a.get("route") == b.get("route")
+
+
+def merge_same_words(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings about the same words as one: the strongest leads (its title, message, action), the others
+    are named under it in `also`; `rules` lists every rule id. Order: where the group's first finding was."""
+    groups: list[list[Mapping[str, Any]]] = []
+    for finding in findings:
+        for group in groups:
+            if _same_words(group[0], finding):
+                group.append(finding)
+                break
+        else:
+            groups.append([finding])
+    merged: list[Mapping[str, Any]] = []
+    for group in groups:
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        lead = max(group, key=lambda f: (ACTION_ORDER.index(f.get("action")) if f.get("action") in ACTION_ORDER else -1,
+                                         SEVERITY_ORDER.index(f.get("severity")) if f.get("severity") in SEVERITY_ORDER else -1))
+        others = [f for f in group if f is not lead]
+        merged.append({
+            **lead,
+            "rules": [lead.get("rule"), *(f.get("rule") for f in others)],
+            "also": [{"rule": f.get("rule"), "title": f.get("title") or f.get("rule"), "action": f.get("action")} for f in others],
+        })
+    return merged
 
 
 def segments(text: str, findings: Iterable[Mapping[str, Any]], target: str = "draft") -> list[Segment]:
@@ -120,6 +162,7 @@ def segments(text: str, findings: Iterable[Mapping[str, Any]], target: str = "dr
             action=str(finding.get("action", "")),
             message=str(finding.get("message", "")),
             source=str(finding.get("source", "")),
+            also=tuple(str(other.get("rule", "")) for other in finding.get("also") or ()),
         )
         for span in finding.get("spans") or ():
             start, end = max(0, min(int(span[0]), length)), max(0, min(int(span[1]), length))
@@ -209,11 +252,52 @@ def verdict_label(verdict: Mapping[str, Any] | None) -> str:
     return decision_label(verdict.get("decision"), verdict.get("routes") or [], int(verdict.get("approvals") or 1))
 
 
+def routing_reasons(verdict: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Why each approver group was asked: the findings that routed to it, as the pages number them.
+
+    One entry per route, in the verdict's order: {"route", "about_post": ["P1", ...], "about_draft": ["2", ...]},
+    so a page can say "Routed to safeguarding because of the post being answered (P1)" in text.
+    """
+    findings = (verdict or {}).get("findings") or []
+    reasons = []
+    for route in (verdict or {}).get("routes") or []:
+        refs: dict[str, list[str]] = {"in_reply_to": [], "draft": []}
+        for target, prefix in (("in_reply_to", "P"), ("draft", "")):
+            for number, finding in numbered_findings(findings, target):
+                if finding.get("route") == route and finding.get("action") == "review":
+                    refs[target].append(f"{prefix}{number}")
+        reasons.append({"route": route, "about_post": refs["in_reply_to"], "about_draft": refs["draft"]})
+    return reasons
+
+
 # --- What the editor's live check returns ------------------------------------------------
 
 
-def check_payload(text: str, verdict: Mapping[str, Any], inbound_text: str | None = None) -> dict[str, Any]:
-    """What the editor's script draws: the decision in words, numbered findings, highlight segments."""
+def submit_outcome(verdict: Mapping[str, Any] | None, back_to: Sequence[str] = ()) -> dict[str, Any]:
+    """What Submit will do, as its label, and why it cannot when the policy blocks the text.
+
+    {"label": "Send for comms approval", "blocked": None}; a block gives the reason to show beside a disabled button.
+    `back_to`: the groups of who returned the draft; a passing text goes back to them (docs/workflow.md).
+    """
+    decision = (verdict or {}).get("decision")
+    if decision == "pass" and back_to:
+        return {"label": f"Send back to {' and '.join(back_to)} for approval", "blocked": None}
+    if decision == "block":
+        return {"label": "Blocked: cannot submit", "blocked": "Blocked by the policy: change the highlighted words before you submit."}
+    if decision == "review":
+        groups = " and ".join((verdict or {}).get("routes") or ["comms"])
+        return {"label": f"Send for {groups} approval", "blocked": None}
+    if decision == "pass":
+        return {"label": "Submit: passes policy, approved at once", "blocked": None}
+    return {"label": "Submit", "blocked": None}
+
+
+def check_payload(
+    text: str, verdict: Mapping[str, Any], inbound_text: str | None = None, *,
+    limit: int | None = None, platform: str | None = None,
+) -> dict[str, Any]:
+    """What the editor's script draws: the decision in words, numbered findings, highlight segments,
+    what Submit will do, and the length against the platform's limit (`limit` None: none known)."""
     payload: dict[str, Any] = {
         "decision": verdict["decision"],
         "label": verdict_label(verdict),
@@ -222,6 +306,8 @@ def check_payload(text: str, verdict: Mapping[str, Any], inbound_text: str | Non
         "findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "draft")],
         "context_findings": [_finding_json(n, f) for n, f in numbered_findings(verdict["findings"], "in_reply_to")],
         "segments": [s.to_dict() for s in segments(text, verdict["findings"], "draft")],
+        "submit": submit_outcome(verdict),
+        "length": {"count": len(text), "limit": limit, "platform": platform},
         "verdict": verdict,
     }
     if inbound_text is not None:
@@ -229,5 +315,14 @@ def check_payload(text: str, verdict: Mapping[str, Any], inbound_text: str | Non
     return payload
 
 
+def finding_title(finding: Mapping[str, Any]) -> str:
+    """The finding's plain title (stored verdicts from before titles: made from the rule id)."""
+    return str(finding.get("title") or default_title(str(finding.get("rule", ""))))
+
+
 def _finding_json(number: int, finding: Mapping[str, Any]) -> dict[str, Any]:
-    return {"number": number, **{key: finding.get(key) for key in ("rule", "severity", "action", "route", "message", "source", "excerpt", "spans")}}
+    keys = ("rule", "severity", "action", "route", "message", "source", "excerpt", "spans")
+    return {
+        "number": number, **{key: finding.get(key) for key in keys}, "title": finding_title(finding),
+        "also": list(finding.get("also") or ()), "rules": list(finding.get("rules") or [finding.get("rule")]),
+    }

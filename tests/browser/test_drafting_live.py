@@ -36,9 +36,15 @@ def drafting_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
                 text="The street light outside 12 Wharf Road has been out for a week.",
                 received_at=datetime.now(timezone.utc) - timedelta(hours=3, minutes=12),
             )
+            # A post of its own for the no-JavaScript test: the first test answers `post`, and a
+            # second reply to an answered post must be confirmed first (#14).
+            unanswered = create_inbound(
+                session, staff, account, author_handle="@commuter", text="The bus shelter on Quay St is broken.",
+                received_at=datetime.now(timezone.utc) - timedelta(hours=1),
+            )
             session.commit()
-            post_id = post.id
-        yield SimpleNamespace(url=site.url, post_id=post_id, shipped=shipped)
+            post_id, unanswered_id = post.id, unanswered.id
+        yield SimpleNamespace(url=site.url, post_id=post_id, unanswered_id=unanswered_id, shipped=shipped)
 
 
 def sign_in(page: Page, site: SimpleNamespace) -> None:
@@ -105,7 +111,7 @@ def test_without_javascript_the_server_checks_on_submit(browser: Browser, drafti
     try:
         page = context.new_page()
         sign_in(page, drafting_site)
-        page.goto(f"/posts/{drafting_site.post_id}")
+        page.goto(f"/posts/{drafting_site.unanswered_id}")
         page.get_by_role("textbox", name="Your reply").fill(RISKY)
         page.get_by_role("button", name="Submit").click()
         expect(page.get_by_text("The policy blocks this text")).to_be_visible()

@@ -157,7 +157,7 @@ def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People
     expect(sam.locator("form[data-live-ready]")).to_have_count(1)
     sam.get_by_role("textbox", name="Your reply").fill(NEEDS_REVIEW)
     expect(sam.locator("[data-live='decision']")).to_have_text("Needs approval by comms")
-    sam.get_by_role("button", name="Submit").click()
+    sam.get_by_role("button", name="Send for comms approval").click()
     flash(sam, "Submitted for approval by comms.")
     draft_url = sam.url
 
@@ -191,7 +191,7 @@ def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People
     expect(sam.get_by_role("alert")).to_contain_text(f"Returned for changes by Mere Tainui: “{RETURN_COMMENT}”")
     sam.get_by_role("textbox", name="Your reply").fill(REVISED)
     expect(sam.locator("[data-live='decision']")).to_have_text("Needs approval by comms")
-    sam.get_by_role("button", name="Submit").click()
+    sam.get_by_role("button", name="Send for comms approval").click()
     flash(sam, "Submitted for approval by comms.")
 
     # Approver A: edits the text; approving their own edit is refused.

@@ -6,7 +6,7 @@ Which evaluator belongs to which kind is declared in reviewer/policy/kinds.py.
 from __future__ import annotations
 
 from .base import CompiledRule, Hit, RuleMeta, Scan, Span
-from .links import canonical_platform
+from .links import LengthRule, canonical_platform
 from .toxicity import ToxicityRule
 
-__all__ = ["CompiledRule", "Hit", "RuleMeta", "Scan", "Span", "ToxicityRule", "canonical_platform"]
+__all__ = ["CompiledRule", "Hit", "LengthRule", "RuleMeta", "Scan", "Span", "ToxicityRule", "canonical_platform"]

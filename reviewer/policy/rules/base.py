@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from ..urls import UrlMatch, find_urls
+from ..verdict import default_title
 
 Span = tuple[int, int]
 
@@ -53,6 +54,7 @@ class RuleMeta:
     source: str
     during: str | None
     escalate: tuple[Escalation, ...]
+    title: str = ""
 
     @classmethod
     def from_model(cls, model: Any) -> RuleMeta:
@@ -61,6 +63,7 @@ class RuleMeta:
             route=model.route, approvals=model.approvals, message=model.message, source=model.source,
             during=model.during,
             escalate=tuple(Escalation(e.during, e.action, e.severity, e.route, e.approvals) for e in model.escalate),
+            title=model.title or default_title(model.id),
         )
 
 

@@ -3,6 +3,11 @@
  * A form marked data-live-check posts its text to the check endpoint (JSON,
  * CSRF token in the X-CSRFToken header) about 300 ms after the person stops
  * typing, then redraws the decision, the findings and the highlighted mirror.
+ * From the first keystroke until the answer for the text now in the box, the
+ * panel says "Checking…" (aria-busy) and the mirror shows the typed words
+ * unmarked: it never shows an answer about text that is gone. Every keystroke
+ * takes a sequence number; an answer for an older number (out of order, or
+ * overtaken by more typing) is dropped and counted in data-live-dropped.
  * Text is only ever placed with textContent: drafts may hold HTML on purpose.
  * Without this script the form still works: the server checks on save/submit.
  */
@@ -39,10 +44,16 @@
       ref.setAttribute("aria-hidden", "true");
       var body = el("div", "finding-body");
       var head = el("p", "finding-head");
-      head.append(el("code", "finding-rule", f.rule), " ", el("span", "tag sev sev-" + f.severity, f.severity), " ",
+      head.append(el("strong", "finding-title", f.title || f.rule), " ", el("span", "tag sev sev-" + f.severity, f.severity), " ",
         el("span", "finding-action", actionText(f)));
       if (!f.spans || f.spans.length === 0) head.append(" ", el("span", "hint", "(about the whole text)"));
-      body.append(head, el("p", "finding-message", f.message), el("p", "finding-source", "Policy: " + f.source));
+      body.append(head, el("p", "finding-message", f.message));
+      if (f.also && f.also.length) {
+        body.append(el("p", "finding-also hint", "Also: " + f.also.map(function (a) { return a.title; }).join("; ") + "."));
+      }
+      var source = el("p", "finding-source", "Policy: " + f.source + " ");
+      source.append(el("code", "finding-rule", (f.rules && f.rules.length ? f.rules : [f.rule]).join(", ")));
+      body.append(source);
       item.append(ref, body);
       return item;
     });
@@ -66,6 +77,27 @@
     mirror.replaceChildren.apply(mirror, nodes);
   }
 
+  function renderCount(node, text) {
+    if (!node) return;
+    var count = Array.from(text).length; // code points, as the policy counts
+    var limit = parseInt(node.getAttribute("data-limit"), 10);
+    if (!limit) { node.textContent = count + " characters"; return; }
+    var words = count + " of " + limit + " characters (" + node.getAttribute("data-platform") + ")";
+    node.textContent = count > limit ? words + ": " + (count - limit) + " over the limit" : words;
+    node.classList.toggle("is-over", count > limit);
+  }
+
+  function renderSubmit(button, reason, outcome, decision, backTo) {
+    if (!button) return;
+    button.value = outcome ? outcome.label : "Submit";
+    if (decision === "pass" && backTo) button.value = "Send back to " + backTo + " for approval";
+    button.disabled = Boolean(outcome && outcome.blocked);
+    if (reason) {
+      reason.textContent = outcome && outcome.blocked ? outcome.blocked : "";
+      reason.classList.toggle("is-empty", !(outcome && outcome.blocked));
+    }
+  }
+
   function setStatus(node, text, isError) {
     if (!node) return;
     node.textContent = text;
@@ -87,11 +119,38 @@
       contextBox: document.querySelector("[data-live='context']"),
       contextFindings: document.querySelector("[data-live='findings-in_reply_to']"),
       mirror: document.querySelector("[data-live='mirror-draft']"),
-      inboundMirror: document.querySelector("[data-live='mirror-in_reply_to']")
+      inboundMirror: document.querySelector("[data-live='mirror-in_reply_to']"),
+      count: form.querySelector("[data-live='count']"),
+      submit: document.querySelector("[data-live='submit']"),
+      submitReason: document.querySelector("[data-live='submit-reason']")
     };
+    var backTo = form.getAttribute("data-back-to") || ""; // a returned draft goes back to who returned it
+    var panel = form.closest(".editor-grid") ? form.closest(".editor-grid").querySelector(".live-panel") : null;
     var timer = null;
-    var sequence = 0;
-    var inFlight = null;
+    var sequence = 0; // the latest keystroke's number: only its answer is drawn
+    var dropped = 0;
+
+    function busy(on) {
+      if (panel) panel.setAttribute("aria-busy", on ? "true" : "false");
+    }
+
+    function outOfDate() {
+      sequence += 1;
+      if (live.decision) {
+        live.decision.className = "decision decision-checking";
+        live.decision.replaceChildren(el("span", "decision-label", "Checking…"));
+      }
+      renderSegments(live.mirror, [{ text: textarea.value, marks: [] }]);
+      renderCount(live.count, textarea.value);
+      renderSubmit(live.submit, live.submitReason, null); // the server checks again on submit
+      busy(true);
+      setStatus(status, "Out of date: checking what you typed…", false);
+    }
+
+    function drop() {
+      dropped += 1;
+      form.setAttribute("data-live-dropped", String(dropped));
+    }
 
     function draw(data, text) {
       renderDecision(live.decision, data);
@@ -100,27 +159,25 @@
       if (live.contextBox) live.contextBox.classList.toggle("is-empty", !data || data.context_findings.length === 0);
       renderSegments(live.mirror, data ? data.segments : [{ text: text, marks: [] }]);
       if (data && data.inbound_segments) renderSegments(live.inboundMirror, data.inbound_segments);
+      renderSubmit(live.submit, live.submitReason, data ? data.submit : null, data ? data.decision : null, backTo);
     }
 
     function check() {
       var text = textarea.value;
-      var mine = ++sequence;
-      if (inFlight) inFlight.abort();
+      var mine = sequence;
       if (text.trim() === "") {
         draw(null, text);
+        busy(false);
         setStatus(status, "Write your reply: it is checked as you type.", false);
         return;
       }
-      inFlight = typeof AbortController === "function" ? new AbortController() : null;
       var headers = { "Content-Type": "application/json", "Accept": "application/json" };
       if (tokenInput && tokenInput.value) headers["X-CSRFToken"] = tokenInput.value;
-      setStatus(status, "Checking…", false);
       fetch(url, {
         method: "POST",
         credentials: "same-origin",
         headers: headers,
-        body: JSON.stringify({ account_id: accountId, text: text, inbound_id: inboundId }),
-        signal: inFlight ? inFlight.signal : undefined
+        body: JSON.stringify({ account_id: accountId, text: text, inbound_id: inboundId })
       }).then(function (response) {
         var type = response.headers.get("Content-Type") || "";
         if (type.indexOf("application/json") === -1) {
@@ -131,22 +188,25 @@
           return body;
         });
       }).then(function (data) {
-        if (mine !== sequence) return; // a newer check is on its way
+        if (mine !== sequence) { drop(); return; } // the text changed since: its own answer is coming
         draw(data, text);
+        busy(false);
         setStatus(status, "Checked as you type. The server checks again when you save or submit.", false);
       }).catch(function (error) {
-        if (error && error.name === "AbortError") return;
-        if (mine !== sequence) return;
+        if (mine !== sequence) { drop(); return; }
+        draw(null, text);
+        busy(false);
         setStatus(status, "Live check unavailable (" + error.message + "); your text is still checked when you save or submit.", true);
       });
     }
 
     textarea.addEventListener("input", function () {
+      outOfDate();
       if (timer) clearTimeout(timer);
       timer = setTimeout(check, DEBOUNCE_MS);
     });
     form.setAttribute("data-live-ready", "true");
-    if (textarea.value.trim() !== "") check();
+    if (textarea.value.trim() !== "") { outOfDate(); check(); }
   }
 
   function start() {

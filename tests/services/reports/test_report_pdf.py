@@ -95,7 +95,7 @@ def test_pdf_text_metadata_marks_and_page_images(db_session, seeded, today_perio
     text = _flat(_text(pdf))
     s = data.summary
     for label, number in (
-        ("Drafts written", s.written), ("Passed directly", s.passed_directly), ("Routed for approval", s.routed),
+        ("Drafts written", s.written), ("Approved automatically (passed policy)", s.passed_directly), ("Routed for approval", s.routed),
         ("Blocked by policy", s.blocked), ("Approved by approvers", s.approved), ("Rejected", s.rejected),
         ("Returned for changes", s.returned),
     ):

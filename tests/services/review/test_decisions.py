@@ -31,8 +31,8 @@ def test_a_passing_draft_is_approved_on_submit(db_session, make_draft, make_inbo
     assert draft.state == "approved"
     assert draft.approved_at == draft.submitted_at
     assert post.answered_at == draft.approved_at
-    assert audit_actions()[-2:] == ["draft.submitted", "draft.approved"]
-    assert events(db_session, "draft.approved")[-1]["by"] == "policy"
+    assert audit_actions()[-2:] == ["draft.submitted", "draft.auto_approved"]
+    assert events(db_session, "draft.auto_approved")[-1]["by"] == "policy"
     assert [a.action for a in review.history(db_session, draft)] == ["submit"]
 
 

@@ -72,7 +72,7 @@ def test_one_step_stores_what_two_steps_store(app, db_session, make_account, mak
     assert one_step == two_steps
     assert one_step["draft"]["state"] == state and one_step["steps"] == ["submit"]
     assert [e[0] for e in one_step["events"]] == [
-        "draft.created", "draft.checked", "draft.submitted", "draft.approved" if state == "approved" else "draft.routed"
+        "draft.created", "draft.checked", "draft.submitted", "draft.auto_approved" if state == "approved" else "draft.routed"
     ]
     assert one_step["answered"] is (state == "approved")
     assert draft.lock_version == 1 and draft.submitted_at is not None

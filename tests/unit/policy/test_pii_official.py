@@ -168,7 +168,7 @@ def test_the_finding_says_why_each_find_is_personal(policy_of) -> None:
         "john.smith@gmail.com is a personal email address (gmail.com is not an official domain)."
     )
     assert finding.excerpt == "07400 123456 … john.smith@gmail.com"
-    assert set(finding.to_dict()) == {"rule", "kind", "severity", "action", "route", "target", "message", "source",
+    assert set(finding.to_dict()) == {"rule", "title", "kind", "severity", "action", "route", "target", "message", "source",
                                       "spans", "excerpt"}
 
 

@@ -47,14 +47,14 @@ def test_unknown_top_level_key_suggests_the_closest(errors) -> None:
 
 def test_unknown_rule_key_names_the_rule_and_allowed_keys(errors) -> None:
     lines = errors(BASE.replace("terms: [idiot]", "termz: [idiot]"))
-    assert "policy.yaml:10:5: [a.one] unknown key 'termz' in the lexicon rule; did you mean 'terms'? (allowed: id, kind, " \
+    assert "policy.yaml:10:5: [a.one] unknown key 'termz' in the lexicon rule; did you mean 'terms'? (allowed: id, title, kind, " \
            "severity, action, route, approvals, message, source, during, escalate, enabled, terms, whole_word, allow)" in lines
     assert "policy.yaml:4:5: [a.one] missing required field 'terms' in the lexicon rule; add `terms:`" in lines
 
 
 def test_unknown_key_without_a_close_match(errors) -> None:
     lines = errors(BASE + "    zzz: 1\n")
-    assert lines[0].startswith("policy.yaml:11:5: [a.one] unknown key 'zzz' in the lexicon rule; allowed keys: id, kind,")
+    assert lines[0].startswith("policy.yaml:11:5: [a.one] unknown key 'zzz' in the lexicon rule; allowed keys: id, title, kind,")
 
 
 def test_wrong_type_says_what_was_expected(errors) -> None:

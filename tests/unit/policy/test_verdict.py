@@ -19,7 +19,7 @@ def test_the_verdict_has_exactly_the_documented_shape(every_kind) -> None:
     data = verdict.to_dict()
     assert list(data) == ["decision", "routes", "approvals", "findings", "scores", "periods", "policy", "scorer"]
     assert data["findings"] == [{
-        "rule": "pii.public", "kind": "pii", "severity": "high", "action": "block", "route": None,
+        "rule": "pii.public", "title": "Personal information: public", "kind": "pii", "severity": "high", "action": "block", "route": None,
         "target": "draft",
         "message": "Remove the personal data; ask the person to DM instead. 021 555 0199 is a mobile number (NZ).",
         "source": "Test guidance s.3", "spans": [[5, 17]], "excerpt": "021 555 0199"}]

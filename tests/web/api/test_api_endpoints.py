@@ -171,7 +171,7 @@ def test_a_passing_draft_is_approved_at_once_and_audited(people, api_as, audit_a
     assert (draft["state"], draft["decision"], draft["current"]["verdict"]["decision"]) == ("approved", "pass", "pass")
     assert draft["author"] == "sam.staff"
     actions = audit_actions()
-    for action in ("draft.created", "draft.checked", "draft.submitted", "draft.approved"):
+    for action in ("draft.created", "draft.checked", "draft.submitted", "draft.auto_approved"):
         assert action in actions
 
 

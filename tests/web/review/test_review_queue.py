@@ -145,3 +145,14 @@ def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client_for, mere, p
     beyond = client.get("/review/?group=comms&page=9").get_data(as_text=True)
     assert listed(beyond) == [] and "There is no page 9: the list has 5 drafts now." in beyond
     assert listed(client.get("/review/?group=comms&page=nonsense").get_data(as_text=True))[:1] == [drafts[0].id]
+
+
+def test_the_queue_opens_on_a_group_that_has_work(make_user, client_for, pending) -> None:  # noqa: ANN001
+    """#14 item 7: comms (the first group) is empty, legal has a draft: the queue opens on legal."""
+    both = make_user("kiri", roles=["approver"], groups=["comms", "legal"], display_name="Kiri Moana")
+    legal = pending(LEGAL_TEXT)
+    page = client_for(both).get("/review/").get_data(as_text=True)
+    assert "<h1>Review queue: legal</h1>" in page
+    assert listed(page) == [legal.id]
+    page = client_for(both).get("/review/?group=comms").get_data(as_text=True)  # asked for by name: still shown
+    assert "<h1>Review queue: comms</h1>" in page and listed(page) == []
