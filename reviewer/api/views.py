@@ -333,7 +333,8 @@ def decide(draft_id: int):  # noqa: ANN201
     """Approve, reject (comment: the reason) or return (comment: what to change) a pending draft."""
     body = _validate(DecisionRequest, _json_body())
     draft = get_session().get(Draft, draft_id)
-    if draft is None:
+    if draft is None or not review.approver_may_see(get_session(), draft, api_user()):
+        # as the review pages: a draft the approver may not see answers as a missing one (no routes, no state)
         raise ApiError(404, "draft_not_found", f"There is no draft {draft_id}.")
     if body.action == "approve":
         _check_approval_binding(body, draft)
