@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -193,8 +193,13 @@ def _caller_name() -> dict[int, str]:
 @bp.get("/openapi.json")
 @public
 def openapi_document():  # noqa: ANN201
-    """The OpenAPI 3.1 description of this API (public)."""
-    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix))
+    """The OpenAPI 3.1 description of this API (public).
+
+    `servers` is EXTERNAL_BASE_URL + /api/v1, or the relative /api/v1: never the request's Host
+    header, which a client chooses (a forged one would put its address in a cached document).
+    """
+    base = (current_app.config.get("EXTERNAL_BASE_URL") or "").rstrip("/")
+    return jsonify(openapi.document(base + bp.url_prefix))
 
 
 @bp.get("/accounts")
