@@ -52,3 +52,18 @@ def test_the_rate_limit_store_is_owner_only(open_umask, tmp_path) -> None:  # no
     storage = SqliteStorage(f"reviewer-sqlite:///{path}")
     storage.incr("k", 60)
     assert _mode(path) == 0o600
+
+
+def test_a_restored_sqlite_database_is_owner_only(open_umask, tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    from reviewer.backup import sqlite_store
+
+    copy = tmp_path / "backup.sqlite3"
+    connection = sqlite3.connect(copy)
+    connection.execute("CREATE TABLE t (x)")
+    connection.commit()
+    connection.close()
+    target = tmp_path / "restored" / "reviewer.sqlite3"
+    sqlite_store.restore(copy, target, busy_timeout=5)
+    assert _mode(target) == 0o600
