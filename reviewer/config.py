@@ -61,6 +61,8 @@ class Defaults:
     # Seconds after sign-in when a session ends however busy (PERMANENT_SESSION_LIFETIME is a
     # sliding window that each request renews): sign in again after this.
     SESSION_ABSOLUTE_LIFETIME: int = 12 * 60 * 60
+    # Days an API token works after it is made; then the API answers 401 expired_token.
+    API_TOKEN_LIFETIME_DAYS: int = 90
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 

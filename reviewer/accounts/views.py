@@ -143,12 +143,13 @@ def change_password():  # noqa: ANN201
             form.current_password.errors.append("That is not your current password.")
         else:
             try:
-                set_password(session, user, user, form.new_password.data)
+                revoked = set_password(session, user, user, form.new_password.data)
             except AccountError as error:
                 form.new_password.errors.append(error.message)
             else:
                 session.commit()
                 login_user(user)  # the session token changed: keep this session, end the others
-                flash("Your password has been changed. Other sessions have been signed out.", "success")
+                tokens = f" API tokens revoked: {revoked}." if revoked else ""
+                flash(f"Your password has been changed. Other sessions have been signed out.{tokens}", "success")
                 return redirect(url_for("main.home"))
     return render_template("accounts/change_password.html", form=form, required=user.must_change_password)

@@ -118,11 +118,12 @@ def reset_password_command(username: str, password_stdin: bool) -> None:
         if user is None:
             raise click.ClickException(f"USERNAME: there is no user {username!r}.")
         try:
-            set_password(session, None, user, password, one_time=not password_stdin)
+            revoked = set_password(session, None, user, password, one_time=not password_stdin)
         except AccountError as error:
             raise click.ClickException(f"password: {error.message}") from None
         session.commit()
-        click.echo(f"New password set for {user.username}; their sessions have ended.")
+        tokens = f"{revoked} API token{'' if revoked == 1 else 's'} revoked"
+        click.echo(f"New password set for {user.username}; their sessions have ended ({tokens}).")
         if not password_stdin:
             click.echo(f"One-time password: {password}")
         if not user.active:
