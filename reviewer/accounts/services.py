@@ -75,8 +75,9 @@ def _check_email(email: str | None) -> str | None:
     return email
 
 
-def _check_password(password: str, field: str = "password") -> None:
-    problem = password_problem(password)
+def _check_password(password: str, *names: str | None, field: str = "password") -> None:
+    """AccountError naming `field` when the password is too short, too long or easy to guess (from `names` too)."""
+    problem = password_problem(password, names)
     if problem:
         raise AccountError(problem, field)
 
@@ -108,7 +109,7 @@ def create_user(
         raise AccountError(f"The username {username!r} is taken.", "username")
     role_names = _check_roles(roles)
     group_rows = groups_by_name(session, groups)
-    _check_password(password)
+    _check_password(password, username, display_name, email)
     user = User(
         username=username,
         display_name=(display_name or "").strip() or username,
@@ -231,7 +232,7 @@ def set_password(session: Session, actor: User | None, user: User, password: str
     `one_time`: an administrator handed it out, so the user must choose a
     new one when they next sign in.
     """
-    _check_password(password)
+    _check_password(password, user.username, user.display_name, user.email)
     user.password_hash = hasher_for(session).hash(password)
     user.session_token = new_session_token()
     user.must_change_password = one_time
