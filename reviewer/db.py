@@ -37,6 +37,7 @@ from reviewer.orm import (  # noqa: F401 - the names
     commit_keeping_loaded,
     utcnow,
 )
+from reviewer.private_files import create_private_file
 from reviewer.sqlite_checkpoint import start_checkpointer
 from reviewer.sqlite_locks import enable_wal
 
@@ -127,7 +128,7 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", che
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     sqlite_file = _sqlite_file(url)
     if sqlite_file is not None:
-        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(sqlite_file)  # 0600: SQLite would create it 0644 (its -wal/-shm copy this mode)
     background_checkpoints = sqlite_file is not None and checkpoint_seconds > 0  # the thread: see init_app
     from reviewer.audit import sqlite_begin_immediate
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -193,8 +193,13 @@ def _caller_name() -> dict[int, str]:
 @bp.get("/openapi.json")
 @public
 def openapi_document():  # noqa: ANN201
-    """The OpenAPI 3.1 description of this API (public)."""
-    return jsonify(openapi.document(request.host_url.rstrip("/") + bp.url_prefix))
+    """The OpenAPI 3.1 description of this API (public).
+
+    `servers` is EXTERNAL_BASE_URL + /api/v1, or the relative /api/v1: never the request's Host
+    header, which a client chooses (a forged one would put its address in a cached document).
+    """
+    base = (current_app.config.get("EXTERNAL_BASE_URL") or "").rstrip("/")
+    return jsonify(openapi.document(base + bp.url_prefix))
 
 
 @bp.get("/accounts")
@@ -333,7 +338,8 @@ def decide(draft_id: int):  # noqa: ANN201
     """Approve, reject (comment: the reason) or return (comment: what to change) a pending draft."""
     body = _validate(DecisionRequest, _json_body())
     draft = get_session().get(Draft, draft_id)
-    if draft is None:
+    if draft is None or not review.approver_may_see(get_session(), draft, api_user()):
+        # as the review pages: a draft the approver may not see answers as a missing one (no routes, no state)
         raise ApiError(404, "draft_not_found", f"There is no draft {draft_id}.")
     if body.action == "approve":
         _check_approval_binding(body, draft)

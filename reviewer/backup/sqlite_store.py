@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import URL
 
 from reviewer.backup.manifest import BackupError
+from reviewer.private_files import create_private_file
 
 
 def database_path(url: URL) -> Path:
@@ -69,7 +70,7 @@ def check_integrity(path: Path) -> None:
 
 def restore(copy: Path, target: Path, busy_timeout: float) -> None:
     """Put the backup `copy` into `target` with the backup API (replaces its content in one transaction)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(target)  # 0600, as the app makes it (reviewer/private_files.py)
     source = sqlite3.connect(f"file:{quote(str(copy))}?mode=ro", uri=True)
     destination = sqlite3.connect(target, timeout=busy_timeout)
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from reviewer.numbers import whole_number
+from reviewer.private_files import write_private_bytes
 
 DEFAULT_DAYS = 30  # `reviewer report` with no dates: the last 30 days, today included
 
@@ -81,7 +82,7 @@ def report_command(first_day, last_day, account: str | None, out: Path) -> None:
     try:
         made, account_id, seconds = _render(app, account, since, until)
         temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(made.pdf)
+        write_private_bytes(temporary, made.pdf)
         temporary.replace(out)
         with app_session(app) as session:
             record_generated(session, None, made, account_id=account_id, via="cli")

@@ -23,6 +23,8 @@ from typing import Any
 
 from flask import Flask
 
+from reviewer.private_files import create_private_file
+
 EXTENSION_KEY = "reviewer.jobs"
 # The modules whose import registers tasks (so a worker knows every task name the web app may queue).
 TASK_MODULES = ("reviewer.reports.jobs", "reviewer.notify.tasks")
@@ -116,7 +118,7 @@ class JobQueue:
         from huey import SqliteHuey
 
         path = self.database_path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)  # 0600: the job rows hold report arguments
         return SqliteHuey("reviewer", filename=str(path))
 
     @property

@@ -435,13 +435,24 @@ def _phones_in(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, s
         if len(_DIGIT.findall(m.group())) >= _MIN_PHONE_DIGITS
     ]
     found: dict[tuple[int, int], str] = {}
-    for region in regions:
+    for region in _one_region_per_country_code(regions):
         for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
             if not _looks_like_other_number(window, m.start, m.end, m.raw_string):
                 found.setdefault((m.start, m.end), m.raw_string)
         if found and all(any(s <= a and b <= e for s, e in found) for a, b in runs):
             break
     return tuple((start, end, raw) for (start, end), raw in found.items())
+
+
+@lru_cache(maxsize=64)
+def _one_region_per_country_code(regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The first of `regions` for each country code: the US and Canada share +1, and a matcher pass
+    reads the same numbers from either (VALID means valid in any region of the code), so the second
+    pass over the window (the costliest, NANP's region lookup per candidate) is skipped."""
+    firsts: dict[int, str] = {}
+    for region in regions:
+        firsts.setdefault(phonenumbers.country_code_for_region(region), region)
+    return tuple(firsts.values())
 
 
 def _looks_like_other_number(window: str, start: int, end: int, raw: str) -> bool:

@@ -27,6 +27,7 @@ from flask import Flask
 
 from reviewer.db import app_session, read_session
 from reviewer.jobs import jobs_of, on_worker_start, task
+from reviewer.private_files import make_private_folder, write_private_bytes
 from reviewer.reports.data import ReportInputError
 from reviewer.reports.services import DEFAULT_AGENCY, generate_report, record_generated
 
@@ -164,9 +165,9 @@ def generate_report_job(app: Flask, job_id: str, user_id: int, since: str, until
                 account_id=account_id, agency=app.config.get("AGENCY_NAME") or DEFAULT_AGENCY, progress=progress,
             )
         target = report_pdf_path(app, job_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(target.parent)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(made.pdf)
+        write_private_bytes(temporary, made.pdf)
         temporary.replace(target)
         with app_session(app) as session:
             record_generated(session, session.get(User, user_id), made, account_id=account_id, via="background", job_id=job_id)

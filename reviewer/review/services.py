@@ -93,7 +93,20 @@ __all__ = [
     "submit_new_draft",
     "waiting_for",
     "Waiting",
+    "approver_may_see",
 ]
+
+
+def approver_may_see(session: Session, draft: Draft, user: AnyUser) -> bool:
+    """Approvers in a group the draft is routed to, and anyone who already acted on it.
+
+    Every approver door (review pages, the API's decision) asks this one rule; the others
+    answer 404, so the draft's existence, routes and state stay private.
+    """
+    if set(user.group_names) & set(draft.routes or ()):
+        return True
+    acted = select(ReviewAction.id).where(ReviewAction.draft_id == draft.id, ReviewAction.actor_id == user.id).limit(1)
+    return session.scalar(acted) is not None
 
 
 def approvals_of(session: Session, draft: Draft) -> list[Approval]:

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from reviewer import moments
 from reviewer.db import get_session
@@ -36,7 +35,6 @@ from reviewer.review.forms import (
     ReturnForm,
     choices,
 )
-from reviewer.review.models import ReviewAction
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.highlight import word_diff
@@ -97,18 +95,10 @@ def queue():  # noqa: ANN201
 # --- The review page and its decisions -----------------------------------------------------
 
 
-def _may_see(draft: Draft, user: Any) -> bool:
-    """Approvers in a group the draft is routed to, and anyone who already acted on it."""
-    if set(user.group_names) & set(draft.routes or ()):
-        return True
-    acted = select(ReviewAction.id).where(ReviewAction.draft_id == draft.id, ReviewAction.actor_id == user.id).limit(1)
-    return get_session().scalar(acted) is not None
-
-
 def _draft_or_404(draft_id: int) -> Draft:
     """The draft, when the approver may see it; 404 otherwise (its existence stays private)."""
     draft = get_session().get(Draft, draft_id)
-    if draft is None or not _may_see(draft, _me()):
+    if draft is None or not review.approver_may_see(get_session(), draft, _me()):
         abort(404)
     return draft
 

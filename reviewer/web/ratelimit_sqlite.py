@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from limits.errors import ConfigurationError
 from limits.storage import MovingWindowSupport, Storage
 
+from reviewer.private_files import create_private_file
 from reviewer.sqlite_locks import enable_wal
 
 SCHEME = "reviewer-sqlite"
@@ -103,7 +104,7 @@ class SqliteStorage(Storage, MovingWindowSupport):
         held = getattr(self._local, "held", None)
         if held is not None and held.pid == os.getpid():
             return held.connection
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)
         connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         enable_wal(connection, self.timeout)
         connection.execute("PRAGMA synchronous=NORMAL")  # counters need no fsync per hit

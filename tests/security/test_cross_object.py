@@ -151,7 +151,11 @@ def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_in_the_api
     api = api_as(two_orgs.comms)
     before, state = audit_actions(), _state(db_session, draft)
     response = api.post(f"/api/v1/drafts/{draft.id}/decision", {"action": action, "comment": "no", "expected_version": draft.lock_version})
-    assert response.status_code == 403, response.json
+    # The web app answers 404 for this draft (its existence stays private): the API answers as for a missing id.
+    missing = api.post("/api/v1/drafts/999999/decision", {"action": action, "comment": "no", "expected_version": 1})
+    assert response.status_code == 404, response.json
+    assert response.json["error"] == {**missing.json["error"], "message": missing.json["error"]["message"].replace("999999", str(draft.id))}
+    assert "legal" not in response.get_data(as_text=True) and "pending" not in response.get_data(as_text=True)
     assert audit_actions() == before and _state(db_session, draft) == state
 
 

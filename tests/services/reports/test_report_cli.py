@@ -26,7 +26,17 @@ def _today() -> str:
     return datetime.now(timezone.utc).date().isoformat()
 
 
-def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make_draft, db_session, tmp_path) -> None:  # noqa: ANN001
+@pytest.fixture
+def open_umask():  # noqa: ANN201
+    """The common 022 umask (open() would make files 0644): reports must still be 0600."""
+    import os
+
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make_draft, db_session, tmp_path, open_umask) -> None:  # noqa: ANN001
     from reviewer.audit import AuditEvent
 
     account = make_account("@CliCity", name="Cli City")
@@ -36,6 +46,7 @@ def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}" in result.output and "1 drafts" in result.output and "audit chain verified" in result.output
     assert out.read_bytes().startswith(b"%PDF-")
+    assert out.stat().st_mode & 0o777 == 0o600  # the report holds people's texts
     db_session.rollback()
     event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "report.generated")).one()
     data = json.loads(event.data)
@@ -96,7 +107,7 @@ def test_a_missing_output_folder_is_named(cli_env, tmp_path) -> None:  # noqa: A
 
 
 @pytest.mark.slow
-def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make_draft, make_user, db_session) -> None:  # noqa: ANN001
+def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make_draft, make_user, db_session, open_umask) -> None:  # noqa: ANN001
     """`reviewer jobs worker` (a real process, huey on SQLite) picks up a job the web app queued."""
     import os
     import signal
@@ -126,6 +137,7 @@ def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make
     assert status.state == "done", (status, output[-2000:])
     assert "Job worker: 1 thread(s)" in output
     assert report_pdf_path(cli_env, job_id).read_bytes().startswith(b"%PDF-")
+    assert report_pdf_path(cli_env, job_id).stat().st_mode & 0o777 == 0o600
 
 
 def test_a_redis_queue_needs_the_redis_client(make_app) -> None:  # noqa: ANN001

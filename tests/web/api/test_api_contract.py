@@ -89,3 +89,17 @@ def test_the_validator_refuses_a_broken_copy(client) -> None:  # noqa: ANN001
     document["paths"]["/queue"]["get"]["parameters"][0]["in"] = "nowhere"
     with pytest.raises(OpenAPIValidationError):
         validate(document)
+
+
+def test_the_servers_url_never_reflects_the_host_header(client) -> None:  # noqa: ANN001
+    """A forged Host must not become the API's address in the document (cache poisoning, phishing links)."""
+    document = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"}).get_json()
+    assert document["servers"] == [{"url": "/api/v1"}]  # relative: the address the document was fetched from
+    assert "evil.example" not in str(document)
+
+
+def test_the_servers_url_is_the_configured_base_url(make_app) -> None:  # noqa: ANN001
+    client = make_app(EXTERNAL_BASE_URL="https://reviewer.example.govt.nz/").test_client()
+    document = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"}).get_json()
+    assert document["servers"] == [{"url": "https://reviewer.example.govt.nz/api/v1"}]
+    validate(document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from api_helpers import error_of
 from sqlalchemy import func, select
 
@@ -257,7 +258,7 @@ def test_an_approver_outside_the_routed_group_is_refused(people, api_as) -> None
     response = api_as(people["comms"]).post(
         f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404 and error_of(response)["code"] == "draft_not_found"  # as the review page: hidden
     assert api_as(people["legal"]).get(f"/api/v1/drafts/{draft['id']}").get_json()["state"] == "pending"
 
 
@@ -371,3 +372,18 @@ def test_a_broken_policy_file_is_a_503_naming_the_line_not_a_crash(app, people, 
     submitted = api.post("/api/v1/drafts", json={"text": "hi", "account_id": people["account"].id})
     assert submitted.status_code == 503
     assert error_of(submitted)["code"] == "policy_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/check", {"text": "hi", "in_reply_to": "x" * 20_001}, "in_reply_to"),
+        ("/api/v1/drafts", {"text": "021 555 " * 2501}, "text"),
+        ("/api/v1/inbound", {"author_handle": "@x", "text": "x" * 20_001}, "text"),
+    ],
+)
+def test_texts_over_the_cap_are_a_422_naming_the_field(people, api_as, path, body, field) -> None:  # noqa: ANN001
+    """MAX_TEXT (20,000 characters, docs/workflow.md) holds on every way text comes in."""
+    response = api_as(people["staff"]).post(path, json={**body, "account_id": people["account"].id})
+    assert response.status_code == 422, response.get_json()
+    assert error_of(response)["field"] == field and "20000" in error_of(response)["message"].replace(",", "")
