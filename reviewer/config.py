@@ -58,6 +58,11 @@ class Defaults:
     ALLOW_INSECURE_COOKIES = False
     SESSION_COOKIE_NAME = "reviewer_session"
     PERMANENT_SESSION_LIFETIME: int | timedelta = 8 * 60 * 60  # a working day, in seconds
+    # Seconds after sign-in when a session ends however busy (PERMANENT_SESSION_LIFETIME is a
+    # sliding window that each request renews): sign in again after this.
+    SESSION_ABSOLUTE_LIFETIME: int = 12 * 60 * 60
+    # Days an API token works after it is made; then the API answers 401 expired_token.
+    API_TOKEN_LIFETIME_DAYS: int = 90
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 

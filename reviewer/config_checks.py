@@ -152,6 +152,14 @@ def _coerce(value: Any, accepted: tuple[type, ...]) -> tuple[bool, Any]:
     return False, value
 
 
+# (setting, its least value, what it counts): a smaller number is refused at start-up.
+_LEAST_VALUES = (
+    ("REPORT_FILE_KEEP_HOURS", 1, "hours a report's PDF is kept"),
+    ("SESSION_ABSOLUTE_LIFETIME", 60, "seconds after sign-in when a session ends"),
+    ("API_TOKEN_LIFETIME_DAYS", 1, "days an API token works"),
+)
+
+
 def setting_problems(config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> list[str]:
     """Problems with enumerated settings, and (in production) with the secret key, cookies and CSRF."""
     env = os.environ if env is None else env
@@ -168,9 +176,10 @@ def setting_problems(config: Mapping[str, Any], env: Mapping[str, str] | None = 
     proxies = config.get("TRUSTED_PROXIES")
     if isinstance(proxies, int) and not isinstance(proxies, bool) and not 0 <= proxies <= 10:
         problems.append(f"{name('TRUSTED_PROXIES')} must be from 0 to 10 (the proxies in front of the app), got {proxies}")
-    keep = config.get("REPORT_FILE_KEEP_HOURS")
-    if isinstance(keep, int) and not isinstance(keep, bool) and keep < 1:
-        problems.append(f"{name('REPORT_FILE_KEEP_HOURS')} must be at least 1 (hours a report's PDF is kept), got {keep}")
+    for setting, least, meaning in _LEAST_VALUES:
+        value = config.get(setting)
+        if isinstance(value, int) and not isinstance(value, bool) and value < least:
+            problems.append(f"{name(setting)} must be at least {least} ({meaning}), got {value}")
     from reviewer.sso.settings import sso_problems  # imports the accounts models: only when checking
 
     problems += sso_problems(config, environment == "production", name)

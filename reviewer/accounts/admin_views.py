@@ -160,14 +160,15 @@ def reset_password(user_id: int):  # noqa: ANN201
         session = get_session()
         password = form.password.data or generate_password()
         try:
-            set_password(session, _actor(), user, password, one_time=not form.password.data)
+            revoked = set_password(session, _actor(), user, password, one_time=not form.password.data)
         except AccountError as error:
             session.rollback()
             attach_error(form, error)
         else:
             session.commit()
             if form.password.data:
-                flash(f"Password for {user.username} set; their sessions have ended.", "success")
+                flash(f"Password for {user.username} set; their sessions have ended. API tokens revoked: {revoked}.",
+                      "success")
                 return redirect(url_for("admin.edit_user", user_id=user.id))
             return render_template("accounts/one_time_password.html", user=user, password=password, created=False)
     return render_template("accounts/reset_password.html", form=form, user=user)

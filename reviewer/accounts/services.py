@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.models import ROLES, ApproverGroup, User, UserRole, new_session_token
 from reviewer.accounts.passwords import hasher_for, password_problem
+from reviewer.api.services import revoke_user_tokens
 from reviewer.audit import record
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -74,8 +75,9 @@ def _check_email(email: str | None) -> str | None:
     return email
 
 
-def _check_password(password: str, field: str = "password") -> None:
-    problem = password_problem(password)
+def _check_password(password: str, *names: str | None, field: str = "password") -> None:
+    """AccountError naming `field` when the password is too short, too long or easy to guess (from `names` too)."""
+    problem = password_problem(password, names)
     if problem:
         raise AccountError(problem, field)
 
@@ -107,7 +109,7 @@ def create_user(
         raise AccountError(f"The username {username!r} is taken.", "username")
     role_names = _check_roles(roles)
     group_rows = groups_by_name(session, groups)
-    _check_password(password)
+    _check_password(password, username, display_name, email)
     user = User(
         username=username,
         display_name=(display_name or "").strip() or username,
@@ -222,13 +224,15 @@ def reactivate_user(session: Session, actor: User | None, user: User) -> None:
     record(session, actor, "user.reactivated", _subject(user), {"username": user.username})
 
 
-def set_password(session: Session, actor: User | None, user: User, password: str, *, one_time: bool = False) -> None:
-    """Set a new password and end the user's other sessions.
+def set_password(session: Session, actor: User | None, user: User, password: str, *, one_time: bool = False) -> int:
+    """Set a new password, end the user's other sessions and revoke their API tokens; how many tokens were revoked.
 
+    A reset usually means the old password may be known to someone else,
+    who could have made tokens with it: they stop working too.
     `one_time`: an administrator handed it out, so the user must choose a
     new one when they next sign in.
     """
-    _check_password(password)
+    _check_password(password, user.username, user.display_name, user.email)
     user.password_hash = hasher_for(session).hash(password)
     user.session_token = new_session_token()
     user.must_change_password = one_time
@@ -236,6 +240,7 @@ def set_password(session: Session, actor: User | None, user: User, password: str
     own = actor is not None and actor.id == user.id
     action = "user.password_changed" if own else "user.password_reset"
     record(session, actor, action, _subject(user), {"username": user.username, "one_time": one_time})
+    return revoke_user_tokens(session, actor, user, "password_changed" if own else "password_reset")
 
 
 def create_group(session: Session, actor: User | None, name: str, description: str = "") -> ApproverGroup:

@@ -9,6 +9,7 @@ from flask import session as cookie_session
 from flask_login import current_user, login_user, logout_user
 
 from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
+from reviewer.accounts.login import start_session
 from reviewer.accounts.passwords import hasher_for, verify
 from reviewer.accounts.services import AccountError, set_password, sign_out
 from reviewer.accounts.throttle import LoginResult, ThrottleSettings, begin_attempt, check_password, finish_attempt
@@ -61,9 +62,7 @@ def login():  # noqa: ANN201
             result = finish_attempt(session, attempt, verdict, settings)
             session.commit()
         if result.ok:
-            cookie_session.clear()  # a fresh session: nothing carried over from before sign-in
-            cookie_session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without use
-            login_user(result.user)
+            start_session(result.user)
             flash(f"Signed in as {result.user.display_name}.", "success")
             return redirect(safe_next(form.next.data, home))
         if result.locked_until is not None:
@@ -144,12 +143,13 @@ def change_password():  # noqa: ANN201
             form.current_password.errors.append("That is not your current password.")
         else:
             try:
-                set_password(session, user, user, form.new_password.data)
+                revoked = set_password(session, user, user, form.new_password.data)
             except AccountError as error:
                 form.new_password.errors.append(error.message)
             else:
                 session.commit()
                 login_user(user)  # the session token changed: keep this session, end the others
-                flash("Your password has been changed. Other sessions have been signed out.", "success")
+                tokens = f" API tokens revoked: {revoked}." if revoked else ""
+                flash(f"Your password has been changed. Other sessions have been signed out.{tokens}", "success")
                 return redirect(url_for("main.home"))
     return render_template("accounts/change_password.html", form=form, required=user.must_change_password)

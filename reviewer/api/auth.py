@@ -71,6 +71,13 @@ def authenticate_request() -> Principal:
         raise ApiError(
             401, "invalid_token", "The API token is not valid: it is mistyped, revoked, or its user is deactivated."
         )
+    if match.expired:
+        raise ApiError(
+            401,
+            "expired_token",
+            f"The API token expired on {match.expires_at:%Y-%m-%d %H:%M} UTC: create a new one on the API tokens page "
+            "(or with `reviewer api-token create`).",
+        )
     now = utcnow()
     if match.last_used_at is None or now - match.last_used_at >= TOUCH_INTERVAL:
         _touch(session, match.token_id, now)

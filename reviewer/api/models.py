@@ -2,6 +2,8 @@
 
 Only the sha256 of a token is stored, never the token itself; the short
 prefix lets a person recognise which token is which on the tokens page.
+A token stops working when revoked (by hand, or when its user's password is
+reset or changed) and when it expires (API_TOKEN_LIFETIME_DAYS after creation).
 """
 
 from __future__ import annotations
@@ -28,12 +30,17 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= utcnow()
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.prefix}… of user {self.user_id}>"

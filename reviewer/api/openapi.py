@@ -178,7 +178,10 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _E400 = _error_response("The body is not JSON.")
-_E401 = _error_response("No valid API token (the sign-in cookie is not accepted).")
+_E401 = _error_response(
+    "No valid API token: code `missing_token`, `invalid_token` (mistyped, revoked, or its user deactivated) or "
+    "`expired_token`. The sign-in cookie is not accepted."
+)
 _E403 = _error_response("The token's user may not do this (role, account, group or separation of duties).")
 _E404 = _error_response("No such draft.")
 _E409 = _error_response("Someone else acted first, or a duplicate.")

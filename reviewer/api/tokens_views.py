@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
@@ -27,7 +27,8 @@ class NewTokenForm(FlaskForm):
 
 def _page(form: NewTokenForm, secret: str | None = None, status: int = 200):  # noqa: ANN202
     tokens = list_tokens(get_session(), current_user._get_current_object())
-    html = render_template("api/tokens.html", form=form, tokens=tokens, secret=secret, revoke_form=ButtonForm())
+    html = render_template("api/tokens.html", form=form, tokens=tokens, secret=secret, revoke_form=ButtonForm(),
+                           lifetime_days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
     return html, status
 
 
@@ -39,7 +40,8 @@ def index():  # noqa: ANN201
         return _page(form, status=400 if form.is_submitted() else 200)
     session = get_session()
     try:
-        new = create_token(session, current_user._get_current_object(), current_user._get_current_object(), form.name.data)
+        user = current_user._get_current_object()
+        new = create_token(session, user, user, form.name.data, current_app.config["API_TOKEN_LIFETIME_DAYS"])
     except TokenError as error:
         form.name.errors = [error.message]
         return _page(form, status=400)

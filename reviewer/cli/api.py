@@ -30,13 +30,15 @@ def create_command(username: str, name: str) -> None:
         if user is None:
             raise click.ClickException(f"USERNAME: there is no user {username!r}; see `reviewer create-user`.")
         try:
-            new = create_token(session, None, user, name)
+            new = create_token(session, None, user, name, app.config["API_TOKEN_LIFETIME_DAYS"])
         except TokenError as error:
             where = "--name: " if error.field == "name" else ""
             raise click.ClickException(where + error.message) from None
         prefix, login, roles = new.token.prefix, user.username, ", ".join(sorted(user.roles))
+        expires_at = new.token.expires_at
         session.commit()
     click.echo(f"Created the API token {prefix}… ({name}) for {login} ({roles}).", err=True)
+    click.echo(f"It expires on {expires_at:%Y-%m-%d %H:%M} UTC; then create a new one.", err=True)
     click.echo("It is shown only now; store it safely. Use it as: Authorization: Bearer <token>", err=True)
     click.echo(new.secret)
 

@@ -118,11 +118,12 @@ def reset_password_command(username: str, password_stdin: bool) -> None:
         if user is None:
             raise click.ClickException(f"USERNAME: there is no user {username!r}.")
         try:
-            set_password(session, None, user, password, one_time=not password_stdin)
+            revoked = set_password(session, None, user, password, one_time=not password_stdin)
         except AccountError as error:
             raise click.ClickException(f"password: {error.message}") from None
         session.commit()
-        click.echo(f"New password set for {user.username}; their sessions have ended.")
+        tokens = f"{revoked} API token{'' if revoked == 1 else 's'} revoked"
+        click.echo(f"New password set for {user.username}; their sessions have ended ({tokens}).")
         if not password_stdin:
             click.echo(f"One-time password: {password}")
         if not user.active:
@@ -139,6 +140,7 @@ def _read_password() -> str:
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo agency (Harbour City Council) into an empty database; prints the passwords."""
+    from reviewer.accounts.services import AccountError
     from reviewer.db import app_session
     from reviewer.demo import AGENCY, DemoError, demo_password_from_env, load_demo
 
@@ -150,6 +152,8 @@ def demo_command() -> None:
             )
         except DemoError as error:
             raise click.ClickException(str(error)) from None
+        except AccountError as error:  # only the password can be at fault: the demo's users are fixed
+            raise click.ClickException(f"REVIEWER_DEMO_PASSWORD: {error.message}") from None
         if not result.loaded:
             click.echo(
                 f"The demo agency ({AGENCY}) is already loaded; nothing to do. Its passwords were printed "

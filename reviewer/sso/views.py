@@ -9,9 +9,9 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask import session as cookie_session
-from flask_login import login_user
 from joserfc.errors import JoseError
 
+from reviewer.accounts.login import start_session
 from reviewer.db import get_session
 from reviewer.sso.client import ID_TOKEN_KEY, NEXT_KEY, ProviderError, current_sso, id_token_to_keep
 from reviewer.sso.services import Identity, SignInRefused, record_failure, sign_in
@@ -86,8 +86,6 @@ def callback():  # noqa: ANN201
                                refused=True), 403
     session.commit()
     target = cookie_session.get(NEXT_KEY) or url_for("main.home")
-    cookie_session.clear()  # a fresh session: nothing carried over from before sign-in
-    cookie_session.permanent = True
-    login_user(user)
+    start_session(user)
     cookie_session[ID_TOKEN_KEY] = id_token_to_keep(token)  # present: signed in here by single sign-on
     return redirect(safe_next(target, url_for("main.home")))

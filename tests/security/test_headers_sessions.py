@@ -218,3 +218,43 @@ def test_a_password_change_ends_other_sessions(app, make_user) -> None:  # noqa:
     assert response.status_code == 302
     assert here.get("/inbox/").status_code == 200
     assert elsewhere.get("/inbox/").status_code == 302
+
+
+def _signed_in(app, user):  # noqa: ANN001, ANN202
+    client = app.test_client()
+    assert client.post("/login", data={"username": user.username, "password": user.test_password}).status_code == 302
+    return client
+
+
+def _age_the_sign_in(client, seconds: int) -> None:  # noqa: ANN001
+    """Move the sign-in time back, as though it happened `seconds` ago (the cookie is the app's, signed)."""
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= seconds
+
+
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app, make_user) -> None:  # noqa: ANN001
+    user = make_user("allday", roles=["staff"])
+    client = _signed_in(app, user)
+    _age_the_sign_in(client, 12 * 60 * 60 - 60)
+    assert client.get("/inbox/").status_code == 200, "used all along: the 8-hour sliding window keeps it open"
+    _age_the_sign_in(client, 61)
+    response = client.get("/inbox/")
+    assert response.status_code == 302 and response.location.startswith("/login"), "signed in 12 hours ago: it must end"
+
+
+def test_the_absolute_session_lifetime_is_a_setting(make_app, make_user) -> None:  # noqa: ANN001
+    app = make_app(SESSION_ABSOLUTE_LIFETIME=3600)
+    user = make_user("shortday", roles=["staff"])
+    client = _signed_in(app, user)
+    _age_the_sign_in(client, 3590)
+    assert client.get("/inbox/").status_code == 200
+    _age_the_sign_in(client, 11)
+    assert client.get("/inbox/").status_code == 302
+
+
+def test_a_session_without_a_sign_in_time_is_not_signed_in(app, make_user) -> None:  # noqa: ANN001
+    user = make_user("undated", roles=["staff"])
+    client = _signed_in(app, user)
+    with client.session_transaction() as session:
+        del session["signed_in_at"]
+    assert client.get("/inbox/").status_code == 302

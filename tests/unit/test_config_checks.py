@@ -106,6 +106,14 @@ def test_enumerated_settings_name_the_choices() -> None:
     ]
 
 
+def test_session_and_token_lifetimes_have_a_floor() -> None:
+    config = {"ENV": "development", "LOG_LEVEL": "INFO", "SESSION_ABSOLUTE_LIFETIME": 0, "API_TOKEN_LIFETIME_DAYS": -1}
+    assert setting_problems(config, {}) == [
+        "SESSION_ABSOLUTE_LIFETIME must be at least 60 (seconds after sign-in when a session ends), got 0",
+        "API_TOKEN_LIFETIME_DAYS must be at least 1 (days an API token works), got -1",
+    ]
+
+
 # --- Production settings --------------------------------------------------------------
 
 

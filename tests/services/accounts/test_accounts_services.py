@@ -150,3 +150,44 @@ def test_user_ids_for_login_change_with_the_session_token(db_session, make_user)
     assert user.get_id() != first
     assert user.get_id().startswith(f"{user.id}:")
     assert db_session.scalar(select(User).where(User.username == "sam")) is user
+
+
+WEAK_PASSWORDS = {
+    "passwordpassword": "too easy to guess",
+    "123456789012": "commonly used password",
+    " " * 12 + "x": "too easy to guess",
+}
+
+
+@pytest.mark.parametrize("weak", sorted(WEAK_PASSWORDS))
+def test_common_and_patterned_passwords_are_refused_with_the_reason(db_session, weak: str) -> None:
+    with pytest.raises(AccountError) as caught:
+        create_user(db_session, None, "weakling", weak, ["staff"])
+    assert caught.value.field == "password"
+    assert WEAK_PASSWORDS[weak] in caught.value.message
+
+
+def test_passwords_made_of_the_username_or_display_name_are_refused(db_session) -> None:
+    # Each is strong to zxcvbn on its own: only the person's own names make them weak.
+    assert password_problem("wiremu.tane.1") is None and password_problem("rangi.parata!") is None
+    for username, display_name, password in (
+        ("wiremu.tane", "W. Tane", "wiremu.tane.1"),
+        ("wiremu.tane", "W. Tane", "wiremu.tanewiremu.tane"),  # the username doubled
+        ("rp", "Rangi Parata", "rangi.parata!"),
+    ):
+        with pytest.raises(AccountError, match="too easy to guess") as caught:
+            create_user(db_session, None, username, password, ["staff"], display_name=display_name)
+        assert caught.value.field == "password"
+
+
+def test_a_new_password_is_checked_against_the_users_names(db_session, make_user) -> None:
+    user = make_user("wiremu.tane", roles=["staff"], display_name="Wiremu Tane")
+    for weak in ("wiremu.tane.1", "passwordpassword"):
+        with pytest.raises(AccountError, match="too easy to guess"):
+            set_password(db_session, user, user, weak)
+        with pytest.raises(AccountError, match="too easy to guess"):
+            set_password(db_session, None, user, weak, one_time=True)
+
+
+def test_a_strong_password_has_no_problem() -> None:
+    assert password_problem("Kereru-flies-over-Tamaki-4", ["kereru"]) is None

@@ -235,3 +235,23 @@ def test_only_the_demo_loads_the_configured_scorer(env, monkeypatch) -> None:  #
     assert result.exit_code == 1
     assert "TOXICITY=no-such-backend" in result.output and "Traceback" not in result.output
     assert run("create-user", "sam", "--role", "staff").exit_code == 0
+
+
+def test_weak_passwords_are_refused_by_every_command_naming_why(env, monkeypatch) -> None:  # noqa: ANN001
+    run("db", "upgrade")
+    weak = run("create-user", "tamaki", "--role", "staff", "--password-stdin", stdin="tamakitamaki\n")
+    assert weak.exit_code == 1
+    assert "password: This password is too easy to guess" in weak.output
+    run("create-user", "tamaki", "--role", "staff", "--password-stdin", stdin="a-long-enough-password\n")
+    reset = run("reset-password", "tamaki", "--password-stdin", stdin="123456789012\n")
+    assert reset.exit_code == 1 and "password: This password is too easy to guess" in reset.output
+    assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "tamaki", "a-long-enough-password")
+
+
+def test_a_weak_demo_password_is_refused_naming_the_variable(env, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("REVIEWER_DEMO_PASSWORD", "passwordpassword")
+    run("db", "upgrade")
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 1, result.output
+    assert "REVIEWER_DEMO_PASSWORD: This password is too easy to guess" in result.output
+    assert "Traceback" not in result.output

@@ -38,3 +38,23 @@ def test_down_to_0004_and_up_again(app) -> None:  # noqa: ANN001
         command.upgrade(alembic_config(connection), "head")
     assert TABLE in inspect(engine).get_table_names()
     assert {"ix_api_tokens_user_id"} <= {index["name"] for index in inspect(engine).get_indexes(TABLE)}
+
+
+def test_tokens_made_before_expiry_existed_get_90_days_from_the_upgrade(app, make_user, make_token, db_session) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from reviewer.orm import utcnow
+
+    make_token(make_user("before.expiry", roles=["staff"]))
+    db_session.close()
+    engine = get_database(app).engine
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0009_notify_notifications")
+    assert "expires_at" not in {column["name"] for column in inspect(engine).get_columns(TABLE)}
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    expires_at = db_session.scalar(select(ApiToken.expires_at))
+    assert abs(expires_at - (utcnow() + timedelta(days=90))) < timedelta(minutes=1)
+    assert not inspect(engine).get_columns(TABLE)[-1]["nullable"]
