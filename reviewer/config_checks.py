@@ -298,6 +298,18 @@ def audit_key_problems(app: Flask) -> list[str]:
     ]
 
 
+def group_warnings(app: Flask) -> list[str]:
+    """Approver groups too small for separation of duties (warnings: the app still works)."""
+    from reviewer.accounts.services import thin_group_warning, thin_groups
+    from reviewer.db import read_session
+
+    try:
+        with read_session(app) as session:
+            return [thin_group_warning(name, count) for name, count in thin_groups(session).items()]
+    except Exception as error:  # noqa: BLE001 - the database checks above report database faults
+        return [f"approver groups could not be read: {_first_line(error)}"]
+
+
 def redis_problems(app: Flask) -> list[str]:
     """When REDIS_URL is set, Redis must answer a PING (the job queue lives there)."""
     url = app.config.get("REDIS_URL")
@@ -360,6 +372,8 @@ def collect_problems(app: Flask) -> tuple[list[str], list[str]]:
         # Policies load without a scorer: check them all the same.
         app.extensions[checking.EXTENSION_KEY] = checking.Checker(Path(app.config["POLICY_DIR"]), None)
     problems += policy_problems(app, include_accounts=database_ok)
+    if database_ok:
+        warnings += group_warnings(app)
     problems += redis_problems(app)
     url = str(app.config.get("DATABASE_URL") or "")
     if not app.config.get("REDIS_URL") and not url.startswith("sqlite"):

@@ -24,6 +24,8 @@ from reviewer.accounts.services import (
     list_users,
     reactivate_user,
     set_password,
+    thin_group_warning,
+    thin_groups,
     update_group,
     update_user,
 )
@@ -189,7 +191,8 @@ def groups():  # noqa: ANN201
             session.commit()
             flash(f"Approver group {group.name} added.", "success")
             return redirect(url_for("admin.groups"))
-    return render_template("accounts/groups.html", groups=list_groups(session), form=form)
+    thin = [thin_group_warning(name, count) for name, count in thin_groups(session).items()]
+    return render_template("accounts/groups.html", groups=list_groups(session), form=form, thin=thin)
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])

@@ -47,6 +47,30 @@ def list_groups(session: Session) -> list[ApproverGroup]:
     return list(session.scalars(select(ApproverGroup).order_by(ApproverGroup.name)))
 
 
+#: Fewer active approvers than this and a group cannot approve its own member's draft or edit.
+MIN_GROUP_APPROVERS = 2
+
+
+def thin_groups(session: Session) -> dict[str, int]:
+    """Approver groups with fewer than two active approvers, and how many they have.
+
+    Separation of duties means nobody approves a draft they wrote or edited: in such a group, a draft
+    one of its approvers wrote or edited has nobody left to approve it.
+    """
+    return {
+        group.name: count
+        for group in list_groups(session)
+        if (count := sum(1 for u in group.members if u.active and u.has_role("approver"))) < MIN_GROUP_APPROVERS
+    }
+
+
+def thin_group_warning(name: str, count: int) -> str:
+    """The one wording for a thin group, for the admin page and `reviewer config check`."""
+    who = "no active approver" if count == 0 else "one active approver"
+    return (f"approver group {name} has {who}: a draft its approver writes or edits cannot be approved "
+            f"by anyone in it; add a second approver")
+
+
 def groups_by_name(session: Session, names: Iterable[str]) -> list[ApproverGroup]:
     """The groups named, in name order; AccountError naming any that do not exist."""
     wanted = sorted({name.strip().lower() for name in names if name.strip()})

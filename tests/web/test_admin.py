@@ -203,3 +203,19 @@ def test_every_form_field_has_a_label(app, client, admin, path) -> None:  # noqa
     parser.feed(page.get_data(as_text=True))
     assert parser.controls, f"no form fields on {path}"
     assert [c for c in parser.controls if c not in parser.labelled] == []
+
+
+def test_groups_too_small_for_separation_of_duties_are_named(app, client, admin, make_user) -> None:  # noqa: ANN001
+    from reviewer.config_checks import group_warnings
+
+    make_user("kim", roles=["approver"], groups=["legal"])
+    page = client.get("/admin/groups").get_data(as_text=True)
+    assert "Approver group legal has one active approver" in page
+    assert "Approver group comms has no active approver" in page
+    make_user("lee", roles=["approver"], groups=["legal"])
+    make_user("pat", roles=["staff"], groups=["comms"])  # not an approver: does not count
+    page = client.get("/admin/groups").get_data(as_text=True)
+    assert "group legal has" not in page and "Approver group comms has no active approver" in page
+    warnings = group_warnings(app)
+    assert any(w.startswith("approver group comms has no active approver") for w in warnings)
+    assert not any("group legal" in w for w in warnings)
