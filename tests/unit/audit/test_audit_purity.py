@@ -9,7 +9,8 @@ from pathlib import Path
 
 AUDIT = Path(__file__).resolve().parents[3] / "reviewer" / "audit"
 WEB = {"flask", "flask_login", "flask_wtf", "wtforms", "werkzeug"}
-WEB_LAYER = {"views.py"}  # the audit browser's blueprint: the web edge, like every domain's views
+WEB_LAYER = {"views.py"}
+SHARED_PURE = {"reviewer.vocabulary", "reviewer.numbers"}  # top-level modules that import the standard library only  # the audit browser's blueprint: the web edge, like every domain's views
 
 
 def imported_top_level(path: Path) -> set[str]:
@@ -37,9 +38,11 @@ def test_the_chain_rules_use_the_standard_library_only() -> None:
         if name == "offline.py":  # the export check builds on the chain rules, and nothing else
             assert own_imports(AUDIT / name) == {"reviewer.audit.chain"}
             imports -= {"reviewer"}
-        if name == "refs.py":  # the shared words (decisions), a module with no imports of its own
-            assert own_imports(AUDIT / name) <= {"reviewer.vocabulary"}
-            assert imported_top_level(AUDIT.parent / "vocabulary.py") <= {"__future__"}
+        if name in ("refs.py", "chain.py"):  # the shared words and the one number parser: standard library only
+            assert own_imports(AUDIT / name) <= SHARED_PURE
+            for shared in SHARED_PURE:
+                module_file = AUDIT.parent / f"{shared.split('.')[1]}.py"
+                assert imported_top_level(module_file) - {"__future__"} <= sys.stdlib_module_names, shared
             imports -= {"reviewer"}
         assert imports <= sys.stdlib_module_names, (name, imports - sys.stdlib_module_names)
 
