@@ -265,7 +265,7 @@ def _paths() -> dict[str, Any]:
         "/drafts/{draft_id}": {
             "get": _operation(
                 "One draft: current text, verdict, state, approvals.",
-                {"200": _json(_ref("Draft"), "The draft."), "401": _E401, "403": _E403, "404": _E404},
+                {"200": _json(_ref("Draft"), "The draft."), "401": _E401, "404": _E404},
                 parameters=[_DRAFT_ID], op_id="getDraft",
             )
         },

@@ -158,15 +158,13 @@ def _may_read_draft(draft: Draft) -> bool:
         return True
     if user.has_role("staff") and drafting_allowed(draft.account, user):
         return True
-    return user.has_role("approver") and bool(set(user.group_names) & set(draft.routes or []))
+    return user.has_role("approver") and review.approver_may_see(get_session(), draft, user)
 
 
 def _draft(draft_id: int) -> Draft:
     draft = get_session().get(Draft, draft_id)
-    if draft is None:
+    if draft is None or not _may_read_draft(draft):  # the same answer: whether a draft exists stays private
         raise ApiError(404, "draft_not_found", f"There is no draft {draft_id}.")
-    if not _may_read_draft(draft):
-        raise ApiError(403, "forbidden", f"{api_user().username} may not see draft {draft_id}.")
     return draft
 
 
