@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +172,9 @@ def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[st
     """Add the demo's inbound posts and replies through the real services; returns how many posts.
 
     Replies are walked to their intended state where the policy agrees (a
-    reply the policy passes is approved at once instead of waiting).
+    reply the policy passes is approved at once instead of waiting). The posts
+    arrived hours ago; the replies are written, reviewed and audited now, so
+    every page and the audit trail tell one time line.
     """
     from reviewer.drafting.services import create_draft, create_inbound, revise_draft
     from reviewer.review import services as review
@@ -205,7 +207,6 @@ def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[st
             revise_draft(session, author, checker, draft, spec.revised)
         if spec.state == "posted" and draft.state == "approved":
             review.mark_posted(session, author, draft, f"https://x.com/HarbourCityNZ/status/{1860000000000000000 + post.id}")
-        _spread_times(draft, received)
 
     text, drafter, comment = DEMO_STANDALONE
     author = users[drafter]
@@ -222,19 +223,6 @@ def _demo_approver(users: dict[str, User], groups: list[str], author: User) -> U
         if user.id != author.id and user.has_role("approver") and set(user.group_names) & set(groups):
             return user
     raise DemoError(f"No demo approver is in any of the groups {', '.join(groups)}.")
-
-
-def _spread_times(draft: Any, received: datetime) -> None:
-    """Give the demo's timeline believable gaps (submitted 40 min after the post, approved 50 min later)."""
-    if draft.submitted_at is None:
-        return
-    draft.submitted_at = received + timedelta(minutes=40)
-    if draft.approved_at is not None:
-        draft.approved_at = draft.submitted_at + timedelta(minutes=50)
-        if draft.inbound is not None:
-            draft.inbound.answered_at = draft.approved_at
-    if draft.posted_at is not None:
-        draft.posted_at = draft.approved_at + timedelta(minutes=5)
 
 
 def demo_password_from_env() -> str | None:

@@ -41,3 +41,18 @@ def test_loading_twice_adds_nothing(db_session, checker) -> None:
     db_session.commit()
     assert not load_demo(db_session, SHIPPED_POLICIES, "demo-password-123", checker=checker).loaded
     assert len(list(db_session.scalars(select(InboundPost)))) == len(DEMO_POSTS)
+
+
+def test_each_demo_draft_tells_one_time_line(db_session, checker) -> None:
+    """A draft's header times (submitted, approved) agree with its history, as an auditor reads both."""
+    load_demo(db_session, SHIPPED_POLICIES, "demo-password-123", checker=checker)
+    db_session.commit()
+    for draft in db_session.scalars(select(Draft)):
+        steps = {a.action: a.created_at for a in reversed(review.history(db_session, draft))}  # the first of each
+        assert all(v.created_at <= (draft.submitted_at or v.created_at) for v in draft.versions[:1]), draft.id
+        if "submit" in steps:
+            assert abs((draft.submitted_at - steps["submit"]).total_seconds()) < 60, draft.id
+        if "approve" in steps:
+            assert abs((draft.approved_at - steps["approve"]).total_seconds()) < 60, draft.id
+        if draft.inbound is not None and draft.inbound.answered_at is not None:
+            assert draft.inbound.answered_at >= draft.inbound.received_at
