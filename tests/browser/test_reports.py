@@ -59,8 +59,11 @@ def test_auditor_makes_a_small_report_and_downloads_it(page: Page, reports_site,
     _fill_period(page)
     page.get_by_label("Account", exact=True).select_option(label="Harbour City Council (@HarbourCityNZ on X)")
     shots.take(page, "reports-form")
+    expect(page.locator("#report-making")).to_be_hidden()
     with page.expect_download() as info:
         page.get_by_role("button", name="Make the report").click()
+        expect(page.locator("#report-making")).to_be_visible()  # said at once, while the PDF is made
+        expect(page.locator("form.report-form")).to_have_attribute("aria-busy", "true")
     download = info.value
     assert download.suggested_filename.endswith("-account.pdf")
     assert Path(download.path()).read_bytes().startswith(b"%PDF-")

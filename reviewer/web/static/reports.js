@@ -1,3 +1,19 @@
+// The report form: say at once that the report is being made (a small one downloads without leaving the page).
+(function () {
+  "use strict";
+  var form = document.querySelector("form.report-form");
+  var making = document.getElementById("report-making");
+  if (!form || !making) { return; }
+  form.addEventListener("submit", function () {
+    making.hidden = false;
+    form.setAttribute("aria-busy", "true");
+    window.setTimeout(function () {  // the download has come (or the page moved on): ready for another
+      form.removeAttribute("aria-busy");
+      making.hidden = true;
+    }, 15000);
+  });
+})();
+
 // The report progress page: poll the job's status and show it; reload once the job has finished.
 // (A static file: the Content-Security-Policy forbids inline script. Without JS the page refreshes itself.)
 (function () {
