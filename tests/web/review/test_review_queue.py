@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from reviewer.orm import utcnow
+from reviewer.web.highlight import finding_title
 
 from fixtures_workflow import LEGAL_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
@@ -40,6 +41,9 @@ def test_the_queue_lists_the_groups_drafts_oldest_first_with_counts_per_group(ma
     assert re.search(r'legal <span class="tag tag-warn">1 waiting</span>', page)
     assert "5 h" in page and "Needs approval by comms" in page
     assert '<span class="hl-text">We promise</span>' in page  # findings highlighted in the list too
+    rule = older.versions[-1].verdict["findings"][0]
+    title = finding_title(rule)
+    assert re.search(rf'<li>{re.escape(html.escape(title))} <code class="rule-id">{re.escape(rule["rule"])}</code></li>', page)
 
     page = client.get("/review/?group=legal").get_data(as_text=True)
     assert listed(page) == [legal.id]
