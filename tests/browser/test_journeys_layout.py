@@ -8,6 +8,7 @@ full-page screenshot in test-artifacts/ (screen-journey-<page>-<width>.png).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,23 @@ def auditor_pages(page: Page) -> Iterator[str]:
     yield "response-times"
 
 
+AXE = Path(__file__).parent / "assets" / "axe.min.js"
+AXE_SHA256 = "e9e5863c33a874f09bc01acd9234b7e3c871479f5eef8802fa582544465e6d01"  # axe-core 4.11.0 (assets/README.md)
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it stands: 'rule-id: target' per offending node."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: the page's own CSP (script-src 'self') refuses a script tag.
+        page.evaluate("() => { " + AXE.read_text(encoding="utf-8") + "\n}")
+        assert page.evaluate("typeof window.axe !== 'undefined'"), "axe-core did not load"
+    result = page.evaluate(
+        "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})).violations"
+        ".map(v => v.nodes.map(n => v.id + ': ' + n.target.join(' '))).flat()"
+    )
+    return list(result)
+
+
 JOURNEYS = {"sam.staff": staff_pages, "lee.safeguarding": approver_pages, "pat.auditor": auditor_pages}
 
 
@@ -91,13 +109,20 @@ JOURNEYS = {"sam.staff": staff_pages, "lee.safeguarding": approver_pages, "pat.a
 @pytest.mark.parametrize("username", list(JOURNEYS))
 def test_no_page_scrolls_sideways(browser: Browser, demo_site, artifacts_dir: Path, username: str, width: int) -> None:  # noqa: ANN001
     page = open_as(browser, demo_site, username, width)
-    too_wide = {}
+    too_wide, inaccessible = {}, {}
     try:
         for name in JOURNEYS[username](page):
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(artifacts_dir / f"screen-journey-{name}-{width}.png"), full_page=True)
             if (extra := overflow(page)) > 0:
                 too_wide[name] = extra
+            if violations := axe_violations(page):
+                inaccessible[name] = violations
     finally:
         page.context.close()
     assert not too_wide, f"pages wider than {width} px (by px): {too_wide}"
+    assert not inaccessible, f"axe-core violations at {width} px: {inaccessible}"
+
+
+def test_the_vendored_axe_core_is_the_one_recorded() -> None:
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
