@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 pytestmark = pytest.mark.browser
 
 DEMO_PASSWORD = "demo-browser-password"
-WIDTHS = (390, 1280)
+WIDTHS = (360, 390, 768, 1280)
 
 
 @pytest.fixture(scope="module")
