@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_web import build_instance, distinct_text, stop  # noqa: E402 - the same instance as the web bench
+from bench_web import build_instance, distinct_text, stop, wait_until_answering  # noqa: E402 - the same instance as the web bench
 from loadgen.site import free_port  # noqa: E402
 
 
@@ -35,18 +35,8 @@ def start_serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     with open(log, "wb") as handle:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
                                    stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"reviewer serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("reviewer serve did not answer within 120 s")
+    return wait_until_answering(process, f"http://127.0.0.1:{port}/healthz", 120, "reviewer serve",
+                                lambda: f"its log:\n{log.read_text()[-3000:]}")
 
 
 def timed_checks(port: int, token: str, account_id: int, count: int, offset: int) -> list[float]:

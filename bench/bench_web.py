@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,18 +132,25 @@ def start_gunicorn(instance: Instance, port: int) -> subprocess.Popen:
     env = {**os.environ, **instance.env}
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-    deadline = time.monotonic() + 90
+    return wait_until_answering(process, f"http://127.0.0.1:{port}/api/v1/openapi.json", 90, "gunicorn",
+                                lambda: f"see {instance.folder / 'gunicorn.log'}")
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, seconds: float, what: str,
+                         log_hint: Callable[[], str]) -> subprocess.Popen:
+    """`process` once `url` answers 200; stopped, then SystemExit, when it exits first or takes `seconds`."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}; see {instance.folder / 'gunicorn.log'}")
+            raise SystemExit(f"{what} exited with {process.returncode}; {log_hint()}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return process
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.2)
     stop(process)
-    raise SystemExit("gunicorn did not answer within 90 s")
+    raise SystemExit(f"{what} did not answer within {seconds:g} s")
 
 
 def stop(process: subprocess.Popen) -> None:
