@@ -1,4 +1,4 @@
-"""Database glue: the declarative Base, the engine and session per app.
+"""Database glue: the engine and session per app (the mapping base is in reviewer.orm).
 
 The engine is made in `init_app`, never at import. Services receive a
 `Session`; views commit at the edge of the request.
@@ -29,14 +29,6 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from reviewer.orm import (  # noqa: F401 - the names
-    MAX_ID,
-    Base,
-    UTCDateTime,
-    as_loaded,
-    commit_keeping_loaded,
-    utcnow,
-)
 from reviewer.private_files import create_private_file
 from reviewer.sqlite_checkpoint import start_checkpointer
 from reviewer.sqlite_locks import enable_wal
@@ -70,7 +62,7 @@ class Database:
 
 def init_app(app: Flask) -> None:
     """Make the engine and sessionmaker from DATABASE_URL; close sessions at teardown."""
-    # Imported here: the audit package imports this module for Base.
+    # Imported here: the audit and accounts packages hold views that import this module (a cycle at import time).
     from reviewer.accounts.passwords import make_hasher
     from reviewer.audit import load_or_create_key
 

@@ -176,7 +176,7 @@ def anchor_cli(out: Path | None, to_syslog: bool, syslog_address: str) -> None:
     from reviewer import create_app
     from reviewer.audit.anchors import anchor_line
     from reviewer.audit.services import recorded_head, session_key
-    from reviewer.db import utcnow
+    from reviewer.orm import utcnow
 
     with reading_session(create_app()) as session:
         try:

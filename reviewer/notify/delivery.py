@@ -19,7 +19,8 @@ from flask import Flask
 from sqlalchemy import delete, or_, select, update
 
 from reviewer.audit import record
-from reviewer.db import app_session, utcnow
+from reviewer.db import app_session
+from reviewer.orm import utcnow
 from reviewer.notify.channels import DeliveryError, Outgoing, Senders
 from reviewer.notify.models import Notification
 

@@ -15,7 +15,9 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import select
 
-from reviewer.db import app_session, utcnow
+from reviewer.db import app_session
+
+from reviewer.orm import utcnow
 from reviewer.notify.events import DIGEST, digest_payload
 from reviewer.notify.models import Notification, ReminderStep
 from reviewer.notify.outbox import WRITTEN_KEY

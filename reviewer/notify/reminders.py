@@ -35,7 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reviewer.audit import record
-from reviewer.db import app_session, utcnow
+from reviewer.db import app_session
+from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.notify.events import Message
 from reviewer.notify.models import ReminderStep

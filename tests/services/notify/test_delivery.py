@@ -204,7 +204,9 @@ def _make_due(app) -> None:  # noqa: ANN001
     """Skip the backoff wait (the backoff itself is checked in the killed-receiver test)."""
     from sqlalchemy import update
 
-    from reviewer.db import app_session, utcnow
+    from reviewer.db import app_session
+
+    from reviewer.orm import utcnow
     from reviewer.notify.models import Notification
 
     with app_session(app) as session:

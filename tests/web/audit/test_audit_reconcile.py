@@ -117,7 +117,7 @@ def test_a_deleted_approval_is_named_by_its_event(app, make_draft, db_session) -
 def test_a_purged_text_reconciles_but_a_rewritten_marker_does_not(app, make_draft, db_session) -> None:  # noqa: ANN001
     from datetime import timedelta
 
-    from reviewer.db import utcnow
+    from reviewer.orm import utcnow
     from reviewer.retention.services import purge
 
     draft = make_draft("posted")

@@ -87,7 +87,7 @@ def test_admins_see_failing_deliveries_and_can_try_them_again(app, make_user, ma
 def test_the_response_times_page_shows_what_was_escalated_and_when(app, make_user, make_draft, login) -> None:  # noqa: ANN001
     from datetime import timedelta
 
-    from reviewer.db import utcnow
+    from reviewer.orm import utcnow
     from reviewer.notify.reminders import remind_and_escalate
 
     auditor = make_user("aud", roles=["auditor"])
@@ -143,7 +143,7 @@ def test_every_link_in_a_message_opens_a_real_page(app, make_user, make_draft, m
 
     from sqlalchemy import select
 
-    from reviewer.db import utcnow
+    from reviewer.orm import utcnow
     from reviewer.notify import outbox
     from reviewer.notify.models import Notification
     from reviewer.notify.reminders import remind_and_escalate
