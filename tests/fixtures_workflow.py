@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.vocabulary import DRAFT_STATES
+
 SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 #: Texts whose verdict under the shipped city-council policy the tests rely on.
@@ -21,8 +23,6 @@ CLEAN_TEXT = "Thanks for letting us know, the crew will fix the light this week.
 REVIEW_TEXT = "We promise the pool will reopen by Friday."  # review, routed to comms
 LEGAL_TEXT = "We can't comment on the court case while legal proceedings are under way."  # review, legal
 BLOCKED_TEXT = "Call me on 021 555 0199 and I'll sort it."  # block: a phone number
-
-STATES = ("draft", "pending", "approved", "rejected", "returned", "posted")
 
 
 @pytest.fixture(scope="session")
@@ -85,8 +85,8 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
         approver=None,  # noqa: ANN001
         inbound=None,  # noqa: ANN001
     ):  # noqa: ANN202
-        if state not in STATES:
-            raise ValueError(f"state {state!r} is not one of {STATES}")
+        if state not in DRAFT_STATES:
+            raise ValueError(f"state {state!r} is not one of {DRAFT_STATES}")
         needs_review = state in ("pending", "rejected", "returned")
         text = text or (REVIEW_TEXT if needs_review else CLEAN_TEXT)
         account = account or (inbound.account if inbound is not None else make_account())

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from reviewer.review.workflow import STATES, TRANSITIONS
+from reviewer.review.workflow import TRANSITIONS
+from reviewer.vocabulary import DRAFT_STATES
 
 #: States a draft never leaves (no transition starts there): its workflow is finished.
-FINISHED_STATES: tuple[str, ...] = tuple(state for state in STATES if not any(src == state for src, _ in TRANSITIONS))
+FINISHED_STATES: tuple[str, ...] = tuple(state for state in DRAFT_STATES if not any(src == state for src, _ in TRANSITIONS))
 
 _MARKER = re.compile(r"^\[(text|comment) removed on \d{4}-\d{2}-\d{2} under the retention policy \(sha256 [0-9a-f]{64}\)\]$")
 

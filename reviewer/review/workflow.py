@@ -19,7 +19,6 @@ from typing import Any
 
 from reviewer.vocabulary import DECISIONS, DRAFT_STATES
 
-STATES = DRAFT_STATES
 DEFAULT_GROUP = "comms"
 
 MAX_TEXT = 20_000
@@ -140,8 +139,8 @@ class DraftFacts:
     editor_ids: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
-        if self.state not in STATES:
-            raise ValueError(f"state {self.state!r} is not one of: {', '.join(STATES)}")
+        if self.state not in DRAFT_STATES:
+            raise ValueError(f"state {self.state!r} is not one of: {', '.join(DRAFT_STATES)}")
 
 
 # --- Transitions ------------------------------------------------------------------
@@ -149,8 +148,8 @@ class DraftFacts:
 
 def next_state(state: str, event: str) -> str:
     """The state after `event`, or NotAllowed saying what state the draft is in."""
-    if state not in STATES:
-        raise ValueError(f"state {state!r} is not one of: {', '.join(STATES)}")
+    if state not in DRAFT_STATES:
+        raise ValueError(f"state {state!r} is not one of: {', '.join(DRAFT_STATES)}")
     if event not in EVENTS:
         raise ValueError(f"event {event!r} is not one of: {', '.join(EVENTS)}")
     try:
