@@ -96,37 +96,16 @@ def load_policy_or_fail(path: str | None):
         how = "--policy" if path else ("REVIEWER_POLICY" if os.environ.get("REVIEWER_POLICY") else "the default")
         raise Failure(f"error: no policy file at {chosen} (from {how}, relative to {os.getcwd()}); "
                       "pass --policy FILE or set REVIEWER_POLICY")
-    encoder = _EncoderLoading()  # the model loads while the policy's modules import and its file parses
-    from reviewer.policy import PolicyError, load_policy  # noqa: F811 - imported again, now in parallel
+    from concurrent.futures import ThreadPoolExecutor
 
-    try:
-        return load_policy(chosen, encoder=encoder.result(), skip_semantic=encoder_is_none())
-    except PolicyError as exc:
-        raise Failure(str(exc)) from None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder-load") as loading:
+        encoder = loading.submit(load_encoder_or_fail)  # the model loads while the policy imports and parses
+        from reviewer.policy import PolicyError, load_policy
 
-
-class _EncoderLoading:
-    """`load_encoder_or_fail()` on a thread, started now; `result()` waits for it (or raises its Failure)."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self._outcome: list = []
-        self._thread = threading.Thread(target=self._run, name="encoder-load", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
         try:
-            self._outcome.append(("ok", load_encoder_or_fail()))
-        except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
-            self._outcome.append(("failed", error))
-
-    def result(self):  # noqa: ANN201
-        self._thread.join()
-        kind, value = self._outcome[0]
-        if kind == "failed":
-            raise value
-        return value
+            return load_policy(chosen, encoder=encoder.result(), skip_semantic=encoder_is_none())
+        except PolicyError as exc:
+            raise Failure(str(exc)) from None
 
 
 def load_scorer_or_fail(name: str):
