@@ -106,16 +106,12 @@ def sign_in(session: Session, identity: Identity, mapping: GroupMapping, ip: str
         if not roles:
             _refuse(session, identity, None, "no_mapped_group", _no_group_message(identity), ip)
         if get_user_by_username(session, identity.username) is not None:
-            _refuse(session, identity, None, "username_taken",
-                    f"Another account already uses the username {identity.username!r}. Ask an administrator to "
-                    "rename or remove it before you sign in with single sign-on.", ip)
+            _refuse(session, identity, None, "username_taken", _username_taken_message(identity), ip)
         user = _provision(session, identity, roles, approver_groups)
         if user is None:  # a sign-in at the same moment provisioned them first: theirs is the account
             user = find_user(session, identity.issuer, identity.subject)
             if user is None:
-                _refuse(session, identity, None, "username_taken",
-                        f"Another account already uses the username {identity.username!r}. Ask an administrator "
-                        "to rename or remove it before you sign in with single sign-on.", ip)
+                _refuse(session, identity, None, "username_taken", _username_taken_message(identity), ip)
             _update_profile(session, user, identity)
             set_memberships(session, None, user, roles, approver_groups, source=SOURCE)
     elif not user.active:
@@ -165,6 +161,11 @@ def _update_profile(session: Session, user: User, identity: Identity) -> None:
         user.display_name, user.email = display_name, identity.email
         record(session, None, "user.updated", f"user:{user.id}",
                {"display_name": display_name, "email": identity.email, "source": SOURCE})
+
+
+def _username_taken_message(identity: Identity) -> str:
+    return (f"Another account already uses the username {identity.username!r}. Ask an administrator to "
+            "rename or remove it before you sign in with single sign-on.")
 
 
 def _no_group_message(identity: Identity) -> str:
