@@ -48,8 +48,8 @@ from reviewer.web.access import public
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 Body = TypeVar("Body", bound=BaseModel)
 
-# Service field names that the API spells differently.
-_API_FIELD_NAMES = {"inbound": "inbound_id"}
+# Service field names that the API spells differently (a rejection's reason is the request's `comment`).
+_API_FIELD_NAMES = {"inbound": "inbound_id", "reason": "comment"}
 
 # The largest request body accepted (a batch of inbound posts fits easily).
 MAX_BODY_BYTES = 2 * 1024 * 1024

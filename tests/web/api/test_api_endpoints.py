@@ -234,9 +234,13 @@ def test_approve_reject_return_through_the_api(people, api_as, audit_actions) ->
     assert [a["approver"] for a in body["approvals"]] == ["kim.legal"]
 
     second = _submit(staff, people["account"].id, LEGAL + " Really.").get_json()
-    no_reason = legal.post(f"/api/v1/drafts/{second['id']}/decision", json={"action": "reject"})
-    assert no_reason.status_code == 422
-    assert error_of(no_reason)["field"] in ("comment", "reason")
+    for action, comment in (("reject", None), ("reject", "   "), ("return", "")):
+        body = {"action": action} if comment is None else {"action": action, "comment": comment}
+        no_reason = legal.post(f"/api/v1/drafts/{second['id']}/decision", json=body)
+        assert no_reason.status_code == 422
+        error = error_of(no_reason)
+        assert error["field"] == "comment", error  # the request's field, not the service's name for it
+        assert error["message"].startswith("comment: ") and error["code"] == "invalid"
     rejected = legal.post(f"/api/v1/drafts/{second['id']}/decision", json={"action": "reject", "comment": "Off topic."})
     assert rejected.get_json()["state"] == "rejected"
 
