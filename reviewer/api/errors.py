@@ -1,4 +1,4 @@
-"""JSON errors for `/api/v1`: `{"error": {"code", "message", "field"?}}`, never an HTML page or a traceback.
+"""JSON errors for `/api/v1`: `{"error": {"code", "message", "stored", "field"?}}`, never an HTML page or a traceback.
 
 Views raise `ApiError`; HTTP errors raised anywhere under `/api/` (an
 unknown URL, a wrong method, a body too large, a crash) are answered in the
@@ -31,6 +31,19 @@ DEFAULTS: dict[int, tuple[str, str]] = {
 }
 
 
+#: `error.stored` of every error: whether the change asked for was stored. "no" for every refusal;
+#: a database outage after the commit says "yes" (do not send it again), one whose commit went
+#: unanswered "unknown" (look before sending it again).
+STORED = ("no", "yes", "unknown")
+
+
+def outage_outcome(saved: bool, in_doubt: bool) -> dict[str, Any]:
+    """`stored` (always sent) and the older `saved` (true, null, or absent) of a database-outage 503."""
+    if in_doubt:
+        return {"stored": "unknown", "saved": None}
+    return {"stored": "yes", "saved": True} if saved else {"stored": "no"}
+
+
 class ApiError(Exception):
     """An error the API answers with `status` and a JSON body a client can act on."""
 
@@ -40,18 +53,23 @@ class ApiError(Exception):
         code: str | None = None,
         message: str | None = None,
         field: str | None = None,
+        *,
+        stored: str = "no",
         **extra: Any,
     ) -> None:
         default_code, default_message = DEFAULTS.get(status, DEFAULTS[500])
         super().__init__(message or default_message)
+        if stored not in STORED:
+            raise ValueError(f"stored must be one of {STORED}, got {stored!r}")
         self.status = status
         self.code = code or default_code
         self.message = message or default_message
         self.field = field
+        self.stored = stored
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "stored": self.stored}
         if self.field is not None:
             error["field"] = self.field
         error.update(self.extra)

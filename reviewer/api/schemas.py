@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, WithJsonSchema
 
 from reviewer.review.workflow import MAX_COMMENT as MAX_COMMENT_LENGTH
 from reviewer.orm import MAX_ID
@@ -22,7 +22,42 @@ MAX_INBOUND_BATCH = 500
 #: not an overflow inside the database driver.
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
+#: What an approver may do with a pending draft (POST /drafts/{id}/decision `action`).
+DECISION_ACTIONS = ("approve", "reject", "return")
+#: The actions whose `comment` is required (the reason; what to change).
+COMMENTED_ACTIONS = ("reject", "return")
+
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+_COMPONENT = "x-component"
+_REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def _named(name: str) -> WithJsonSchema:
+    """In the OpenAPI document, a reference to the named component (openapi_components) instead of an inline enum."""
+    return WithJsonSchema({_COMPONENT: name})  # pydantic resolves a $ref itself, so schema_of puts it in
+
+
+def _present(name: str, json_type: str) -> dict[str, Any]:
+    """JSON Schema: `name` is given, and not null."""
+    return {"properties": {name: {"type": json_type}}, "required": [name]}
+
+
+# The rules across fields, as JSON Schema conditionals (OpenAPI 3.1) that generators ignore and validators check.
+_ONE_SOURCE = {
+    "if": _present("account_id", "integer"),
+    "then": {"properties": {"policy": {"type": "null"}, "platform": {"type": "null"}}},
+    "else": _present("policy", "string"),
+}
+_COMMENT_REQUIRED = {
+    "if": {"properties": {"action": {"enum": list(COMMENTED_ACTIONS)}}, "required": ["action"]},
+    "then": {"properties": {"comment": {"type": "string", "pattern": r"\S"}}, "required": ["comment"]},
+}
+_APPROVAL_BINDING = {
+    "if": {"properties": {"action": {"const": "approve"}}, "required": ["action"]},
+    "then": {"anyOf": [_present("expected_version", "integer"), _present("expected_text_sha256", "string")]},
+}
 
 
 class _Body(BaseModel):
@@ -30,14 +65,19 @@ class _Body(BaseModel):
 
 
 class CheckRequest(_Body):
-    """Check a text against an account's policy (`account_id`) or a policy file (`policy`)."""
+    """Check a text against an account's policy (`account_id`) or a policy file (`policy`): exactly one of them.
+
+    `platform` goes only with `policy` (an account brings its own).
+    """
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [_ONE_SOURCE]})
 
     text: StrictStr = Field(min_length=1, max_length=MAX_TEXT_LENGTH, description="The reply as typed.")
     account_id: Id | None = Field(None, description="Check as a reply from this organisation account.")
     policy: StrictStr | None = Field(
         None, max_length=200, description="Or: a policy file name in the policy folder, e.g. government.yaml."
     )
-    platform: Literal[PLATFORMS] | None = Field(
+    platform: Annotated[Literal[PLATFORMS], _named("Platform")] | None = Field(
         None, description="With `policy`: the platform to check length limits for (an account brings its own)."
     )
     in_reply_to: StrictStr | None = Field(
@@ -67,9 +107,15 @@ class DraftRequest(_Body):
 
 
 class DecisionRequest(_Body):
-    """An approver's decision on a pending draft."""
+    """An approver's decision on a pending draft.
 
-    action: Literal["approve", "reject", "return"]
+    `comment` is required to reject (the reason) and to return (what to change); approving needs
+    `expected_version` or `expected_text_sha256`.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [_COMMENT_REQUIRED, _APPROVAL_BINDING]})
+
+    action: Annotated[Literal[DECISION_ACTIONS], _named("DecisionAction")]
     comment: StrictStr | None = Field(
         None, max_length=MAX_COMMENT_LENGTH, description="Required for reject (the reason) and return (what to change)."
     )
@@ -112,7 +158,18 @@ def first_problem(error: ValidationError, prefix: str = "") -> tuple[str, str]:
 
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    return model.model_json_schema(ref_template="#/components/schemas/{model}")
+    """The model's JSON Schema for the OpenAPI document, its named enums as references to components."""
+    return _with_refs(model.model_json_schema(ref_template=_REF_TEMPLATE))
+
+
+def _with_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        if _COMPONENT in node:
+            return {"$ref": _REF_TEMPLATE.format(model=node[_COMPONENT])}
+        return {key: _with_refs(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_refs(item) for item in node]
+    return node
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from reviewer.api.errors import ApiError, error_response, is_api_request
+from reviewer.api.errors import ApiError, error_response, is_api_request, outage_outcome
 from reviewer.db import close_request_session, request_commit_unanswered, request_session_committed
 from reviewer.web.body_limits import too_large
 from reviewer.web.outages import (
@@ -91,8 +91,7 @@ def _database_error(error: DBAPIError | PoolTimeoutError):  # noqa: ANN202
     )
     code = f"database_{outage.kind}"
     if is_api_request():
-        extra = {"saved": True} if saved else {"saved": None} if in_doubt else {}
-        response = error_response(ApiError(503, code, outage.message, **extra))
+        response = error_response(ApiError(503, code, outage.message, **outage_outcome(saved, in_doubt)))
     elif request.is_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         response = jsonify({"error": outage.message, "code": code})
         response.status_code = 503

@@ -117,6 +117,7 @@ def _api_error(response, code: str) -> dict:  # noqa: ANN001
     assert int(response.headers["Retry-After"]) > 0
     error = response.get_json()["error"]
     assert error["code"] == code and "nothing was saved" in error["message"]
+    assert error["stored"] == "no" and "saved" not in error
     return error
 
 
@@ -360,7 +361,7 @@ def test_a_connection_lost_at_the_commit_says_the_outcome_is_not_known(fault_sit
     response = client.post("/api/v1/save-as-the-line-goes", json={"text": TYPED})
     error = response.get_json()["error"]
     assert response.status_code == 503 and error["code"] == "database_unavailable"
-    assert error["saved"] is None and "may or may not" in error["message"]
+    assert error["saved"] is None and error["stored"] == "unknown" and "may or may not" in error["message"]
     fault_site.proxy.restore()
 
     db_session.rollback()
