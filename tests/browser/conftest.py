@@ -6,14 +6,13 @@ gives each test a fresh browser context). CSRF is on, as in production.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from werkzeug.serving import make_server
+from serving_kit import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,20 +63,6 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, policy_dir: Path, pytestc
         session.commit()
     yield app
     get_database(app).engine.dispose()
-
-
-@contextmanager
-def serving(app, name: str = "live-server") -> Iterator[str]:  # noqa: ANN001
-    """Serve `app` on a free loopback port (a daemon thread) until the block ends; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
