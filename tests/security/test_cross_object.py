@@ -125,7 +125,7 @@ def test_a_staff_token_reads_only_its_accounts_drafts(two_orgs, api_as) -> None:
     for draft in (two_orgs.draft_b, two_orgs.pending_b, two_orgs.legal_b):
         response = api.get(f"/api/v1/drafts/{draft.id}")
         assert response.status_code == 404, draft.id  # as for a draft that does not exist
-        assert response.json["error"] == {"code": "draft_not_found", "message": f"There is no draft {draft.id}."}
+        assert response.json["error"] == {"code": "draft_not_found", "message": f"There is no draft {draft.id}.", "stored": "no"}
     accounts = [a["id"] for a in api.get("/api/v1/accounts").json["accounts"]]
     assert accounts == [two_orgs.account_a.id]
 
