@@ -28,8 +28,6 @@ DECISION_ACTIONS = ("approve", "reject", "return")
 COMMENTED_ACTIONS = ("reject", "return")
 
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 _COMPONENT = "x-component"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 
