@@ -1,0 +1,334 @@
+"""A policy's regexes: written in Python `re` syntax, run by RE2 in time linear in the text.
+
+Python's `re` backtracks: a pattern such as `(a+)+$` takes minutes on a
+41-character text, and the live check runs every pattern on every keystroke.
+RE2 never backtracks. A pattern is parsed by Python's own parser (so authors
+keep the syntax they know, `verbose` included) and written out again for
+RE2, with Python's meaning kept where RE2's differs:
+
+- `\\w`, `\\d`, `\\s` (and `\\W`, `\\D`, `\\S`, also inside `[...]`) are
+  Python's Unicode classes, written out as code-point ranges (ASCII ones under
+  the `(?a)` flag), so `\\w` matches "é" and `\\d` matches "٣" as before.
+- Flags (`ignorecase`, `multiline`, `dotall`; `verbose` is read by the
+  parser) and inline `(?i)`, `(?-i:...)` map onto RE2's.
+- Groups do not capture: only the whole match's span is used.
+
+Two differences remain, stated in docs/policy-format.md: `\\b` and `\\B` see
+only ASCII letters, digits and `_` as word characters (RE2 has no Unicode
+word boundary), and `$` without `multiline` matches only at the very end of
+the text (Python's also matches before a final newline).
+
+What RE2 cannot run at all (lookahead, lookbehind, backreferences,
+conditional, atomic and possessive groups, repeats over 1,000) raises
+PatternError, which names the construct, its position and how to rewrite it;
+the loader turns it into a file:line error.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from dataclasses import dataclass
+
+import re2
+
+try:  # Python 3.11+
+    from re import _constants as C
+    from re import _parser as P
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as C  # type: ignore[no-redef]
+    import sre_parse as P  # type: ignore[no-redef]
+
+__all__ = ["PatternError", "PatternSyntaxError", "PolicyPattern", "compile_alternation", "compile_pattern", "translate"]
+
+MAX_REPEAT_COUNT = 1000  # RE2's limit on {m,n}
+_FLAG_LETTERS = ((C.SRE_FLAG_IGNORECASE, "i"), (C.SRE_FLAG_MULTILINE, "m"), (C.SRE_FLAG_DOTALL, "s"))
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_AT = {
+    C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: r"\A", C.AT_END: "$", C.AT_END_STRING: r"\z",
+    C.AT_BOUNDARY: r"\b", C.AT_NON_BOUNDARY: r"\B",
+}
+_LOOKAROUND_HINT = (
+    "RE2 runs patterns in linear time and has no lookaround; for a word boundary write `\\b` "
+    "(`word(?!\\w)` becomes `word\\b`, `W(?<!\\w.)ord` becomes `\\bWord`); to leave out certain "
+    "wording, match it with the rule's `allow` patterns, which cancel the matches they overlap"
+)
+_UNSUPPORTED = {
+    C.GROUPREF: ("a backreference", r"\\[1-9]|\(\?P=",
+                 "RE2 has no backreferences; spell out the alternatives, e.g. `(?:-\\d+-|/\\d+/)` "
+                 "instead of `([-/])\\d+\\1`"),
+    C.GROUPREF_EXISTS: ("a conditional group `(?(...)...)`", r"\(\?\(",
+                        "RE2 has no conditional groups; write the cases as an alternation `(?:...|...)`"),
+}
+_ATOMIC = getattr(C, "ATOMIC_GROUP", None)
+_POSSESSIVE = getattr(C, "POSSESSIVE_REPEAT", None)
+_NO_BACKTRACKING_HINT = ("RE2 never backtracks, so it is not needed: write a plain group `(?:...)` "
+                         "or a plain repeat (`*`, `+`, `?`, `{m,n}`)")
+
+
+class PatternError(ValueError):
+    """A pattern that does not parse, or that RE2 cannot run: what, where, and how to rewrite it."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class PatternSyntaxError(PatternError):
+    """The pattern is not valid Python `re` syntax: `msg` says why, `position` where."""
+
+    def __init__(self, msg: str, position: int | None = None) -> None:
+        where = f" at position {position}" if position is not None else ""
+        super().__init__(f"invalid regex: {msg}{where}", position)
+        self.msg = msg
+
+
+@dataclass(frozen=True, eq=False)
+class PolicyPattern:
+    """One compiled policy pattern: `source` as the author wrote it, `compiled` its RE2 form."""
+
+    source: str
+    flags: int
+    compiled: re2._Regexp
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches anywhere in `text`."""
+        return self.compiled.search(_encodable(text)) is not None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every non-empty match's (start, end) in `text`, left to right, as Python's finditer finds them."""
+        return [m.span() for m in self.compiled.finditer(_encodable(text)) if m.end() > m.start()]
+
+    def matches_empty(self) -> bool:
+        return self.compiled.fullmatch("") is not None
+
+
+def _encodable(text: str) -> str:
+    """`text` with lone surrogates (which UTF-8 cannot hold) as U+FFFD: same length, so same offsets."""
+    return _SURROGATES.sub("\ufffd", text) if not text.isascii() and _SURROGATES.search(text) else text
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.never_capture = True  # only the whole match is read: RE2 can then use its DFA throughout
+    options.log_errors = False
+    return options
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_pattern(pattern: str, flags: int = 0) -> PolicyPattern:
+    """Compile a policy pattern (Python `re` syntax and flags) for RE2; PatternError when it cannot run."""
+    translated = translate(pattern, flags)
+    try:
+        compiled = re2.compile(translated, _options())
+    except re2.error as exc:
+        raise PatternError(f"RE2 cannot compile it ({exc}); simplify the pattern") from None
+    return PolicyPattern(pattern, flags, compiled)
+
+
+def compile_alternation(patterns: tuple[str, ...], flags: int = 0) -> PolicyPattern:
+    """One RE2 pattern that matches wherever any of `patterns` does (each keeps its own inline flags)."""
+    joined = "|".join(f"(?:{translate(p, flags)})" for p in patterns)
+    try:
+        compiled = re2.compile(joined, _options())
+    except re2.error as exc:
+        raise PatternError(f"RE2 cannot compile the patterns together ({exc})") from None
+    return PolicyPattern(" | ".join(patterns), flags, compiled)
+
+
+def translate(pattern: str, flags: int = 0) -> str:
+    """The RE2 pattern that matches what `pattern` matches under Python's `re` (see the module notes)."""
+    if not isinstance(pattern, str):
+        raise PatternError(f"a pattern must be text, not {type(pattern).__name__}")
+    try:
+        parsed = P.parse(pattern, flags)
+    except re.error as exc:
+        raise PatternSyntaxError(exc.msg, exc.pos) from None
+    except (RecursionError, OverflowError, ValueError, TypeError) as exc:
+        raise PatternSyntaxError(str(exc)) from None
+    state = parsed.state.flags
+    try:
+        body = _Writer(pattern).sequence(parsed, bool(state & C.SRE_FLAG_ASCII))
+    except RecursionError:
+        raise PatternError("the pattern nests too deeply; simplify it") from None
+    letters = "".join(letter for bit, letter in _FLAG_LETTERS if state & bit)
+    return f"(?{letters}:{body})" if letters else body
+
+
+class _Writer:
+    """Writes a parse tree of Python's `re` parser out in RE2 syntax."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def refuse(self, what: str, opener: str, hint: str) -> PatternError:
+        found = re.search(opener, self.source)
+        at = f" at position {found.start()}" if found else ""
+        return PatternError(f"RE2 cannot run {what}{at}: {hint}", found.start() if found else None)
+
+    def sequence(self, items: P.SubPattern | list, ascii_only: bool) -> str:
+        return "".join(self.item(op, av, ascii_only) for op, av in items)
+
+    def item(self, op: object, av: object, ascii_only: bool) -> str:  # noqa: C901 - one branch per opcode
+        if op is C.LITERAL:
+            return _char(av)  # type: ignore[arg-type]
+        if op is C.NOT_LITERAL:
+            return f"[^{_char(av)}]"  # type: ignore[arg-type]
+        if op is C.ANY:
+            return "."
+        if op is C.IN:
+            return _char_class(av, ascii_only)  # type: ignore[arg-type]
+        if op is C.AT:
+            return _AT[av]  # type: ignore[index]
+        if op is C.BRANCH:
+            return "(?:" + "|".join(self.sequence(branch, ascii_only) for branch in av[1]) + ")"  # type: ignore[index]
+        if op is C.SUBPATTERN:
+            _group, add, remove, body = av  # type: ignore[misc]
+            if add & C.SRE_FLAG_ASCII:
+                ascii_only = True
+            if remove & C.SRE_FLAG_ASCII or add & C.SRE_FLAG_UNICODE:
+                ascii_only = False
+            on = "".join(letter for bit, letter in _FLAG_LETTERS if add & bit)
+            off = "".join(letter for bit, letter in _FLAG_LETTERS if remove & bit)
+            flags = on + ("-" + off if off else "")
+            return f"(?{flags}:{self.sequence(body, ascii_only)})"
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            return self.repeat(op, av, ascii_only)
+        if op is C.ASSERT or op is C.ASSERT_NOT:
+            direction, _ = av  # type: ignore[misc]
+            behind = direction < 0
+            opener = ("(?<" if behind else "(?") + ("=" if op is C.ASSERT else "!")
+            what = f"{'a lookbehind' if behind else 'a lookahead'} `{opener}...)`"
+            return self._raise(self.refuse(what, re.escape(opener), _LOOKAROUND_HINT))
+        if op in _UNSUPPORTED:
+            what, opener, hint = _UNSUPPORTED[op]
+            return self._raise(self.refuse(what, opener, hint))
+        if op is _ATOMIC and _ATOMIC is not None:
+            return self._raise(self.refuse("an atomic group `(?>...)`", r"\(\?>", _NO_BACKTRACKING_HINT))
+        if op is _POSSESSIVE and _POSSESSIVE is not None:
+            return self._raise(self.refuse("a possessive repeat (`*+`, `++`, `?+`)", r"[*+?}]\+",
+                                           _NO_BACKTRACKING_HINT))
+        return self._raise(PatternError(f"RE2 cannot run this construct ({op}); simplify the pattern"))
+
+    @staticmethod
+    def _raise(error: PatternError) -> str:
+        raise error
+
+    def repeat(self, op: object, av: object, ascii_only: bool) -> str:
+        low, high, body = av  # type: ignore[misc]
+        unbounded = high is C.MAXREPEAT or high == C.MAXREPEAT
+        if low > MAX_REPEAT_COUNT or (not unbounded and high > MAX_REPEAT_COUNT):
+            count = low if unbounded else high
+            raise self.refuse(f"a repeat of {count}", r"\{\d*,?\d*\}",
+                              f"RE2 allows at most {MAX_REPEAT_COUNT} in `{{m,n}}`; use a smaller count "
+                              f"(or `*` / `+` for no limit)")
+        inner = self.sequence(body, ascii_only)
+        items = list(body)
+        if not (len(items) == 1 and items[0][0] in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN)):
+            inner = f"(?:{inner})"
+        if unbounded:
+            quantifier = {0: "*", 1: "+"}.get(low, f"{{{low},}}")
+        elif (low, high) == (0, 1):
+            quantifier = "?"
+        else:
+            quantifier = f"{{{low}}}" if low == high else f"{{{low},{high}}}"
+        return inner + quantifier + ("?" if op is C.MIN_REPEAT else "")
+
+
+def _char(code: int) -> str:
+    char = chr(code)
+    return char if char.isascii() and char.isalnum() else f"\\x{{{code:X}}}"
+
+
+def _char_class(items: list[tuple[object, object]], ascii_only: bool) -> str:
+    """`[...]` of the code points the class holds (categories written out as ranges); a negated
+    class stays negated, so that RE2 applies case folding before negating, as Python does."""
+    negate = bool(items) and items[0][0] is C.NEGATE
+    ranges: list[tuple[int, int]] = []
+    for op, av in items[1:] if negate else items:
+        if op is C.LITERAL:
+            ranges.append((av, av))  # type: ignore[arg-type]
+        elif op is C.RANGE:
+            ranges.append(av)  # type: ignore[arg-type]
+        elif op is C.CATEGORY:
+            ranges.extend(_category(av, ascii_only))
+        else:  # pragma: no cover - the parser puts nothing else in a class
+            raise PatternError(f"RE2 cannot run this character class item ({op}); simplify the class")
+    body = "".join(_range(lo, hi) for lo, hi in _without_surrogates(_merged(ranges)))
+    if not body:  # a class of nothing (only surrogates): matches nothing, or anything when negated
+        return r"[\x{0}-\x{10FFFF}]" if negate else r"[^\x{0}-\x{10FFFF}]"
+    return f"[^{body}]" if negate else f"[{body}]"
+
+
+def _range(lo: int, hi: int) -> str:
+    return _char(lo) if lo == hi else f"{_char(lo)}-{_char(hi)}"
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _without_surrogates(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """RE2 reads UTF-8, which has no surrogates (texts have theirs replaced, see _encodable)."""
+    out = []
+    for lo, hi in ranges:
+        if hi < 0xD800 or lo > 0xDFFF:
+            out.append((lo, hi))
+            continue
+        if lo < 0xD800:
+            out.append((lo, 0xD7FF))
+        if hi > 0xDFFF:
+            out.append((0xE000, hi))
+    return out
+
+
+@functools.cache
+def _category(category: object, ascii_only: bool) -> tuple[tuple[int, int], ...]:
+    """The code-point ranges of Python's `\\d`, `\\s`, `\\w` and their negations, as `re` defines them
+    (under `(?a)`: ASCII only, where `\\s` is `[ \\t\\n\\r\\f\\v]`)."""
+    name = str(category).removeprefix("CATEGORY_")
+    base = name.removeprefix("NOT_")
+    if ascii_only:
+        chars = {"DIGIT": "0123456789", "SPACE": " \t\n\r\f\v",
+                 "WORD": "".join(chr(c) for c in range(0x80) if chr(c).isalnum()) + "_"}[base]
+        found = tuple(_merged([(ord(c), ord(c)) for c in chars]))
+    else:
+        found = _ranges_where(_UNICODE_TESTS[base])
+    return _complement(found) if name.startswith("NOT_") else found
+
+
+_UNICODE_TESTS = {"DIGIT": str.isdecimal, "SPACE": str.isspace, "WORD": lambda c: c.isalnum() or c == "_"}
+
+
+def _ranges_where(test) -> tuple[tuple[int, int], ...]:  # noqa: ANN001 - a one-character str predicate
+    out: list[tuple[int, int]] = []
+    start = None
+    for code in range(sys.maxunicode + 1):
+        if test(chr(code)):
+            if start is None:
+                start = code
+        elif start is not None:
+            out.append((start, code - 1))
+            start = None
+    if start is not None:
+        out.append((start, sys.maxunicode))
+    return tuple(out)
+
+
+def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    out = []
+    at = 0
+    for lo, hi in ranges:
+        if lo > at:
+            out.append((at, lo - 1))
+        at = hi + 1
+    if at <= sys.maxunicode:
+        out.append((at, sys.maxunicode))
+    return tuple(out)
