@@ -84,9 +84,18 @@ class PatternSyntaxError(PatternError):
         self.msg = msg
 
 
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+
+
 @dataclass(frozen=True, eq=False)
 class PolicyPattern:
-    """One compiled policy pattern: `source` as the author wrote it, `compiled` its RE2 form."""
+    """One compiled policy pattern: `source` as the author wrote it, `compiled` its RE2 form.
+
+    ASCII text (most drafts) goes straight to RE2's C++ matcher as bytes, whose
+    offsets are then the text's own: the `re2` module's Python layer, which maps
+    UTF-8 offsets back to characters, costs several times the match itself on a
+    short draft. Other text goes through that layer.
+    """
 
     source: str
     flags: int
@@ -94,11 +103,28 @@ class PolicyPattern:
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches anywhere in `text`."""
+        if text.isascii():
+            data = text.encode("ascii")
+            return self.compiled._regexp.Match(_UNANCHORED, data, 0, len(data))[0][0] >= 0
         return self.compiled.search(_encodable(text)) is not None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Every non-empty match's (start, end) in `text`, left to right, as Python's finditer finds them."""
-        return [m.span() for m in self.compiled.finditer(_encodable(text)) if m.end() > m.start()]
+        if not text.isascii():
+            return [m.span() for m in self.compiled.finditer(_encodable(text)) if m.end() > m.start()]
+        data = text.encode("ascii")
+        match = self.compiled._regexp.Match
+        found = []
+        pos, end = 0, len(data)
+        while True:
+            start, stop = match(_UNANCHORED, data, pos, end)[0]
+            if start < 0:
+                return found
+            if stop > start:
+                found.append((start, stop))
+            if pos == end:
+                return found
+            pos = pos + 1 if stop == pos else stop  # after an empty match, step on (as re2.finditer does)
 
     def matches_empty(self) -> bool:
         return self.compiled.fullmatch("") is not None
@@ -291,35 +317,25 @@ def _without_surrogates(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 @functools.cache
 def _category(category: object, ascii_only: bool) -> tuple[tuple[int, int], ...]:
-    """The code-point ranges of Python's `\\d`, `\\s`, `\\w` and their negations, as `re` defines them
-    (under `(?a)`: ASCII only, where `\\s` is `[ \\t\\n\\r\\f\\v]`)."""
+    """The code-point ranges of Python's `\\d`, `\\s`, `\\w` or their negations: found by `re` itself,
+    run over every code point, so they are what `re` means by them (ASCII only under `(?a)`)."""
     name = str(category).removeprefix("CATEGORY_")
-    base = name.removeprefix("NOT_")
-    if ascii_only:
-        chars = {"DIGIT": "0123456789", "SPACE": " \t\n\r\f\v",
-                 "WORD": "".join(chr(c) for c in range(0x80) if chr(c).isalnum()) + "_"}[base]
-        found = tuple(_merged([(ord(c), ord(c)) for c in chars]))
-    else:
-        found = _ranges_where(_UNICODE_TESTS[base])
+    letter = {"DIGIT": "d", "SPACE": "s", "WORD": "w"}[name.removeprefix("NOT_")]
+    every = _every_code_point()[:0x80] if ascii_only else _every_code_point()
+    found = tuple((m.start(), m.end() - 1)
+                  for m in re.finditer(f"\\{letter}+", every, re.ASCII if ascii_only else 0))
     return _complement(found) if name.startswith("NOT_") else found
 
 
-_UNICODE_TESTS = {"DIGIT": str.isdecimal, "SPACE": str.isspace, "WORD": lambda c: c.isalnum() or c == "_"}
-
-
-def _ranges_where(test) -> tuple[tuple[int, int], ...]:  # noqa: ANN001 - a one-character str predicate
-    out: list[tuple[int, int]] = []
-    start = None
-    for code in range(sys.maxunicode + 1):
-        if test(chr(code)):
-            if start is None:
-                start = code
-        elif start is not None:
-            out.append((start, code - 1))
-            start = None
-    if start is not None:
-        out.append((start, sys.maxunicode))
-    return tuple(out)
+@functools.cache
+def _every_code_point() -> str:
+    """chr(0) ... chr(0x10FFFF) in one string, built as UTF-32 bytes a byte column at a time (fast)."""
+    count = sys.maxunicode + 1  # 17 planes of 65,536
+    utf32 = bytearray(4 * count)
+    utf32[0::4] = bytes(range(256)) * (count // 256)
+    utf32[1::4] = b"".join(bytes([i]) * 256 for i in range(256)) * (count // 65536)
+    utf32[2::4] = b"".join(bytes([i]) * 65536 for i in range(count // 65536))
+    return utf32.decode("utf-32-le", "surrogatepass")
 
 
 def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
