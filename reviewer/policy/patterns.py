@@ -126,9 +126,6 @@ class PolicyPattern:
                 return found
             pos = pos + 1 if stop == pos else stop  # after an empty match, step on (as re2.finditer does)
 
-    def matches_empty(self) -> bool:
-        return self.compiled.fullmatch("") is not None
-
 
 def _encodable(text: str) -> str:
     """`text` with lone surrogates (which UTF-8 cannot hold) as U+FFFD: same length, so same offsets."""
@@ -176,10 +173,37 @@ def translate(pattern: str, flags: int = 0) -> str:
     state = parsed.state.flags
     try:
         body = _Writer(pattern).sequence(parsed, bool(state & C.SRE_FLAG_ASCII))
+        empty = _can_match_empty(parsed)
     except RecursionError:
         raise PatternError("the pattern nests too deeply; simplify it") from None
+    if empty:
+        raise PatternError("the pattern matches empty text (as `x*`, `a|` or a lone `\\b` do), which is nothing "
+                           "to report; make it require at least one character")
     letters = "".join(letter for bit, letter in _FLAG_LETTERS if state & bit)
     return f"(?{letters}:{body})" if letters else body
+
+
+def _can_match_empty(items: P.SubPattern | list) -> bool:
+    """Whether some way through the pattern consumes no character (assertions such as `\\b` consume none).
+
+    Such patterns are refused: a rule reports only non-empty matches, and
+    where an empty match and a longer one start at the same place, Python's
+    finditer goes on to the longer one and RE2's does not.
+    """
+    return all(_item_can_match_empty(op, av) for op, av in items)
+
+
+def _item_can_match_empty(op: object, av: object) -> bool:
+    if op in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN):
+        return False
+    if op is C.SUBPATTERN:
+        return _can_match_empty(av[-1])  # type: ignore[index]
+    if op is C.BRANCH:
+        return any(_can_match_empty(branch) for branch in av[1])  # type: ignore[index]
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        low, _high, body = av  # type: ignore[misc]
+        return low == 0 or _can_match_empty(body)
+    return True  # AT (`^`, `\\b`, ...): zero-width
 
 
 class _Writer:

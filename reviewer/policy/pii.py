@@ -38,7 +38,7 @@ from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from ._text import pii_patterns as P
 from ._text.literals import required_literal_sets
-from .patterns import PatternError, PolicyPattern, compile_pattern
+from .patterns import PatternError, PatternSyntaxError, PolicyPattern, compile_pattern
 from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
 from .urls import domain_pattern_problem, host_matches
 
@@ -137,12 +137,10 @@ class PiiDetector:
         for pattern in patterns:
             try:
                 regex = compile_pattern(pattern, flags)
-            except PatternError as exc:
+            except PatternSyntaxError as exc:
                 raise ValueError(f"case_ref pattern {pattern!r} is not a valid regular expression: {exc}") from None
-            if regex.matches_empty():
-                raise ValueError(
-                    f"case_ref pattern {pattern!r} matches empty text; make it require at least one character"
-                )
+            except PatternError as exc:
+                raise ValueError(f"case_ref pattern {pattern!r} cannot be used: {exc}") from None
             compiled.append((regex, required_literal_sets(pattern, flags)))
         return tuple(compiled)
 

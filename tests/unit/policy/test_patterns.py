@@ -229,7 +229,7 @@ def test_rewritten_shipped_patterns_agree_on_generated_texts(shipped_rules, text
 
 
 PROPERTY_PATTERNS = [
-    r"\w+", r"\W+", r"\d+", r"\s+", r"[^\W\d_]+", r"[\w&'’-]+", r"a+?", r"(?i)ab|a", r"x*", r"[^a-c]",
+    r"\w+", r"\W+", r"\d+", r"\s+", r"[^\W\d_]+", r"[\w&'’-]+", r"a+?", r"(?i)ab|a", r"x+", r"[^a-c]",
     r"(?i:é)\w{1,3}", r"(?:ab|a)(?:bc|c)?", r"[.,!?]{2,}", r"^\w", r"(?m)\w$", r"(?s).{2}",
 ]
 
@@ -242,3 +242,11 @@ def test_spans_are_pythons_on_ascii_and_other_text(pattern: str, text: str) -> N
     Python's spans."""
     assert compile_pattern(pattern).spans(text) == python_spans(pattern, text)
     assert compile_pattern(pattern).search(text) == bool(re.search(pattern, text))
+
+
+@pytest.mark.parametrize("pattern", [r"x*", r"a|", r"\b", r"(?:\bREF)?", r"b*?", r"^$"])
+def test_a_pattern_that_matches_empty_text_is_refused(pattern: str) -> None:
+    """Python's finditer goes on from an empty match to a longer one at the same place and RE2's does not;
+    a rule reports no empty match anyway, so such a pattern is an author's slip."""
+    with pytest.raises(PatternError, match="matches empty text"):
+        translate(pattern)
