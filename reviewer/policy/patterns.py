@@ -30,8 +30,11 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import re2
+
+from ._text import boundaries
 
 try:  # Python 3.11+
     from re import _constants as C
@@ -65,6 +68,22 @@ _ATOMIC = getattr(C, "ATOMIC_GROUP", None)
 _POSSESSIVE = getattr(C, "POSSESSIVE_REPEAT", None)
 _NO_BACKTRACKING_HINT = ("RE2 never backtracks, so it is not needed: write a plain group `(?:...)` "
                          "or a plain repeat (`*`, `+`, `?`, `{m,n}`)")
+
+
+_TURKISH_I = "Iiİı"  # one letter to Python's `re` ignoring case; RE2 folds only I and i together
+
+
+class _Mode(NamedTuple):
+    """The flags that change how a part of the pattern is written out."""
+
+    ascii_only: bool
+    ignorecase: bool
+
+    def changed(self, add: int, remove: int) -> _Mode:
+        ascii_only = (self.ascii_only or bool(add & C.SRE_FLAG_ASCII)) and not (
+            remove & C.SRE_FLAG_ASCII or add & C.SRE_FLAG_UNICODE)
+        ignorecase = (self.ignorecase or bool(add & C.SRE_FLAG_IGNORECASE)) and not remove & C.SRE_FLAG_IGNORECASE
+        return _Mode(ascii_only, ignorecase)
 
 
 class PatternError(ValueError):
@@ -172,7 +191,8 @@ def translate(pattern: str, flags: int = 0) -> str:
         raise PatternSyntaxError(str(exc)) from None
     state = parsed.state.flags
     try:
-        body = _Writer(pattern).sequence(parsed, bool(state & C.SRE_FLAG_ASCII))
+        mode = _Mode(bool(state & C.SRE_FLAG_ASCII), bool(state & C.SRE_FLAG_IGNORECASE))
+        body = _Writer(pattern).sequence(parsed, mode)
         empty = _can_match_empty(parsed)
     except RecursionError:
         raise PatternError("the pattern nests too deeply; simplify it") from None
@@ -217,34 +237,37 @@ class _Writer:
         at = f" at position {found.start()}" if found else ""
         return PatternError(f"RE2 cannot run {what}{at}: {hint}", found.start() if found else None)
 
-    def sequence(self, items: P.SubPattern | list, ascii_only: bool) -> str:
-        return "".join(self.item(op, av, ascii_only) for op, av in items)
+    def sequence(self, items: P.SubPattern | list, mode: _Mode) -> str:
+        items = list(items) if mode.ascii_only else boundaries.pushed_in(list(items), mode.ignorecase)
+        out = []
+        for i, (op, av) in enumerate(items):
+            if op is C.AT and av in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY) and not mode.ascii_only:
+                out.append(boundaries.write(av is C.AT_BOUNDARY, items[:i], items[i + 1:], mode.ignorecase))
+            else:
+                out.append(self.item(op, av, mode))
+        return "".join(out)
 
-    def item(self, op: object, av: object, ascii_only: bool) -> str:  # noqa: C901 - one branch per opcode
+    def item(self, op: object, av: object, mode: _Mode) -> str:  # noqa: C901 - one branch per opcode
         if op is C.LITERAL:
-            return _char(av)  # type: ignore[arg-type]
+            return _char_class([(op, av)], mode) if mode.ignorecase and chr(av) in _TURKISH_I else _char(av)  # type: ignore[arg-type]
         if op is C.NOT_LITERAL:
-            return f"[^{_char(av)}]"  # type: ignore[arg-type]
+            return _char_class([(C.NEGATE, None), (C.LITERAL, av)], mode)
         if op is C.ANY:
             return "."
         if op is C.IN:
-            return _char_class(av, ascii_only)  # type: ignore[arg-type]
+            return _char_class(av, mode)  # type: ignore[arg-type]
         if op is C.AT:
             return _AT[av]  # type: ignore[index]
         if op is C.BRANCH:
-            return "(?:" + "|".join(self.sequence(branch, ascii_only) for branch in av[1]) + ")"  # type: ignore[index]
+            return "(?:" + "|".join(self.sequence(branch, mode) for branch in av[1]) + ")"  # type: ignore[index]
         if op is C.SUBPATTERN:
             _group, add, remove, body = av  # type: ignore[misc]
-            if add & C.SRE_FLAG_ASCII:
-                ascii_only = True
-            if remove & C.SRE_FLAG_ASCII or add & C.SRE_FLAG_UNICODE:
-                ascii_only = False
             on = "".join(letter for bit, letter in _FLAG_LETTERS if add & bit)
             off = "".join(letter for bit, letter in _FLAG_LETTERS if remove & bit)
             flags = on + ("-" + off if off else "")
-            return f"(?{flags}:{self.sequence(body, ascii_only)})"
+            return f"(?{flags}:{self.sequence(body, mode.changed(add, remove))})"
         if op in (C.MAX_REPEAT, C.MIN_REPEAT):
-            return self.repeat(op, av, ascii_only)
+            return self.repeat(op, av, mode)
         if op is C.ASSERT or op is C.ASSERT_NOT:
             direction, _ = av  # type: ignore[misc]
             behind = direction < 0
@@ -265,7 +288,7 @@ class _Writer:
     def _raise(error: PatternError) -> str:
         raise error
 
-    def repeat(self, op: object, av: object, ascii_only: bool) -> str:
+    def repeat(self, op: object, av: object, mode: _Mode) -> str:
         low, high, body = av  # type: ignore[misc]
         unbounded = high is C.MAXREPEAT or high == C.MAXREPEAT
         if low > MAX_REPEAT_COUNT or (not unbounded and high > MAX_REPEAT_COUNT):
@@ -273,7 +296,7 @@ class _Writer:
             raise self.refuse(f"a repeat of {count}", r"\{\d*,?\d*\}",
                               f"RE2 allows at most {MAX_REPEAT_COUNT} in `{{m,n}}`; use a smaller count "
                               f"(or `*` / `+` for no limit)")
-        inner = self.sequence(body, ascii_only)
+        inner = self.sequence(body, mode)
         items = list(body)
         if not (len(items) == 1 and items[0][0] in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN)):
             inner = f"(?:{inner})"
@@ -291,9 +314,11 @@ def _char(code: int) -> str:
     return char if char.isascii() and char.isalnum() else f"\\x{{{code:X}}}"
 
 
-def _char_class(items: list[tuple[object, object]], ascii_only: bool) -> str:
+def _char_class(items: list[tuple[object, object]], mode: _Mode) -> str:
     """`[...]` of the code points the class holds (categories written out as ranges); a negated
-    class stays negated, so that RE2 applies case folding before negating, as Python does."""
+    class stays negated, so that RE2 applies case folding before negating, as Python does.
+    Ignoring case, Python also equates I, i, İ and ı, which RE2's case folding does not: all four go in."""
+    ascii_only = mode.ascii_only
     negate = bool(items) and items[0][0] is C.NEGATE
     ranges: list[tuple[int, int]] = []
     for op, av in items[1:] if negate else items:
@@ -305,6 +330,8 @@ def _char_class(items: list[tuple[object, object]], ascii_only: bool) -> str:
             ranges.extend(_category(av, ascii_only))
         else:  # pragma: no cover - the parser puts nothing else in a class
             raise PatternError(f"RE2 cannot run this character class item ({op}); simplify the class")
+    if mode.ignorecase and not ascii_only and any(lo <= ord(c) <= hi for c in _TURKISH_I for lo, hi in ranges):
+        ranges.extend((ord(c), ord(c)) for c in _TURKISH_I)
     body = "".join(_range(lo, hi) for lo, hi in _without_surrogates(_merged(ranges)))
     if not body:  # a class of nothing (only surrogates): matches nothing, or anything when negated
         return r"[\x{0}-\x{10FFFF}]" if negate else r"[^\x{0}-\x{10FFFF}]"
