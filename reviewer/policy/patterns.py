@@ -13,10 +13,15 @@ RE2, with Python's meaning kept where RE2's differs:
   parser) and inline `(?i)`, `(?-i:...)` map onto RE2's.
 - Groups do not capture: only the whole match's span is used.
 
-Two differences remain, stated in docs/policy-format.md: `\\b` and `\\B` see
-only ASCII letters, digits and `_` as word characters (RE2 has no Unicode
-word boundary), and `$` without `multiline` matches only at the very end of
-the text (Python's also matches before a final newline).
+- `\\b` and `\\B` keep Python's Unicode meaning wherever the pattern spells
+  out the character beside them (`Café\\b`, `\\b\\w+\\b`: see _text/boundaries).
+
+Two differences remain, stated in docs/policy-format.md: where the character
+beside `\\b` is not spelled out by the pattern and is a non-ASCII letter or
+digit in the text, RE2 takes it for a non-word character; and `$` without
+`multiline` matches only at the very end of the text (Python's also matches
+before a final newline). Patterns that can match empty text are refused, as
+Python and RE2 step past an empty match differently.
 
 What RE2 cannot run at all (lookahead, lookbehind, backreferences,
 conditional, atomic and possessive groups, repeats over 1,000) raises
@@ -28,13 +33,13 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import re2
 
 from ._text import boundaries
+from ._text.char_sets import class_ranges, merged
 
 try:  # Python 3.11+
     from re import _constants as C
@@ -319,20 +324,10 @@ def _char_class(items: list[tuple[object, object]], mode: _Mode) -> str:
     class stays negated, so that RE2 applies case folding before negating, as Python does.
     Ignoring case, Python also equates I, i, İ and ı, which RE2's case folding does not: all four go in."""
     ascii_only = mode.ascii_only
-    negate = bool(items) and items[0][0] is C.NEGATE
-    ranges: list[tuple[int, int]] = []
-    for op, av in items[1:] if negate else items:
-        if op is C.LITERAL:
-            ranges.append((av, av))  # type: ignore[arg-type]
-        elif op is C.RANGE:
-            ranges.append(av)  # type: ignore[arg-type]
-        elif op is C.CATEGORY:
-            ranges.extend(_category(av, ascii_only))
-        else:  # pragma: no cover - the parser puts nothing else in a class
-            raise PatternError(f"RE2 cannot run this character class item ({op}); simplify the class")
+    negate, ranges = class_ranges(items, ascii_only)
     if mode.ignorecase and not ascii_only and any(lo <= ord(c) <= hi for c in _TURKISH_I for lo, hi in ranges):
         ranges.extend((ord(c), ord(c)) for c in _TURKISH_I)
-    body = "".join(_range(lo, hi) for lo, hi in _without_surrogates(_merged(ranges)))
+    body = "".join(_range(lo, hi) for lo, hi in _without_surrogates(merged(ranges)))
     if not body:  # a class of nothing (only surrogates): matches nothing, or anything when negated
         return r"[\x{0}-\x{10FFFF}]" if negate else r"[^\x{0}-\x{10FFFF}]"
     return f"[^{body}]" if negate else f"[{body}]"
@@ -340,16 +335,6 @@ def _char_class(items: list[tuple[object, object]], mode: _Mode) -> str:
 
 def _range(lo: int, hi: int) -> str:
     return _char(lo) if lo == hi else f"{_char(lo)}-{_char(hi)}"
-
-
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return merged
 
 
 def _without_surrogates(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -364,38 +349,3 @@ def _without_surrogates(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if hi > 0xDFFF:
             out.append((0xE000, hi))
     return out
-
-
-@functools.cache
-def _category(category: object, ascii_only: bool) -> tuple[tuple[int, int], ...]:
-    """The code-point ranges of Python's `\\d`, `\\s`, `\\w` or their negations: found by `re` itself,
-    run over every code point, so they are what `re` means by them (ASCII only under `(?a)`)."""
-    name = str(category).removeprefix("CATEGORY_")
-    letter = {"DIGIT": "d", "SPACE": "s", "WORD": "w"}[name.removeprefix("NOT_")]
-    every = _every_code_point()[:0x80] if ascii_only else _every_code_point()
-    found = tuple((m.start(), m.end() - 1)
-                  for m in re.finditer(f"\\{letter}+", every, re.ASCII if ascii_only else 0))
-    return _complement(found) if name.startswith("NOT_") else found
-
-
-@functools.cache
-def _every_code_point() -> str:
-    """chr(0) ... chr(0x10FFFF) in one string, built as UTF-32 bytes a byte column at a time (fast)."""
-    count = sys.maxunicode + 1  # 17 planes of 65,536
-    utf32 = bytearray(4 * count)
-    utf32[0::4] = bytes(range(256)) * (count // 256)
-    utf32[1::4] = b"".join(bytes([i]) * 256 for i in range(256)) * (count // 65536)
-    utf32[2::4] = b"".join(bytes([i]) * 65536 for i in range(count // 65536))
-    return utf32.decode("utf-32-le", "surrogatepass")
-
-
-def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-    out = []
-    at = 0
-    for lo, hi in ranges:
-        if lo > at:
-            out.append((at, lo - 1))
-        at = hi + 1
-    if at <= sys.maxunicode:
-        out.append((at, sys.maxunicode))
-    return tuple(out)

@@ -9,10 +9,13 @@ next to the boundary. Often the pattern itself says what that character is:
 - a non-ASCII word character on one side (`Café\\b`, `\\bÉcole`): RE2 sees a
   non-word character there, so Python's `\\b` is RE2's `\\B` (and back);
 - an ASCII letter or a non-word character on one side: RE2's `\\b` is right;
+- a repeat touching the boundary has its last (or first) repetition set
+  apart (`\\w+\\b` as `\\w*\\w\\b`; `\\b\\w+\\b` as `\\b(?:\\w\\w*\\w|\\w)\\b`),
+  the same matches in the same order;
 - a group, alternation or class whose edge mixes these (`(?:Cafe|Café)\\b`,
   which Python's parser makes `Caf[eé]\\b`): the boundary moves inside, onto
-  each alternative (`Caf(?:e\\b|é\\B)`), which matches the same text with the
-  same priority.
+  each alternative (`Caf(?:e\\b|é\\B)`; `\\w` splits into its ASCII and other
+  characters), which matches the same text with the same priority.
 
 What stays different: the character on the side the pattern does not
 spell out is itself a non-ASCII word character ("éWe" has a boundary before
@@ -28,6 +31,8 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as C  # type: ignore[no-redef]
 
+from .char_sets import WORD_ASCII, category, class_ranges, complement, intersection
+
 __all__ = ["pushed_in", "write"]
 
 NEVER = r"[^\x{0}-\x{10FFFF}]"  # matches nothing: a boundary that cannot hold there
@@ -40,7 +45,8 @@ Items = list[tuple[Any, Any]]
 
 def write(boundary: bool, before: Items, after: Items, ignorecase: bool) -> str:
     """RE2 for `\\b` (boundary=True) or `\\B`, between the pattern items `before` and `after`."""
-    return _resolved(boundary, before, after, ignorecase) or (r"\b" if boundary else r"\B")
+    resolved = _resolved(boundary, before, after, ignorecase)
+    return (r"\b" if boundary else r"\B") if resolved is None else resolved
 
 
 def pushed_in(items: Items, ignorecase: bool) -> Items:
@@ -52,11 +58,21 @@ def pushed_in(items: Items, ignorecase: bool) -> Items:
         op, av = out[i]
         if op is C.AT and av in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY) and _resolved(
                 av is C.AT_BOUNDARY, out[:i], out[i + 1:], ignorecase) is None:
+            if (i + 2 < len(out) and out[i + 2][0] is C.AT and out[i + 2][1] in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY)
+                    and (ends := _ends_apart(*out[i + 1])) is not None):
+                out[i + 1:i + 2] = [ends]  # a repeat between two boundaries: both of its ends set apart
+                continue
             if i > 0 and (moved := _moved_in(out[i - 1], (op, av), True, ignorecase)) is not None:
                 out[i - 1:i + 1] = [moved]
                 continue
             if i + 1 < len(out) and (moved := _moved_in(out[i + 1], (op, av), False, ignorecase)) is not None:
                 out[i:i + 2] = [moved]
+                continue
+            if i > 0 and (apart := _last_one_apart(*out[i - 1], at_end=True)) is not None:
+                out[i - 1:i] = apart
+                continue  # the boundary, now one further on, is looked at again
+            if i + 1 < len(out) and (apart := _last_one_apart(*out[i + 1], at_end=False)) is not None:
+                out[i + 1:i + 2] = apart
                 continue
         i += 1
     return out
@@ -77,16 +93,57 @@ def _moved_in(group: tuple[Any, Any], at: tuple[Any, Any], at_end: bool, ignorec
 
 def _split_class(op: Any, av: Any, ignorecase: bool) -> tuple[Any, Any] | None:
     """A class mixing ASCII word characters, other word characters and non-word ones (Python's parser
-    makes `Cafe|Café` into `Caf[eé]`) as an alternation of one class per kind, or None."""
-    chars = _chars(op, av, True, False) if op is C.IN else None
-    if not chars:
+    makes `Cafe|Café` into `Caf[eé]`; `\\w` is one) as an alternation of one class per kind, or None."""
+    if op is not C.IN:
         return None
-    groups: dict[str | None, list[str]] = {}
-    for c in sorted(chars):
-        groups.setdefault(_kind(_folded({c}, ignorecase)), []).append(c)
-    if len(groups) < 2:
+    chars = _chars(op, av, True, False, exact=True)
+    if chars:
+        groups: dict[str | None, list[str]] = {}
+        for c in sorted(chars):
+            groups.setdefault(_kind(_folded({c}, ignorecase)), []).append(c)
+        parts = [[(C.LITERAL, ord(c)) for c in group] for group in groups.values()]
+    else:
+        negate, ranges = class_ranges(av, False)
+        if negate and ignorecase:
+            return None  # RE2 must fold before negating: the class has to stay negated
+        members = complement(tuple(ranges)) if negate else ranges
+        parts = [[(C.RANGE, r) for r in intersection(members, kind())] for kind in _KINDS]
+        parts = [part for part in parts if part]
+    if len(parts) < 2:
         return None
-    return (C.BRANCH, (None, [[(C.IN, [(C.LITERAL, ord(c)) for c in group])] for group in groups.values()]))
+    return (C.BRANCH, (None, [[(C.IN, part)] for part in parts]))
+
+
+def _ends_apart(op: Any, av: Any) -> tuple[Any, Any] | None:
+    """`x{m,n}` between two boundaries as `(?:x x{m-2,n-2} x|x)`: its first and last repetitions on their
+    own (one alternative for a single repetition), the same matches in the same order."""
+    if op not in (C.MAX_REPEAT, C.MIN_REPEAT) or av[0] < 1:
+        return None
+    low, high, body = av
+    items = list(body)
+    one = items[0] if len(items) == 1 else (C.SUBPATTERN, (None, 0, 0, items))
+    unbounded = high is C.MAXREPEAT or high == C.MAXREPEAT
+    if not unbounded and high == 1:
+        return one
+    middle = [] if not unbounded and high == 2 else [(op, (max(low - 2, 0), high if unbounded else high - 2, body))]
+    several = [one, *middle, one]
+    if low >= 2:
+        return (C.SUBPATTERN, (None, 0, 0, several))
+    alternatives = [[one], several] if op is C.MIN_REPEAT else [several, [one]]  # lazy: fewest first
+    return (C.BRANCH, (None, alternatives))
+
+
+def _last_one_apart(op: Any, av: Any, at_end: bool) -> list[tuple[Any, Any]] | None:
+    """`x{m,n}` as `x{m-1,n-1}x` (or `xx{m-1,n-1}` at its start): the same matches in the same order,
+    with the one repetition that touches the boundary on its own (then split or pushed into)."""
+    if op not in (C.MAX_REPEAT, C.MIN_REPEAT) or av[0] < 1:
+        return None
+    low, high, body = av
+    items = list(body)
+    one = items[0] if len(items) == 1 else (C.SUBPATTERN, (None, 0, 0, items))
+    rest_high = high if high is C.MAXREPEAT or high == C.MAXREPEAT else high - 1
+    rest = [] if rest_high == 0 else [(op, (low - 1, rest_high, body))]
+    return rest + [one] if at_end else [one] + rest
 
 
 def _resolved(boundary: bool, before: Items, after: Items, ignorecase: bool) -> str | None:
@@ -130,7 +187,9 @@ def _edge(items: Items, last: bool, ignorecase: bool) -> set[str] | None:
     return None
 
 
-def _chars(op: Any, av: Any, last: bool, ignorecase: bool) -> set[str] | None:
+def _chars(op: Any, av: Any, last: bool, ignorecase: bool, exact: bool = False) -> set[str] | None:
+    """The characters the item may match at its start (or `last` character), or None when unknown; for a
+    wide class, unless `exact`, one character of each kind it holds (all that _kind needs)."""
     if op is C.LITERAL:
         return _folded({chr(av)}, ignorecase)
     if op is C.IN:
@@ -140,8 +199,10 @@ def _chars(op: Any, av: Any, last: bool, ignorecase: bool) -> set[str] | None:
                 chars.add(chr(item_av))
             elif item_op is C.RANGE and item_av[1] - item_av[0] < _MAX_CHARS:
                 chars.update(chr(c) for c in range(item_av[0], item_av[1] + 1))
-            else:
+            elif exact:
                 return None  # negated, a category, a wide range
+            else:
+                return _representatives(av)
         return _folded(chars, ignorecase)
     if op is C.SUBPATTERN:
         _number, add, remove, body = av
@@ -158,6 +219,19 @@ def _chars(op: Any, av: Any, last: bool, ignorecase: bool) -> set[str] | None:
     if op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
         return _edge(list(av[2]), last, ignorecase)
     return None
+
+
+def _representatives(items: Any) -> set[str]:
+    negate, ranges = class_ranges(items, False)
+    members = complement(tuple(ranges)) if negate else ranges
+    return {chr(found[0][0]) for kind in _KINDS if (found := intersection(members, kind()))}
+
+
+def _other_word() -> list[tuple[int, int]]:
+    return intersection(category(C.CATEGORY_WORD, False), complement(WORD_ASCII))
+
+
+_KINDS = (lambda: WORD_ASCII, _other_word, lambda: category(C.CATEGORY_NOT_WORD, False))
 
 
 def _folded(chars: set[str], ignorecase: bool) -> set[str]:

@@ -77,6 +77,9 @@ def test_translation_keeps_pythons_meaning(pattern: str, flags: int, text: str) 
         (r"a\bb", 0, "ab a b"),  # settled by the pattern alone: never
         (r"é\B\w", 0, "éa é a"),
         (r"\bwhānau\b", 0, "our whānau."),
+        (r"\b\w+\b", 0, "café au lait, ÉCOLE whānau é"),  # a repeat's first and last repetitions set apart
+        (r"\bsalary\s+of\s+\w+\b", 0, "salary of Zoë."),
+        (r"\b[a-zé]{1,2}\b", re.IGNORECASE, "é éé ab abc"),
     ],
 )
 def test_word_boundaries_next_to_letters_outside_ascii(pattern: str, flags: int, text: str) -> None:
@@ -90,6 +93,8 @@ def test_the_two_documented_differences() -> None:
     outside ASCII there, RE2 sees a non-word character; and `$` is the very end of the text."""
     assert python_spans(r"\bWe", "éWe") == []
     assert compile_pattern(r"\bWe").spans("éWe") == [(1, 3)]
+    assert python_spans(r"\bcaf\b", "café") == []
+    assert compile_pattern(r"\bcaf\b").spans("café") == [(0, 3)]
     assert python_spans(r"end$", "the end\n") == [(4, 7)]
     assert compile_pattern(r"end$").spans("the end\n") == []
     assert compile_pattern(r"end\s*$").spans("the end\n") == [(4, 8)]
