@@ -1,7 +1,7 @@
 """A policy's regexes: written in Python `re` syntax, run by RE2 in time linear in the text.
 
-Python's `re` backtracks: a pattern such as `(a+)+$` takes minutes on a
-41-character text, and the live check runs every pattern on every keystroke.
+Python's `re` backtracks: a pattern such as `(a+)+$` takes minutes on
+`"a" * 41 + "!"`, and the live check runs every pattern on every keystroke.
 RE2 never backtracks. A pattern is parsed by Python's own parser (so authors
 keep the syntax they know, `verbose` included) and written out again for
 RE2, with Python's meaning kept where RE2's differs:
@@ -12,7 +12,6 @@ RE2, with Python's meaning kept where RE2's differs:
 - Flags (`ignorecase`, `multiline`, `dotall`; `verbose` is read by the
   parser) and inline `(?i)`, `(?-i:...)` map onto RE2's.
 - Groups do not capture: only the whole match's span is used.
-
 - `\\b` and `\\B` keep Python's Unicode meaning wherever the pattern spells
   out the character beside them (`Café\\b`, `\\b\\w+\\b`: see _text/boundaries).
 
@@ -108,6 +107,7 @@ class PatternSyntaxError(PatternError):
         self.msg = msg
 
 
+# The C++ matcher under the re2 module's Python layer (google-re2 is pinned; test_patterns runs both paths).
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 
 
