@@ -44,7 +44,7 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("lexicon", {None: (schema.LexiconRule, TermsRule)}, "terms, whole_word, allow",
          match_body=schema.LexiconFields),
-    Kind("regex", {None: (schema.RegexRule, RegexRule)}, "patterns, flags", match_body=schema.RegexFields),
+    Kind("regex", {None: (schema.RegexRule, RegexRule)}, "patterns, flags, allow", match_body=schema.RegexFields),
     Kind("pii", {None: (schema.PiiRule, PiiRule)}, "detect, regions, case_ref_patterns, case_ref_flags, allow",
          match_body=schema.PiiFields),
     Kind("links", {"domains": (schema.LinksDomainsRule, AllowedDomainsRule),

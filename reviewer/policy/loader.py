@@ -21,6 +21,7 @@ from typing import Any
 from . import kinds, schema
 from .errors import PolicyError, PolicyIssue
 from .normalise import normalise
+from .patterns import PatternError, PatternSyntaxError, compile_pattern
 from .urls import host_matches
 from .rules.lexical import flag_bits
 from .source import SourceDoc, parse_source
@@ -284,19 +285,26 @@ def _check_domains(item: Item) -> list[PolicyIssue]:
     return issues
 
 
-def _check_patterns(item: Item) -> list[PolicyIssue]:
+def _pattern_fields(item: Item) -> list[tuple[tuple[Any, ...], str, int]]:
+    """Every regex a rule supplies: (where in the rule, pattern, `re` flag bits)."""
     model = item.model
-    found: list[tuple[tuple[Any, ...], str, int]] = []
-    if isinstance(model, schema.RegexRule):
-        found = [(("patterns", i), p, flag_bits(model.flags)) for i, p in enumerate(model.patterns)]
-    elif isinstance(model, schema.PiiRule):
-        found = [(("case_ref_patterns", i), p, flag_bits(model.case_ref_flags))
-                 for i, p in enumerate(model.case_ref_patterns)]
-    elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.RegexFields):
-        found = [(("match", "patterns", i), p, flag_bits(model.body.flags)) for i, p in enumerate(model.body.patterns)]
-    elif isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields):
-        found = [(("match", "case_ref_patterns", i), p, flag_bits(model.body.case_ref_flags))
-                 for i, p in enumerate(model.body.case_ref_patterns)]
+    if isinstance(model, schema.ContextRule):
+        body, base = model.body, ("match",)
+    else:
+        body, base = model, ()
+    if isinstance(body, schema.RegexFields):
+        bits = flag_bits(body.flags)
+        return ([((*base, "patterns", i), p, bits) for i, p in enumerate(body.patterns)]
+                + [((*base, "allow", i), p, bits) for i, p in enumerate(body.allow)])
+    if isinstance(body, schema.PiiFields):
+        bits = flag_bits(body.case_ref_flags)
+        return [((*base, "case_ref_patterns", i), p, bits) for i, p in enumerate(body.case_ref_patterns)]
+    return []
+
+
+def _check_patterns(item: Item) -> list[PolicyIssue]:
+    """Every regex must parse and be one RE2 can run (linear time: see .patterns)."""
+    model = item.model
     if isinstance(model, schema.PiiRule) or (isinstance(model, schema.ContextRule) and isinstance(model.body, schema.PiiFields)):
         body = model.body if isinstance(model, schema.ContextRule) else model
         if "case_ref" in body.detect and not body.case_ref_patterns:
@@ -304,13 +312,15 @@ def _check_patterns(item: Item) -> list[PolicyIssue]:
             return [item.issue("detect names case_ref but no case_ref_patterns are given; "
                                "add the agency's reference format as a regex", sub)]
     issues = []
-    for sub, pattern, bits in found:
+    for sub, pattern, bits in _pattern_fields(item):
         try:
-            re.compile(pattern, bits)
-        except re.error as exc:
-            where = f" at position {exc.pos}" if exc.pos is not None else ""
+            compile_pattern(pattern, bits)
+        except PatternSyntaxError as exc:
+            where = f" at position {exc.position}" if exc.position is not None else ""
             issues.append(item.issue(f"invalid regex {pattern!r}: {exc.msg}{where}; fix the pattern "
                                      "(Python `re` syntax; in YAML prefer single quotes)", sub))
+        except PatternError as exc:
+            issues.append(item.issue(f"pattern {pattern!r}: {exc}", sub))
     return issues
 
 

@@ -38,6 +38,7 @@ from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from ._text import pii_patterns as P
 from ._text.literals import required_literal_sets
+from .patterns import PatternError, PatternSyntaxError, PolicyPattern, compile_pattern
 from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
 from .urls import domain_pattern_problem, host_matches
 
@@ -125,8 +126,9 @@ class PiiDetector:
     @staticmethod
     def _compile_case_refs(
         patterns: Sequence[str], flags: int
-    ) -> tuple[tuple[re.Pattern[str], tuple[frozenset[str], ...]], ...]:
-        """The policy's case-reference regexes, case-insensitive unless `flags` says otherwise."""
+    ) -> tuple[tuple[PolicyPattern, tuple[frozenset[str], ...]], ...]:
+        """The policy's case-reference regexes (Python syntax, run by RE2: see .patterns),
+        case-insensitive unless `flags` says otherwise."""
         if isinstance(patterns, str) or not patterns:
             raise ValueError(
                 "detect names case_ref but no case_ref_patterns are given; add the reference format as a regex"
@@ -134,13 +136,11 @@ class PiiDetector:
         compiled = []
         for pattern in patterns:
             try:
-                regex = re.compile(pattern, flags)
-            except (re.error, TypeError) as exc:
+                regex = compile_pattern(pattern, flags)
+            except PatternSyntaxError as exc:
                 raise ValueError(f"case_ref pattern {pattern!r} is not a valid regular expression: {exc}") from None
-            if regex.fullmatch(""):
-                raise ValueError(
-                    f"case_ref pattern {pattern!r} matches empty text; make it require at least one character"
-                )
+            except PatternError as exc:
+                raise ValueError(f"case_ref pattern {pattern!r} cannot be used: {exc}") from None
             compiled.append((regex, required_literal_sets(pattern, flags)))
         return tuple(compiled)
 
@@ -258,9 +258,8 @@ class PiiDetector:
         for regex, need in self._case_refs:
             if lowered is not None and not all(any(s in lowered for s in literals) for literals in need):
                 continue  # lacks a literal the pattern cannot match without (see _text.literals)
-            for m in regex.finditer(text):
-                if m.end() > m.start():
-                    yield PiiMatch("case_ref", m.start(), m.end(), m.group())
+            for start, end in regex.spans(text):
+                yield PiiMatch("case_ref", start, end, text[start:end])
 
 
 _DETECTORS = {

@@ -155,6 +155,7 @@ class RegexFields(Model):
     kind: str
     patterns: Annotated[list[Name], Field(min_length=1)]
     flags: list[Literal["ignorecase", "multiline", "dotall", "verbose"]] = ["ignorecase"]
+    allow: list[Name] = []  # patterns whose matches cancel the matches of `patterns` they overlap
 
 
 class PiiFields(Model):

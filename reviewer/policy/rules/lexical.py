@@ -14,6 +14,7 @@ import ahocorasick
 
 from .._text.literals import required_literal_sets
 from ..lexicon import LexiconEntry
+from ..patterns import PatternError, PolicyPattern, compile_alternation, compile_pattern
 from .base import CompiledRule, RuleMeta, Scan, Span
 
 _FLAG_BITS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL, "verbose": re.VERBOSE}
@@ -45,7 +46,10 @@ class TermsRule(CompiledRule):
 
 
 class RegexRule(CompiledRule):
-    """Python regexes run on the original text.
+    """Regexes (Python syntax, run by RE2 in linear time: see ..patterns) on the original text.
+
+    A match that overlaps a match of one of the rule's `allow` patterns is
+    dropped (as a lexicon rule's `allow` terms cancel the matches they overlap).
 
     On ASCII text a pattern runs only when the text holds a literal of each
     set it cannot match without (`_text.literals`). One automaton pass per
@@ -57,7 +61,8 @@ class RegexRule(CompiledRule):
     def __init__(self, meta: RuleMeta, body: Any) -> None:
         super().__init__(meta)
         bits = flag_bits(body.flags)
-        self.patterns = [re.compile(p, bits) for p in body.patterns]
+        self.patterns = [compile_pattern(p, bits) for p in body.patterns]
+        self.allow = [compile_pattern(p, bits) for p in getattr(body, "allow", ())]
         self.literals = [_useful(required_literal_sets(p, bits)) for p in body.patterns]
         self.any_pattern = _alternation(body.patterns, bits) if len(self.patterns) > 1 else None
         self.all_need_literals = all(self.literals)  # then a text without any of them matches nothing
@@ -88,11 +93,14 @@ class RegexRule(CompiledRule):
                         break
                 else:
                     patterns.append(pattern)
-        elif self.any_pattern is not None and self.any_pattern.search(text) is None:
+        elif self.any_pattern is not None and not self.any_pattern.search(text):
             return None  # no pattern matches anywhere: skip the one-by-one scans
         else:
             patterns = self.patterns
-        spans = [m.span() for pattern in patterns for m in pattern.finditer(text) if m.end() > m.start()]
+        spans = [span for pattern in patterns for span in pattern.spans(text)]
+        if spans and self.allow:
+            allowed = [a for pattern in self.allow for a in pattern.spans(text)]
+            spans = [(s, e) for s, e in spans if not any(s < a_end and a_start < e for a_start, a_end in allowed)]
         return spans or None
 
 
@@ -123,14 +131,14 @@ class LiteralFinder:
         return frozenset(found for _, found in self._automaton.iter(lowered))
 
 
-def _alternation(patterns: list[str], bits: int) -> re.Pattern[str] | None:
+def _alternation(patterns: list[str], bits: int) -> PolicyPattern | None:
     """One regex that matches wherever any of `patterns` does: a cheap first test.
 
     The patterns themselves still run one by one when it finds something, so
-    every (possibly overlapping) match is reported. None when the patterns
-    cannot be joined (a global inline flag such as `(?i)` inside one).
+    every (possibly overlapping) match is reported. None when RE2 cannot
+    hold them all in one program.
     """
     try:
-        return re.compile("|".join(f"(?:{p})" for p in patterns), bits)
-    except re.error:
+        return compile_alternation(tuple(patterns), bits)
+    except PatternError:
         return None

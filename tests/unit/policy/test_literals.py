@@ -1,4 +1,5 @@
-"""Regex literal pre-checks: the literals a pattern cannot match without, and that skipping on them changes nothing."""
+"""Regex literal pre-checks: the literals a pattern cannot match without, and that skipping on them changes nothing
+(the literals are read from Python's parse tree; the patterns run on RE2, see reviewer.policy.patterns)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from reviewer.encoder import load_encoder
 from reviewer.policy import load_policy
 from reviewer.policy._text.literals import required_literal_sets, required_literals
+from reviewer.policy.patterns import compile_pattern
 from reviewer.policy.rules import Scan
 from reviewer.policy.rules.lexical import RegexRule
 
@@ -63,13 +65,16 @@ PIECES = sorted({s for p, f in SHIPPED for needs in required_literal_sets(p, f) 
 def test_every_match_holds_a_literal_of_each_required_set(text: str, upper: bool) -> None:
     text = text.upper() if upper else text
     for pattern, flags in SHIPPED:
-        if re.search(pattern, text, flags):
+        if compile_pattern(pattern, flags).search(text):
             for needs in required_literal_sets(pattern, flags):
                 assert any(s in text.lower() for s in needs), (pattern, text, needs)
 
 
 def _naive(rule: RegexRule, text: str) -> list[tuple[int, int]] | None:
-    spans = [m.span() for p in rule.patterns for m in p.finditer(text) if m.end() > m.start()]
+    """Every pattern run on the whole text, less the spans an `allow` pattern overlaps."""
+    allowed = [a for p in rule.allow for a in p.spans(text)]
+    spans = [(s, e) for p in rule.patterns for s, e in p.spans(text)
+             if not any(s < a_end and a_start < e for a_start, a_end in allowed)]
     return spans or None
 
 

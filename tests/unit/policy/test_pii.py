@@ -305,6 +305,7 @@ def test_case_references_use_the_policy_patterns() -> None:
         ([], "no case_ref_patterns"),
         (["CAS-("], r"case_ref pattern 'CAS-\(' is not a valid regular expression"),
         (["x*"], "matches empty text"),
+        ([r"(?<![\w-])CAS-\d+"], r"case_ref pattern .* cannot be used: RE2 cannot run a lookbehind"),  # linear time only
     ],
 )
 def test_bad_case_ref_patterns_are_clear_errors(patterns: list[str], message: str) -> None:

@@ -50,9 +50,11 @@ def test_regex_runs_on_the_original_text_with_flags(policy_of) -> None:
     assert strict.check("ok\nINT").findings[0].spans == ((3, 6),)
 
 
-def test_regex_ignores_empty_matches(policy_of) -> None:
-    policy = policy_of(rule_policy("kind: regex\npatterns: ['x*']"))
-    assert policy.check("abc").decision == "pass"
+def test_regex_that_matches_empty_text_is_refused_at_load(errors) -> None:
+    """Empty matches are nothing to report, and RE2 steps past them differently from Python's `re`."""
+    [line] = errors(rule_policy("kind: regex\npatterns: ['x*']"))
+    assert "pattern 'x*': the pattern matches empty text" in line
+    assert "make it require at least one character" in line
 
 
 def test_topic_routes_for_review_by_default(policy_of) -> None:
