@@ -24,7 +24,7 @@ PORT ?= 5000
 # The real OpenID provider the single sign-on tests start: oidc-provider from npm, pinned by its lock file.
 OIDC_PROVIDER := tests/oidc_provider
 
-.PHONY: run test install install-dev system-deps bench bench-smoke clean encoder oidc-provider
+.PHONY: run test install install-dev system-deps bench bench-smoke clean encoder oidc-provider security-probe
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -98,6 +98,10 @@ bench: install-dev
 
 bench-smoke: install-dev   # every benchmark once, tiny (make test runs the same through tests/unit/test_bench_smoke.py)
 	@for f in bench/bench_*.py; do echo "== $$f --smoke"; $(BIN)/python $$f --smoke || exit 1; done
+
+# Issue 15's findings replayed against a real `reviewer serve` on a throwaway instance (a few minutes; not in make test).
+security-probe: install encoder
+	$(BIN)/python scripts/security_probe.py
 
 clean:
 	rm -rf $(VENV) $(BUILD_VENV) .pytest_cache .hypothesis test-artifacts $(OIDC_PROVIDER)/node_modules

@@ -279,17 +279,24 @@ def _account_policies(app: Flask) -> list[tuple[str, str]]:
 
 
 def audit_key_problems(app: Flask) -> list[str]:
-    """The instance's audit key must sign the newest event: every instance needs the same key file."""
+    """The instance's audit key must exist and sign the newest event: every instance needs the same key file."""
     from sqlalchemy import select
 
     from reviewer.audit.chain import compute_mac
-    from reviewer.audit.keys import key_path, load_key
+    from reviewer.audit.key_setup import event_count, missing_key_problem
+    from reviewer.audit.keys import AuditKeyError, key_path, load_key
     from reviewer.audit.models import AuditEvent
-    from reviewer.db import read_session
+    from reviewer.db import get_database, read_session
 
+    if not key_path(app.instance_path).exists():  # production never makes it on its own (audit.key_setup)
+        return [missing_key_problem(app.instance_path, event_count(get_database(app).engine))]
+    try:
+        key = load_key(app.instance_path)
+    except AuditKeyError as error:
+        return [str(error)]
     with read_session(app) as session:
         newest = session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    if newest is None or compute_mac(load_key(app.instance_path), newest.hash) == newest.mac:
+    if newest is None or compute_mac(key, newest.hash) == newest.mac:
         return []
     return [
         f"audit key {key_path(app.instance_path)} did not sign the database's newest audit event ({newest.seq}): "

@@ -64,7 +64,8 @@ def init_app(app: Flask) -> None:
     """Make the engine and sessionmaker from DATABASE_URL; close sessions at teardown."""
     # Imported here: the audit and accounts packages hold views that import this module (a cycle at import time).
     from reviewer.accounts.passwords import make_hasher
-    from reviewer.audit import load_or_create_key
+    from reviewer.audit.key_setup import startup_key
+    from reviewer.config import is_production
 
     try:
         url = make_url(app.config["DATABASE_URL"])
@@ -80,7 +81,8 @@ def init_app(app: Flask) -> None:
             "postgresql+psycopg://user@host/dbname."
         ) from None
     info = {
-        "audit_key": load_or_create_key(Path(app.instance_path)),
+        # None in production when audit.key is missing: start-up then refuses (config_checks.audit_key_problems).
+        "audit_key": startup_key(Path(app.instance_path), is_production(app.config)),
         "password_hasher": make_hasher(app.config.get("PASSWORD_HASH_PARAMS") or {}),
     }
     sqlite_file = _sqlite_file(url)
@@ -271,11 +273,14 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     """Bring the database schema up to `revision` (Alembic, programmatic), with the audit key at hand.
 
     The key is read from the instance folder now, not taken from start-up: a restore may have put
-    the backup's key back since.
+    the backup's key back since. Production never makes a key here (`reviewer audit init-key` does).
     """
-    from reviewer.audit import load_or_create_key
+    from reviewer.audit.key_setup import event_count, missing_key_problem, startup_key
+    from reviewer.config import is_production
 
-    key = load_or_create_key(Path(app.instance_path))
+    key = startup_key(Path(app.instance_path), is_production(app.config))
+    if key is None:
+        raise click.ClickException(missing_key_problem(app.instance_path, event_count(get_database(app).engine)))
     with get_database(app).engine.begin() as connection:
         alembic_command.upgrade(alembic_config(connection, key), revision)
 

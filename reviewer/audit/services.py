@@ -265,8 +265,8 @@ def session_key(session: Session) -> bytes:
     key = session.info.get(SESSION_KEY)
     if key is None:
         raise AuditError(
-            f"session.info[{SESSION_KEY!r}] is not set: the app's sessionmaker must put the audit key there "
-            "(reviewer.audit.load_or_create_key(app.instance_path))"
+            f"session.info[{SESSION_KEY!r}] is not set: the app started without an audit key (in production "
+            "instance/audit.key must exist: `reviewer audit init-key` on an empty trail, else restore it from backup)"
         )
     return check_key(key)
 

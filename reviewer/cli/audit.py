@@ -1,5 +1,5 @@
 """`reviewer audit verify [--anchor SEQ:HASH] [--anchors FILE] [--reconcile] [--file EXPORT.jsonl [--key-file KEY]]`,
-`reviewer audit anchor [--out FILE] [--syslog]` and
+`reviewer audit anchor [--out FILE] [--syslog]`, `reviewer audit init-key` and
 `reviewer audit export --from D --to D --format jsonl|csv --out FILE`.
 
 `verify --reconcile` then checks the drafts, versions and approvals against
@@ -198,6 +198,31 @@ def anchor_cli(out: Path | None, to_syslog: bool, syslog_address: str) -> None:
     if to_syslog:
         send_to_syslog(line, syslog_address)
     click.echo(line)
+
+
+@audit.command("init-key")
+def init_key_cli() -> None:
+    """Make this instance's audit key (instance/audit.key, 0600), once, while the audit trail is empty.
+
+    Production never makes the key on its own: run this before the first `reviewer db upgrade`, then
+    back the key up. Refused (exit 1) when the database already holds events: restore their key instead.
+    An existing key is kept, never replaced.
+    """
+    from reviewer import create_app
+    from reviewer.audit.key_setup import init_key
+    from reviewer.db import get_database
+
+    app = create_app({"TOXICITY": "none", "SCHEMA_CHECK": False})
+    try:
+        path, made = init_key(app.instance_path, get_database(app).engine)
+    except AuditError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        get_database(app).engine.dispose()
+    if made:
+        click.echo(f"Made the audit key {path} (mode 0600). Back it up with the database; every instance needs this file.")
+    else:
+        click.echo(f"The audit key {path} already exists; kept (a key is never replaced).")
 
 
 def append_line(path: Path, line: str) -> None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from reviewer import config as config_module
 from reviewer import create_app
+from reviewer.audit import load_or_create_key
 from reviewer.config_checks import ConfigError, coerce_settings, mask_url, setting_names, setting_problems
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -186,7 +187,8 @@ def test_another_audit_key_than_the_one_that_signed_the_trail_is_refused(make_ap
     make_user("signed", roles=["staff"])  # an audit event, signed with this test's instance key
     same_key = production(tmp_path, policy_dir, database_url)
     create_app(same_key)
-    other_instance = production(tmp_path / "elsewhere", policy_dir, database_url)  # a new key is made there
+    other_instance = production(tmp_path / "elsewhere", policy_dir, database_url)
+    load_or_create_key(tmp_path / "elsewhere" / "instance")  # another instance's key
     with pytest.raises(ConfigError) as excinfo:
         create_app(other_instance)
     (problem,) = problems_of(excinfo)

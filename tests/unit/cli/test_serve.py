@@ -134,8 +134,9 @@ def _migrate(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in env.items():
         if name.startswith("REVIEWER_"):
             monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(main, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
+    for command in (["audit", "init-key"], ["db", "upgrade"]):  # production makes its audit key only when asked
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, result.output
 
 
 def _check_a_run(base: str, process: subprocess.Popen) -> None:
