@@ -71,11 +71,13 @@ def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
 
     from reviewer.accounts.services import create_user
     from reviewer.db import app_session
+    from reviewer.drafting.inbound import create_inbound
     from reviewer.drafting.models import Draft, DraftVersion, InboundPost
-    from reviewer.drafting.services import create_draft, create_inbound
+    from reviewer.drafting.services import create_draft
     from reviewer.orgs.services import create_account
     from reviewer.review import services as review
     from reviewer.review.models import Approval, ReviewAction
+    from reviewer.review.submitting import submit_draft
 
     rng = random.Random(6)
     checker = app.extensions["reviewer.checker"]
@@ -105,12 +107,12 @@ def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
                 create_draft(session, author, checker, account, rng.choice(BLOCKED).format(s=street), inbound=inbound)
             elif roll < 0.65:
                 draft = create_draft(session, author, checker, account, rng.choice(CLEAN).format(s=street), inbound=inbound)
-                review.submit_draft(session, author, checker, draft)
+                submit_draft(session, author, checker, draft)
                 if rng.random() < 0.33:
                     review.mark_posted(session, author, draft, "https://x.com/HarbourCityNZ/status/1")
             else:
                 draft = create_draft(session, author, checker, account, rng.choice(REVIEW).format(s=street), inbound=inbound)
-                review.submit_draft(session, author, checker, draft)
+                submit_draft(session, author, checker, draft)
                 approver = rng.choice(approvers)
                 if roll < 0.85:
                     review.approve(session, approver, draft, expected_version=draft.lock_version)

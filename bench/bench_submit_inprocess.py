@@ -158,7 +158,7 @@ def main() -> None:
     from reviewer.orgs.models import OrgAccount
     from reviewer.orgs.services import account_facts, create_account
 
-    from reviewer.review.services import submit_draft
+    from reviewer.review.submitting import submit_draft
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     app = create_app({

@@ -38,7 +38,7 @@ def checker():  # noqa: ANN201
 @pytest.fixture
 def make_inbound(db_session, make_account, make_user) -> Callable[..., object]:  # noqa: ANN001
     """make_inbound(account=None, text=..., received_at=..., author_handle=...): a committed inbound post."""
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     def make(
         account=None,  # noqa: ANN001
@@ -76,6 +76,7 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
     """
     from reviewer.drafting.services import create_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     def make(
         state: str = "draft",
@@ -94,7 +95,7 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
         db_session.commit()
         draft = create_draft(db_session, author, checker, account, text, inbound=inbound)
         if state != "draft":
-            review.submit_draft(db_session, author, checker, draft)
+            submit_draft(db_session, author, checker, draft)
         if needs_review and draft.state != "pending":
             raise AssertionError(f"{text!r} did not need approval, so the draft cannot become {state!r}")
         if state in ("rejected", "returned") or (state in ("approved", "posted") and draft.state == "pending"):

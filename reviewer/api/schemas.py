@@ -120,7 +120,6 @@ __all__ = [
     "DecisionRequest",
     "DraftRequest",
     "InboundRequest",
-    "ValidationError",
     "first_problem",
     "schema_of",
 ]

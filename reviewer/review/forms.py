@@ -62,7 +62,7 @@ class QueueFilterForm(FlaskForm):
         self.rule.choices = choices("Any rule", [(r, r) for r in offered])
 
     def filters(self) -> dict:
-        """Keyword arguments for `review.services.queue` (call after validate())."""
+        """Keyword arguments for `review.queue.queue` (call after validate())."""
         found: dict = {}
         if self.account.data:
             found["account_id"] = int(self.account.data)

@@ -25,7 +25,7 @@ NEEDS_REVIEW = "We promise the pool will reopen by Friday."
 def drafting_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     """The app with the shipped policies on a loopback port, a staff member, an account and a post to answer."""
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     with shipped.site("drafting-live") as site:
         with app_session(site.app) as session:

@@ -25,7 +25,7 @@ FIXED = "Thanks for letting us know, the crew will fix the light this week."
 @pytest.fixture(scope="module")
 def site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     with shipped.site("live-freshness") as served:
         with app_session(served.app) as session:
@@ -46,11 +46,12 @@ def _returned_draft(app, session, shipped, staff, account) -> int:  # noqa: ANN0
     from reviewer.checking import EXTENSION_KEY
     from reviewer.drafting.services import create_draft, revise_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     check = app.extensions[EXTENSION_KEY]
     rawiri = shipped.add_people(session, {"rawiri": ("Rawiri Comms", ["approver"], ["comms"])})["rawiri"]
     draft = create_draft(session, staff, check, account, NEEDS_REVIEW)
-    review.submit_draft(session, staff, check, draft)
+    submit_draft(session, staff, check, draft)
     review.return_for_changes(session, rawiri, draft, "No dates, please.", expected_version=draft.lock_version)
     revise_draft(session, staff, check, draft, FIXED)
     session.commit()

@@ -24,7 +24,7 @@ def reports_site(shipped, checker) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     """The app on a loopback port: an auditor, a staff member, one account with a passed and a blocked draft."""
     from reviewer.db import app_session
     from reviewer.drafting.services import create_draft
-    from reviewer.review.services import submit_draft
+    from reviewer.review.submitting import submit_draft
 
     with shipped.site("reports-browser") as site:
         with app_session(site.app) as session:

@@ -41,7 +41,7 @@ PEOPLE = {
 def journey_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
     """The app with the shipped policies on a loopback port; a staff member, two comms approvers, three posts."""
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     now = datetime.now(timezone.utc)
     with shipped.site("review-journey") as site:

@@ -28,7 +28,7 @@ def submit(site, username: str, text: str) -> int:  # noqa: ANN001
     from reviewer.db import app_session, get_database
     from reviewer.drafting.services import create_draft
     from reviewer.orgs.models import OrgAccount
-    from reviewer.review.services import submit_draft
+    from reviewer.review.submitting import submit_draft
 
     app = site.app()
     checker = build_checker({"POLICY_DIR": str(site.policy_dir), "TOXICITY": "none"})

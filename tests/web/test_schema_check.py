@@ -65,10 +65,10 @@ def test_the_migrations_build_exactly_the_models(app) -> None:  # noqa: ANN001
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from reviewer.models import Base
+    from reviewer.models import metadata
 
     with get_database(app).engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
     assert differences == []
 
 

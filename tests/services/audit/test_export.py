@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.audit import AuditEvent, record, verify
 from reviewer.audit import export as exports
+from reviewer.audit.browse import iter_range
 from reviewer.audit.chain import GENESIS_HASH
 from reviewer.audit.offline import EXPORT_FIELDS, check_export
 from reviewer.cli import main
@@ -36,7 +37,7 @@ def trail(session: Session, alice) -> Session:
 
 def export_text(session: Session, fmt: str = "jsonl", since=None, until=None) -> str:  # noqa: ANN001
     span = exports.resolve_range(session, since, until)
-    return "".join(exports.lines(fmt, exports.iter_range(session, span.low, span.high)))
+    return "".join(exports.lines(fmt, iter_range(session, span.low, span.high)))
 
 
 def test_jsonl_holds_every_field_exactly_as_stored_and_hashed(trail: Session, key: bytes) -> None:
@@ -96,7 +97,7 @@ def _rehash(lines: list[str], index: int, **changes) -> list[str]:  # noqa: ANN0
 
 def test_an_export_of_a_period_links_to_the_event_before_it_and_holds_an_anchor(trail: Session, key: bytes) -> None:
     span = exports.ExportRange(None, None, 3, 6)
-    lines = "".join(exports.lines("jsonl", exports.iter_range(trail, 3, 6))).splitlines()
+    lines = "".join(exports.lines("jsonl", iter_range(trail, 3, 6))).splitlines()
     second = trail.get(AuditEvent, 2)
     result = check_export(lines, key, anchor=(6, trail.get(AuditEvent, 6).hash))
     assert result.ok and result.first == (3, second.hash) and span.count == 4

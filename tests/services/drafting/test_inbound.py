@@ -8,14 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from reviewer.drafting.importing import import_inbound
+from reviewer.drafting.inbound import create_inbound, inbox
 from reviewer.drafting.models import InboundPost
-from reviewer.drafting.services import (
-    InvalidInput,
-    NotAllowed,
-    create_inbound,
-    import_inbound,
-    inbox,
-)
+from reviewer.review.workflow import InvalidInput, NotAllowed
 
 NOW = datetime.now(timezone.utc)
 HEADER = "platform,author_handle,text,url,received_at,external_id\n"

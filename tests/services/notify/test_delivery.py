@@ -74,11 +74,11 @@ def test_nothing_is_written_or_sent_for_a_change_that_rolled_back(
 
     from reviewer.notify.delivery import deliver_due
     from reviewer.notify.models import Notification
-    from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     _approvers(make_user, "ana")
     draft = make_draft("draft", text=REVIEW_TEXT)
-    review.submit_draft(db_session, draft.test_author, checker, draft)
+    submit_draft(db_session, draft.test_author, checker, draft)
     assert draft.state == "pending" and db_session.scalar(select(func.count()).select_from(Notification)) == 5  # page, mail, 3 hooks
     assert db_session.info.get("notify_written") is True  # written in this transaction...
     db_session.rollback()  # ...which rolls back

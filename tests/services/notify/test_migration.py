@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from reviewer.db import alembic_config, get_database
-from reviewer.models import Base
+from reviewer.models import metadata
 
 OURS = {"notifications", "notification_preferences", "reminder_steps"}
 
@@ -27,7 +27,7 @@ def _tables_named(diff) -> set[str]:  # noqa: ANN001
 def test_the_schema_matches_the_models(app) -> None:  # noqa: ANN001
     with get_database(app).engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diffs = [d for d in compare_metadata(context, Base.metadata) if _tables_named(d) & OURS]
+        diffs = [d for d in compare_metadata(context, metadata) if _tables_named(d) & OURS]
     assert diffs == []
 
 

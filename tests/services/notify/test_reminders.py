@@ -64,6 +64,7 @@ def test_escalation_tells_the_backup_group_once_and_never_again(
     from reviewer.drafting.services import revise_draft
     from reviewer.notify.reminders import escalations, remind_and_escalate
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     app.config["ESCALATION"] = {"comms": {"after_minutes": 120, "to": "press"}}
     draft = make_draft("pending", author=people["sam"])
@@ -75,7 +76,7 @@ def test_escalation_tells_the_backup_group_once_and_never_again(
     review.return_for_changes(db_session, people["ana"], draft, "Drop the date.", expected_version=draft.lock_version)
     db_session.commit()
     revise_draft(db_session, people["sam"], checker, draft, "We promise the pool will reopen on Friday.")
-    review.submit_draft(db_session, people["sam"], checker, draft)
+    submit_draft(db_session, people["sam"], checker, draft)
     db_session.commit()
     assert draft.state == "pending" and draft.current_version.number == 2
     again = remind_and_escalate(app, _now() + timedelta(minutes=500))

@@ -17,7 +17,7 @@ from reviewer.db import get_database
 from reviewer.drafting.models import Draft
 from reviewer.review import services as review
 from reviewer.review.models import Approval, ReviewAction
-from reviewer.review.services import ConflictError
+from reviewer.review.workflow import ConflictError
 
 THREAD_TIMEOUT = 60
 

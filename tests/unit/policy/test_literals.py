@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reviewer.encoder import load_encoder
 from reviewer.policy import load_policy
 from reviewer.policy._text.literals import required_literal_sets, required_literals
-from reviewer.policy.rules import Scan
+from reviewer.policy.rules.base import Scan
 from reviewer.policy.rules.lexical import RegexRule
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"

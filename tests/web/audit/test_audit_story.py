@@ -13,6 +13,7 @@ from reviewer.audit.story import draft_story
 def test_the_story_page_tells_everything(auditor_client, make_draft, make_inbound, make_account, make_user, db_session, checker) -> None:  # noqa: ANN001, E501
     from reviewer.drafting.services import revise_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     account = make_account("@HarbourCityNZ", name="Harbour City Council")
     post = make_inbound(account, text="When will the pool reopen? Ring me on 021 555 0199", author_handle="@swimmer")
@@ -20,7 +21,7 @@ def test_the_story_page_tells_everything(auditor_client, make_draft, make_inboun
     revise_draft(db_session, draft.test_author, checker, draft, BLOCKED_TEXT)
     db_session.commit()
     revise_draft(db_session, draft.test_author, checker, draft, REVIEW_TEXT + " We'll post an update.")
-    review.submit_draft(db_session, draft.test_author, checker, draft)
+    submit_draft(db_session, draft.test_author, checker, draft)
     approver = make_user("rawiri", roles=["approver"], groups=list(draft.routes), display_name="Rawiri Approver")
     review.approve(db_session, approver, draft, expected_version=draft.lock_version)
     db_session.commit()

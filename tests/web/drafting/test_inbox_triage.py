@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from fixtures_workflow import REVIEW_TEXT  # type: ignore[import-not-found]
 
 from drafting_pages import page_text  # type: ignore[import-not-found]
-from reviewer.drafting.services import inbox_summary
+from reviewer.drafting.inbound import inbox_summary
 
 
 def test_unanswered_posts_are_split_by_where_their_reply_is(db_session, make_inbound, make_draft, account) -> None:  # noqa: ANN001
