@@ -47,8 +47,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from fault_injection import Fault, Probe, fill_disk, kill_worker, stop_postgres, tmpfs  # noqa: E402
-from loadgen import (  # noqa: E402
+from fault_injection import Fault, Probe, fill_disk, kill_worker, stop_postgres, tmpfs
+from loadgen import (
     Ledger,
     PostgresCluster,
     Server,
@@ -60,7 +60,7 @@ from loadgen import (  # noqa: E402
     run_load,
     start_server,
 )
-from loadgen.ledger import DECIDED_STATE  # noqa: E402
+from loadgen.ledger import DECIDED_STATE
 
 SCENARIOS = ("kill", "postgres", "disk")
 CLEAR_503 = re.compile(r"database_(unavailable|full|read_only|busy)|Database (unavailable|full|read-only|busy)")

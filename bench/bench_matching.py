@@ -38,7 +38,9 @@ NUMBERS = ["4111 1111 1111 1111", "born 12/03/1985", "10:30", "2026", "1,500 hom
 
 def random_phone(rng: random.Random) -> str:
     """A fresh phone number each time, so that no cache flatters the figures."""
-    digits = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    def digits(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+
     return rng.choice(
         [f"021 {digits(3)} {digits(4)}", f"09 {rng.randint(200, 999)} {digits(4)}", f"020 7946 {digits(4)}",
          f"(02) 9{digits(3)} {digits(4)}", f"(202) 555-{digits(4)}", f"+64 21 {digits(3)} {digits(4)}"]

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reviewer.policy import load_policy  # noqa: E402
+from reviewer.policy import load_policy
 
 DEFAULT_POLICY = ROOT / "policies" / "government.yaml"
 FALLBACK_POLICY = ROOT / "tests" / "unit" / "policy" / "fixtures" / "every_kind.yaml"

@@ -48,7 +48,7 @@ BLOCKED = ["Call me on 021 555 0199 about {s} and I'll sort it.", 'Email jo.blog
 STREETS = ["Elm Street", "Harbour Road", "Queen Street", "Rata Avenue", "Kowhai Lane", "Marine Parade"]
 
 
-def make_instance(folder: Path):  # noqa: ANN201
+def make_instance(folder: Path):
     from reviewer import create_app
     from reviewer.db import upgrade
 
@@ -65,7 +65,7 @@ def make_instance(folder: Path):  # noqa: ANN201
     return app, config
 
 
-def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
+def seed(app, drafts: int, since: datetime) -> dict:
     """`drafts` drafts through the real services, then spread over the period; returns ids."""
     from sqlalchemy import update
 
@@ -144,7 +144,7 @@ def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
         return {"auditor_id": auditor.id, "account_id": account.id}
 
 
-def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> list[float]:  # noqa: ANN001
+def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> list[float]:
     from reviewer.accounts.models import User
     from reviewer.db import read_session
     from reviewer.reports.services import generate_report
@@ -163,7 +163,7 @@ def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> li
     return times
 
 
-def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, drafts: int) -> None:  # noqa: ANN001
+def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, drafts: int) -> None:
     from reviewer.accounts.models import User
     from reviewer.db import read_session
     from reviewer.reports.jobs import report_pdf_path, report_status, submit_report

@@ -306,7 +306,7 @@ def group_warnings(app: Flask) -> list[str]:
     try:
         with read_session(app) as session:
             return [thin_group_warning(name, count) for name, count in thin_groups(session).items()]
-    except Exception as error:  # noqa: BLE001 - the database checks above report database faults
+    except Exception as error:  # noqa: BLE001 -- the database checks above report database faults
         return [f"approver groups could not be read: {_first_line(error)}"]
 
 

@@ -96,7 +96,7 @@ class TcpProxy:
 
     close = cut
 
-    def _spawn(self, target, *args) -> None:  # noqa: ANN001
+    def _spawn(self, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(thread)
         thread.start()

@@ -103,7 +103,7 @@ class OpenIdProvider:
             }],
         }
         (folder / "provider.json").write_text(json.dumps(config), encoding="utf-8")
-        log = open(folder / "provider.log", "wb")  # noqa: SIM115 - kept open while the provider runs
+        log = open(folder / "provider.log", "wb")  # kept open while the provider runs
         provider.process = subprocess.Popen(
             ["node", str(PROVIDER_DIR / "provider.js"), str(folder / "provider.json")],
             stdout=subprocess.PIPE, stderr=log, cwd=PROVIDER_DIR, env={**os.environ, "NODE_ENV": "test"},

@@ -142,7 +142,8 @@ def _scorer_option(func: Any) -> Any:
 
 @click.command("check", cls=Command)
 @click.argument("text", required=False)
-@click.option("--policy", "policy_path", metavar="FILE", help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
+@click.option("--policy", "policy_path", metavar="FILE",
+              help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Platform the reply is for (enables length limits).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of publication (default: today in the policy's timezone).")
 @click.option("--in-reply-to", "in_reply_to", metavar="TEXT", help="The inbound post being answered.")

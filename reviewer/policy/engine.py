@@ -242,7 +242,7 @@ class Policy:
         encoder = self._compiled.encoder
         if encoder is None or len(drafts) < 2:
             return
-        from .rules.semantic import sentence_spans  # noqa: PLC0415
+        from .rules.semantic import sentence_spans
 
         texts = [d.text for d in drafts]
         if self._compiled.context.rules:

@@ -222,7 +222,7 @@ def _accounts(session: Session, account_id: int | None) -> list[str]:
     return [account.label]
 
 
-def _chunks(ids: list[int], size: int = 900):  # noqa: ANN202 - SQLite caps bound parameters
+def _chunks(ids: list[int], size: int = 900):  # SQLite caps bound parameters
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 

@@ -206,7 +206,8 @@ def edit_as_approver(
             actor,
             "draft.edited",
             subject_of(draft),
-            {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes, "text_sha256": version.text_sha256},
+            {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes,
+             "text_sha256": version.text_sha256},
         )
         record_checked(session, actor, draft, verdict)
         added = [group for group in draft.routes if group not in old_routes]

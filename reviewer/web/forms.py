@@ -12,7 +12,7 @@ class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
-    def pre_validate(self, form) -> None:  # noqa: ANN001
+    def pre_validate(self, form) -> None:
         # Accept only the offered choices, with a message that names the bad value.
         offered = {str(value) for value, _label in (self.choices or [])}
         for value in self.data or []:
@@ -20,7 +20,7 @@ class MultiCheckboxField(SelectMultipleField):
                 raise ValidationError(f"{value!r} is not one of the choices.")
 
 
-def attach_error(form, error) -> None:  # noqa: ANN001
+def attach_error(form, error) -> None:
     """Show a service's refusal on the form: under the field it names (`error.field`), else above the form.
 
     `error` is any domain error with `.message` and `.field` (AccountError,

@@ -23,7 +23,7 @@ CLEAN = "Thanks for letting us know, the crew will fix the light this week."
 
 
 @pytest.fixture(scope="module")
-def audit_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def audit_site(shipped) -> Iterator[SimpleNamespace]:
     """The app on a loopback port: an auditor, a staff member, an approver, two drafts with their trail."""
     from reviewer.db import app_session
     from reviewer.drafting.inbound import create_inbound
@@ -56,7 +56,7 @@ def audit_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
 
 
 def test_auditor_filters_the_trail_opens_a_story_and_verifies_the_chain(
-    browser: Browser, audit_site, shipped, artifacts_dir: Path  # noqa: ANN001
+    browser: Browser, audit_site, shipped, artifacts_dir: Path
 ) -> None:
     context = browser.new_context(base_url=audit_site.url, viewport={"width": 1280, "height": 900})
     problems: list[str] = []

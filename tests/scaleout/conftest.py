@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ROOT_CONFTEST = ROOT / "tests" / "conftest.py"
 sys.path.insert(0, str(ROOT / "bench"))
 
-from loadgen import create_database, create_site, drop_database  # noqa: E402
-from loadgen.site import Site  # noqa: E402
+from loadgen import create_database, create_site, drop_database
+from loadgen.site import Site
 
 
 def skip_or_fail(config: pytest.Config, reason: str) -> None:

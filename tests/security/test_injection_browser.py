@@ -42,7 +42,7 @@ def browser_type_launch_args(browser_type_launch_args: dict, pytestconfig: pytes
 
 
 @pytest.fixture
-def served(secure_app, db_session, make_user, make_account, make_inbound, checker) -> Iterator[Any]:  # noqa: ANN001
+def served(secure_app, db_session, make_user, make_account, make_inbound, checker) -> Iterator[Any]:
     world = payloads.build(db_session, make_user, make_account, make_inbound, checker)
     server = make_server("127.0.0.1", 0, secure_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -107,7 +107,7 @@ def _check_page(page: Any, watch: Watch, where: str) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-def test_no_payload_runs_in_chromium_on_any_page(served, browser) -> None:  # noqa: ANN001
+def test_no_payload_runs_in_chromium_on_any_page(served, browser) -> None:
     people = {"staff": served.staff, "approver": served.approver, "auditor": served.auditor, "admin": served.admin}
     overflowing = []
     pages = 0

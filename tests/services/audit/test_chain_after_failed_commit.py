@@ -28,7 +28,7 @@ def skip_or_fail(config: pytest.Config, reason: str) -> None:
     config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
 
 
-def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> None:  # noqa: ANN001
+def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> None:
     """The failed transaction left nothing; the same session, then a fresh one, append from the old head."""
     session.rollback()
     assert list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq))) == [1]
@@ -46,7 +46,7 @@ def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> Non
     assert result.ok and result.count == 3 and result.head == (3, third.hash), result.first_bad
 
 
-def _append_two_and_commit(session: Session, alice, before_commit: Callable[[], object]) -> OperationalError:  # noqa: ANN001
+def _append_two_and_commit(session: Session, alice, before_commit: Callable[[], object]) -> OperationalError:
     """Two appends (the head claimed and moved), the fault, then the commit that fails."""
     record(session, alice, "draft.created", "draft:1", {"text": "first try"})
     record(session, alice, "draft.submitted", "draft:1")
@@ -56,7 +56,7 @@ def _append_two_and_commit(session: Session, alice, before_commit: Callable[[], 
     return failed.value
 
 
-def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key: bytes, alice) -> None:  # noqa: ANN001
+def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key: bytes, alice) -> None:
     with ExitStack() as stack:
         try:
             folder = stack.enter_context(tmpfs("8m"))
@@ -79,7 +79,7 @@ def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key:
 
 @pytest.mark.postgres
 def test_a_commit_on_a_killed_connection_leaves_the_chain_whole(
-    postgres_schema_engine: Callable[[], Engine], postgres_base_url: str, key: bytes, alice  # noqa: ANN001
+    postgres_schema_engine: Callable[[], Engine], postgres_base_url: str, key: bytes, alice
 ) -> None:
     engine = postgres_schema_engine()
     Base.metadata.create_all(engine, tables=AUDIT_TABLES)

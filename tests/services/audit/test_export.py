@@ -35,7 +35,7 @@ def trail(session: Session, alice) -> Session:
     return session
 
 
-def export_text(session: Session, fmt: str = "jsonl", since=None, until=None) -> str:  # noqa: ANN001
+def export_text(session: Session, fmt: str = "jsonl", since=None, until=None) -> str:
     span = exports.resolve_range(session, since, until)
     return "".join(exports.lines(fmt, iter_range(session, span.low, span.high)))
 
@@ -62,7 +62,7 @@ def test_without_the_key_only_hashes_and_links_are_checked_and_it_says_so(trail:
     assert "HMACs were NOT checked" in result.describe()
 
 
-def _tamper(lines: list[str], index: int, **changes) -> list[str]:  # noqa: ANN003
+def _tamper(lines: list[str], index: int, **changes) -> list[str]:
     event = json.loads(lines[index])
     event.update(changes)
     return [*lines[:index], json.dumps(event, ensure_ascii=False, separators=(",", ":")), *lines[index + 1:]]
@@ -86,7 +86,7 @@ def test_any_change_is_caught_at_its_line(trail: Session, key: bytes) -> None:
     assert "prev_hash does not match" in check_export(_rehash(lines, 4, actor_name="bob"), None).reason
 
 
-def _rehash(lines: list[str], index: int, **changes) -> list[str]:  # noqa: ANN003
+def _rehash(lines: list[str], index: int, **changes) -> list[str]:
     from reviewer.audit.chain import CONTENT_FIELDS, hash_content
 
     changed = _tamper(lines, index, **changes)
@@ -120,7 +120,7 @@ def test_csv_defuses_formulas_and_reads_back(trail: Session) -> None:
     assert exports.safe_cell("plain") == "plain" and exports.safe_cell(None) == "" and exports.safe_cell(-1) == -1
 
 
-def test_the_stream_reads_in_batches_through_its_own_session(trail: Session, sessions, engine) -> None:  # noqa: ANN001
+def test_the_stream_reads_in_batches_through_its_own_session(trail: Session, sessions, engine) -> None:
     span = exports.resolve_range(trail, None, None)
     trail.commit()
     opened = []

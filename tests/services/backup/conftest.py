@@ -20,7 +20,7 @@ ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
 KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def root_conftest(config: pytest.Config):  # noqa: ANN201
+def root_conftest(config: pytest.Config):
     """tests/conftest.py as loaded by pytest (every conftest is module `conftest`, so ask pytest for it)."""
     root = config.pluginmanager.get_plugin(str(ROOT_CONFTEST))
     if root is None:
@@ -67,7 +67,7 @@ def build_app(tmp_path: Path, policy_dir: Path, request: pytest.FixtureRequest) 
 
     apps = []
 
-    def build(url: str, instance: str, migrate: bool = True):  # noqa: ANN202
+    def build(url: str, instance: str, migrate: bool = True):
         app = create_app(root_conftest(request.config).app_config(tmp_path / instance, url, policy_dir, TOXICITY="none"))
         apps.append(app)
         if migrate:

@@ -28,12 +28,12 @@ def columns(obj: object) -> dict:
 
 
 @pytest.fixture
-def statements(app) -> list[str]:  # noqa: ANN001
+def statements(app) -> list[str]:
     """The SQL statements the app's engine runs (first word), from when the fixture is used."""
     seen: list[str] = []
     engine = get_database(app).engine
 
-    def listen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def listen(conn, cursor, statement, *args) -> None:
         seen.append(" ".join(statement.split()[:3]).upper())
 
     event.listen(engine, "before_cursor_execute", listen)
@@ -66,7 +66,7 @@ def test_create_and_submit_take_no_selects_once_the_lock_is_held(app, make_accou
     account, staff = make_account(), make_user(roles=["staff"])
     with get_database(app).sessions() as session:
         staff, account = session.merge(staff), session.merge(account)
-        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 - loaded before counting, as the API view has them
+        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 -- loaded before counting, as the API view has them
         session.connection()
         statements.clear()
         draft = drafting.create_draft(session, staff, checker, account, CLEAN_TEXT)

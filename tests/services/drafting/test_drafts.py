@@ -15,7 +15,7 @@ from reviewer.drafting.services import create_draft, revise_draft
 from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed
 
 
-def last_event(session, action: str) -> dict:  # noqa: ANN001
+def last_event(session, action: str) -> dict:
     session.rollback()
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())).first()
     return json.loads(event.data)

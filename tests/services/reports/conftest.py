@@ -21,7 +21,7 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(db_session, make_account, make_user, make_draft, make_inbound) -> Seeded:  # noqa: ANN001
+def seeded(db_session, make_account, make_user, make_draft, make_inbound) -> Seeded:
     """Two drafts that pass, one approved by an approver, one rejected, one returned, one pending,
     two blocked (one with HTML in it), and one refused self-approval, all on one account, today."""
     from reviewer.review import services as review
@@ -49,7 +49,7 @@ def seeded(db_session, make_account, make_user, make_draft, make_inbound) -> See
 
 
 @pytest.fixture
-def today_period():  # noqa: ANN201
+def today_period():
     from reviewer.reports.data import period_of
 
     today = datetime.now(timezone.utc).date()

@@ -13,7 +13,7 @@ from reviewer.review import services as review
 from reviewer.review.submitting import submit_draft
 
 
-def last_event(session, action: str) -> tuple[str, dict]:  # noqa: ANN001
+def last_event(session, action: str) -> tuple[str, dict]:
     session.rollback()
     row = session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())).first()
     assert row is not None, f"no {action} event"
@@ -21,7 +21,7 @@ def last_event(session, action: str) -> tuple[str, dict]:  # noqa: ANN001
 
 
 def test_a_passing_submission_is_recorded_as_approved_automatically_by_the_policy(
-    db_session, make_draft, checker, audit_actions  # noqa: ANN001
+    db_session, make_draft, checker, audit_actions
 ) -> None:
     draft = make_draft("draft")
     submit_draft(db_session, draft.test_author, checker, draft)
@@ -36,7 +36,7 @@ def test_a_passing_submission_is_recorded_as_approved_automatically_by_the_polic
 
 
 def test_a_returned_draft_that_now_passes_goes_back_to_the_group_that_returned_it(
-    db_session, make_draft, make_user, checker, audit_actions  # noqa: ANN001
+    db_session, make_draft, make_user, checker, audit_actions
 ) -> None:
     draft = make_draft("returned", text=REVIEW_TEXT)
     returner = draft.test_approver

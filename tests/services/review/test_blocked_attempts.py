@@ -20,11 +20,11 @@ from reviewer.review.submitting import record_blocked, submit_draft, submit_new_
 from reviewer.review.workflow import SubmitRefused
 
 
-def blocked_events(session) -> list[AuditEvent]:  # noqa: ANN001
+def blocked_events(session) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "draft.blocked").order_by(AuditEvent.seq)))
 
 
-def test_a_blocked_new_draft_is_audited_without_its_text_and_counted(db_session, make_account, make_user, checker) -> None:  # noqa: ANN001
+def test_a_blocked_new_draft_is_audited_without_its_text_and_counted(db_session, make_account, make_user, checker) -> None:
     account, staff = make_account(), make_user(roles=["staff"])
     db_session.commit()
     with pytest.raises(SubmitRefused) as refused:
@@ -54,7 +54,7 @@ def test_a_blocked_new_draft_is_audited_without_its_text_and_counted(db_session,
     assert report.summary.blocked_attempts == 0
 
 
-def test_a_blocked_revision_of_a_stored_draft_is_audited_against_that_draft(db_session, make_draft, checker) -> None:  # noqa: ANN001
+def test_a_blocked_revision_of_a_stored_draft_is_audited_against_that_draft(db_session, make_draft, checker) -> None:
     from reviewer.drafting.services import revise_draft
 
     draft = make_draft("draft")

@@ -17,7 +17,7 @@ from reviewer.review.submitting import submit_draft
 from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused
 
 
-def events(session, action: str) -> list[dict]:  # noqa: ANN001
+def events(session, action: str) -> list[dict]:
     session.rollback()
     rows = session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
     return [json.loads(row.data) for row in rows]

@@ -13,7 +13,7 @@ from reviewer.models import metadata
 OURS = {"inbound_posts", "drafts", "draft_versions", "approvals", "review_actions"}
 
 
-def _table_of(diff) -> str | None:  # noqa: ANN001
+def _table_of(diff) -> str | None:
     item = diff[0] if isinstance(diff, list) else diff
     for part in item[1:]:
         name = getattr(part, "name", None)

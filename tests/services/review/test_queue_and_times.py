@@ -13,7 +13,7 @@ from reviewer.review.stats import Durations, response_times
 from reviewer.review.workflow import InvalidInput, NotAllowed
 
 
-def submitted_at(session, draft, when: datetime) -> None:  # noqa: ANN001
+def submitted_at(session, draft, when: datetime) -> None:
     draft.submitted_at = when
     session.commit()
 

@@ -26,7 +26,7 @@ def _columns(obj: object) -> dict:
     return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs if a.key not in _MOMENTS}
 
 
-def _stored(session, draft_id: int) -> dict:  # noqa: ANN001
+def _stored(session, draft_id: int) -> dict:
     """Everything stored about a draft, with its id and moments left out so two drafts compare."""
     draft = session.get(Draft, draft_id)
     subject = f"draft:{draft_id}"
@@ -40,7 +40,7 @@ def _stored(session, draft_id: int) -> dict:  # noqa: ANN001
     }
 
 
-def _both_ways(app, db_session, account, staff, post, checker, text: str) -> tuple[dict, dict, Draft]:  # noqa: ANN001
+def _both_ways(app, db_session, account, staff, post, checker, text: str) -> tuple[dict, dict, Draft]:
     ids = []
     for one_step in (False, True):
         if one_step and post is not None:  # the second way answers a fresh post, as the first did
@@ -114,13 +114,13 @@ def test_seven_writes_and_no_select_once_the_lock_is_held(app, make_account, mak
     account, staff = make_account(), make_user(roles=["staff"])
     seen: list[str] = []
 
-    def listen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def listen(conn, cursor, statement, *args) -> None:
         seen.append(" ".join(statement.split()[:3]).upper())
 
     engine = get_database(app).engine
     with get_database(app).sessions() as session:
         staff, account = session.merge(staff), session.merge(account)
-        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 - loaded before counting, as the API view has them
+        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 -- loaded before counting, as the API view has them
         session.connection()
         event.listen(engine, "before_cursor_execute", listen)
         try:

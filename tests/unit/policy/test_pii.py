@@ -402,7 +402,7 @@ def test_stopping_once_a_window_is_covered_finds_what_every_region_finds(index: 
         assert found_spans == all_regions_every_time(text), text
 
 
-def test_a_phone_window_is_read_once_per_country_code(monkeypatch) -> None:  # noqa: ANN001
+def test_a_phone_window_is_read_once_per_country_code(monkeypatch) -> None:
     """US and CA share +1: one matcher pass reads both (the NANP pass is the costliest per character;
     issue 15 item 14: 20,000 characters of "021 555 " cost a pass per region)."""
     import phonenumbers
@@ -412,7 +412,7 @@ def test_a_phone_window_is_read_once_per_country_code(monkeypatch) -> None:  # n
     passes: list[str] = []
     real = phonenumbers.PhoneNumberMatcher
 
-    def counting(text: str, region: str, **kwargs: object):  # noqa: ANN202
+    def counting(text: str, region: str, **kwargs: object):
         passes.append(region)
         return real(text, region, **kwargs)
 
