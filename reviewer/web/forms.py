@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField, widgets
+from datetime import timedelta
+
+from wtforms import DateField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
+
+from reviewer import moments
+
+#: The longest period one report or dashboard covers.
+MAX_PERIOD_DAYS = 3660
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -18,6 +25,28 @@ class MultiCheckboxField(SelectMultipleField):
         for value in self.data or []:
             if str(value) not in offered:
                 raise ValidationError(f"{value!r} is not one of the choices.")
+
+
+class BoundedPeriod:
+    """Mixin for a form with `since` and `until` DateFields: the period's last day is a real one.
+
+    It is not before the first day, the period spans at most MAX_PERIOD_DAYS,
+    and the day after it (where the period ends, at midnight UTC) exists.
+    """
+
+    since: DateField
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data:
+            try:
+                moments.shift(field.data, timedelta(days=1))  # the period ends at the start of the next day
+            except moments.OutOfRange as error:
+                raise ValidationError(str(error)) from None
+        if field.data and self.since.data:
+            if field.data < self.since.data:
+                raise ValidationError(f"The end ({field.data}) is before the start ({self.since.data}).")
+            if (field.data - self.since.data).days >= MAX_PERIOD_DAYS:
+                raise ValidationError(f"The period is longer than {MAX_PERIOD_DAYS} days: choose a shorter one.")
 
 
 def attach_error(form, error) -> None:

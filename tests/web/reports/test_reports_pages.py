@@ -72,6 +72,8 @@ def test_a_small_report_downloads_at_once_and_is_audited(app, auditor, login, dr
         ({"since": "", "until": "2026-01-01"}, "Give the first day"),
         ({"since": "2026-01-01", "until": "not a date"}, "Not a valid date"),
         ({"since": "2026-01-01", "until": "2026-01-02", "account": "999"}, "Not a valid choice"),
+        ({"since": "2026-01-01", "until": "9999-12-31"}, "9999-12-31 is out of range"),
+        ({"since": "2001-01-01", "until": "2026-01-01"}, "The period is longer than 3660 days"),
     ],
 )
 def test_bad_input_is_a_clear_message(app, auditor, login, form, message) -> None:

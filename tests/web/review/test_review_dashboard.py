@@ -76,6 +76,7 @@ def test_a_bad_period_is_a_clear_error(client_for, mere) -> None:
         ("since=2026-11-20&until=2026-11-01", "To (inclusive): The end (2026-11-01) is before the start (2026-11-20)."),
         ("since=2001-01-01&until=2026-01-01", "To (inclusive): The period is longer than 3660 days"),
         ("since=2999-01-01", "From: The start (2999-01-01) is not before the end of the period."),
+        ("until=9999-12-31", "To (inclusive): 9999-12-31 is out of range: use a date from 0001-01-02 to 9999-12-30"),
         ("account=7x", "Account: Not a valid choice."),
     ):
         response = client.get(f"/review/response-times?{query}")
