@@ -9,18 +9,15 @@ free loopback port. Either missing: skipped locally, a failure in CI
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loadgen import create_database, create_site, drop_database
+from loadgen.site import Site
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOT_CONFTEST = ROOT / "tests" / "conftest.py"
-sys.path.insert(0, str(ROOT / "bench"))
-
-from loadgen import create_database, create_site, drop_database
-from loadgen.site import Site
 
 
 def skip_or_fail(config: pytest.Config, reason: str) -> None:

@@ -19,7 +19,8 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from faults_kit import TcpProxy, TmpfsUnavailable, fill_disk, tmpfs
+from faults_kit import TcpProxy
+from loadgen.faults import TmpfsUnavailable, fill_disk, tmpfs
 from sqlalchemy import create_engine, func, make_url, select, text
 
 ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from audit_db import AUDIT_TABLES, sqlite_engine
-from faults_kit import TmpfsUnavailable, fill_disk, tmpfs
+from loadgen.faults import TmpfsUnavailable, fill_disk, tmpfs
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
