@@ -250,7 +250,8 @@ def config_check_command(output_format: str) -> None:
     cookie rules apply when REVIEWER_ENV=production.
     """
     from reviewer import configured_app
-    from reviewer.config_checks import collect_problems, effective_settings
+    from reviewer.config_checks import effective_settings
+    from reviewer.service_checks import collect_problems
 
     app = configured_app()
     try:

@@ -206,7 +206,7 @@ def test_every_form_field_has_a_label(app, client, admin, path) -> None:
 
 
 def test_groups_too_small_for_separation_of_duties_are_named(app, client, admin, make_user) -> None:
-    from reviewer.config_checks import group_warnings
+    from reviewer.service_checks import group_warnings
 
     make_user("kim", roles=["approver"], groups=["legal"])
     page = client.get("/admin/groups").get_data(as_text=True)
