@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 from reviewer.policy.lexicon import LexiconEntry, LexiconMatcher
 from reviewer.policy.normalise import normalise
-from reviewer.policy import pii as pii_module
+from reviewer.policy import phones
 from reviewer.policy.pii import PII_KINDS, PiiDetector
 from reviewer.policy.urls import find_urls
 
@@ -152,7 +152,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(wall p99 counts time the thread waited for a CPU; the CPU columns do not)")
     print(f"per-call microseconds, median of {args.runs} runs (wall clock, and CPU time of this thread)")
-    forget_numbers = pii_module._phones_in.cache_clear  # every run meets the numbers for the first time
+    forget_numbers = phones.phones_in.cache_clear  # every run meets the numbers for the first time
     rows: list[tuple] = [  # label, function, drafts[, hook run before each run]
         ("normalise + LexiconMatcher.find, all drafts", lexicon_call, plain),
         ("normalise + LexiconMatcher.find, 260-280 chars", lexicon_call, full),

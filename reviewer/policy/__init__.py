@@ -10,9 +10,9 @@ reports all share exactly this code:
 
 from __future__ import annotations
 
-from .engine import Draft, Policy
+from .engine import Draft, Policy, Scorer
 from .errors import PolicyError, PolicyIssue
 from .loader import load_policy
 from .verdict import Verdict
 
-__all__ = ["Draft", "Policy", "PolicyError", "PolicyIssue", "Verdict", "load_policy"]
+__all__ = ["Draft", "Policy", "PolicyError", "PolicyIssue", "Scorer", "Verdict", "load_policy"]
