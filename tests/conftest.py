@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from skips import skip_or_fail
 from sqlalchemy import create_engine, make_url, select
 
 pytest_plugins = ["fixtures_workflow"]  # drafting and review factories (issue 5)
@@ -25,9 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 ARTIFACTS = ROOT / "test-artifacts"
 
-# CI sets this so that browser and PostgreSQL tests fail instead of skipping
-# when what they need is missing.
-REQUIRE_ALL = os.environ.get("REVIEWER_TEST_REQUIRE_ALL") == "1"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
@@ -40,13 +38,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.section(f"{sum(reasons.values())} skipped, by reason", sep="-")
         for reason, count in reasons.most_common():
             terminalreporter.line(f"{count:5d}  {reason}")
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip locally; fail in CI, where nothing may be silently left out."""
-    if REQUIRE_ALL:
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 class RedisServer(NamedTuple):

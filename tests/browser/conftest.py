@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from skips import skip_or_fail
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,7 +37,7 @@ def _root_conftest(config: pytest.Config):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict, pytestconfig: pytest.Config) -> dict:
     if not CHROMIUM.exists():
-        _root_conftest(pytestconfig).skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 

@@ -42,8 +42,8 @@ def site(shipped, tmp_path_factory, pytestconfig: pytest.Config) -> Iterator[Sim
     from reviewer.accounts.services import create_user
     from reviewer.db import app_session, get_database, upgrade
 
+    require_provider()
     root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-    require_provider(root.skip_or_fail)
     folder = tmp_path_factory.mktemp("sso-site")
     late = LateApp()
     with shipped.serve(late, "sso-server") as url:

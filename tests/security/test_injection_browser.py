@@ -18,6 +18,7 @@ from typing import Any
 
 import payloads
 import pytest
+from skips import skip_or_fail
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
@@ -34,8 +35,7 @@ LIVE_PAYLOAD = "script:not([src]), svg, iframe, object, embed, style, [onerror],
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict, pytestconfig: pytest.Config) -> dict:
     if not CHROMIUM.exists():
-        root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-        root.skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
              "--no-first-run", "--disable-dev-shm-usage"]
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": flags}

@@ -21,15 +21,10 @@ from pathlib import Path
 import pytest
 from faults_kit import TcpProxy
 from loadgen.faults import TmpfsUnavailable, fill_disk, tmpfs
+from skips import skip_or_fail
 from sqlalchemy import create_engine, func, make_url, select, text
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 TYPED = "Thanks for telling us about the broken streetlight on Marine Parade.\nA crew will fix it this week."
-
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (skip locally, fail in CI)."""
-    config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
 
 
 @dataclass
@@ -53,7 +48,7 @@ def fault_site(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: 
             try:
                 folder = stack.enter_context(tmpfs("16m"))
             except TmpfsUnavailable as error:
-                skip_or_fail(request.config, f"the full-disk test needs a tmpfs: {error}")
+                skip_or_fail(f"the full-disk test needs a tmpfs: {error}")
             shutil.copyfile(sqlite_template, folder / "reviewer.sqlite3")
             yield FaultSite(f"sqlite:///{folder / 'reviewer.sqlite3'}", folder=folder)
     else:

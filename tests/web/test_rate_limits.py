@@ -18,17 +18,11 @@ from typing import Any
 
 import pytest
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 ACCOUNTS = "/api/v1/accounts"
 FLOOD_LOGS = ("flask-limiter", "reviewer.web.ratelimit")
 
 # Each test here runs on SQLite only: the limits do not live in the app's database.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (skip locally, fail in CI)."""
-    config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from audit_db import AUDIT_TABLES, sqlite_engine
 from loadgen.faults import TmpfsUnavailable, fill_disk, tmpfs
+from skips import skip_or_fail
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,13 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.audit import AuditEvent, AuditHead, record, verify
 from reviewer.orm import Base
 from reviewer.web.outages import FULL, UNAVAILABLE, classify
-
-ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
-
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (skip locally, fail in CI)."""
-    config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
 
 
 def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> None:
@@ -61,7 +54,7 @@ def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key:
         try:
             folder = stack.enter_context(tmpfs("8m"))
         except TmpfsUnavailable as error:
-            skip_or_fail(request.config, f"the full-disk test needs a tmpfs: {error}")
+            skip_or_fail(f"the full-disk test needs a tmpfs: {error}")
         engine = sqlite_engine(folder / "audit.db")
         stack.callback(engine.dispose)
         Base.metadata.create_all(engine, tables=AUDIT_TABLES)

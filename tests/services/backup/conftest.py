@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from skips import skip_or_fail
 from sqlalchemy import create_engine, make_url
 
 ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
@@ -39,7 +40,7 @@ def fresh_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     made: list[str] = []
     base = os.environ.get("REVIEWER_TEST_POSTGRES_URL")
     if kind == "postgres" and not base:
-        root_conftest(request.config).skip_or_fail("REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test backups on")
+        skip_or_fail("REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test backups on")
     admin = create_engine(base, isolation_level="AUTOCOMMIT") if kind == "postgres" else None
 
     def make(name: str) -> str:
