@@ -34,26 +34,23 @@ class Failure(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-class Command(click.Command):
-    """A click command whose usage errors exit with 3 (2 means "blocked" here)."""
+class _UsageErrorExits3:
+    """Usage errors exit with 3 (EXIT_ERROR), since 2 means "blocked" here; mixed into a click command or group."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, args)  # type: ignore[misc]
         except click.UsageError as exc:
             exc.exit_code = EXIT_ERROR
             raise
 
 
-class Group(click.Group):
+class Command(_UsageErrorExits3, click.Command):
+    """A click command whose usage errors exit with 3."""
+
+
+class Group(_UsageErrorExits3, click.Group):
     command_class = Command
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            exc.exit_code = EXIT_ERROR
-            raise
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:
