@@ -119,15 +119,21 @@ def _api_error(response, code: str) -> dict:
 # --- SQLite: disk full ------------------------------------------------------------------------
 
 
+def _staff_signed_in(app, make_user, make_account, login) -> tuple:
+    """(staff member, the account they draft for, a test client signed in as them)."""
+    staff = make_user("sam", roles=["staff"])
+    account = make_account("@HarbourCityNZ")
+    client = app.test_client()
+    assert login(client, staff).status_code == 302
+    return staff, account, client
+
+
 @pytest.mark.parametrize("fault_site", ["tmpfs"], indirect=True)
 def test_a_full_disk_answers_503_keeps_the_typed_text_and_recovers_when_space_is_back(
     fault_site, app, make_user, make_account, login, token_for, db_session, caplog
 ) -> None:
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     token = token_for(staff)
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
     before = _counts(db_session)
     api_body = {"account_id": account.id, "text": "We have fixed the streetlight."}
     api_headers = {"Authorization": f"Bearer {token}"}
@@ -171,10 +177,7 @@ def test_a_database_locked_past_the_busy_timeout_answers_busy_503s_then_works(
     make_app, make_user, make_account, login, write_lock, db_session
 ) -> None:
     app = make_app(SQLITE_BUSY_TIMEOUT_SECONDS=0.2)
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     before = _counts(db_session)
 
     write_lock.execute("BEGIN IMMEDIATE")
@@ -217,11 +220,8 @@ def test_a_database_error_that_is_a_bug_is_still_a_500(app) -> None:
 def test_postgresql_unreachable_answers_503_and_the_next_request_after_it_returns_works(
     fault_site, app, make_user, make_account, login, token_for, db_session
 ) -> None:
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     token = token_for(staff)
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
     before = _counts(db_session)
     inbox, compose = f"/inbox/{account.id}", f"/inbox/{account.id}/compose"
     db_session.close()  # its connection goes back to the pool, to be cut with the rest
@@ -244,10 +244,7 @@ def test_postgresql_unreachable_answers_503_and_the_next_request_after_it_return
 def test_connections_terminated_between_requests_are_replaced_without_an_error(
     fault_site, postgres_url, app, make_user, make_account, login, db_session
 ) -> None:
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     inbox, compose = f"/inbox/{account.id}", f"/inbox/{account.id}/compose"
     assert client.get(inbox).status_code == 200
     db_session.close()
