@@ -182,3 +182,22 @@ def test_an_empty_period_still_makes_a_report(db_session) -> None:
         period_of(date(2001, 2, 1), date(2001, 1, 1))
     with pytest.raises(ReportInputError, match="no organisation account with id 999"):
         build_report(db_session, since=since, until=until, account_id=999, agency="A", generated_by="b")
+
+
+def test_a_post_waiting_past_its_target_is_listed_with_its_account_and_author(
+    db_session, make_account, make_inbound
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from reviewer.reports.data import period_of
+
+    today = datetime.now(timezone.utc).date()
+    period = period_of(today - timedelta(days=1), today)  # 90 minutes ago may be yesterday
+    account = make_account("@SlowCity", name="Slow City")
+    account.response_target_minutes = 60
+    db_session.commit()
+    make_inbound(account, received_at=datetime.now(timezone.utc) - timedelta(minutes=90), author_handle="@waiting")
+    data = _report(db_session, period)
+    assert [(b.account_label, b.author_handle, b.answered_at) for b in data.breaches] == [(account.label, "@waiting", None)]
+    html = _flat(render_html(data))
+    assert f"<td>{account.label}, @waiting</td>" in html
