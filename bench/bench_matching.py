@@ -16,6 +16,8 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+from bench_policy import make_terms
+
 from reviewer.policy.lexicon import LexiconEntry, LexiconMatcher
 from reviewer.policy.normalise import normalise
 from reviewer.policy import phones
@@ -49,13 +51,8 @@ def random_phone(rng: random.Random) -> str:
 
 def make_lexicon(rng: random.Random, size: int) -> list[LexiconEntry]:
     """`size` made-up words and phrases (15% two-word phrases) plus a few real insults."""
-    terms: set[str] = set()
-    while len(terms) < size:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        if rng.random() < 0.15:
-            word += " " + "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
-        terms.add(word)
-    entries = [LexiconEntry(term, f"rule{i % 40}") for i, term in enumerate(sorted(terms))]
+    terms = make_terms(size, rng, SYLLABLES, phrases=0.15)
+    entries = [LexiconEntry(term, f"rule{i % 40}") for i, term in enumerate(terms)]
     entries += [LexiconEntry(t, "abuse") for t in ("idiot", "stupid", "moron", "ass")]
     return entries
 
