@@ -191,12 +191,7 @@ def test_an_approver_who_edited_an_earlier_version_may_not_approve(db_session, m
     review.edit_as_approver(db_session, lee, routing_checker, draft, "The budget is now set!", expected_version=draft.lock_version)
     db_session.commit()
     assert [v.author_id for v in draft.versions] == [staff.id, kim.id, lee.id]
-    with pytest.raises(NotAllowed) as refused:
-        review.approve(db_session, kim, draft, expected_version=draft.lock_version)
-    assert refused.value.reason == "own_edit"
-    db_session.commit()
-    assert audit_actions()[-1] == "approval.refused"
-    assert [(r.actor, r.reason, r.version) for r in refused_approvals(db_session, draft)] == [(kim, "own_edit", 3)]
+    _own_edit_is_refused_and_recorded(db_session, kim, draft, 3, audit_actions)
     review.approve(db_session, third, draft, expected_version=draft.lock_version)
     review.approve(db_session, fourth, draft, expected_version=draft.lock_version)
     db_session.commit()
@@ -223,12 +218,7 @@ def test_an_edit_voids_approvals_and_needs_another_approver(db_session, make_acc
     [item] = [i for i in queue(db_session, "legal") if i.draft.id == draft.id]
     assert item.approvals == () and item.approvers_missing == 2
 
-    with pytest.raises(NotAllowed) as refused:
-        review.approve(db_session, editor, draft, expected_version=draft.lock_version)
-    assert refused.value.reason == "own_edit"
-    db_session.commit()
-    assert audit_actions()[-1] == "approval.refused"
-    assert [(r.actor, r.reason, r.version) for r in refused_approvals(db_session, draft)] == [(editor, "own_edit", 2)]
+    _own_edit_is_refused_and_recorded(db_session, editor, draft, 2, audit_actions)
     review.approve(db_session, first, draft, expected_version=draft.lock_version)
     review.approve(db_session, third, draft, expected_version=draft.lock_version)
     db_session.commit()
@@ -322,3 +312,13 @@ def test_mark_posted_checks_the_link_and_who(db_session, make_draft, make_user) 
     with pytest.raises(NotAllowed) as refused:
         review.mark_posted(db_session, pending.test_author, pending)
     assert refused.value.reason == "state"
+
+
+def _own_edit_is_refused_and_recorded(db_session, approver, draft, version: int, audit_actions) -> None:
+    """`approver` edited `draft` (now at `version`): approving it is refused, and the refusal is evidence."""
+    with pytest.raises(NotAllowed) as refused:
+        review.approve(db_session, approver, draft, expected_version=draft.lock_version)
+    assert refused.value.reason == "own_edit"
+    db_session.commit()
+    assert audit_actions()[-1] == "approval.refused"
+    assert [(r.actor, r.reason, r.version) for r in refused_approvals(db_session, draft)] == [(approver, "own_edit", version)]
