@@ -42,7 +42,7 @@ RULES = ["pii.phone", "pii.email", "promise.date", "legal.liability", "political
 BATCH = 5000
 
 
-def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa: ANN001
+def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:
     """Write `count` sealed events and their refs in bulk; return facts the filters use."""
     from sqlalchemy import insert, select, update
 
@@ -108,7 +108,7 @@ def build_trail(session, key: bytes, count: int, seed: int = 7) -> dict:  # noqa
     return {"drafts": draft_id, "start": start}
 
 
-def median_ms(action, runs: int) -> float:  # noqa: ANN001
+def median_ms(action, runs: int) -> float:
     times = []
     for _ in range(runs):
         began = time.perf_counter()
@@ -197,7 +197,7 @@ def main() -> None:
         before = int(args["before"]) if "before" in args else None
         with read_session(app) as reading:
             shown = len(browse.page(reading, wanted, before=before).events)
-            service = median_ms(lambda: browse.page(reading, wanted, before=before), options.runs)  # noqa: B023 - called here
+            service = median_ms(lambda: browse.page(reading, wanted, before=before), options.runs)  # noqa: B023 -- called here
         query = "&".join(f"{key}={value}" for key, value in args.items())
 
         def fetch(query: str = query) -> None:

@@ -108,8 +108,8 @@ def main() -> None:
         answer = api.get(f"/api/v1/queue?group={group}", headers=headers)
         if page.status_code != 200 or answer.status_code != 200:
             raise SystemExit(f"{group}: the page answered {page.status_code}, the API {answer.status_code}")
-        page_ms = median_ms(lambda: pages.get(f"/review/?group={group}"), options.runs)  # noqa: B023 - called here
-        api_ms = median_ms(lambda: api.get(f"/api/v1/queue?group={group}", headers=headers), options.runs)  # noqa: B023
+        page_ms = median_ms(lambda: pages.get(f"/review/?group={group}"), options.runs)  # noqa: B023 -- called here
+        api_ms = median_ms(lambda: api.get(f"/api/v1/queue?group={group}", headers=headers), options.runs)  # noqa: B023 -- called here
         print(f"  {group:6} {answer.json.get('total', len(answer.json['items'])):5} waiting   page {page_ms:6.1f} ms ({len(page.data) // 1024} KiB)"
               f"   API {api_ms:6.1f} ms ({len(answer.json['items'])} items, {len(answer.data) // 1024} KiB)")
 
@@ -121,7 +121,7 @@ def main() -> None:
         page = staff_pages.get(url)
         if page.status_code != 200:
             raise SystemExit(f"{url} answered {page.status_code}")
-        print(f"  {label:20} {median_ms(lambda: staff_pages.get(url), options.runs):6.1f} ms ({len(page.data) // 1024} KiB)")  # noqa: B023 - called here
+        print(f"  {label:20} {median_ms(lambda: staff_pages.get(url), options.runs):6.1f} ms ({len(page.data) // 1024} KiB)")  # noqa: B023 -- called here
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="one run of each, seconds in all")
     parser.add_argument("--checkout", type=Path, default=None, help="run this checkout's code instead")
     args = parser.parse_args()
-    global ROOT  # noqa: PLW0603 - one setting for the whole run
+    global ROOT  # one setting for the whole run
     ROOT = (args.checkout or ROOT).resolve()
     runs = 1 if args.smoke else args.runs
     print(f"reviewer CLI ({ROOT}), fresh process per run, {runs} run(s) each; load average {os.getloadavg()[0]:.2f}")

@@ -47,8 +47,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from fault_injection import Fault, Probe, fill_disk, kill_worker, stop_postgres, tmpfs  # noqa: E402
-from loadgen import (  # noqa: E402
+from fault_injection import Fault, Probe, full_disk, kill_worker, stop_postgres
+from loadgen import (
     Ledger,
     PostgresCluster,
     Server,
@@ -60,7 +60,8 @@ from loadgen import (  # noqa: E402
     run_load,
     start_server,
 )
-from loadgen.ledger import DECIDED_STATE  # noqa: E402
+from loadgen.faults import tmpfs
+from loadgen.ledger import DECIDED_STATE
 
 SCENARIOS = ("kill", "postgres", "disk")
 CLEAR_503 = re.compile(r"database_(unavailable|full|read_only|busy)|Database (unavailable|full|read-only|busy)")
@@ -272,7 +273,7 @@ def _backend(name: str, tmp: Path, args: argparse.Namespace) -> Iterator[tuple[s
             cluster.remove()  # the whole throwaway cluster, database included
     else:
         with tmpfs(args.tmpfs_size) as folder:
-            yield f"sqlite:///{folder / 'reviewer.sqlite3'}", fill_disk(folder, args.hold)
+            yield f"sqlite:///{folder / 'reviewer.sqlite3'}", full_disk(folder, args.hold)
 
 
 def print_table(outcomes: list[Outcome]) -> None:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_web import build_instance, distinct_text, stop, wait_until_answering  # noqa: E402 - the same instance as the web bench
-from loadgen.site import free_port  # noqa: E402
+from bench_web import build_instance, distinct_text, stop, wait_until_answering  # the same instance as the web bench
+from loadgen.site import free_port
 
 
 def start_serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:

@@ -16,9 +16,11 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+from bench_policy import make_terms
+
 from reviewer.policy.lexicon import LexiconEntry, LexiconMatcher
 from reviewer.policy.normalise import normalise
-from reviewer.policy import pii as pii_module
+from reviewer.policy import phones
 from reviewer.policy.pii import PII_KINDS, PiiDetector
 from reviewer.policy.urls import find_urls
 
@@ -38,7 +40,9 @@ NUMBERS = ["4111 1111 1111 1111", "born 12/03/1985", "10:30", "2026", "1,500 hom
 
 def random_phone(rng: random.Random) -> str:
     """A fresh phone number each time, so that no cache flatters the figures."""
-    digits = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    def digits(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+
     return rng.choice(
         [f"021 {digits(3)} {digits(4)}", f"09 {rng.randint(200, 999)} {digits(4)}", f"020 7946 {digits(4)}",
          f"(02) 9{digits(3)} {digits(4)}", f"(202) 555-{digits(4)}", f"+64 21 {digits(3)} {digits(4)}"]
@@ -47,13 +51,8 @@ def random_phone(rng: random.Random) -> str:
 
 def make_lexicon(rng: random.Random, size: int) -> list[LexiconEntry]:
     """`size` made-up words and phrases (15% two-word phrases) plus a few real insults."""
-    terms: set[str] = set()
-    while len(terms) < size:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        if rng.random() < 0.15:
-            word += " " + "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
-        terms.add(word)
-    entries = [LexiconEntry(term, f"rule{i % 40}") for i, term in enumerate(sorted(terms))]
+    terms = make_terms(size, rng, SYLLABLES, phrases=0.15)
+    entries = [LexiconEntry(term, f"rule{i % 40}") for i, term in enumerate(terms)]
     entries += [LexiconEntry(t, "abuse") for t in ("idiot", "stupid", "moron", "ass")]
     return entries
 
@@ -150,7 +149,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(wall p99 counts time the thread waited for a CPU; the CPU columns do not)")
     print(f"per-call microseconds, median of {args.runs} runs (wall clock, and CPU time of this thread)")
-    forget_numbers = pii_module._phones_in.cache_clear  # every run meets the numbers for the first time
+    forget_numbers = phones.phones_in.cache_clear  # every run meets the numbers for the first time
     rows: list[tuple] = [  # label, function, drafts[, hook run before each run]
         ("normalise + LexiconMatcher.find, all drafts", lexicon_call, plain),
         ("normalise + LexiconMatcher.find, 260-280 chars", lexicon_call, full),

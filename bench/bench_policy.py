@@ -23,12 +23,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reviewer.policy import load_policy  # noqa: E402
+from reviewer.policy import load_policy
 
 DEFAULT_POLICY = ROOT / "policies" / "government.yaml"
 FALLBACK_POLICY = ROOT / "tests" / "unit" / "policy" / "fixtures" / "every_kind.yaml"
@@ -56,13 +57,13 @@ TOPICS = ["the court case", "we guarantee", "I want to end it all", "a journalis
 EMOJI = ["🎉", "👍🏽", "🙏", "❤️", "🚧"]
 
 
-def make_terms(count: int, rng: random.Random) -> list[str]:
-    """Distinct made-up words and two-word phrases (none of them English)."""
+def make_terms(count: int, rng: random.Random, syllables: Sequence[str] = SYLLABLES, phrases: float = 0.25) -> list[str]:
+    """`count` distinct made-up words and two-word phrases (a share `phrases` of them), none of them English."""
     terms: set[str] = set()
     while len(terms) < count:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-        if rng.random() < 0.25:
-            word += " " + "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+        if rng.random() < phrases:
+            word += " " + "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3)))
         terms.add(word)
     return sorted(terms)
 

@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reviewer.encoder import load_encoder  # noqa: E402
-from reviewer.policy import Draft, load_policy  # noqa: E402
-from reviewer.policy.rules.semantic import sentence_spans  # noqa: E402
+from reviewer.encoder import load_encoder
+from reviewer.policy import Draft, load_policy
+from reviewer.policy.rules.semantic import sentence_spans
 
 QUALITY = ROOT / "bench" / "data" / "quality" / "drafts.jsonl"
 POLICY = ROOT / "policies" / "government.yaml"
@@ -52,7 +52,7 @@ def _key(sentence: str) -> str:
 
 def policy_sentences(policy_path: Path) -> set[str]:
     """Every sentence of the policy files' like/unlike lists and examples (parents included)."""
-    import yaml  # noqa: PLC0415
+    import yaml
 
     texts: list[str] = []
     seen: set[Path] = set()
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     policy = load_policy(args.policy, encoder=encoder, skip_semantic=encoder is None)
     scorer = None
     if args.scorer == "embedded":
-        from reviewer.toxicity import load_scorer  # noqa: PLC0415
+        from reviewer.toxicity import load_scorer
 
         scorer = load_scorer("embedded")
     started = time.perf_counter()

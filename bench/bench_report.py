@@ -48,7 +48,7 @@ BLOCKED = ["Call me on 021 555 0199 about {s} and I'll sort it.", 'Email jo.blog
 STREETS = ["Elm Street", "Harbour Road", "Queen Street", "Rata Avenue", "Kowhai Lane", "Marine Parade"]
 
 
-def make_instance(folder: Path):  # noqa: ANN201
+def make_instance(folder: Path):
     from reviewer import create_app
     from reviewer.db import upgrade
 
@@ -65,17 +65,19 @@ def make_instance(folder: Path):  # noqa: ANN201
     return app, config
 
 
-def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
+def seed(app, drafts: int, since: datetime) -> dict:
     """`drafts` drafts through the real services, then spread over the period; returns ids."""
     from sqlalchemy import update
 
     from reviewer.accounts.services import create_user
     from reviewer.db import app_session
+    from reviewer.drafting.inbound import create_inbound
     from reviewer.drafting.models import Draft, DraftVersion, InboundPost
-    from reviewer.drafting.services import create_draft, create_inbound
+    from reviewer.drafting.services import create_draft
     from reviewer.orgs.services import create_account
     from reviewer.review import services as review
     from reviewer.review.models import Approval, ReviewAction
+    from reviewer.review.submitting import submit_draft
 
     rng = random.Random(6)
     checker = app.extensions["reviewer.checker"]
@@ -105,12 +107,12 @@ def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
                 create_draft(session, author, checker, account, rng.choice(BLOCKED).format(s=street), inbound=inbound)
             elif roll < 0.65:
                 draft = create_draft(session, author, checker, account, rng.choice(CLEAN).format(s=street), inbound=inbound)
-                review.submit_draft(session, author, checker, draft)
+                submit_draft(session, author, checker, draft)
                 if rng.random() < 0.33:
                     review.mark_posted(session, author, draft, "https://x.com/HarbourCityNZ/status/1")
             else:
                 draft = create_draft(session, author, checker, account, rng.choice(REVIEW).format(s=street), inbound=inbound)
-                review.submit_draft(session, author, checker, draft)
+                submit_draft(session, author, checker, draft)
                 approver = rng.choice(approvers)
                 if roll < 0.85:
                     review.approve(session, approver, draft, expected_version=draft.lock_version)
@@ -142,7 +144,7 @@ def seed(app, drafts: int, since: datetime) -> dict:  # noqa: ANN001
         return {"auditor_id": auditor.id, "account_id": account.id}
 
 
-def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> list[float]:  # noqa: ANN001
+def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> list[float]:
     from reviewer.accounts.models import User
     from reviewer.db import read_session
     from reviewer.reports.services import generate_report
@@ -161,7 +163,7 @@ def run_small(app, ids: dict, since: datetime, until: datetime, runs: int) -> li
     return times
 
 
-def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, drafts: int) -> None:  # noqa: ANN001
+def run_big(app, config: dict, ids: dict, since: datetime, until: datetime, drafts: int) -> None:
     from reviewer.accounts.models import User
     from reviewer.db import read_session
     from reviewer.reports.jobs import report_pdf_path, report_status, submit_report

@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+import yaml
 
-from reviewer.encoder import load_encoder  # noqa: E402
-from reviewer.policy import Draft, engine, load_policy  # noqa: E402
-from reviewer.policy.rules.semantic import sentence_spans  # noqa: E402
+from reviewer.encoder import load_encoder
+from reviewer.policy import Draft, engine, load_policy
+from reviewer.policy.rules.semantic import sentence_spans
 
 POLICY = ROOT / "policies" / "government.yaml"
 PLACES = ["Wharf Road", "the high street", "Elm Park", "the library", "Station Road", "the pool", "Mill Lane"]
@@ -57,7 +57,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def timed(fn, items) -> list[float]:  # noqa: ANN001
+def timed(fn, items) -> list[float]:
     out = []
     for item in items:
         started = time.perf_counter()
@@ -66,7 +66,7 @@ def timed(fn, items) -> list[float]:  # noqa: ANN001
     return out
 
 
-def one_run(policy, rules_only, encoder, n: int, seed: int) -> dict[str, float]:  # noqa: ANN001
+def one_run(policy, rules_only, encoder, n: int, seed: int) -> dict[str, float]:
     rng = random.Random(seed)
     texts = [draft(rng, seed * 1_000_000 + i) for i in range(n)]
     new = timed(policy.check, texts)
@@ -94,7 +94,7 @@ def one_run(policy, rules_only, encoder, n: int, seed: int) -> dict[str, float]:
             "edit_p99": percentile(edit, 99), "none_per_s": none_rate, "encode_ms": encode_ms, "replay_ms": replay_ms}
 
 
-def example_cache(encoder, examples: int) -> tuple[float, float]:  # noqa: ANN001
+def example_cache(encoder, examples: int) -> tuple[float, float]:
     """(cold s, warm s) to load a policy whose semantic rules hold `examples` examples in all."""
     raw = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
     rules = [r for r in raw["rules"] if r.get("kind") == "semantic"]

@@ -45,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-from loadgen import (  # noqa: E402
+from loadgen import (
     Ledger,
     PostgresCluster,
     Settings,
@@ -57,14 +57,14 @@ from loadgen import (  # noqa: E402
     run_load,
     start_server,
 )
-from loadgen.notifications import Notifications  # noqa: E402
+from loadgen.notifications import Notifications
 
 
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def progress(duration: float, every: float = 30.0):  # noqa: ANN201
+def progress(duration: float, every: float = 30.0):
     """A `during` callback printing the requests and errors so far every `every` seconds."""
 
     def report(ledger: Ledger) -> None:

@@ -95,19 +95,19 @@ class WriteLockClock:
         from sqlalchemy import event
 
         @event.listens_for(engine, "begin")
-        def _begin(connection) -> None:  # noqa: ANN001
+        def _begin(connection) -> None:
             mode = str(connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")).upper()
             self._since = time.process_time() if mode == "IMMEDIATE" else None
 
         @event.listens_for(engine, "after_cursor_execute")
-        def _first_write(connection, cursor, statement, *args) -> None:  # noqa: ANN001
+        def _first_write(connection, cursor, statement, *args) -> None:
             lazy = str(connection.get_execution_options().get("sqlite_begin", "")).upper() == "LAZY"
             if lazy and self._since is None and connection.connection.dbapi_connection.in_transaction:
                 self._since = time.process_time()  # a LAZY transaction took the lock just before this statement
 
         @event.listens_for(engine, "commit")
         @event.listens_for(engine, "rollback")
-        def _end(connection) -> None:  # noqa: ANN001
+        def _end(connection) -> None:
             if self._since is not None:
                 self.held += time.process_time() - self._since
                 self._since = None
@@ -158,7 +158,7 @@ def main() -> None:
     from reviewer.orgs.models import OrgAccount
     from reviewer.orgs.services import account_facts, create_account
 
-    from reviewer.review.services import submit_draft
+    from reviewer.review.submitting import submit_draft
 
     folder = Path(tempfile.mkdtemp(prefix="bench-submit-"))
     app = create_app({

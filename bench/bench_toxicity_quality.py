@@ -31,8 +31,8 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer.toxicity import ScorerError, scorer_from_env  # noqa: E402
-from reviewer.toxicity.identity import neutralise  # noqa: E402
+from reviewer.toxicity import ScorerError, scorer_from_env
+from reviewer.toxicity.identity import neutralise
 
 DATA = ROOT / "bench" / "data"
 DEFAULT_TESTSET = ROOT.parent / "shared" / "data" / "toxicity" / "wikipedia_toxicity_testset.csv"

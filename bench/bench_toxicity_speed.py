@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewer.toxicity import load_scorer  # noqa: E402
-from reviewer.toxicity.identity import neutralise  # noqa: E402
+from reviewer.toxicity import load_scorer
+from reviewer.toxicity.identity import neutralise
 
 DRAFT_LENGTH = 280
 SENTENCES = [
@@ -93,7 +93,7 @@ def measure(scorer, batches: list[list[str]], runs: int, deadline: float | None 
         p50s.append(percentile(latencies, 0.5) * 1000)
         p99s.append(percentile(latencies, 0.99) * 1000)
         cpu_ms.append(percentile(cpu, 0.5) * 1000)
-        calls = len(latencies) if len(rates) == 1 else min(calls, len(latencies))  # noqa: F821 - set on the first run
+        calls = len(latencies) if len(rates) == 1 else min(calls, len(latencies))  # noqa: F821 -- set on the first run
     return {"texts/s": statistics.median(rates), "p50 ms": statistics.median(p50s),
             "p99 ms": statistics.median(p99s), "cpu ms": statistics.median(cpu_ms),
             "texts/cpu-s": statistics.median(cpu_rates), "runs": len(rates), "calls/run": calls}

@@ -50,8 +50,8 @@ VENV_BIN = Path(sys.executable).parent
 TARGETS = {"check": (300.0, 50.0), "check_new": (30.0, float("inf")), "submit": (150.0, 100.0)}
 
 sys.path.insert(0, str(ROOT / "bench"))
-from loadgen.site import STREETS, free_port, passing_texts  # noqa: E402 - the soak's texts and helpers
-from loadgen.wrk import CONNECTIONS, THREADS, Load, measured, run_wrk  # noqa: E402
+from loadgen.site import STREETS, free_port, passing_texts  # the soak's texts and helpers
+from loadgen.wrk import CONNECTIONS, THREADS, Load, measured, run_wrk
 # Routed to legal by the shipped policy's legal.liability rule.
 ROUTED = "We will compensate you for the damage caused on {s}; our insurer will be in touch."
 

@@ -7,19 +7,16 @@ started) so the probe's answers tell when writes worked again.
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
-import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from loadgen import Client, DraftSeen, Ledger, PostgresCluster, Server, Site, TransportError
+from loadgen.faults import fill_disk
 
 PROBE_EVERY = 0.25  # seconds between the probe's drafts
 
@@ -129,11 +126,13 @@ def stop_postgres(cluster: PostgresCluster, hold: float) -> Callable[[Server, Fa
     return inject
 
 
-def fill_disk(folder: Path, hold: float) -> Callable[[Server, Fault, Ledger], None]:
+def full_disk(folder: Path, hold: float) -> Callable[[Server, Fault, Ledger], None]:
+    """Fill the file system of `folder` to the last byte, hold it full for `hold` seconds, free it."""
+
     def inject(server: Server, fault: Fault, ledger: Ledger) -> None:
-        filler = folder / "filler.bin"
         fault.started = time.monotonic() - ledger.started
-        written = _fill(filler)
+        filler = fill_disk(folder)
+        written = filler.stat().st_size
         filled = time.monotonic() - ledger.started
         database = sum(p.stat().st_size for p in folder.glob("reviewer.sqlite3*"))
         time.sleep(max(0.0, hold - (filled - fault.started)))
@@ -143,32 +142,3 @@ def fill_disk(folder: Path, hold: float) -> Callable[[Server, Fault, Ledger], No
         fault.notes.append(f"filling took {filled - fault.started:.2f} s; database files {database / 2**20:.1f} MiB")
 
     return inject
-
-
-def _fill(path: Path) -> int:
-    """Write `path` until the file system has no space left; the bytes written."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    written, chunk = 0, 1 << 20
-    block = b"\0" * chunk
-    try:
-        while chunk >= 512:
-            try:
-                written += os.write(fd, block[:chunk])
-            except OSError as error:
-                if error.errno != errno.ENOSPC:
-                    raise
-                chunk //= 2
-    finally:
-        os.close(fd)
-    return written
-
-
-@contextmanager
-def tmpfs(size: str) -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="faults-bench-", dir="/tmp"))
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-        folder.rmdir()

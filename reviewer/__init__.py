@@ -15,13 +15,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: config, logs, database, login, CSRF, blueprints, CLI.
 
     Refuses to start (a click error saying what to do) when a setting is bad
-    (reviewer.config_checks; in production also an unreachable database or a
-    bad policy) or the database schema is not at the latest migration.
+    (reviewer.config_checks), in production also when the database cannot be
+    reached or a policy is bad (reviewer.service_checks), or when the database
+    schema is not at the latest migration.
     """
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from reviewer import api, checking, config, config_checks, db, notify, observability
+    from reviewer import api, checking, config, config_checks, db, notify, observability, service_checks
     from reviewer.accounts import login
     from reviewer.accounts.admin_views import bp as admin_bp
     from reviewer.accounts.views import bp as accounts_bp
@@ -70,7 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     if app.config["SCHEMA_CHECK"] and not _running_db_command():
         if config.is_production(app.config):
-            config_checks.check_services(app)  # the database answers, every policy loads, Redis answers
+            service_checks.check_services(app)  # the database answers, every policy loads, Redis answers
         db.check_schema(app)
         db.get_database(app).engine.dispose()  # no connection left open: a preloading server forks safely
     return app

@@ -135,7 +135,7 @@ def _make_engine(url: URL, busy_timeout: float, synchronous: str = "NORMAL", che
     engine = create_engine(url, connect_args={"timeout": busy_timeout})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+    def _sqlite_pragmas(dbapi_connection, _record):
         enable_wal(dbapi_connection, busy_timeout)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -176,8 +176,10 @@ def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[st
     arrived hours ago; the replies are written, reviewed and audited now, so
     every page and the audit trail tell one time line.
     """
-    from reviewer.drafting.services import create_draft, create_inbound, revise_draft
+    from reviewer.drafting.inbound import create_inbound
+    from reviewer.drafting.services import create_draft, revise_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     now = utcnow()
     for number, spec in enumerate(DEMO_POSTS, start=1):
@@ -192,7 +194,7 @@ def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[st
         draft = create_draft(session, author, checker, accounts[spec.account], spec.reply, inbound=post)
         if spec.state == "draft":
             continue
-        review.submit_draft(session, author, checker, draft)
+        submit_draft(session, author, checker, draft)
         if draft.state == "pending" and spec.state in ("approved", "posted", "returned", "rejected"):
             approver = _demo_approver(users, draft.routes, author)
             if spec.state == "returned":
@@ -211,7 +213,7 @@ def load_demo_posts(session: Session, accounts: list[OrgAccount], users: dict[st
     text, drafter, comment = DEMO_STANDALONE
     author = users[drafter]
     draft = create_draft(session, author, checker, accounts[0], text)
-    review.submit_draft(session, author, checker, draft)
+    submit_draft(session, author, checker, draft)
     if draft.state == "pending":
         review.reject(session, _demo_approver(users, draft.routes, author), draft, comment, expected_version=draft.lock_version)
     session.flush()

@@ -96,11 +96,11 @@ class _StderrHandler(logging.StreamHandler):
         super().__init__()
 
     @property
-    def stream(self):  # noqa: ANN201
+    def stream(self):
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value) -> None:  # noqa: ANN001
+    def stream(self, _value) -> None:
         pass
 
 
@@ -187,7 +187,7 @@ def _user_id() -> int | None:
         return None
     try:
         identity = inspect(user).identity  # the primary key as loaded: no query, even after a rollback
-    except Exception:  # noqa: BLE001 - a log line must never fail the request
+    except Exception:  # noqa: BLE001 -- a log line must never fail the request
         return None
     return identity[0] if identity else None
 

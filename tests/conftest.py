@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from skips import skip_or_fail
 from sqlalchemy import create_engine, make_url, select
 
 pytest_plugins = ["fixtures_workflow"]  # drafting and review factories (issue 5)
@@ -25,12 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 ARTIFACTS = ROOT / "test-artifacts"
 
-# CI sets this so that browser and PostgreSQL tests fail instead of skipping
-# when what they need is missing.
-REQUIRE_ALL = os.environ.get("REVIEWER_TEST_REQUIRE_ALL") == "1"
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001, ARG001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Skips as one line per reason with its count, so they never bury a failure (addopts shows -rfE only)."""
     reasons: Counter[str] = Counter()
     for report in terminalreporter.stats.get("skipped", []):
@@ -40,13 +38,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
         terminalreporter.section(f"{sum(reasons.values())} skipped, by reason", sep="-")
         for reason, count in reasons.most_common():
             terminalreporter.line(f"{count:5d}  {reason}")
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip locally; fail in CI, where nothing may be silently left out."""
-    if REQUIRE_ALL:
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 class RedisServer(NamedTuple):
@@ -190,7 +181,7 @@ def make_app(database_url: str, tmp_path: Path, policy_dir: Path) -> Iterator[Ca
 
     made = []
 
-    def make(**extra: object):  # noqa: ANN202
+    def make(**extra: object):
         # One instance folder per test: every app shares its audit key.
         app = create_app(app_config(tmp_path / "instance", database_url, policy_dir, **extra))
         made.append(app)
@@ -204,24 +195,24 @@ def make_app(database_url: str, tmp_path: Path, policy_dir: Path) -> Iterator[Ca
 
 
 @pytest.fixture
-def app(make_app):  # noqa: ANN001, ANN201
+def app(make_app):
     """The real app on a migrated database, CSRF off (the CSRF tests use `csrf_app`)."""
     return make_app()
 
 
 @pytest.fixture
-def csrf_app(make_app):  # noqa: ANN001, ANN201
+def csrf_app(make_app):
     """The real app with CSRF protection on, as in production."""
     return make_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def db_session(app):  # noqa: ANN001, ANN201
+def db_session(app):
     """A Session outside any request, for arranging and checking.
 
     It begins SQLite transactions DEFERRED, so reading here never blocks a
@@ -237,7 +228,7 @@ def db_session(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def make_user(db_session) -> Callable[..., object]:  # noqa: ANN001
+def make_user(db_session) -> Callable[..., object]:
     """make_user("sam", roles=["staff"], groups=["comms"]): a committed, active user
     whose password is TEST_PASSWORD (or `password=`), kept on `user.test_password`."""
     from reviewer.accounts.services import create_user
@@ -248,7 +239,7 @@ def make_user(db_session) -> Callable[..., object]:  # noqa: ANN001
         groups: list[str] | tuple[str, ...] = (),
         password: str = TEST_PASSWORD,
         **fields: object,
-    ):  # noqa: ANN202
+    ):
         username = username or f"user{secrets.token_hex(3)}"
         db_session.commit()  # end any read snapshot, so this write sees the latest data
         user = create_user(db_session, None, username, password, roles, groups, **fields)
@@ -260,7 +251,7 @@ def make_user(db_session) -> Callable[..., object]:  # noqa: ANN001
 
 
 @pytest.fixture
-def make_account(db_session, policy_dir: Path) -> Callable[..., object]:  # noqa: ANN001
+def make_account(db_session, policy_dir: Path) -> Callable[..., object]:
     """make_account(handle="@HarbourCityNZ", platform="x", groups=[...]): a committed organisation account."""
     from reviewer.orgs.services import create_account
 
@@ -271,7 +262,7 @@ def make_account(db_session, policy_dir: Path) -> Callable[..., object]:  # noqa
         policy_file: str = "city-council.yaml",
         groups: list[str] | tuple[str, ...] = (),
         active: bool = True,
-    ):  # noqa: ANN202
+    ):
         handle = handle or f"@acct{secrets.token_hex(3)}"
         db_session.commit()  # end any read snapshot, so this write sees the latest data
         account = create_account(
@@ -291,7 +282,7 @@ def make_account(db_session, policy_dir: Path) -> Callable[..., object]:  # noqa
     return make
 
 
-def sign_in(client, user, password: str | None = None, follow_redirects: bool = False):  # noqa: ANN001, ANN201
+def sign_in(client, user, password: str | None = None, follow_redirects: bool = False):
     """Sign `user` in through the real login form; returns the response."""
     return client.post(
         "/login",
@@ -307,7 +298,7 @@ def login() -> Callable[..., object]:
 
 
 @pytest.fixture
-def audit_actions(db_session) -> Callable[[], list[str]]:  # noqa: ANN001
+def audit_actions(db_session) -> Callable[[], list[str]]:
     """audit_actions(): the action of every audit event so far, oldest first."""
     from reviewer.audit import AuditEvent
 
@@ -319,7 +310,7 @@ def audit_actions(db_session) -> Callable[[], list[str]]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def tiny_encoder(tmp_path_factory):  # noqa: ANN001, ANN201
+def tiny_encoder(tmp_path_factory):
     """A tiny static encoder built by the tests, loaded through the product's StaticEncoder."""
     from reviewer.encoder.static import StaticEncoder
     from encoder_kit import build_tiny_encoder
@@ -328,7 +319,7 @@ def tiny_encoder(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def embedded_encoder():  # noqa: ANN201
+def embedded_encoder():
     """The real embedded encoder (all-MiniLM-L6-v2 distilled; built by `make test`)."""
     from reviewer.encoder import load_encoder
 

@@ -1,60 +1,14 @@
-"""Real faults for the database-fault tests: a tiny tmpfs to fill, and a TCP proxy to cut.
+"""Real faults for the database-fault tests: a TCP proxy to cut.
 
-A plain module (imported by name: tests/ is on sys.path under pytest).
-`tmpfs` needs root (mount); the callers skip locally and fail in CI without it.
+A plain module (imported by name: tests/ is on sys.path under pytest). The
+full disk (a tmpfs and a file that fills it) is bench/loadgen/faults.py,
+shared with the fault benchmark.
 """
 
 from __future__ import annotations
 
-import errno
-import os
 import socket
-import subprocess
-import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
-
-class TmpfsUnavailable(Exception):
-    """A tmpfs cannot be mounted here (not root, or mount refused)."""
-
-
-@contextmanager
-def tmpfs(size: str = "16m") -> Iterator[Path]:
-    """A fresh tmpfs of `size` mounted at /tmp/faults-*, unmounted and removed afterwards."""
-    if os.geteuid() != 0:
-        raise TmpfsUnavailable("mounting a tmpfs needs root")
-    folder = Path(tempfile.mkdtemp(prefix="faults-", dir="/tmp"))
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        folder.rmdir()
-        raise TmpfsUnavailable(f"mount -t tmpfs failed: {mounted.stderr.strip()}")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=True)
-        folder.rmdir()
-
-
-def fill_disk(folder: Path) -> Path:
-    """Write a file into `folder` until its file system has no space left; returns the file (delete it to free)."""
-    filler = folder / "filler.bin"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        chunk = 1 << 20
-        block = b"\0" * chunk
-        while chunk >= 512:
-            try:
-                os.write(fd, block[:chunk])
-            except OSError as error:
-                if error.errno != errno.ENOSPC:
-                    raise
-                chunk //= 2
-    finally:
-        os.close(fd)
-    return filler
 
 
 class TcpProxy:
@@ -96,7 +50,7 @@ class TcpProxy:
 
     close = cut
 
-    def _spawn(self, target, *args) -> None:  # noqa: ANN001
+    def _spawn(self, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(thread)
         thread.start()

@@ -26,7 +26,7 @@ BLOCKED_TEXT = "Call me on 021 555 0199 and I'll sort it."  # block: a phone num
 
 
 @pytest.fixture(scope="session")
-def checker():  # noqa: ANN201
+def checker():
     """The real Checker: the shipped policies, the embedded toxicity scorer and sentence encoder (loaded once)."""
     from reviewer.checking import Checker
     from reviewer.encoder import load_encoder
@@ -36,18 +36,18 @@ def checker():  # noqa: ANN201
 
 
 @pytest.fixture
-def make_inbound(db_session, make_account, make_user) -> Callable[..., object]:  # noqa: ANN001
+def make_inbound(db_session, make_account, make_user) -> Callable[..., object]:
     """make_inbound(account=None, text=..., received_at=..., author_handle=...): a committed inbound post."""
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     def make(
-        account=None,  # noqa: ANN001
+        account=None,
         text: str = "The street light outside 12 Wharf Road has been out for a week.",
         received_at: datetime | None = None,
         author_handle: str | None = None,
         url: str | None = None,
         external_id: str | None = None,
-    ):  # noqa: ANN202
+    ):
         account = account or make_account()
         db_session.commit()
         post = create_inbound(
@@ -67,7 +67,7 @@ def make_inbound(db_session, make_account, make_user) -> Callable[..., object]: 
 
 
 @pytest.fixture
-def make_draft(db_session, make_account, make_user, checker) -> Callable[..., object]:  # noqa: ANN001
+def make_draft(db_session, make_account, make_user, checker) -> Callable[..., object]:
     """make_draft(state="pending", text=None, account=None, author=None, approver=None, inbound=None).
 
     Walks a draft through the real services to `state`; the default text
@@ -76,15 +76,16 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
     """
     from reviewer.drafting.services import create_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     def make(
         state: str = "draft",
         text: str | None = None,
-        account=None,  # noqa: ANN001
-        author=None,  # noqa: ANN001
-        approver=None,  # noqa: ANN001
-        inbound=None,  # noqa: ANN001
-    ):  # noqa: ANN202
+        account=None,
+        author=None,
+        approver=None,
+        inbound=None,
+    ):
         if state not in DRAFT_STATES:
             raise ValueError(f"state {state!r} is not one of {DRAFT_STATES}")
         needs_review = state in ("pending", "rejected", "returned")
@@ -94,7 +95,7 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
         db_session.commit()
         draft = create_draft(db_session, author, checker, account, text, inbound=inbound)
         if state != "draft":
-            review.submit_draft(db_session, author, checker, draft)
+            submit_draft(db_session, author, checker, draft)
         if needs_review and draft.state != "pending":
             raise AssertionError(f"{text!r} did not need approval, so the draft cannot become {state!r}")
         if state in ("rejected", "returned") or (state in ("approved", "posted") and draft.state == "pending"):
@@ -121,16 +122,16 @@ def make_draft(db_session, make_account, make_user, checker) -> Callable[..., ob
 
 
 @pytest.fixture
-def shipped_app(make_app):  # noqa: ANN001, ANN201
+def shipped_app(make_app):
     """The app on this test's database, checking drafts with the shipped policies (real findings)."""
     return make_app(POLICY_DIR=str(SHIPPED_POLICIES))
 
 
 @pytest.fixture
-def client_for(shipped_app, login):  # noqa: ANN001, ANN201
+def client_for(shipped_app, login):
     """client_for(user): a test client of `shipped_app` signed in as `user` through the real login form."""
 
-    def make(user):  # noqa: ANN001, ANN202
+    def make(user):
         client = shipped_app.test_client()
         assert login(client, user).status_code == 302
         return client
@@ -139,10 +140,10 @@ def client_for(shipped_app, login):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def staff(make_user):  # noqa: ANN001, ANN201
+def staff(make_user):
     return make_user("sam", roles=["staff"], display_name="Sam Patel")
 
 
 @pytest.fixture
-def account(make_account):  # noqa: ANN001, ANN201
+def account(make_account):
     return make_account("@HarbourCityNZ", name="Harbour City Council")

@@ -93,14 +93,14 @@ class SmtpServer:
         server = self
 
         class Handler:
-            async def handle_DATA(self, smtp, session, envelope):  # noqa: ANN001, ANN202, N802
+            async def handle_DATA(self, smtp, session, envelope):
                 message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
                 user = session.auth_data.login.decode() if session.auth_data else None
                 server.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), message, bool(session.ssl), user,
                                          tuple(session.peer)))
                 return "250 Message accepted"
 
-        def authenticate(smtp, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+        def authenticate(smtp, session, envelope, mechanism, auth_data):
             ok = auth_data.login.decode() == server.user and auth_data.password.decode() == server.password
             return AuthResult(success=ok, auth_data=auth_data if ok else None)
 
@@ -155,7 +155,7 @@ class HttpReceiver:
         self.killed.clear()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if receiver.killed.is_set():
                     self.close_connection = True

@@ -22,7 +22,6 @@ import selectors
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from skips import skip_or_fail
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "reviewer-tests"
@@ -62,7 +62,7 @@ def node_missing_reason() -> str | None:
     return None
 
 
-def require_provider(skip_or_fail: Callable[[str], None]) -> None:
+def require_provider() -> None:
     """Skip (or, in CI, fail) without a usable Node; fail when Node is there but the provider is not installed."""
     reason = node_missing_reason()
     if reason:
@@ -103,7 +103,7 @@ class OpenIdProvider:
             }],
         }
         (folder / "provider.json").write_text(json.dumps(config), encoding="utf-8")
-        log = open(folder / "provider.log", "wb")  # noqa: SIM115 - kept open while the provider runs
+        log = open(folder / "provider.log", "wb")  # kept open while the provider runs
         provider.process = subprocess.Popen(
             ["node", str(PROVIDER_DIR / "provider.js"), str(folder / "provider.json")],
             stdout=subprocess.PIPE, stderr=log, cwd=PROVIDER_DIR, env={**os.environ, "NODE_ENV": "test"},

@@ -22,7 +22,7 @@ from loadgen.servers import LOAD_ENV, VENV_BIN
 from loadgen.site import ROOT, Site
 
 sys.path.insert(0, str(ROOT / "tests"))
-from notify_kit import JSON_SECRET, HttpReceiver, SmtpServer  # noqa: E402
+from notify_kit import JSON_SECRET, HttpReceiver, SmtpServer
 
 GROUPS_WITH_HOOKS = ("comms", "legal", "safeguarding", "press")
 
@@ -81,7 +81,7 @@ class Notifications:
         """`reviewer jobs worker` beside the server instance `instance` (the same instance folder, so the same
         SQLite job queue)."""
         env = {**os.environ, **self.site.env(instance), **LOAD_ENV, **self.env}
-        log = open(self.folder / "worker.log", "ab")  # noqa: SIM115 - open while the worker runs
+        log = open(self.folder / "worker.log", "ab")  # open while the worker runs
         self.worker = subprocess.Popen([str(VENV_BIN / "reviewer"), "jobs", "worker", "--workers", str(workers)],
                                        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
 
@@ -115,7 +115,7 @@ class Notifications:
         self.smtp.stop()
         self.http.stop()
 
-    def _counts(self, inapp: bool = False):  # noqa: ANN202
+    def _counts(self, inapp: bool = False):
         from sqlalchemy import func, select
 
         from reviewer.db import app_session, get_database

@@ -68,7 +68,7 @@ class Person(threading.Thread):
                 self.pause()
         except Stop:
             pass
-        except Exception as error:  # noqa: BLE001 - a bug in the driver must show up as an error, not vanish
+        except Exception as error:  # noqa: BLE001 -- a bug in the driver must show up as an error, not vanish
             self.ledger.error(self.kind, "driver", None, f"{type(error).__name__}: {error}")
         finally:
             self.client.close()

@@ -117,7 +117,7 @@ class Site:
             "REVIEWER_PASSWORD_HASH_PARAMS": json.dumps(CHEAP_HASH_PARAMS),
         }
 
-    def app(self, **extra: object):  # noqa: ANN201
+    def app(self, **extra: object):
         """An in-process app on the site's database (for setup and reconciliation); dispose its engine when done."""
         from reviewer import create_app
 
@@ -146,7 +146,7 @@ def user_mix(staff: int, approvers: int, auditors: int) -> list[tuple[str, str, 
     return people
 
 
-def classify(site_app, texts: list[str]) -> dict[str, list[str]]:  # noqa: ANN001
+def classify(site_app, texts: list[str]) -> dict[str, list[str]]:
     """Group texts by what the shipped policy does with them: 'pass', a single route's name, or 'other'."""
     from reviewer.checking import build_checker
     from reviewer.db import app_session
@@ -295,7 +295,7 @@ def drop_database(database_url: str, attempts: int = 10) -> None:
                 try:
                     connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}"')
                     return
-                except Exception:  # noqa: BLE001 - a session reconnected in between: try again
+                except Exception:  # noqa: BLE001 -- a session reconnected in between: try again
                     time.sleep(0.2)
     finally:
         engine.dispose()

@@ -66,7 +66,7 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def _require_password_change():  # noqa: ANN202
+def _require_password_change():
     """Send a user who signed in with a one-time password to choose their own first."""
     if request.blueprint == "api":  # token-authenticated; the sign-in cookie means nothing there
         return None

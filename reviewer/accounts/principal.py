@@ -33,7 +33,7 @@ class Principal:
         user_id = username = display_name = None
         roles: set[str] = set()
         groups: dict[int, str] = {}
-        for user_id, username, display_name, role, group_id, group_name in rows:  # noqa: B007 - the user's own columns repeat on every row
+        for user_id, username, display_name, role, group_id, group_name in rows:  # noqa: B007 -- the user's own columns repeat on every row
             if role is not None:
                 roles.add(role)
             if group_id is not None:

@@ -48,7 +48,7 @@ class LoginResult:
         return self.user is not None
 
 
-def _lock_end(session: Session, column, value: str, limit: int, settings: ThrottleSettings, now: datetime):  # noqa: ANN001
+def _lock_end(session: Session, column, value: str, limit: int, settings: ThrottleSettings, now: datetime):
     """When the lock on this username/address ends, or None when it is not locked."""
     since = now - settings.window - settings.lockout
     if column is LoginAttempt.username:

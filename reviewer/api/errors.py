@@ -76,7 +76,7 @@ class ApiError(Exception):
         return {"error": error}
 
 
-def error_response(error: ApiError):  # noqa: ANN201
+def error_response(error: ApiError):
     response = jsonify(error.body())
     response.status_code = error.status
     if error.status == 401:
@@ -84,7 +84,7 @@ def error_response(error: ApiError):  # noqa: ANN201
     return response
 
 
-def _from_http(error: HTTPException):  # noqa: ANN202
+def _from_http(error: HTTPException):
     status = error.code or 500
     if status >= 500:
         original = error.original_exception if isinstance(error, InternalServerError) else None
@@ -104,7 +104,7 @@ def _wrap(app: Flask, exc_class: type[HTTPException]) -> None:
     exc_class, code = app._get_exc_class_and_code(exc_class)  # Flask files handlers under their status code
     site_handler: Callable[[Any], Any] | None = app.error_handler_spec[None][code].get(exc_class)
 
-    def handle(error: HTTPException):  # noqa: ANN202
+    def handle(error: HTTPException):
         if is_api_request():
             return _from_http(error)
         return site_handler(error) if site_handler is not None else error

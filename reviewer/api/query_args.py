@@ -34,7 +34,7 @@ def queue_window(args: Mapping[str, str]) -> tuple[int, int]:
 
 
 def queue_filters(args: Mapping[str, str]) -> dict[str, Any]:
-    """The queue filters asked for, as keyword arguments of `review.services.queue_page`."""
+    """The queue filters asked for, as keyword arguments of `review.queue.queue_page`."""
     filters: dict[str, Any] = {}
     if args.get("account_id"):
         account_id = whole_number(args["account_id"], MAX_ID)

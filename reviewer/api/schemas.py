@@ -175,7 +175,6 @@ __all__ = [
     "DecisionRequest",
     "DraftRequest",
     "InboundRequest",
-    "ValidationError",
     "first_problem",
     "schema_of",
 ]

@@ -89,7 +89,7 @@ def draft_json(draft: Draft, approvals: list[Any] | None = None, names: Mapping[
 
 
 def queue_item_json(item: Any, names: Mapping[int, str] = EMPTY) -> dict[str, Any]:
-    """One entry of an approver queue (reviewer.review.services.QueueItem)."""
+    """One entry of an approver queue (reviewer.review.queue.QueueItem)."""
     return {
         "draft": draft_json(item.draft, list(item.approvals), names),
         "inbound": inbound_json(item.inbound) if item.inbound is not None else None,

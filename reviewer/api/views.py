@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,21 +26,22 @@ from reviewer.api.schemas import (
     DecisionRequest,
     DraftRequest,
     InboundRequest,
-    ValidationError,
     first_problem,
 )
 from reviewer.api.query_args import queue_filters, queue_window
 from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
 from reviewer.db import get_session
+from reviewer.drafting.common import CheckUnavailable
+from reviewer.drafting.inbound import create_inbound as store_inbound
 from reviewer.orm import commit_keeping_loaded, utcnow
-from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
-from reviewer.drafting.services import CheckUnavailable
 from reviewer.orgs.models import AccountFacts
 from reviewer.orgs.services import account_facts, drafting_allowed, list_accounts, list_policy_files
 from reviewer.policy import PolicyError
 from reviewer.review import services as review
 from reviewer.review.models import Approval
+from reviewer.review.queue import queue_page
+from reviewer.review.submitting import record_blocked, submit_new_draft
 from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused
 from reviewer.web import checker
 from reviewer.web.access import public
@@ -121,7 +122,7 @@ def _services(prefix: str = ""):  # noqa: ANN202
         raise ApiError(409, "conflict", ConflictError().message) from None
     except SubmitRefused as error:
         session.rollback()
-        review.record_blocked(session, api_user(), error)  # the attempt is evidence; the blocked text is not kept
+        record_blocked(session, api_user(), error)  # the attempt is evidence; the blocked text is not kept
         session.commit()
         raise ApiError(422, "blocked", error.message, verdict=_verdict_dict(error.verdict)) from None
     except CheckUnavailable as error:
@@ -262,7 +263,7 @@ def create_inbound():  # noqa: ANN201
         body = _validate(InboundRequest, item, prefix)
         account = _drafting_account(body.account_id, f"{prefix}.account_id" if many else "account_id")
         with _services(prefix) as session:
-            post = drafting.create_inbound(
+            post = store_inbound(
                 session,
                 api_user(),
                 account,
@@ -301,7 +302,7 @@ def create_draft():  # noqa: ANN201
         verdict = None  # the services report it (CheckUnavailable)
     prechecked = PrecheckedChecker(checker(), account.id, body.text, in_reply_to, verdict)
     with _services() as session:
-        draft = review.submit_new_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
+        draft = submit_new_draft(session, api_user(), prechecked, account, body.text, inbound=inbound)
         commit_keeping_loaded(session)  # the rows just written, as written: the response reads them after the lock
     return _created(_draft_response(draft, fresh=True))
 
@@ -391,7 +392,7 @@ def queue():  # noqa: ANN201
         raise ApiError(403, "not_your_group", f"{user.username} is not in the approver group {group!r}.", field="group")
     filters = queue_filters(request.args)
     limit, offset = queue_window(request.args)
-    page = review.queue_page(get_session(), group, offset=offset, limit=limit, **filters)
+    page = queue_page(get_session(), group, offset=offset, limit=limit, **filters)
     names = _caller_name()
     return jsonify({
         "group": group,

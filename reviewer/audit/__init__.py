@@ -6,7 +6,7 @@ names the first bad event; `head` gives the (seq, hash) an auditor can note
 down as an anchor.
 """
 
-from reviewer.audit.chain import AuditDataError, AuditError, BadEvent, VerifyResult, parse_anchor
+from reviewer.audit.chain import AuditDataError, AuditError, VerifyResult
 from reviewer.audit.keys import AuditKeyError, load_key, load_or_create_key
 from reviewer.audit.models import AuditEvent, AuditHead
 from reviewer.audit.services import head, record, verify
@@ -18,12 +18,10 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuditKeyError",
-    "BadEvent",
     "VerifyResult",
     "head",
     "load_key",
     "load_or_create_key",
-    "parse_anchor",
     "record",
     "sqlite_begin_immediate",
     "verify",

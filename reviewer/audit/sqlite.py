@@ -66,7 +66,7 @@ def sqlite_begin_immediate(engine: Engine, busy_timeout: float = 5.0) -> None:
             _begin_writing(connection, f"BEGIN {mode}", busy_timeout)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _begin_before_first_write(connection, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001, ARG001
+    def _begin_before_first_write(connection, cursor, statement, parameters, context, executemany) -> None:
         if connection.get_execution_options().get(BEGIN_OPTION) != "LAZY":
             return
         if connection.connection.dbapi_connection.in_transaction or statement.lstrip().upper().startswith(_NOT_WRITES):

@@ -7,7 +7,7 @@ itself (SQLite's online backup API; pg_dump/pg_restore). See
 docs/backups-and-retention.md.
 """
 
-from reviewer.backup.manifest import BackupError, Manifest
+from reviewer.backup.manifest import BackupError
 from reviewer.backup.operations import create_backup, restore_backup, verify_backup
 
-__all__ = ["BackupError", "Manifest", "create_backup", "restore_backup", "verify_backup"]
+__all__ = ["BackupError", "create_backup", "restore_backup", "verify_backup"]

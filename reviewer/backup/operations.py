@@ -266,7 +266,7 @@ def _facts_of_copy(path: Path) -> Facts:
     try:
         with engine.connect() as connection:
             return read_facts(connection)
-    except Exception as exc:  # noqa: BLE001 - any driver error means the copy is unreadable
+    except Exception as exc:  # noqa: BLE001 -- any driver error means the copy is unreadable
         raise BackupError(f"{path}: cannot read the database copy ({exc.__class__.__name__}: {exc})") from None
     finally:
         engine.dispose()

@@ -12,7 +12,7 @@ from reviewer.accounts.models import ROLES
 _GROUP_HELP = "Approver group (comms, legal, safeguarding, press, political, or one the admin added); repeatable."
 
 
-def _app(schema_check: bool = True, checks_text: bool = False):  # noqa: ANN202
+def _app(schema_check: bool = True, checks_text: bool = False):
     """The app for a command.
 
     Commands that never check text skip the toxicity model (seconds to load);

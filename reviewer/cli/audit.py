@@ -145,7 +145,7 @@ def verify_cli(
     click.get_current_context().exit(status)
 
 
-def _tell_of_failure(app, what: str) -> None:  # noqa: ANN001
+def _tell_of_failure(app, what: str) -> None:
     """Administrators and auditors (and the "*" webhooks) hear of a failed check, as from the web page."""
     from reviewer.db import app_session, get_database
     from reviewer.notify.outbox import verification_failed
@@ -260,7 +260,7 @@ def send_to_syslog(line: str, address: str) -> None:
 
 
 @contextmanager
-def reading_session(app):  # noqa: ANN001, ANN201
+def reading_session(app):
     """A session for a long read (SQLite's deferred BEGIN: no write lock); the engine's connections closed after."""
     from reviewer.db import app_session, get_database
 
@@ -289,7 +289,7 @@ def verify_file(path: Path, key_file: Path | None, anchor: tuple[int, str] | Non
     return result.describe(), 0 if result.ok else 1
 
 
-def _day(ctx: click.Context, param: click.Parameter, value: str | None):  # noqa: ANN202
+def _day(ctx: click.Context, param: click.Parameter, value: str | None):
     from reviewer.audit.browse import FilterError, parse_bound
 
     try:
@@ -303,7 +303,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None):  # noqa
 @click.option("--to", "until", metavar="DATE", callback=_day, help="Last UTC day, included (or an ISO time, excluded); default: now.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="The file to write.")
-def export_cli(since, until, fmt: str, out: Path) -> None:  # noqa: ANN001
+def export_cli(since, until, fmt: str, out: Path) -> None:
     """Write an evidence export of a period (every event with both hashes); audited as `audit.exported`."""
     from reviewer import create_app
     from reviewer.audit import export

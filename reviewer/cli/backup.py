@@ -25,14 +25,14 @@ _KEY_FILE = click.option(
 )
 
 
-def _app():  # noqa: ANN202
+def _app():
     """The app for its configuration and database; no toxicity model, any schema revision."""
     from reviewer import create_app
 
     return create_app({"TOXICITY": "none", "SCHEMA_CHECK": False})
 
 
-def _run(action) -> None:  # noqa: ANN001
+def _run(action) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from reviewer.backup import BackupError

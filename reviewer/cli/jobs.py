@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 
-def _app():  # noqa: ANN202
+def _app():
     """The app without the toxicity model: background jobs never check text."""
     from reviewer import create_app
 

@@ -34,26 +34,23 @@ class Failure(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
-class Command(click.Command):
-    """A click command whose usage errors exit with 3 (2 means "blocked" here)."""
+class _UsageErrorExits3:
+    """Usage errors exit with 3 (EXIT_ERROR), since 2 means "blocked" here; mixed into a click command or group."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, args)  # type: ignore[misc]
         except click.UsageError as exc:
             exc.exit_code = EXIT_ERROR
             raise
 
 
-class Group(click.Group):
+class Command(_UsageErrorExits3, click.Command):
+    """A click command whose usage errors exit with 3."""
+
+
+class Group(_UsageErrorExits3, click.Group):
     command_class = Command
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            exc.exit_code = EXIT_ERROR
-            raise
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:
@@ -142,7 +139,8 @@ def _scorer_option(func: Any) -> Any:
 
 @click.command("check", cls=Command)
 @click.argument("text", required=False)
-@click.option("--policy", "policy_path", metavar="FILE", help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
+@click.option("--policy", "policy_path", metavar="FILE",
+              help="Policy file (default: REVIEWER_POLICY, else government.yaml in REVIEWER_POLICY_DIR or the shipped policies).")
 @click.option("--platform", type=click.Choice(PLATFORM_NAMES), help="Platform the reply is for (enables length limits).")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date of publication (default: today in the policy's timezone).")
 @click.option("--in-reply-to", "in_reply_to", metavar="TEXT", help="The inbound post being answered.")

@@ -20,14 +20,14 @@ from reviewer.private_files import write_private_bytes
 DEFAULT_DAYS = 30  # `reviewer report` with no dates: the last 30 days, today included
 
 
-def _app():  # noqa: ANN202
+def _app():
     """The app without the toxicity model: reports never check text."""
     from reviewer import create_app
 
     return create_app({"TOXICITY": "none"})
 
 
-def resolve_account(session, wanted: str | None) -> int | None:  # noqa: ANN001
+def resolve_account(session, wanted: str | None) -> int | None:
     """An account id from `--account`: its number, or its handle (`@HarbourCityNZ`, optionally `platform:handle`)."""
     from sqlalchemy import func, select
 
@@ -65,7 +65,7 @@ def resolve_account(session, wanted: str | None) -> int | None:  # noqa: ANN001
               help="Last day, included (YYYY-MM-DD, UTC; default: today).")
 @click.option("--account", default=None, metavar="A", help="One account: its id or handle (default: all accounts).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Where to write the PDF.")
-def report_command(first_day, last_day, account: str | None, out: Path) -> None:  # noqa: ANN001
+def report_command(first_day, last_day, account: str | None, out: Path) -> None:
     """Write the PDF compliance report for a period (audited as report.generated); default: the last 30 days."""
     from reviewer.db import app_session, get_database
     from reviewer.reports.data import ReportInputError, period_of
@@ -108,7 +108,7 @@ def default_period(first: date | None, last: date | None) -> tuple[date, date]:
     return (first or last - timedelta(days=DEFAULT_DAYS - 1)), last
 
 
-def _render(app, account: str | None, since, until):  # noqa: ANN001, ANN202
+def _render(app, account: str | None, since, until):
     """Resolve --account and render the report in a read-only session; (report, account id, seconds)."""
     from reviewer.db import read_session
     from reviewer.reports.data import ReportInputError
@@ -127,7 +127,7 @@ def _render(app, account: str | None, since, until):  # noqa: ANN001, ANN202
     return made, account_id, time.perf_counter() - started
 
 
-def _day(value) -> date:  # noqa: ANN001
+def _day(value) -> date:
     return value.date()
 
 

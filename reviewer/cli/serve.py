@@ -48,7 +48,7 @@ def _check_bind(_ctx: click.Context, _param: click.Parameter, values: tuple[str,
     return values
 
 
-def _serve_option(name: str, *args: Any, **kwargs: Any):  # noqa: ANN202
+def _serve_option(name: str, *args: Any, **kwargs: Any):
     """A click option that can also come from REVIEWER_SERVE_<NAME>."""
     return click.option(name, *args, envvar=f"REVIEWER_SERVE_{name.lstrip('-').split('/')[0].upper().replace('-', '_')}",
                         show_envvar=True, **kwargs)
@@ -119,13 +119,13 @@ def serve_command(
     _server_class()(app, overrides, options).run()
 
 
-def _build_app(overrides: dict[str, Any]):  # noqa: ANN202
+def _build_app(overrides: dict[str, Any]):
     from reviewer import create_app
 
     return create_app(overrides or None)
 
 
-def _forget(app) -> None:  # noqa: ANN001
+def _forget(app) -> None:
     """Drop the checked app before forking workers that build their own (and its model)."""
     from reviewer.db import get_database
     from reviewer.toxicity import clear_cache
@@ -135,7 +135,7 @@ def _forget(app) -> None:  # noqa: ANN001
     gc.collect()
 
 
-def _after_fork(server, worker) -> None:  # noqa: ANN001
+def _after_fork(server, worker) -> None:
     """In each new worker: never use a database connection inherited from the master."""
     app = getattr(server.app, "application", None)
     if app is not None:
@@ -144,7 +144,7 @@ def _after_fork(server, worker) -> None:  # noqa: ANN001
         get_database(app).engine.dispose(close=False)
 
 
-def _warm_worker(worker) -> None:  # noqa: ANN001
+def _warm_worker(worker) -> None:
     """In each worker, before it takes a request: do once what the first request would otherwise pay for.
 
     A worker starts with no database connection (the master's are dropped at the fork), no rate-limit
@@ -166,11 +166,11 @@ def _warm_worker(worker) -> None:  # noqa: ANN001
         limiter = limiter_of(app)
         if limiter is not None:
             limiter.storage.check()
-    except Exception:  # noqa: BLE001 - warming is best effort; the request path reports real faults
+    except Exception:  # noqa: BLE001 -- warming is best effort; the request path reports real faults
         worker.log.debug("warming the worker failed", exc_info=True)
 
 
-def _worker_exit(server, worker) -> None:  # noqa: ANN001
+def _worker_exit(server, worker) -> None:
     """In a worker that is stopping: flush the logs, then leave without the interpreter's clean-up.
 
     A worker is forked from a master that has imported ONNX Runtime (the sentence encoder), and
@@ -188,7 +188,7 @@ def _worker_exit(server, worker) -> None:  # noqa: ANN001
     os._exit(0)
 
 
-def _gunicorn_logger_class(log_format: str):  # noqa: ANN202
+def _gunicorn_logger_class(log_format: str):
     from gunicorn.glogging import Logger
 
     from reviewer.observability import make_handler
@@ -196,7 +196,7 @@ def _gunicorn_logger_class(log_format: str):  # noqa: ANN202
     class ReviewerGunicornLogger(Logger):
         """gunicorn's own lines (start, workers, signals) in the app's log format."""
 
-        def setup(self, cfg) -> None:  # noqa: ANN001
+        def setup(self, cfg) -> None:
             super().setup(cfg)
             for handler in list(self.error_log.handlers):
                 self.error_log.removeHandler(handler)
@@ -205,13 +205,13 @@ def _gunicorn_logger_class(log_format: str):  # noqa: ANN202
     return ReviewerGunicornLogger
 
 
-def _server_class():  # noqa: ANN202
+def _server_class():
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         """gunicorn in this process, configured from the command's options (not from gunicorn's own CLI)."""
 
-        def __init__(self, app, overrides: dict[str, Any], options: dict[str, Any]) -> None:  # noqa: ANN001
+        def __init__(self, app, overrides: dict[str, Any], options: dict[str, Any]) -> None:
             self.application = app
             self.overrides = overrides
             self.options = options
@@ -221,7 +221,7 @@ def _server_class():  # noqa: ANN202
             for key, value in self.options.items():
                 self.cfg.set(key, value)
 
-        def load(self):  # noqa: ANN202
+        def load(self):
             if self.application is None:  # --no-preload: each worker builds its own app
                 self.application = _build_app(self.overrides)
                 from reviewer import freeze_start_up
@@ -250,7 +250,8 @@ def config_check_command(output_format: str) -> None:
     cookie rules apply when REVIEWER_ENV=production.
     """
     from reviewer import configured_app
-    from reviewer.config_checks import collect_problems, effective_settings
+    from reviewer.config_checks import effective_settings
+    from reviewer.service_checks import collect_problems
 
     app = configured_app()
     try:

@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from reviewer.drafting.services import MAX_EXTERNAL_ID, MAX_HANDLE, MAX_URL
+from reviewer.drafting.common import MAX_EXTERNAL_ID, MAX_HANDLE, MAX_URL
 from reviewer.review.workflow import MAX_TEXT
 
 # The largest upload accepted (10,000 rows of posts fit easily).

@@ -182,7 +182,7 @@ def _jsonl_rows(text: str, result: ImportResult) -> Iterator[tuple[int, dict[str
         yield line, row
 
 
-def _clean_row(line: int, row: dict[str, Any], account: OrgAccount, result: ImportResult, now) -> CleanInbound | None:  # noqa: ANN001
+def _clean_row(line: int, row: dict[str, Any], account: OrgAccount, result: ImportResult, now) -> CleanInbound | None:
     platform = row.get("platform")
     if platform not in (None, ""):
         value = str(platform).strip().lower()

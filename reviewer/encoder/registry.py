@@ -60,17 +60,17 @@ def clear_cache() -> None:
 def _build(spec: str, encoder_dir: Path) -> Encoder:
     lowered = spec.lower()
     if lowered == "embedded":
-        from reviewer.encoder.onnx import OnnxEncoder  # noqa: PLC0415
+        from reviewer.encoder.onnx import OnnxEncoder
 
         return OnnxEncoder(encoder_dir / ONNX_NAME)
     if lowered == "static":
-        from reviewer.encoder.static import StaticEncoder  # noqa: PLC0415
+        from reviewer.encoder.static import StaticEncoder
 
         return StaticEncoder(encoder_dir / STATIC_NAME)
     if lowered == "minilm":
-        from reviewer.encoder.build import minilm_folder  # noqa: PLC0415
-        from reviewer.encoder.digests import MINILM_SAFETENSORS_SHA256  # noqa: PLC0415
-        from reviewer.encoder.transformer import TransformerEncoder  # noqa: PLC0415
+        from reviewer.encoder.build import minilm_folder
+        from reviewer.encoder.digests import MINILM_SAFETENSORS_SHA256
+        from reviewer.encoder.transformer import TransformerEncoder
 
         return TransformerEncoder(minilm_folder(), expected_sha256=MINILM_SAFETENSORS_SHA256)
     folder = Path(spec).expanduser()
@@ -78,13 +78,13 @@ def _build(spec: str, encoder_dir: Path) -> Encoder:
         raise EncoderError(f"REVIEWER_ENCODER={spec!r}: not embedded, static, minilm or none, and no folder at "
                            f"{folder.resolve()}.")
     if (folder / "model.onnx").is_file():
-        from reviewer.encoder.onnx import OnnxEncoder  # noqa: PLC0415
+        from reviewer.encoder.onnx import OnnxEncoder
 
         return OnnxEncoder(folder)
     if (folder / "manifest.json").is_file():
-        from reviewer.encoder.static import StaticEncoder  # noqa: PLC0415
+        from reviewer.encoder.static import StaticEncoder
 
         return StaticEncoder(folder)
-    from reviewer.encoder.transformer import TransformerEncoder  # noqa: PLC0415
+    from reviewer.encoder.transformer import TransformerEncoder
 
     return TransformerEncoder(folder)

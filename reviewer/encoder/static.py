@@ -65,11 +65,11 @@ class StaticEncoder(CachingEncoder):
     def __init__(self, folder: str | Path, cache_size: int = 20_000) -> None:
         self.folder = Path(folder)
         self.manifest = read_manifest(self.folder)
-        from model2vec import StaticModel  # noqa: PLC0415 - numpy + tokenizers, no torch
+        from model2vec import StaticModel  # numpy + tokenizers, no torch
 
         try:
             self._model = StaticModel.from_pretrained(str(self.folder))
-        except Exception as exc:  # noqa: BLE001 - any failure to read the files is the operator's to fix
+        except Exception as exc:  # noqa: BLE001 -- any failure to read the files is the operator's to fix
             raise EncoderError(f"{self.folder}: cannot load the static model ({exc}).") from None
         self.digest = combined_digest(self.manifest["files"])
         self.version = f"{self.manifest.get('source', {}).get('sha256', '')[:12]}+{self.digest[:12]}"

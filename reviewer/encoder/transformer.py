@@ -32,8 +32,8 @@ class TransformerEncoder(CachingEncoder):
             raise EncoderError(f"{weights}: sha256 {self.digest} does not match the pinned {expected_sha256}; "
                                "reinstall the model package.")
         try:
-            import torch  # noqa: PLC0415
-            from transformers import AutoModel, AutoTokenizer  # noqa: PLC0415
+            import torch
+            from transformers import AutoModel, AutoTokenizer
         except ImportError as exc:
             raise EncoderError(f"A transformer encoder needs torch and transformers ({exc.name} is missing); "
                                "use REVIEWER_ENCODER=embedded instead.") from None
@@ -42,7 +42,7 @@ class TransformerEncoder(CachingEncoder):
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(str(self.folder))
             self._model = AutoModel.from_pretrained(str(self.folder)).to(self.device).eval()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 -- transformers raises many kinds for a bad folder; each is the operator's to fix
             raise EncoderError(f"{self.folder}: cannot load the transformer ({exc}).") from None
         self.name = self.folder.name if self.folder.name != "model" else self.folder.parent.name
         self.version = self.digest[:12]

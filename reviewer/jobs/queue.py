@@ -108,7 +108,7 @@ class JobQueue:
         if redis_url:
             try:
                 from huey import RedisHuey
-                import redis  # noqa: F401 - RedisHuey needs it; say so plainly when it is missing
+                import redis  # noqa: F401 -- RedisHuey needs it; say so plainly when it is missing
             except ImportError as error:
                 raise JobsUnavailable(
                     f"REDIS_URL is set but the redis client is not installed ({error}); "
@@ -131,7 +131,7 @@ class JobQueue:
 
     def enqueue(self, name: str, *args: Any, delay: float | None = None) -> None:
         """Queue the task `name` with `args` (after `delay` seconds when given)."""
-        self.huey  # noqa: B018 - binds the tasks
+        self.huey  # noqa: B018 -- binds the tasks
         bound = self._bound.get(name)
         if bound is None:
             raise LookupError(f"no job task is registered as {name!r}; known: {', '.join(sorted(self._bound))}")

@@ -11,13 +11,13 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from reviewer.models import Base
+from reviewer.models import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
-def _configure(connection) -> None:  # noqa: ANN001
+def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

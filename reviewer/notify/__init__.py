@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     sessions = get_database(app).sessions
     sessions.kw.setdefault("info", {})[SETTINGS_KEY] = NotifySettings.from_config(app.config)
 
-    def queue_delivery(session) -> None:  # noqa: ANN001
+    def queue_delivery(session) -> None:
         if not session.info.pop(WRITTEN_KEY, False):
             return
         from reviewer.jobs import jobs_of
@@ -36,10 +36,10 @@ def init_app(app: Flask) -> None:
 
         try:
             jobs_of(app).enqueue(DELIVER)
-        except Exception as error:  # noqa: BLE001 - the rows are committed: the next tick delivers them
+        except Exception as error:  # noqa: BLE001 -- the rows are committed: the next tick delivers them
             log.warning("could not queue notification delivery (the next `jobs tick` will send them): %s", error)
 
-    def forget(session, *_args) -> None:  # noqa: ANN001
+    def forget(session, *_args) -> None:
         session.info.pop(WRITTEN_KEY, None)
 
     event.listen(sessions, "after_commit", queue_delivery)

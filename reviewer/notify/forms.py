@@ -18,7 +18,7 @@ def field_name(event: str) -> str:
     return event.replace(".", "_")
 
 
-def preferences_form(current: dict[str, str], formdata=None) -> FlaskForm:  # noqa: ANN001
+def preferences_form(current: dict[str, str], formdata=None) -> FlaskForm:
     """A form with a select per event (named like `draft_routed`), set to `current` when not posted."""
 
     class PreferencesForm(FlaskForm):

@@ -36,7 +36,7 @@ class WholeMinutesField(Field):
     def _value(self) -> str:
         return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
 
-    def pre_validate(self, form) -> None:  # noqa: ANN001
+    def pre_validate(self, form) -> None:
         raw = getattr(self, "raw", None)
         if self.data is None and not raw:
             raise StopValidation(

@@ -58,7 +58,7 @@ def _clean(
     policy_dir: Path,
     groups: Iterable[str],
     account_id: int | None,
-):  # noqa: ANN202
+):
     name = name.strip()
     if not name or len(name) > 120:
         raise OrgAccountError("Give the account a name of 1 to 120 characters.", "name")

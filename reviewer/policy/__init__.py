@@ -13,6 +13,6 @@ from __future__ import annotations
 from .engine import Draft, Policy, Scorer
 from .errors import PolicyError, PolicyIssue
 from .loader import load_policy
-from .verdict import Finding, Verdict
+from .verdict import Verdict
 
-__all__ = ["Draft", "Finding", "Policy", "PolicyError", "PolicyIssue", "Scorer", "Verdict", "load_policy"]
+__all__ = ["Draft", "Policy", "PolicyError", "PolicyIssue", "Scorer", "Verdict", "load_policy"]

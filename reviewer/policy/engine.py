@@ -19,7 +19,9 @@ from reviewer.vocabulary import PLATFORM_NAMES
 from . import kinds, schema
 from .lexicon import LexiconMatcher
 from .periods import Period, active_periods, local_date, selector_active
-from .rules import CompiledRule, Hit, LengthRule, RuleMeta, Scan, Span, ToxicityRule, canonical_platform
+from .rules.base import CompiledRule, Hit, RuleMeta, Scan, Span
+from .rules.links import LengthRule, canonical_platform
+from .rules.toxicity import ToxicityRule
 from .rules import semantic
 from .rules.lexical import LiteralFinder
 from .semantic_space import SemanticSpace
@@ -240,7 +242,7 @@ class Policy:
         encoder = self._compiled.encoder
         if encoder is None or len(drafts) < 2:
             return
-        from .rules.semantic import sentence_spans  # noqa: PLC0415
+        from .rules.semantic import sentence_spans
 
         texts = [d.text for d in drafts]
         if self._compiled.context.rules:

@@ -23,6 +23,7 @@ phone detector's length floor and are never reported. An email passes when its
 domain matches one of `official_domains` (patterns as for links rules:
 "*.gov.uk"). Every other find carries a `reason` saying why it counts as
 personal ("a mobile number (NZ)"). None of this runs unless there is a find.
+Phone numbers are found and read in `phones.py`.
 """
 
 from __future__ import annotations
@@ -33,19 +34,16 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import phonenumbers
-from phonenumbers import PhoneNumberType, shortnumberinfo
-
 from ._text import pii_patterns as P
 from ._text.literals import required_literal_sets
 from .patterns import PatternError, PatternSyntaxError, PolicyPattern, compile_pattern
 from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
+from .phones import MIN_PHONE_DIGITS, REGIONS, e164_forms, phone_reason, phone_windows, phones_in
 from .urls import domain_pattern_problem, host_matches
 
-__all__ = ["OFFICIAL_NUMBERS", "PII_KINDS", "REGIONS", "PiiDetector", "PiiMatch"]
+__all__ = ["OFFICIAL_NUMBERS", "PII_KINDS", "PiiDetector", "PiiMatch"]
 
 PII_KINDS = ("email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref")
-REGIONS = ("NZ", "GB", "AU", "US", "CA")
 # Phone-number types that are an organisation's channels, not a person's.
 OFFICIAL_NUMBERS = ("toll_free", "shared_cost", "uan", "short_code")
 
@@ -55,8 +53,6 @@ _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _DIGIT = re.compile(r"\d")
-_DIGITS_SPAN = re.compile(r"\d[\d \t().\-/]*\d")  # from the first digit of a run to its last
-_MIN_PHONE_DIGITS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +115,7 @@ class PiiDetector:
         self.regions = tuple(dict.fromkeys(regions))
         self._case_refs = self._compile_case_refs(case_ref_patterns, case_ref_flags) if "case_ref" in self.kinds else ()
         self._allowed = frozenset(_allow_key(value) for value in allow) - {""}
-        self._allowed_phones = frozenset().union(*(_e164_forms(value, self.regions) for value in allow))
+        self._allowed_phones = frozenset().union(*(e164_forms(value, self.regions) for value in allow))
         self.official_numbers = frozenset(official_numbers)
         self.official_domains = tuple(dict.fromkeys(official_domains))
 
@@ -169,7 +165,7 @@ class PiiDetector:
     def _why_personal(self, match: PiiMatch) -> str | None:
         """Why `match` counts as personal data, or None when it is an official number or address."""
         if match.kind == "phone":
-            return _phone_reason(match.value, self.regions, self.official_numbers)
+            return phone_reason(match.value, self.regions, self.official_numbers)
         if match.kind == "email":
             domain = match.value.rpartition("@")[2]
             if _official_domain(domain, self.official_domains):
@@ -182,7 +178,7 @@ class PiiDetector:
             return True
         if match.kind != "phone" or not self._allowed_phones:
             return False
-        return not self._allowed_phones.isdisjoint(_e164_forms(match.value, self.regions))
+        return not self._allowed_phones.isdisjoint(e164_forms(match.value, self.regions))
 
     # Detectors: each yields candidate matches of its kind.
 
@@ -194,8 +190,8 @@ class PiiDetector:
 
     def _phones(self, text: str) -> Iterator[PiiMatch]:
         seen: set[tuple[int, int]] = set()
-        for window_start, window_end in _phone_windows(text):
-            for start, end, raw in _phones_in(text[window_start:window_end], self.regions):
+        for window_start, window_end in phone_windows(text):
+            for start, end, raw in phones_in(text[window_start:window_end], self.regions):
                 span = (window_start + start, window_start + end)
                 if span not in seen:
                     seen.add(span)
@@ -276,7 +272,7 @@ _DETECTORS = {
 }
 # The fewest digits a text must have for each kind to be worth looking for.
 _MIN_DIGITS = {
-    "email": 0, "case_ref": 0, "address": 1, "dob": 2, "uk_ni": 6, "phone": _MIN_PHONE_DIGITS,
+    "email": 0, "case_ref": 0, "address": 1, "dob": 2, "uk_ni": 6, "phone": MIN_PHONE_DIGITS,
     "nz_ird": 8, "au_tfn": 8, "us_ssn": 9, "card": 13,
 }
 
@@ -291,177 +287,9 @@ _KIND_REASONS = {
     "address": "a street address",
     "case_ref": "a case reference",
 }
-# Each phone-number type: its official_numbers name ("" when it is a person's line) and how to say it.
-_NUMBER_TYPES = {
-    PhoneNumberType.TOLL_FREE: ("toll_free", "a freephone number"),
-    PhoneNumberType.SHARED_COST: ("shared_cost", "a shared-cost number"),
-    PhoneNumberType.UAN: ("uan", "a non-geographic (UAN) number"),
-    PhoneNumberType.MOBILE: ("", "a mobile number"),
-    PhoneNumberType.FIXED_LINE: ("", "a landline number"),
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: ("", "a mobile or landline number"),
-    PhoneNumberType.PERSONAL_NUMBER: ("", "a personal (follow-me) number"),
-    PhoneNumberType.VOIP: ("", "an internet (VoIP) number"),
-    PhoneNumberType.PAGER: ("", "a pager number"),
-    PhoneNumberType.PREMIUM_RATE: ("", "a premium-rate number"),
-    PhoneNumberType.VOICEMAIL: ("", "a voicemail number"),
-}
-_SHORT_CODE = ("short_code", "a short code")
-
-
-@lru_cache(maxsize=4096)
-def _phone_reason(value: str, regions: tuple[str, ...], official: frozenset[str]) -> str | None:
-    """Why the phone number `value` is personal, or None when every reading of it is an `official` type."""
-    readings = _phone_readings(value, regions)
-    personal = [reading for reading in readings if reading[0] not in official]
-    if readings and not personal:
-        return None
-    if not personal:
-        return "a phone number"
-    where: dict[str, list[str]] = {}  # "a mobile number (NZ) or a landline number (AU)" where both read
-    for _, words, region in personal:
-        where.setdefault(words, []).append(region)
-    reason = " or ".join(f"{words} ({', '.join(places)})" for words, places in where.items())
-    if all(kind for kind, _, _ in personal):
-        reason += ", not one this policy counts as official"
-    return reason
-
-
-@lru_cache(maxsize=4096)
-def _phone_readings(value: str, regions: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
-    """(official type or "", description, region) for each way `value` reads as a valid number or short code.
-
-    A national number reads differently in each region; a reading counts only when the digits typed are
-    how that number is dialled there (`1300 123 456` is an Australian local-rate number, not the British
-    landline 01300 123456 with its leading 0 left off). A number is official when every reading is."""
-    typed = "".join(_DIGIT.findall(value))
-    readings: list[tuple[str, str, str]] = []
-    loose: list[tuple[str, str, str]] = []  # readings that need the digits typed differently
-    seen_codes: set[int] = set()
-    international = value.lstrip("( ").startswith("+")
-    for region in regions or REGIONS:
-        code = phonenumbers.country_code_for_region(region)
-        if code in seen_codes:
-            continue  # the US and Canada share +1: one parse reads both (region_code_for_number tells them apart)
-        seen_codes.add(code)
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if international:
-            seen_codes.update(phonenumbers.country_code_for_region(r) for r in regions or REGIONS)  # same everywhere
-        number_type = phonenumbers.number_type(number)  # UNKNOWN exactly when the number is not valid
-        if number_type != PhoneNumberType.UNKNOWN:
-            (readings if _dialled_as(number, typed, region) else loose).append(_reading(number, number_type))
-        elif len(typed) <= 8 and shortnumberinfo.is_valid_short_number_for_region(number, region):
-            readings.append((*_SHORT_CODE, region))
-    return tuple(dict.fromkeys(readings or loose))
-
-
-def _reading(number: phonenumbers.PhoneNumber, number_type: int) -> tuple[str, str, str]:
-    kind, words = _NUMBER_TYPES.get(number_type, ("", "a phone number"))
-    return kind, words, phonenumbers.region_code_for_number(number) or ""
-
-
-def _dialled_as(number: phonenumbers.PhoneNumber, typed: str, region: str) -> bool:
-    """Whether `typed` (digits only) dials `number` (read in `region`): from abroad, or at home with or
-    without the trunk prefix."""
-    national = str(number.national_number)
-    if typed == f"{number.country_code}{national}":
-        return True
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)  # its trunk prefix is its country code's
-    prefix = metadata.national_prefix if metadata is not None else None
-    if prefix and typed == prefix + national:
-        return True
-    if typed != national:
-        return False
-    # Typed without a trunk prefix: right where the number is written that way (AU 1800, NANP 10 digits).
-    return "".join(_DIGIT.findall(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))) == typed
-
-
 @lru_cache(maxsize=1024)
 def _official_domain(domain: str, patterns: tuple[str, ...]) -> bool:
     return any(host_matches(domain, pattern) for pattern in patterns)
-
-
-def _phone_windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of `text` that may hold a phone number: digit runs with 7+ digits, widened to whole
-    whitespace-delimited words so that the matcher still sees what stands around the number.
-    PhoneNumberMatcher costs about as much per character as per number, so it only reads these."""
-    windows: list[tuple[int, int]] = []
-    for run in P.PHONE_RUN.finditer(text):
-        if len(_DIGIT.findall(run.group())) < _MIN_PHONE_DIGITS:
-            continue
-        start = max(text.rfind(" ", 0, run.start()), text.rfind("\n", 0, run.start())) + 1
-        end = P.NOT_SPACE.match(text, run.end()).end()
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], end)
-        else:
-            windows.append((start, end))
-    return windows
-
-
-@lru_cache(maxsize=4096)
-def _e164_forms(value: str, regions: tuple[str, ...]) -> frozenset[str]:
-    """`value` in E.164 form as read in each of `regions` where it is a valid number.
-
-    A national number ("0808 157 0192") may be valid in several regions; every
-    reading counts, so its international form ("+44 808 157 0192") is the same
-    number whichever region is tried first. An international number reads the
-    same everywhere."""
-    if len(_DIGIT.findall(value)) < _MIN_PHONE_DIGITS:
-        return frozenset()
-    forms = set()
-    for region in regions or REGIONS:
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            forms.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return frozenset(forms)
-
-
-@lru_cache(maxsize=4096)
-def _phones_in(window: str, regions: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
-    """Phone numbers valid in any of `regions` (PhoneNumberMatcher, leniency VALID), de-duplicated.
-
-    Regions are tried in order and the rest skipped once every digit run of the window lies inside a
-    number found: another region could only add an overlapping number, which `find` drops anyway.
-    Cached: the same numbers (an agency's own) come back in draft after draft."""
-    runs = [
-        (m.start(), m.end())
-        for m in _DIGITS_SPAN.finditer(window)
-        if len(_DIGIT.findall(m.group())) >= _MIN_PHONE_DIGITS
-    ]
-    found: dict[tuple[int, int], str] = {}
-    for region in _one_region_per_country_code(regions):
-        for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.VALID):
-            if not _looks_like_other_number(window, m.start, m.end, m.raw_string):
-                found.setdefault((m.start, m.end), m.raw_string)
-        if found and all(any(s <= a and b <= e for s, e in found) for a, b in runs):
-            break
-    return tuple((start, end, raw) for (start, end), raw in found.items())
-
-
-@lru_cache(maxsize=64)
-def _one_region_per_country_code(regions: tuple[str, ...]) -> tuple[str, ...]:
-    """The first of `regions` for each country code: the US and Canada share +1, and a matcher pass
-    reads the same numbers from either (VALID means valid in any region of the code), so the second
-    pass over the window (the costliest, NANP's region lookup per candidate) is skipped."""
-    firsts: dict[int, str] = {}
-    for region in regions:
-        firsts.setdefault(phonenumbers.country_code_for_region(region), region)
-    return tuple(firsts.values())
-
-
-def _looks_like_other_number(window: str, start: int, end: int, raw: str) -> bool:
-    """A time range, a year-number reference, or digits glued to a reference's letters or hyphens.
-
-    `window` holds whole whitespace-delimited words around the candidate, so
-    what it is glued to is in it."""
-    if P.TIME_RANGE.fullmatch(raw) or P.YEAR_REFERENCE.fullmatch(raw):
-        return True
-    return P.GLUED_BEFORE.search(window, 0, start) is not None or P.GLUED_AFTER.match(window, end) is not None
 
 
 def _card_in_groups(run: str, groups: list[tuple[int, int]]) -> tuple[int, int] | None:

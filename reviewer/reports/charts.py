@@ -47,7 +47,7 @@ def _style(colours: Sequence[str] = ("#1f4e79", "#b26a00", "#c62828", "#2e7d32",
     )
 
 
-def _config(chart_class, title: str, colours: Sequence[str] | None = None, **extra):  # noqa: ANN001, ANN202
+def _config(chart_class, title: str, colours: Sequence[str] | None = None, **extra):
     options = {
         "width": 760,
         "height": 340,

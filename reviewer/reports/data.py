@@ -36,7 +36,6 @@ from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.orgs.models import OrgAccount
 from reviewer.reports.rows import (
     ApprovalRow,
-    Breach,
     DraftRow,
     PolicyChange,
     PolicyInForce,
@@ -46,7 +45,7 @@ from reviewer.reports.rows import (
 )
 from reviewer.reports.tables import blocked_attempts, blocked_or_rejected, flagged_approvals, policy_changes, refusals
 from reviewer.review.models import Approval, ReviewAction
-from reviewer.review.stats import Durations, response_times
+from reviewer.review.stats import Breach, Durations, response_times
 
 #: How many rules the "most frequent rules" table lists.
 TOP_RULES = 15
@@ -202,10 +201,7 @@ def build_report(
         flagged_approvals=flagged_approvals(drafts, approvals, users),
         refusals=refusals(session, since, until, account_id, {d.id: d for d in drafts}),
         policy_changes=policy_changes(session, since, until, account_id, versions),
-        breaches=[
-            Breach(b.account_label, b.author_handle, b.excerpt, b.received_at, b.answered_at, b.minutes, b.target_minutes)
-            for b in times.breaches[:BREACHES_LISTED]
-        ],
+        breaches=times.breaches[:BREACHES_LISTED],
         integrity=_integrity(session, since, until),
     )
 
@@ -222,7 +218,7 @@ def _accounts(session: Session, account_id: int | None) -> list[str]:
     return [account.label]
 
 
-def _chunks(ids: list[int], size: int = 900):  # noqa: ANN202 - SQLite caps bound parameters
+def _chunks(ids: list[int], size: int = 900):  # SQLite caps bound parameters
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 

@@ -7,12 +7,9 @@ from datetime import date, timedelta
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired
 
-from reviewer import moments
-
-#: The longest period one report covers.
-MAX_PERIOD_DAYS = 3660
+from reviewer.web.forms import BoundedPeriod
 
 
 def last_full_month(today: date) -> tuple[date, date]:
@@ -21,7 +18,7 @@ def last_full_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BoundedPeriod, FlaskForm):
     since = DateField(
         "From",
         validators=[InputRequired(message="Give the first day of the period (YYYY-MM-DD).")],
@@ -37,18 +34,6 @@ class ReportForm(FlaskForm):
 
     def set_accounts(self, accounts: list[tuple[str, str]]) -> None:
         self.account.choices = [SelectChoice("", "All accounts"), *(SelectChoice(v, label) for v, label in accounts)]
-
-    def validate_until(self, field: DateField) -> None:
-        if field.data:
-            try:
-                moments.shift(field.data, timedelta(days=1))  # the period ends at the start of the next day
-            except moments.OutOfRange as error:
-                raise ValidationError(str(error)) from None
-        if field.data and self.since.data:
-            if field.data < self.since.data:
-                raise ValidationError(f"The end ({field.data}) is before the start ({self.since.data}).")
-            if (field.data - self.since.data).days >= MAX_PERIOD_DAYS:
-                raise ValidationError(f"The period is longer than {MAX_PERIOD_DAYS} days: choose a shorter one.")
 
     @property
     def account_id(self) -> int | None:

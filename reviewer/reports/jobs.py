@@ -175,7 +175,7 @@ def generate_report_job(app: Flask, job_id: str, user_id: int, since: str, until
     except ReportInputError as error:
         update_report_job(app, job_id, state="failed", stage="Failed", error=str(error), finished_at=_now())
         return
-    except Exception as error:  # noqa: BLE001 - the page must learn the job died, not wait forever
+    except Exception as error:  # the page must learn the job died, not wait forever
         log.exception("report job %s failed", job_id)
         update_report_job(
             app, job_id, state="failed", stage="Failed",

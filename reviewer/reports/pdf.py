@@ -48,7 +48,7 @@ class LockedFetcher(URLFetcher):
         super().__init__(allowed_protocols=("data",), allow_redirects=False)
         self.refused: list[str] = []
 
-    def fetch(self, url, headers=None):  # noqa: ANN001, ANN201 - WeasyPrint's signature
+    def fetch(self, url, headers=None):  # WeasyPrint's signature
         if not url.lower().startswith("data:"):
             self.refused.append(url)
             raise FetchRefused(f"the compliance report fetches nothing; refused {url[:200]!r}")

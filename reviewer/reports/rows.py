@@ -111,14 +111,3 @@ class PolicyChange:
     what: str
     detail: str
     by: str
-
-
-@dataclass(frozen=True)
-class Breach:
-    account: str
-    author_handle: str
-    excerpt: str
-    received_at: datetime
-    answered_at: datetime | None
-    minutes: float
-    target_minutes: int

@@ -8,17 +8,7 @@ and decisions stay, so reports still count everything and the audit chain
 `retention.purged` audit event, in the same transaction as the purge.
 """
 
-from reviewer.retention.markers import FINISHED_STATES, comment_marker, is_marker, scrub_verdict, text_marker
-from reviewer.retention.services import PurgeResult, RetentionError, purge, retention_days
+from reviewer.retention.markers import FINISHED_STATES, is_marker, text_marker
+from reviewer.retention.services import RetentionError, purge, retention_days
 
-__all__ = [
-    "FINISHED_STATES",
-    "PurgeResult",
-    "RetentionError",
-    "comment_marker",
-    "is_marker",
-    "purge",
-    "retention_days",
-    "scrub_verdict",
-    "text_marker",
-]
+__all__ = ["FINISHED_STATES", "RetentionError", "is_marker", "purge", "retention_days", "text_marker"]

@@ -163,7 +163,7 @@ def _ids_field(name: str, ids: Sequence[int]) -> dict[str, Any]:
 # --- What is due --------------------------------------------------------------------------------
 
 
-def _finished_before(cutoff: datetime):  # noqa: ANN202
+def _finished_before(cutoff: datetime):
     return and_(_drafts.c.state.in_(FINISHED_STATES), _drafts.c.updated_at < cutoff)
 
 
@@ -192,7 +192,7 @@ def _finished_posts(session: Session, cutoff: datetime) -> list[int]:
     return list(session.execute(query).scalars())
 
 
-def _comment_filter(draft_ids: Sequence[int]):  # noqa: ANN202
+def _comment_filter(draft_ids: Sequence[int]):
     return and_(
         _actions.c.draft_id.in_(draft_ids),
         _actions.c.comment.is_not(None),
@@ -200,7 +200,7 @@ def _comment_filter(draft_ids: Sequence[int]):  # noqa: ANN202
     )
 
 
-def _count_in(session: Session, table, draft_ids: Sequence[int]) -> int:  # noqa: ANN001
+def _count_in(session: Session, table, draft_ids: Sequence[int]) -> int:
     total = 0
     for batch in _batches(draft_ids):
         total += session.execute(

@@ -13,10 +13,11 @@ from datetime import timedelta
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from reviewer.drafting.forms import unix_newlines
 from reviewer.review.workflow import MAX_COMMENT, MAX_TEXT
+from reviewer.web.forms import BoundedPeriod
 
 #: Queue age filter: (minutes, label); "" means any age.
 AGE_CHOICES = [
@@ -32,8 +33,6 @@ DECISION_CHOICES = [
     SelectChoice("pass", "Passes policy (after an approver's edit)"),
 ]
 RULE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
-#: The longest period the dashboard summarises at once.
-MAX_PERIOD_DAYS = 3660
 DEFAULT_PERIOD_DAYS = 30
 
 
@@ -62,7 +61,7 @@ class QueueFilterForm(FlaskForm):
         self.rule.choices = choices("Any rule", [(r, r) for r in offered])
 
     def filters(self) -> dict:
-        """Keyword arguments for `review.services.queue` (call after validate())."""
+        """Keyword arguments for `review.queue.queue` (call after validate())."""
         found: dict = {}
         if self.account.data:
             found["account_id"] = int(self.account.data)
@@ -141,7 +140,7 @@ class EditForm(_DecisionForm):
     submit = SubmitField("Save edit")
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(BoundedPeriod, FlaskForm):
     """GET period and account for the response-time dashboard (no CSRF: it changes nothing)."""
 
     class Meta:
@@ -150,13 +149,6 @@ class PeriodForm(FlaskForm):
     since = DateField("From", validators=[Optional()], description="A date (UTC). Empty: 30 days before the end.")
     until = DateField("To (inclusive)", validators=[Optional()], description="A date (UTC). Empty: up to now.")
     account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="")
-
-    def validate_until(self, field: DateField) -> None:
-        if field.data and self.since.data:
-            if field.data < self.since.data:
-                raise ValidationError(f"The end ({field.data}) is before the start ({self.since.data}).")
-            if (field.data - self.since.data).days >= MAX_PERIOD_DAYS:
-                raise ValidationError(f"The period is longer than {MAX_PERIOD_DAYS} days: choose a shorter one.")
 
     @property
     def chosen(self) -> bool:

@@ -32,7 +32,7 @@ class RefusedApproval:
         return self.actor.display_name if self.actor is not None else self.actor_name
 
 
-def refused_approvals(session: Session, draft) -> list[RefusedApproval]:  # noqa: ANN001
+def refused_approvals(session: Session, draft) -> list[RefusedApproval]:
     """The draft's refused self-approvals, oldest first (one query for the events, one for the people)."""
     events = list(
         session.scalars(

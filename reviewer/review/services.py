@@ -1,6 +1,8 @@
-"""Approving, rejecting, returning, editing and posting drafts; the approver queues; submitting (re-exported).
+"""Approving, rejecting, returning, editing and posting drafts.
 
-Submitting lives in `submitting.py`, the writes all steps share in `steps.py`.
+Submitting lives in `submitting.py`, the writes all steps share in `steps.py`,
+the approver queues in `queue.py`, who may still approve in `coverage.py`,
+refused self-approvals in `refusals.py` and response times in `stats.py`.
 
 All `(session, actor, ...)`: flush, never commit, audit in the same
 transaction. The rules themselves are in the pure `workflow` module; this
@@ -24,77 +26,32 @@ from sqlalchemy.orm import Session
 
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit import record
-from reviewer.orm import utcnow
-from reviewer.drafting.models import Draft
-from reviewer.drafting.services import (
-    CheckUnavailable,
-    add_version,
-    check_text,
+from reviewer.drafting.common import (
     clean_url,
     conflicts_as_errors,
     expect_version,
-    mark_answered,
     may_draft,
-    record_checked,
     text_sha256,
 )
+from reviewer.drafting.inbound import mark_answered
+from reviewer.orm import utcnow
+from reviewer.drafting.models import Draft
+from reviewer.drafting.services import add_version, check_text, record_checked
 from reviewer.notify import outbox
 from reviewer.orgs.services import OrgAccountError, check_response_target
 from reviewer.review import workflow
-from reviewer.review.coverage import ApprovalCover, approval_cover, routed_approvers
 from reviewer.review.models import Approval, ReviewAction
-from reviewer.review.queue import QueueItem, Waiting, queue, queue_page, waiting_for
-from reviewer.review.refusals import RefusedApproval, refused_approvals
-from reviewer.review.stats import ResponseTimeReport, response_times
 from reviewer.review.steps import add_step, subject_of
-from reviewer.review.submitting import record_blocked, returned_by, submit_draft, submit_new_draft
 from reviewer.review.workflow import (
     MAX_TEXT,
     Actor,
     ApprovalFact,
-    ConflictError,
     DraftFacts,
     InvalidInput,
     NotAllowed,
-    SubmitRefused,
-    WorkflowError,
     require_text,
 )
 
-__all__ = [
-    "ApprovalCover",
-    "CheckUnavailable",
-    "ConflictError",
-    "InvalidInput",
-    "NotAllowed",
-    "QueueItem",
-    "RefusedApproval",
-    "ResponseTimeReport",
-    "SubmitRefused",
-    "WorkflowError",
-    "approval_cover",
-    "approvals_of",
-    "approve",
-    "draft_facts",
-    "edit_as_approver",
-    "history",
-    "mark_posted",
-    "queue",
-    "queue_page",
-    "record_blocked",
-    "refused_approvals",
-    "reject",
-    "response_times",
-    "return_for_changes",
-    "routed_approvers",
-    "set_response_target",
-    "returned_by",
-    "submit_draft",
-    "submit_new_draft",
-    "waiting_for",
-    "Waiting",
-    "approver_may_see",
-]
 
 
 def approver_may_see(session: Session, draft: Draft, user: AnyUser) -> bool:
@@ -249,7 +206,8 @@ def edit_as_approver(
             actor,
             "draft.edited",
             subject_of(draft),
-            {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes, "text_sha256": version.text_sha256},
+            {"account_id": draft.account_id, "version": version.number, "decision": verdict.decision, "groups": draft.routes,
+             "text_sha256": version.text_sha256},
         )
         record_checked(session, actor, draft, verdict)
         added = [group for group in draft.routes if group not in old_routes]

@@ -1,8 +1,7 @@
 """Submitting a draft: re-checked on the server, approved at once when the policy passes it, else routed.
 
 `submit_draft` submits a stored draft (the web pages); `submit_new_draft`
-creates and submits in one step (the API's `POST /drafts`). Both are
-re-exported by `reviewer.review.services`.
+creates and submits in one step (the API's `POST /drafts`).
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from sqlalchemy.orm import Session
 from reviewer.accounts.models import User
 from reviewer.accounts.principal import AnyUser
 from reviewer.audit.services import record, record_many
+from reviewer.drafting.common import conflicts_as_errors, expect_version, may_draft, text_sha256
+from reviewer.drafting.inbound import mark_answered
 from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
 from reviewer.drafting.services import (
@@ -25,14 +26,9 @@ from reviewer.drafting.services import (
     check_new_draft,
     check_text,
     checked_event,
-    conflicts_as_errors,
     created_events,
-    expect_version,
     fresh_verdict,
     insert_draft,
-    mark_answered,
-    may_draft,
-    text_sha256,
 )
 from reviewer.notify import outbox
 from reviewer.orgs.models import AnyAccount

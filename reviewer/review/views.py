@@ -25,6 +25,7 @@ from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page
 from reviewer.review import services as review
 from reviewer.review import workflow
+from reviewer.review.coverage import approval_cover
 from reviewer.review.forms import (
     DEFAULT_PERIOD_DAYS,
     ApproveForm,
@@ -35,6 +36,10 @@ from reviewer.review.forms import (
     ReturnForm,
     choices,
 )
+from reviewer.review.queue import queue_page, waiting_for
+from reviewer.review.refusals import refused_approvals
+from reviewer.review.stats import response_times
+from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused, WorkflowError
 from reviewer.web import checker
 from reviewer.web.access import role_required
 from reviewer.web.highlight import word_diff
@@ -70,7 +75,7 @@ def queue():  # noqa: ANN201
         flash(f"You are not in the approver group {asked!r}: showing {groups[0]} instead.", "error")
         return redirect(url_for("review.queue", group=groups[0]))
     session = get_session()
-    everything = review.waiting_for(session, groups, with_rules=True)
+    everything = waiting_for(session, groups, with_rules=True)
     # Unasked, open on the first group with work rather than an empty tab.
     group = asked or next((name for name in groups if everything[name]), groups[0])
     rules = sorted({rule for waiting in everything[group] for rule in waiting.rule_ids})
@@ -83,7 +88,7 @@ def queue():  # noqa: ANN201
             flash(message, "error")
     else:
         offset = (requested_page(request.args) - 1) * QUEUE_PAGE_SIZE
-        page = review.queue_page(session, group, offset=offset, limit=QUEUE_PAGE_SIZE, **form.filters())
+        page = queue_page(session, group, offset=offset, limit=QUEUE_PAGE_SIZE, **form.filters())
     counts = {name: len(found) for name, found in everything.items()}
     query = query_without_page(request.args)
     return render_template(
@@ -171,25 +176,25 @@ def _decide(draft_id: int, kind: str):  # noqa: ANN202
     refused_edit = None
     try:
         _apply(session, the_draft, kind, form)
-    except review.NotAllowed as refused:
+    except NotAllowed as refused:
         if refused.self_approval:
             session.commit()  # the approval.refused event is evidence for the auditors
         else:
             session.rollback()
         flash(refused.message, "error")
         status = 403
-    except review.ConflictError as conflict:
+    except ConflictError as conflict:
         session.rollback()
         flash(conflict.message, "error")
         status = 409
-    except review.SubmitRefused as refused:
+    except SubmitRefused as refused:
         session.rollback()
         flash(refused.message, "error")
         refused_edit = {"text": form.text.data, "verdict": _as_dict(refused.verdict)}
         status = 422
-    except review.WorkflowError as error:
+    except WorkflowError as error:
         session.rollback()
-        if isinstance(error, review.InvalidInput) and hasattr(getattr(form, error.field, None), "errors"):
+        if isinstance(error, InvalidInput) and hasattr(getattr(form, error.field, None), "errors"):
             getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.detail]
         flash(error.message, "error")
         status = 422
@@ -244,7 +249,7 @@ def _still_needed(the_draft: Draft) -> str:
 def _history_steps(session: Any, the_draft: Draft) -> list[tuple[str, Any]]:
     """The draft's review actions and refused self-approvals, in time order: ("action" | "refused", item)."""
     steps = [(a.created_at, "action", a) for a in review.history(session, the_draft)]
-    steps += [(r.at, "refused", r) for r in review.refused_approvals(session, the_draft)]
+    steps += [(r.at, "refused", r) for r in refused_approvals(session, the_draft)]
     return [(kind, item) for _at, kind, item in sorted(steps, key=lambda step: step[0])]
 
 
@@ -258,7 +263,7 @@ def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, r
     diffs = {v.number: word_diff(versions[i - 1].text, v.text) for i, v in enumerate(versions) if i > 0}
     mine = _my_routed_groups(the_draft)
     waiting = utcnow() - the_draft.submitted_at if the_draft.state == "pending" and the_draft.submitted_at else None
-    cover = review.approval_cover(session, me, facts) if the_draft.state == "pending" and mine else None
+    cover = approval_cover(session, me, facts) if the_draft.state == "pending" and mine else None
     return render_template(
         "review/draft.html",
         draft=the_draft,
@@ -303,7 +308,7 @@ def dashboard():  # noqa: ANN201
                 form.since.errors = [*form.since.errors, f"The start ({since:%Y-%m-%d}) is not before the end of the period."]
             else:
                 account_id = int(form.account.data) if form.account.data else None
-                report = review.response_times(session, since=since, until=until, account_id=account_id, now=now)
+                report = response_times(session, since=since, until=until, account_id=account_id, now=now)
                 escalated = escalations(session, since, until, account_id)
     if report is None:
         status = 422

@@ -333,16 +333,7 @@ def approval_group(facts: DraftFacts, actor: Actor, group: str | None = None) ->
 def approve(facts: DraftFacts, actor: Actor, group: str | None = None) -> tuple[str, str]:
     """(group the approval counts for, state after it)."""
     chosen = approval_group(facts, actor, group)
-    after = DraftFacts(
-        state=facts.state,
-        author_id=facts.author_id,
-        version_author_id=facts.version_author_id,
-        text_sha256=facts.text_sha256,
-        routes=facts.routes,
-        approvals_required=facts.approvals_required,
-        approvals=(*facts.approvals, ApprovalFact(actor.id, chosen, facts.text_sha256)),
-        editor_ids=facts.editor_ids,
-    )
+    after = replace(facts, approvals=(*facts.approvals, ApprovalFact(actor.id, chosen, facts.text_sha256)))
     event = "approve_final" if is_fully_approved(after) else "approve_partial"
     return chosen, next_state(facts.state, event)
 

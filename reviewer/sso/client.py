@@ -61,7 +61,7 @@ class Sso:
             "leeway": self.settings.leeway_seconds,
         }
 
-    def authorize_redirect(self, redirect_uri: str):  # noqa: ANN201
+    def authorize_redirect(self, redirect_uri: str):
         self.metadata()
         return self.client.authorize_redirect(redirect_uri)
 

@@ -129,7 +129,7 @@ def sign_in(session: Session, identity: Identity, mapping: GroupMapping, ip: str
     return user
 
 
-def _provision(session: Session, identity: Identity, roles: list[str], approver_groups: list) -> User | None:  # noqa: ANN001
+def _provision(session: Session, identity: Identity, roles: list[str], approver_groups: list) -> User | None:
     """The new user, audited; None when a sign-in at the same moment took the subject or the username first."""
     user = User(
         username=identity.username,

@@ -94,7 +94,7 @@ def _as_lists(value: Any) -> dict[str, tuple[str, ...]]:
     }
 
 
-def sso_problems(config: Mapping[str, Any], production: bool, name=lambda key: key) -> list[str]:  # noqa: ANN001
+def sso_problems(config: Mapping[str, Any], production: bool, name=lambda key: key) -> list[str]:
     """What is wrong with the OIDC_* and LOCAL_LOGIN settings; `name(key)` says how to name a setting."""
     issuer = str(config.get("OIDC_ISSUER") or "").strip()
     problems = []

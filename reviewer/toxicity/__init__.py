@@ -7,16 +7,7 @@ Backends: `embedded` (alt-profanity-check, offline, the default) and
 `detoxify` (torch; imported only when asked for). Pure: no Flask, no database.
 """
 
-from reviewer.toxicity.base import Scorer, ScorerError, ScorerInfo
-from reviewer.toxicity.registry import BACKENDS, DEFAULT_BACKEND, clear_cache, load_scorer, scorer_from_env
+from reviewer.toxicity.base import Scorer, ScorerError
+from reviewer.toxicity.registry import BACKENDS, clear_cache, load_scorer, scorer_from_env
 
-__all__ = [
-    "BACKENDS",
-    "DEFAULT_BACKEND",
-    "Scorer",
-    "ScorerError",
-    "ScorerInfo",
-    "clear_cache",
-    "load_scorer",
-    "scorer_from_env",
-]
+__all__ = ["BACKENDS", "Scorer", "ScorerError", "clear_cache", "load_scorer", "scorer_from_env"]

@@ -87,11 +87,11 @@ class DetoxifyScorer:
                         self._forward(batch, encoded, results)
         return results  # type: ignore[return-value]  # every slot is filled
 
-    def _tokenize(self, items: list[str], batch: list[int]):  # noqa: ANN202 - a transformers BatchEncoding
+    def _tokenize(self, items: list[str], batch: list[int]):  # a transformers BatchEncoding
         return self._tokenizer([items[i] for i in batch], return_tensors="pt", truncation=True, padding=True,
                                max_length=self._max_length)
 
-    def _forward(self, batch: list[int], encoded, results: list) -> None:  # noqa: ANN001
+    def _forward(self, batch: list[int], encoded, results: list) -> None:
         """Run the model on one tokenised batch and put each row's scores at its text's place in `results`."""
         encoded = encoded.to(self._device)
         with self._torch.autocast(self._device_type, dtype=self._autocast_dtype or self._torch.float32,
@@ -185,16 +185,16 @@ def _fast_tokenizer(transformers, tokenizer, name: str, cfg: Path):
         return tokenizer
     try:
         return getattr(transformers, f"{name}Fast").from_pretrained(str(cfg))
-    except Exception:  # noqa: BLE001 - no tokenizer.json and no converter: the Python one still works
+    except Exception:  # noqa: BLE001 -- no tokenizer.json and no converter: the Python one still works
         return tokenizer
 
 
 def _import_stack():
     """Import torch, transformers and detoxify, or say which one is missing and how to install it."""
     try:
-        import torch  # noqa: PLC0415
-        import transformers  # noqa: PLC0415
-        from detoxify import detoxify  # noqa: PLC0415
+        import torch
+        import transformers
+        from detoxify import detoxify
     except ImportError as exc:
         missing = exc.name or "torch/transformers/detoxify"
         raise ScorerError(

@@ -60,7 +60,7 @@ def fitted_parameters(vectorizer, model) -> tuple[dict[str, np.ndarray], str]:
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """An uncompressed .npz with fixed member order and timestamps, so an export is byte-for-byte reproducible."""
-    import zipfile  # noqa: PLC0415
+    import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -73,7 +73,7 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 def export(out: Path) -> dict:
     """Write the model, its manifest and the licence into `out`; return the manifest."""
-    from profanity_check import profanity_check  # noqa: PLC0415 - scikit-learn, only here
+    from profanity_check import profanity_check  # scikit-learn, only here
 
     arrays, token_pattern = fitted_parameters(profanity_check.vectorizer, profanity_check.model)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def export(out: Path) -> dict:
 
 def _source_digests() -> dict[str, str]:
     """sha256 of the pickles the parameters were read from, to tell which release an export came from."""
-    from importlib import resources  # noqa: PLC0415
+    from importlib import resources
 
     data = resources.files("profanity_check") / "data"
     return {f"profanity_check/data/{name}": file_sha256(Path(str(data / name)))

@@ -89,9 +89,9 @@ def _cache_key(backend: str, options: dict) -> tuple:
 
 def _build(backend: str, options: dict) -> Scorer:
     if backend == "embedded":
-        from reviewer.toxicity.embedded import EmbeddedScorer  # noqa: PLC0415 - keeps `import reviewer.toxicity` cheap
+        from reviewer.toxicity.embedded import EmbeddedScorer  # keeps `import reviewer.toxicity` cheap
 
         return EmbeddedScorer()
-    from reviewer.toxicity.detoxify_backend import load_detoxify  # noqa: PLC0415 - torch only when asked for
+    from reviewer.toxicity.detoxify_backend import load_detoxify  # torch only when asked for
 
     return load_detoxify(**options)

@@ -1,7 +1,7 @@
 """Shared web glue: access declarations, error pages, template filters, security headers."""
 
 
-def checker():  # noqa: ANN201 - the import stays lazy so this package stays cheap to import
+def checker():  # the import stays lazy so this package stays cheap to import
     """The app's Checker (policy + toxicity scorer), built once at start-up by create_app."""
     from flask import current_app
 

@@ -53,7 +53,7 @@ def too_large_message() -> str:
     return f"The request body is too large: this page accepts {what}. Send less (split a file into parts)."
 
 
-def too_large(error: RequestEntityTooLarge):  # noqa: ANN201, ARG001
+def too_large(error: RequestEntityTooLarge):
     """413 outside /api/v1 (which answers in its own JSON shape): JSON for JSON callers (the live
     check), else the error page in the layout."""
     from reviewer.web.errors import render_error

@@ -18,7 +18,7 @@ from reviewer.orm import MAX_ID
 class BoundedIntegerConverter(IntegerConverter):
     """`int`, bounded to what a database column holds: a bigger number matches no route (404)."""
 
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002 - Werkzeug's names
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False) -> None:  # Werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
 
 

@@ -33,7 +33,7 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, title: str | None = None, message: str | None = None):  # noqa: ANN201
+def render_error(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     title, message = title or default_title, message or default_message
     try:
@@ -44,7 +44,7 @@ def render_error(code: int, title: str | None = None, message: str | None = None
     return html, code
 
 
-def _http_error(error: HTTPException):  # noqa: ANN202
+def _http_error(error: HTTPException):
     code = error.code or 500
     if code == 413:
         return too_large(error)
@@ -54,7 +54,7 @@ def _http_error(error: HTTPException):  # noqa: ANN202
     return response
 
 
-def _csrf_error(error: CSRFError):  # noqa: ANN202
+def _csrf_error(error: CSRFError):
     return render_error(
         400,
         "This form has expired",
@@ -64,11 +64,11 @@ def _csrf_error(error: CSRFError):  # noqa: ANN202
     )
 
 
-def _server_error(error: InternalServerError):  # noqa: ANN202
+def _server_error(error: InternalServerError):
     return render_error(500)
 
 
-def _database_error(error: DBAPIError | PoolTimeoutError):  # noqa: ANN202
+def _database_error(error: DBAPIError | PoolTimeoutError):
     """503 while the database is down, full, read-only or busy; any other database error is a bug (500)."""
     outage = classify(error)
     if outage is None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField, widgets
+from datetime import timedelta
+
+from wtforms import DateField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
+
+from reviewer import moments
+
+#: The longest period one report or dashboard covers.
+MAX_PERIOD_DAYS = 3660
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -12,7 +19,7 @@ class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
-    def pre_validate(self, form) -> None:  # noqa: ANN001
+    def pre_validate(self, form) -> None:
         # Accept only the offered choices, with a message that names the bad value.
         offered = {str(value) for value, _label in (self.choices or [])}
         for value in self.data or []:
@@ -20,7 +27,29 @@ class MultiCheckboxField(SelectMultipleField):
                 raise ValidationError(f"{value!r} is not one of the choices.")
 
 
-def attach_error(form, error) -> None:  # noqa: ANN001
+class BoundedPeriod:
+    """Mixin for a form with `since` and `until` DateFields: the period's last day is a real one.
+
+    It is not before the first day, the period spans at most MAX_PERIOD_DAYS,
+    and the day after it (where the period ends, at midnight UTC) exists.
+    """
+
+    since: DateField
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data:
+            try:
+                moments.shift(field.data, timedelta(days=1))  # the period ends at the start of the next day
+            except moments.OutOfRange as error:
+                raise ValidationError(str(error)) from None
+        if field.data and self.since.data:
+            if field.data < self.since.data:
+                raise ValidationError(f"The end ({field.data}) is before the start ({self.since.data}).")
+            if (field.data - self.since.data).days >= MAX_PERIOD_DAYS:
+                raise ValidationError(f"The period is longer than {MAX_PERIOD_DAYS} days: choose a shorter one.")
+
+
+def attach_error(form, error) -> None:
     """Show a service's refusal on the form: under the field it names (`error.field`), else above the form.
 
     `error` is any domain error with `.message` and `.field` (AccountError,

@@ -23,7 +23,7 @@ PROBE_TEXT = "Thank you for your message."
 
 @bp.route("/healthz", methods=["GET", "HEAD"])
 @public
-def healthz():  # noqa: ANN201
+def healthz():
     checks = {"database": _timed(_check_database), "scorer": _timed(_check_scorer), "encoder": _timed(_check_encoder)}
     healthy = all(check["status"] == "ok" for check in checks.values())
     response = jsonify({"status": "ok" if healthy else "fail", "checks": checks})
@@ -31,11 +31,11 @@ def healthz():  # noqa: ANN201
     return response
 
 
-def _timed(check) -> dict[str, Any]:  # noqa: ANN001
+def _timed(check) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         result = check()
-    except Exception as error:  # noqa: BLE001 - a failed check is an answer, not a 500
+    except Exception as error:  # noqa: BLE001 -- a failed check is an answer, not a 500
         current_app.logger.warning("health check %s failed", check.__name__.removeprefix("_check_"), exc_info=error)
         result = {"status": "fail", "error": type(error).__name__}
     result["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -140,7 +140,7 @@ def retry_after_seconds() -> int | None:
         return None
     try:
         return _seconds_until(current.window[0])
-    except Exception:  # noqa: BLE001 - the storage failed between the hit and now: say a minute
+    except Exception:  # noqa: BLE001 -- the storage failed between the hit and now: say a minute
         log.warning("rate limit storage did not answer for Retry-After", exc_info=True)
         return 60
 
@@ -157,7 +157,7 @@ def describe_wait(seconds: int | None) -> str:
 # --- answers -----------------------------------------------------------------------------
 
 
-def too_many_requests(error: Exception):  # noqa: ANN202
+def too_many_requests(error: Exception):
     """429 as JSON under /api/, as the site's error page elsewhere (the login page shows its own form)."""
     from reviewer.api.errors import ApiError, error_response, is_api_request
     from reviewer.web.errors import render_error
@@ -185,7 +185,7 @@ def _rate_limit_headers(response: Response) -> Response:
         return response
     try:
         resets, remaining = _window(limiter, current)
-    except Exception:  # noqa: BLE001 - headers are a courtesy: never fail a request for them
+    except Exception:  # noqa: BLE001 -- headers are a courtesy: never fail a request for them
         log.warning("rate limit storage did not answer; X-RateLimit headers left out", exc_info=True)
         return response
     pairs = [
@@ -199,7 +199,7 @@ def _rate_limit_headers(response: Response) -> Response:
     return response
 
 
-def _window(limiter: Limiter, current) -> tuple[float, int]:  # noqa: ANN001
+def _window(limiter: Limiter, current) -> tuple[float, int]:
     """(when the window resets, hits left in it) for the limit the request was counted against."""
     last_hit = getattr(limiter.storage, "last_hit", None)
     hit = last_hit(current.key) if last_hit is not None and not current.breached else None

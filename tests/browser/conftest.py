@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from serving_kit import serving
+from skips import skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,7 +28,7 @@ PASSWORD = "browser-test-password"  # the test module's PASSWORD: keep them equa
 SHIPPED_POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 
-def _root_conftest(config: pytest.Config):  # noqa: ANN202
+def _root_conftest(config: pytest.Config):
     """tests/conftest.py (every conftest here is module `conftest`, so ask pytest for it)."""
     return config.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
 
@@ -35,12 +36,12 @@ def _root_conftest(config: pytest.Config):  # noqa: ANN202
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict, pytestconfig: pytest.Config) -> dict:
     if not CHROMIUM.exists():
-        _root_conftest(pytestconfig).skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory, policy_dir: Path, pytestconfig: pytest.Config):  # noqa: ANN201
+def live_app(tmp_path_factory: pytest.TempPathFactory, policy_dir: Path, pytestconfig: pytest.Config):
     """The app on a migrated temp SQLite database, with a user for each part of the tests."""
     from reviewer import create_app
     from reviewer.accounts.services import create_user
@@ -66,13 +67,13 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, policy_dir: Path, pytestc
 
 
 @pytest.fixture(scope="session")
-def base_url(live_app) -> Iterator[str]:  # noqa: ANN001
+def base_url(live_app) -> Iterator[str]:
     """Serve the app on a free loopback port for the whole session (overrides pytest-playwright's)."""
     with serving(live_app) as url:
         yield url
 
 
-def sign_in(page, username: str, password: str = PASSWORD, url: str = "") -> None:  # noqa: ANN001
+def sign_in(page, username: str, password: str = PASSWORD, url: str = "") -> None:
     """Fill and send the login form (at `url`, or the page's base URL); the caller checks where it lands."""
     page.goto(f"{url}/login")
     page.get_by_label("Username").fill(username)
@@ -80,12 +81,12 @@ def sign_in(page, username: str, password: str = PASSWORD, url: str = "") -> Non
     page.get_by_role("button", name="Sign in").click()
 
 
-def console_problem(message) -> bool:  # noqa: ANN001
+def console_problem(message) -> bool:
     """A console error other than the browser asking for a favicon the app does not have."""
     return message.type == "error" and "favicon" not in (message.location or {}).get("url", "")
 
 
-def add_people(session, people: dict, password: str = PASSWORD) -> dict:  # noqa: ANN001
+def add_people(session, people: dict, password: str = PASSWORD) -> dict:
     """Users from {username: (display name, roles, groups)}, all with `password`; returns them by username."""
     from reviewer.accounts.services import create_user
 
@@ -95,7 +96,7 @@ def add_people(session, people: dict, password: str = PASSWORD) -> dict:  # noqa
     }
 
 
-def add_harbour_account(session):  # noqa: ANN001, ANN201
+def add_harbour_account(session):
     """Harbour City Council (@HarbourCityNZ on X), checked with the shipped city-council policy."""
     from reviewer.orgs.services import create_account
 
@@ -143,10 +144,10 @@ def shipped(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Confi
 
 
 @pytest.fixture
-def shots(artifacts_dir: Path):  # noqa: ANN201
+def shots(artifacts_dir: Path):
     """shots.take(page, "login"): a full-page screenshot in test-artifacts/."""
 
-    def take(page, name: str) -> Path:  # noqa: ANN001
+    def take(page, name: str) -> Path:
         path = artifacts_dir / f"screen-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

@@ -23,11 +23,13 @@ CLEAN = "Thanks for letting us know, the crew will fix the light this week."
 
 
 @pytest.fixture(scope="module")
-def audit_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def audit_site(shipped) -> Iterator[SimpleNamespace]:
     """The app on a loopback port: an auditor, a staff member, an approver, two drafts with their trail."""
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_draft, create_inbound
+    from reviewer.drafting.inbound import create_inbound
+    from reviewer.drafting.services import create_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     with shipped.site("audit-live") as site:
         checker = site.app.extensions["reviewer.checker"]
@@ -44,17 +46,17 @@ def audit_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
                 received_at=datetime.now(timezone.utc) - timedelta(hours=2),
             )
             flagged = create_draft(session, staff, checker, account, NEEDS_REVIEW, inbound=post)
-            review.submit_draft(session, staff, checker, flagged)
+            submit_draft(session, staff, checker, flagged)
             review.approve(session, approver, flagged, expected_version=flagged.lock_version)
             clean = create_draft(session, staff, checker, account, CLEAN)
-            review.submit_draft(session, staff, checker, clean)
+            submit_draft(session, staff, checker, clean)
             session.commit()
             ids = SimpleNamespace(flagged=flagged.id, clean=clean.id)
         yield SimpleNamespace(url=site.url, drafts=ids)
 
 
 def test_auditor_filters_the_trail_opens_a_story_and_verifies_the_chain(
-    browser: Browser, audit_site, shipped, artifacts_dir: Path  # noqa: ANN001
+    browser: Browser, audit_site, shipped, artifacts_dir: Path
 ) -> None:
     context = browser.new_context(base_url=audit_site.url, viewport={"width": 1280, "height": 900})
     problems: list[str] = []

@@ -20,7 +20,7 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_sign_in_and_out(page: Page, shots) -> None:  # noqa: ANN001
+def test_sign_in_and_out(page: Page, shots) -> None:
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))
     shots.take(page, "login")
@@ -35,7 +35,7 @@ def test_sign_in_and_out(page: Page, shots) -> None:  # noqa: ANN001
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
-def test_wrong_passwords_lock_the_account_and_say_until_when(page: Page, shots) -> None:  # noqa: ANN001
+def test_wrong_passwords_lock_the_account_and_say_until_when(page: Page, shots) -> None:
     for _ in range(4):
         sign_in(page, "throttled", "not-the-password")
         expect(page.get_by_text("Wrong username or password.")).to_be_visible()
@@ -46,7 +46,7 @@ def test_wrong_passwords_lock_the_account_and_say_until_when(page: Page, shots) 
     shots.take(page, "login-throttled")
 
 
-def test_admin_creates_a_user_who_then_chooses_a_password(page: Page, browser, base_url, shots) -> None:  # noqa: ANN001
+def test_admin_creates_a_user_who_then_chooses_a_password(page: Page, browser, base_url, shots) -> None:
     sign_in(page, "aroha")
     shots.take(page, "home-admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
@@ -85,7 +85,7 @@ def test_admin_creates_a_user_who_then_chooses_a_password(page: Page, browser, b
     expect(page.get_by_role("row", name=re.compile("lee.chen"))).to_contain_text("safeguarding")
 
 
-def test_admin_pages_for_groups_and_accounts(page: Page, shots) -> None:  # noqa: ANN001
+def test_admin_pages_for_groups_and_accounts(page: Page, shots) -> None:
     sign_in(page, "aroha")
     page.goto("/admin/groups")
     expect(page.get_by_role("cell", name="safeguarding", exact=True)).to_be_visible()
@@ -102,7 +102,7 @@ def test_admin_pages_for_groups_and_accounts(page: Page, shots) -> None:  # noqa
     shots.take(page, "admin-accounts")
 
 
-def test_staff_are_denied_the_admin_area(page: Page, shots) -> None:  # noqa: ANN001
+def test_staff_are_denied_the_admin_area(page: Page, shots) -> None:
     sign_in(page, "sam")
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")).to_have_count(0)
     response = page.goto("/admin/users")

@@ -22,10 +22,10 @@ NEEDS_REVIEW = "We promise the pool will reopen by Friday."
 
 
 @pytest.fixture(scope="module")
-def drafting_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def drafting_site(shipped) -> Iterator[SimpleNamespace]:
     """The app with the shipped policies on a loopback port, a staff member, an account and a post to answer."""
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     with shipped.site("drafting-live") as site:
         with app_session(site.app) as session:
@@ -52,7 +52,7 @@ def sign_in(page: Page, site: SimpleNamespace) -> None:
     expect(page.get_by_role("heading", name="Welcome, Rangi Walker")).to_be_visible()
 
 
-def test_staff_see_live_highlights_fix_the_reply_and_submit_it(browser: Browser, drafting_site, artifacts_dir: Path) -> None:  # noqa: ANN001
+def test_staff_see_live_highlights_fix_the_reply_and_submit_it(browser: Browser, drafting_site, artifacts_dir: Path) -> None:
     context = browser.new_context(base_url=drafting_site.url, viewport={"width": 1280, "height": 900})
     problems: list[str] = []
     try:
@@ -106,7 +106,7 @@ def test_staff_see_live_highlights_fix_the_reply_and_submit_it(browser: Browser,
     assert problems == [], problems  # no script errors, no Content-Security-Policy violations
 
 
-def test_without_javascript_the_server_checks_on_submit(browser: Browser, drafting_site, artifacts_dir: Path) -> None:  # noqa: ANN001
+def test_without_javascript_the_server_checks_on_submit(browser: Browser, drafting_site, artifacts_dir: Path) -> None:
     context = browser.new_context(base_url=drafting_site.url, java_script_enabled=False)
     try:
         page = context.new_page()
@@ -128,7 +128,7 @@ SARCASTIC = "Honestly, a broken light is hardly the end of the world. Some of us
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_reply_that_means_something_risky_is_caught_without_any_listed_word(
-    browser: Browser, drafting_site, artifacts_dir: Path, width: int  # noqa: ANN001
+    browser: Browser, drafting_site, artifacts_dir: Path, width: int
 ) -> None:
     """A semantic rule: no lexicon word, the sentence marked as typed, the example it reads like shown."""
     context = browser.new_context(base_url=drafting_site.url, viewport={"width": width, "height": 900})

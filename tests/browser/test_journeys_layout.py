@@ -24,7 +24,7 @@ WIDTHS = (360, 390, 768, 1280)
 
 
 @pytest.fixture(scope="module")
-def demo_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def demo_site(shipped) -> Iterator[SimpleNamespace]:
     """The demo agency loaded through the real services, served on a loopback port."""
     from pathlib import Path as _Path
 
@@ -107,7 +107,7 @@ JOURNEYS = {"sam.staff": staff_pages, "lee.safeguarding": approver_pages, "pat.a
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("username", list(JOURNEYS))
-def test_no_page_scrolls_sideways(browser: Browser, demo_site, artifacts_dir: Path, username: str, width: int) -> None:  # noqa: ANN001
+def test_no_page_scrolls_sideways(browser: Browser, demo_site, artifacts_dir: Path, username: str, width: int) -> None:
     page = open_as(browser, demo_site, username, width)
     too_wide, inaccessible = {}, {}
     try:

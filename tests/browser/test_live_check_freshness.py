@@ -23,9 +23,9 @@ FIXED = "Thanks for letting us know, the crew will fix the light this week."
 
 
 @pytest.fixture(scope="module")
-def site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def site(shipped) -> Iterator[SimpleNamespace]:
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     with shipped.site("live-freshness") as served:
         with app_session(served.app) as session:
@@ -41,16 +41,17 @@ def site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
         yield SimpleNamespace(url=served.url, post_id=post_id, returned_id=returned_id, shipped=shipped)
 
 
-def _returned_draft(app, session, shipped, staff, account) -> int:  # noqa: ANN001
+def _returned_draft(app, session, shipped, staff, account) -> int:
     """A draft comms returned for changes, then revised by staff to a text that passes."""
     from reviewer.checking import EXTENSION_KEY
     from reviewer.drafting.services import create_draft, revise_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     check = app.extensions[EXTENSION_KEY]
     rawiri = shipped.add_people(session, {"rawiri": ("Rawiri Comms", ["approver"], ["comms"])})["rawiri"]
     draft = create_draft(session, staff, check, account, NEEDS_REVIEW)
-    review.submit_draft(session, staff, check, draft)
+    submit_draft(session, staff, check, draft)
     review.return_for_changes(session, rawiri, draft, "No dates, please.", expected_version=draft.lock_version)
     revise_draft(session, staff, check, draft, FIXED)
     session.commit()
@@ -69,7 +70,7 @@ def release(route: Route) -> None:
     route.fulfill(response=route.fetch())
 
 
-def test_the_panel_is_out_of_date_until_the_answer_and_drops_late_answers(browser: Browser, site, artifacts_dir) -> None:  # noqa: ANN001
+def test_the_panel_is_out_of_date_until_the_answer_and_drops_late_answers(browser: Browser, site, artifacts_dir) -> None:
     context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
     problems: list[str] = []
     held: list[Route] = []
@@ -130,7 +131,7 @@ def test_the_panel_is_out_of_date_until_the_answer_and_drops_late_answers(browse
     assert problems == [], problems
 
 
-def test_submit_says_what_will_happen_and_is_disabled_with_the_reason_when_blocked(browser: Browser, site, artifacts_dir) -> None:  # noqa: ANN001
+def test_submit_says_what_will_happen_and_is_disabled_with_the_reason_when_blocked(browser: Browser, site, artifacts_dir) -> None:
     context = browser.new_context(base_url=site.url, viewport={"width": 390, "height": 844})
     problems: list[str] = []
     try:
@@ -166,7 +167,7 @@ def test_submit_says_what_will_happen_and_is_disabled_with_the_reason_when_block
     assert problems == [], problems
 
 
-def test_a_returned_draft_that_now_passes_says_it_goes_back(browser: Browser, site) -> None:  # noqa: ANN001
+def test_a_returned_draft_that_now_passes_says_it_goes_back(browser: Browser, site) -> None:
     context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()

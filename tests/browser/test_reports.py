@@ -20,11 +20,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def reports_site(shipped, checker) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def reports_site(shipped, checker) -> Iterator[SimpleNamespace]:
     """The app on a loopback port: an auditor, a staff member, one account with a passed and a blocked draft."""
     from reviewer.db import app_session
     from reviewer.drafting.services import create_draft
-    from reviewer.review.services import submit_draft
+    from reviewer.review.submitting import submit_draft
 
     with shipped.site("reports-browser") as site:
         with app_session(site.app) as session:
@@ -52,7 +52,7 @@ def _fill_period(page: Page) -> None:
     page.get_by_label("To (inclusive)").fill(today)
 
 
-def test_auditor_makes_a_small_report_and_downloads_it(page: Page, reports_site, shots) -> None:  # noqa: ANN001
+def test_auditor_makes_a_small_report_and_downloads_it(page: Page, reports_site, shots) -> None:
     _sign_in(page, reports_site)
     page.goto(f"{reports_site.url}/reports/")
     expect(page.get_by_role("heading", name="Compliance reports")).to_be_visible()
@@ -69,7 +69,7 @@ def test_auditor_makes_a_small_report_and_downloads_it(page: Page, reports_site,
     assert Path(download.path()).read_bytes().startswith(b"%PDF-")
 
 
-def test_a_big_report_shows_progress_then_a_download_link(page: Page, reports_site, shots) -> None:  # noqa: ANN001
+def test_a_big_report_shows_progress_then_a_download_link(page: Page, reports_site, shots) -> None:
     from reviewer.jobs import consumer_running, jobs_of
 
     reports_site.app.config["REPORTS_INLINE_MAX_DRAFTS"] = 0  # every report with a draft is queued

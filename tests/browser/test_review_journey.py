@@ -38,10 +38,10 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def journey_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def journey_site(shipped) -> Iterator[SimpleNamespace]:
     """The app with the shipped policies on a loopback port; a staff member, two comms approvers, three posts."""
     from reviewer.db import app_session
-    from reviewer.drafting.services import create_inbound
+    from reviewer.drafting.inbound import create_inbound
 
     now = datetime.now(timezone.utc)
     with shipped.site("review-journey") as site:
@@ -62,7 +62,7 @@ def journey_site(shipped) -> Iterator[SimpleNamespace]:  # noqa: ANN001
 DECISION_URL = re.compile(r"/review/drafts/\d+/(approve|reject|return|edit)$")
 
 
-def console_problem(shipped: SimpleNamespace, message) -> bool:  # noqa: ANN001
+def console_problem(shipped: SimpleNamespace, message) -> bool:
     """A console error, except a missing favicon and the refused decision's page (a deliberate 403/409/422)."""
     if not shipped.console_problem(message):
         return False
@@ -96,7 +96,7 @@ class People:
 
 
 @pytest.fixture
-def people(browser: Browser, journey_site) -> Iterator[People]:  # noqa: ANN001
+def people(browser: Browser, journey_site) -> Iterator[People]:
     found = People(browser, journey_site)
     try:
         yield found
@@ -111,7 +111,7 @@ def _luminance(css_rgb: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def contrast(locator) -> float:  # noqa: ANN001
+def contrast(locator) -> float:
     """WCAG contrast ratio of an element's text colour against its own background colour."""
     colour, background = locator.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
     light, dark = sorted((_luminance(colour), _luminance(background)), reverse=True)
@@ -133,7 +133,8 @@ def open_from_queue(page: Page, handle: str) -> None:
 
 
 def test_the_whole_journey_from_a_risky_draft_to_an_answered_post(people: People, artifacts_dir: Path) -> None:
-    shot = lambda page, name: page.screenshot(path=str(artifacts_dir / f"screen-{name}.png"), full_page=True)  # noqa: E731
+    def shot(page: Page, name: str) -> None:
+        page.screenshot(path=str(artifacts_dir / f"screen-{name}.png"), full_page=True)
 
     # Staff: live highlights on a risky reply, fixed, submitted clean: approved at once.
     sam = people["sam"]

@@ -32,18 +32,18 @@ class LateApp:
 
     app = None
 
-    def __call__(self, environ, start_response):  # noqa: ANN001, ANN204
+    def __call__(self, environ, start_response):
         return self.app(environ, start_response)
 
 
 @pytest.fixture(scope="module")
-def site(shipped, tmp_path_factory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def site(shipped, tmp_path_factory, pytestconfig: pytest.Config) -> Iterator[SimpleNamespace]:
     from reviewer import create_app
     from reviewer.accounts.services import create_user
     from reviewer.db import app_session, get_database, upgrade
 
+    require_provider()
     root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-    require_provider(root.skip_or_fail)
     folder = tmp_path_factory.mktemp("sso-site")
     late = LateApp()
     with shipped.serve(late, "sso-server") as url:
@@ -68,7 +68,7 @@ def site(shipped, tmp_path_factory, pytestconfig: pytest.Config) -> Iterator[Sim
 
 
 @pytest.fixture
-def provider(site) -> Iterator[OpenIdProvider]:  # noqa: ANN001
+def provider(site) -> Iterator[OpenIdProvider]:
     """The running provider, its people and faults put back after each test."""
     yield site.provider
     site.provider.spoil_id_tokens(None)
@@ -76,7 +76,7 @@ def provider(site) -> Iterator[OpenIdProvider]:  # noqa: ANN001
     site.provider.save_people()
 
 
-def audit_since(site, seq: int) -> list[tuple[str, dict]]:  # noqa: ANN001
+def audit_since(site, seq: int) -> list[tuple[str, dict]]:
     from reviewer.audit import AuditEvent
     from reviewer.db import app_session
 
@@ -85,7 +85,7 @@ def audit_since(site, seq: int) -> list[tuple[str, dict]]:  # noqa: ANN001
         return [(row.action, json.loads(row.data or "null") or {}) for row in rows]
 
 
-def last_seq(site) -> int:  # noqa: ANN001
+def last_seq(site) -> int:
     from reviewer.audit import AuditEvent
     from reviewer.db import app_session
 
@@ -93,7 +93,7 @@ def last_seq(site) -> int:  # noqa: ANN001
         return session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
 
 
-def user_named(site, username: str):  # noqa: ANN001, ANN201
+def user_named(site, username: str):
     from reviewer.accounts.services import get_user_by_username
     from reviewer.db import app_session
 
@@ -104,7 +104,7 @@ def user_named(site, username: str):  # noqa: ANN001, ANN201
         )
 
 
-def sign_in_at_provider(page: Page, site, login: str, password: str | None = None):  # noqa: ANN001, ANN201
+def sign_in_at_provider(page: Page, site, login: str, password: str | None = None):
     """From the login page through the provider's form; returns the callback's response."""
     page.goto(f"{site.url}/login")
     page.get_by_role("link", name="Sign in with Test Provider").click()
@@ -125,12 +125,12 @@ def sign_out_everywhere(page: Page) -> None:
     expect(page.get_by_text("You have signed out.")).to_be_visible()
 
 
-def expect_signed_out(page: Page, site) -> None:  # noqa: ANN001
+def expect_signed_out(page: Page, site) -> None:
     page.goto(f"{site.url}/")
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))
 
 
-def test_first_sign_in_provisions_the_person_and_sign_out_ends_the_providers_session_too(page: Page, site, provider, shots) -> None:  # noqa: ANN001, E501
+def test_first_sign_in_provisions_the_person_and_sign_out_ends_the_providers_session_too(page: Page, site, provider, shots) -> None:
     seq = last_seq(site)
     page.goto(f"{site.url}/login")
     shots.take(page, "sso-login")
@@ -153,7 +153,7 @@ def test_first_sign_in_provisions_the_person_and_sign_out_ends_the_providers_ses
     expect(page.get_by_role("heading", name="Test provider sign-in")).to_be_visible()
 
 
-def test_roles_follow_the_providers_groups_at_each_sign_in(page: Page, site, provider) -> None:  # noqa: ANN001
+def test_roles_follow_the_providers_groups_at_each_sign_in(page: Page, site, provider) -> None:
     sign_in_at_provider(page, site, "bob")
     expect(page.get_by_role("heading", name="Welcome, Bob Approver")).to_be_visible()
     bob = user_named(site, "bob")
@@ -174,7 +174,7 @@ def test_roles_follow_the_providers_groups_at_each_sign_in(page: Page, site, pro
     assert "auth.login" in changes and "user.provisioned" not in changes
 
 
-def test_a_person_taken_out_of_every_mapped_group_loses_access_at_the_next_sign_in(page: Page, site, provider, shots) -> None:  # noqa: ANN001, E501
+def test_a_person_taken_out_of_every_mapped_group_loses_access_at_the_next_sign_in(page: Page, site, provider, shots) -> None:
     sign_in_at_provider(page, site, "bob")
     expect(page.get_by_role("heading", name="Welcome, Bob Approver")).to_be_visible()
     sign_out_everywhere(page)
@@ -192,7 +192,7 @@ def test_a_person_taken_out_of_every_mapped_group_loses_access_at_the_next_sign_
     assert actions == ["user.roles_changed", "user.groups_changed", "auth.sso_refused"]
 
 
-def test_a_person_removed_at_the_provider_loses_access_at_the_next_sign_in(page: Page, site, provider) -> None:  # noqa: ANN001
+def test_a_person_removed_at_the_provider_loses_access_at_the_next_sign_in(page: Page, site, provider) -> None:
     sign_in_at_provider(page, site, "bob")
     expect(page.get_by_role("heading", name="Welcome, Bob Approver")).to_be_visible()
     del provider.people["bob"]  # deleted at the provider while signed in there and here
@@ -210,7 +210,7 @@ def test_a_person_removed_at_the_provider_loses_access_at_the_next_sign_in(page:
     expect_signed_out(page, site)
 
 
-def test_a_person_in_no_mapped_group_is_refused_and_not_provisioned(page: Page, site, provider) -> None:  # noqa: ANN001
+def test_a_person_in_no_mapped_group_is_refused_and_not_provisioned(page: Page, site, provider) -> None:
     seq = last_seq(site)
     assert sign_in_at_provider(page, site, "carol").status == 403
     expect(page.get_by_role("alert")).to_contain_text("in no group that gives access to this site")
@@ -226,7 +226,7 @@ def test_a_person_in_no_mapped_group_is_refused_and_not_provisioned(page: Page, 
     ("wrong_audience", "InvalidClaimError: invalid_claim: Invalid claim: 'aud'"),
     ("expired", "ExpiredTokenError"),
 ])
-def test_an_id_token_that_fails_a_check_signs_nobody_in(page: Page, site, provider, shots, fault: str, error: str) -> None:  # noqa: ANN001, E501
+def test_an_id_token_that_fails_a_check_signs_nobody_in(page: Page, site, provider, shots, fault: str, error: str) -> None:
     provider.spoil_id_tokens(fault)
     seq = last_seq(site)
     assert sign_in_at_provider(page, site, "alice").status == 401
@@ -238,7 +238,7 @@ def test_an_id_token_that_fails_a_check_signs_nobody_in(page: Page, site, provid
     assert data["detail"].startswith(error), data["detail"]
 
 
-def test_a_replayed_callback_is_refused_in_the_same_browser_and_in_another(page: Page, site, provider, browser) -> None:  # noqa: ANN001, E501
+def test_a_replayed_callback_is_refused_in_the_same_browser_and_in_another(page: Page, site, provider, browser) -> None:
     callback = sign_in_at_provider(page, site, "alice")
     expect(page.get_by_role("heading", name="Welcome, Alice Admin")).to_be_visible()
     seq = last_seq(site)
@@ -256,7 +256,7 @@ def test_a_replayed_callback_is_refused_in_the_same_browser_and_in_another(page:
         ("auth.sso_failed", "state"), ("auth.sso_failed", "state")]
 
 
-def test_local_sign_in_is_for_break_glass_and_can_be_turned_off(page: Page, site, provider) -> None:  # noqa: ANN001
+def test_local_sign_in_is_for_break_glass_and_can_be_turned_off(page: Page, site, provider) -> None:
     page.goto(f"{site.url}/login")
     page.get_by_label("Username").fill("breakglass")
     page.get_by_label("Password").fill(BREAK_GLASS_PASSWORD)
@@ -274,7 +274,7 @@ def test_local_sign_in_is_for_break_glass_and_can_be_turned_off(page: Page, site
         site.app.config["LOCAL_LOGIN"] = True
 
 
-def test_a_person_in_hundreds_of_groups_stays_signed_in_and_signs_out_at_the_provider(page: Page, site, provider) -> None:  # noqa: ANN001, E501
+def test_a_person_in_hundreds_of_groups_stays_signed_in_and_signs_out_at_the_provider(page: Page, site, provider) -> None:
     """Entra ID puts up to 200 group ids in an ID token: far more than a 4 KB session cookie holds."""
     import uuid
 

@@ -9,26 +9,14 @@ free loopback port. Either missing: skipped locally, a failure in CI
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from loadgen import create_database, create_site, drop_database
+from loadgen.site import Site
+from skips import skip_or_fail
 
-ROOT = Path(__file__).resolve().parents[2]
-ROOT_CONFTEST = ROOT / "tests" / "conftest.py"
-sys.path.insert(0, str(ROOT / "bench"))
-
-from loadgen import create_database, create_site, drop_database  # noqa: E402
-from loadgen.site import Site  # noqa: E402
-
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (every conftest is module `conftest`, so ask pytest for it)."""
-    root = config.pluginmanager.get_plugin(str(ROOT_CONFTEST))
-    if root is None:
-        raise RuntimeError(f"{ROOT_CONFTEST} is not loaded")
-    root.skip_or_fail(reason)
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database (reviewer_scaleout_<random>) on the test PostgreSQL server, dropped afterwards."""
     base = os.environ.get("REVIEWER_TEST_POSTGRES_URL")
     if not base:
-        skip_or_fail(request.config, "REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL for the scale-out test")
+        skip_or_fail("REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL for the scale-out test")
     url = create_database(base, "reviewer_scaleout")
     try:
         yield url

@@ -15,11 +15,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def sqlite_site(tmp_path):  # noqa: ANN001, ANN201
+def sqlite_site(tmp_path):
     return create_site(tmp_path / "site", staff=2, approvers=8, auditors=1, toxicity="none")
 
 
-def submit(site, username: str, text: str) -> int:  # noqa: ANN001
+def submit(site, username: str, text: str) -> int:
     """A draft written and submitted through the services, as the API would."""
     from sqlalchemy import select
 
@@ -28,7 +28,7 @@ def submit(site, username: str, text: str) -> int:  # noqa: ANN001
     from reviewer.db import app_session, get_database
     from reviewer.drafting.services import create_draft
     from reviewer.orgs.models import OrgAccount
-    from reviewer.review.services import submit_draft
+    from reviewer.review.submitting import submit_draft
 
     app = site.app()
     checker = build_checker({"POLICY_DIR": str(site.policy_dir), "TOXICITY": "none"})
@@ -43,7 +43,7 @@ def submit(site, username: str, text: str) -> int:  # noqa: ANN001
         get_database(app).engine.dispose()
 
 
-def test_clean_ledger_reconciles_and_every_kind_of_loss_is_named(sqlite_site) -> None:  # noqa: ANN001
+def test_clean_ledger_reconciles_and_every_kind_of_loss_is_named(sqlite_site) -> None:
     site = sqlite_site
     assert reconcile(site, Ledger()).ok  # nothing claimed, nothing done since setup
 
@@ -67,7 +67,7 @@ def test_clean_ledger_reconciles_and_every_kind_of_loss_is_named(sqlite_site) ->
     assert "audit events 'auth.login' since setup: 0 stored, 1 acknowledged" in problems
 
 
-def test_more_stored_than_acknowledged_is_a_problem_unless_answers_were_lost(sqlite_site) -> None:  # noqa: ANN001
+def test_more_stored_than_acknowledged_is_a_problem_unless_answers_were_lost(sqlite_site) -> None:
     site = sqlite_site
     staff = site.by_role("staff")[0].username
     submit(site, staff, site.clean_texts[1])  # stored, but no client heard back

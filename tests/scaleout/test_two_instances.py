@@ -27,6 +27,7 @@ import pytest
 from loadgen import Client, DecisionSeen, DraftSeen, Ledger, Settings, reconcile, run_load, start_server
 from loadgen.http import EXPECTED_VERSION
 from loadgen.servers import LOAD_ENV
+from loadgen.site import SiteUser
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -131,7 +132,9 @@ def test_two_instances_share_postgres_and_redis(site, redis_url, tmp_path):
                 races.append(race(site, ledger, client(here, staff), sessions[here], client(there, legal_api),
                                   legal_web, legal_api, action))
 
-        crowd = lambda user: user.role in ("staff", "approver") and user not in (legal_web, legal_api)  # noqa: E731
+        def crowd(user: SiteUser) -> bool:
+            return user.role in ("staff", "approver") and user not in (legal_web, legal_api)
+
         run_load(site, [a.url, b.url], LOAD_SECONDS, ledger=ledger, during=racing, include=crowd,
                  settings=Settings(think=(0.2, 0.8), timeout=30))
         phase("load and races done")

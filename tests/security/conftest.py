@@ -28,7 +28,7 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 @pytest.fixture
-def secure_app(make_app):  # noqa: ANN001, ANN201
+def secure_app(make_app):
     """The app as in production: CSRF on, the shipped policies (real findings)."""
     return make_app(WTF_CSRF_ENABLED=True, POLICY_DIR=str(SHIPPED_POLICIES))
 
@@ -72,7 +72,7 @@ class WebClient:
 
 
 @pytest.fixture
-def web_as(secure_app) -> Callable[[Any], WebClient]:  # noqa: ANN001
+def web_as(secure_app) -> Callable[[Any], WebClient]:
     """web_as(user): a CSRF-aware client signed in as `user`; web_as(None): anonymous (with a token)."""
 
     def make(user: Any) -> WebClient:
@@ -101,7 +101,7 @@ class Api:
 
 
 @pytest.fixture
-def make_token(db_session) -> Callable[..., Any]:  # noqa: ANN001
+def make_token(db_session) -> Callable[..., Any]:
     """make_token(user): a committed API token of `user` (the NewToken: `.secret`, `.token`)."""
     from reviewer.api.services import create_token
 
@@ -115,7 +115,7 @@ def make_token(db_session) -> Callable[..., Any]:  # noqa: ANN001
 
 
 @pytest.fixture
-def api_as(secure_app, make_token) -> Callable[[Any], Api]:  # noqa: ANN001
+def api_as(secure_app, make_token) -> Callable[[Any], Api]:
     def make(user: Any) -> Api:
         return Api(secure_app, make_token(user).secret)
 
@@ -123,7 +123,7 @@ def api_as(secure_app, make_token) -> Callable[[Any], Api]:  # noqa: ANN001
 
 
 @pytest.fixture
-def two_orgs(db_session, make_user, make_account, make_inbound, make_draft, checker) -> SimpleNamespace:  # noqa: ANN001
+def two_orgs(db_session, make_user, make_account, make_inbound, make_draft, checker) -> SimpleNamespace:
     """Two organisation accounts, each drafted for by its own team, with posts and drafts in each.
 
     Team A drafts for account A, team B for account B. Approver "comms" is in
@@ -164,7 +164,7 @@ def two_orgs(db_session, make_user, make_account, make_inbound, make_draft, chec
 
 
 @pytest.fixture
-def routed_world(two_orgs, make_user, db_session):  # noqa: ANN001, ANN201
+def routed_world(two_orgs, make_user, db_session):
     """two_orgs plus what every route's URL needs (route_table.argument_values): a user to administer, a group id."""
     from sqlalchemy import select
 

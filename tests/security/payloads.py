@@ -37,6 +37,7 @@ def build(db_session: Any, make_user: Any, make_account: Any, make_inbound: Any,
     from reviewer.api.services import create_token
     from reviewer.drafting.services import create_draft, revise_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     from fixtures_workflow import REVIEW_TEXT
 
@@ -57,12 +58,12 @@ def build(db_session: Any, make_user: Any, make_account: Any, make_inbound: Any,
     revise_draft(db_session, w.staff, checker, w.draft, HTML_TEXT + " " + UNICODE_TEXT)
     # Pending (routed to comms by the review text), returned with a hostile comment, and rejected with a hostile reason.
     w.pending = create_draft(db_session, w.staff, checker, w.account, REVIEW_TEXT + " " + HTML_TEXT)
-    review.submit_draft(db_session, w.staff, checker, w.pending)
+    submit_draft(db_session, w.staff, checker, w.pending)
     w.returned = create_draft(db_session, w.staff, checker, w.account, REVIEW_TEXT + " " + UNICODE_TEXT)
-    review.submit_draft(db_session, w.staff, checker, w.returned)
+    submit_draft(db_session, w.staff, checker, w.returned)
     review.return_for_changes(db_session, w.approver, w.returned, SHORT + " xss-comment", expected_version=w.returned.lock_version)
     w.rejected = create_draft(db_session, w.staff, checker, w.account, REVIEW_TEXT + " " + HTML_TEXT)
-    review.submit_draft(db_session, w.staff, checker, w.rejected)
+    submit_draft(db_session, w.staff, checker, w.rejected)
     review.reject(db_session, w.approver, w.rejected, SHORT + " xss-reason", expected_version=w.rejected.lock_version)
     create_token(db_session, None, w.staff, TOKEN_NAME)
     db_session.commit()

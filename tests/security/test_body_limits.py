@@ -50,7 +50,7 @@ def send(client: Any, path: str, content_type: str, *, with_length: bool, header
 
 
 @pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "chunked"])
-def test_a_huge_sign_in_form_is_refused_unread(secure_app, with_length: bool) -> None:  # noqa: ANN001
+def test_a_huge_sign_in_form_is_refused_unread(secure_app, with_length: bool) -> None:
     limit = secure_app.config["MAX_CONTENT_LENGTH"]
     response, taken = send(secure_app.test_client(), "/login", "multipart/form-data; boundary=xyz", with_length=with_length)
     assert response.status_code == 413
@@ -60,7 +60,7 @@ def test_a_huge_sign_in_form_is_refused_unread(secure_app, with_length: bool) ->
 
 
 @pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "chunked"])
-def test_a_huge_upload_is_refused_at_the_upload_limit(two_orgs, web_as, with_length: bool) -> None:  # noqa: ANN001
+def test_a_huge_upload_is_refused_at_the_upload_limit(two_orgs, web_as, with_length: bool) -> None:
     web = web_as(two_orgs.staff_a)
     path = f"/inbox/{two_orgs.account_a.id}/upload"
     response, taken = send(web.client, path, "multipart/form-data; boundary=xyz", with_length=with_length,
@@ -70,7 +70,7 @@ def test_a_huge_upload_is_refused_at_the_upload_limit(two_orgs, web_as, with_len
     assert "5 MB" in response.get_data(as_text=True)
 
 
-def test_an_upload_over_the_app_wide_limit_but_within_its_own_is_accepted(two_orgs, web_as) -> None:  # noqa: ANN001
+def test_an_upload_over_the_app_wide_limit_but_within_its_own_is_accepted(two_orgs, web_as) -> None:
     """The upload route's own limit is larger than the app-wide one: a 3 MB file reaches the importer."""
     web = web_as(two_orgs.staff_a)
     assert web.app.config["MAX_CONTENT_LENGTH"] < 3 * 1024 * 1024 < MAX_UPLOAD_BYTES
@@ -87,7 +87,7 @@ def test_an_upload_over_the_app_wide_limit_but_within_its_own_is_accepted(two_or
 
 
 @pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "chunked"])
-def test_a_huge_live_check_is_a_json_413(two_orgs, web_as, with_length: bool) -> None:  # noqa: ANN001
+def test_a_huge_live_check_is_a_json_413(two_orgs, web_as, with_length: bool) -> None:
     web = web_as(two_orgs.staff_a)
     limit = web.app.config["MAX_CONTENT_LENGTH"]
     response, taken = send(web.client, "/drafting/check", "application/json", with_length=with_length,
@@ -98,7 +98,7 @@ def test_a_huge_live_check_is_a_json_413(two_orgs, web_as, with_length: bool) ->
 
 
 @pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "chunked"])
-def test_a_huge_api_body_is_a_json_problem(two_orgs, api_as, with_length: bool) -> None:  # noqa: ANN001
+def test_a_huge_api_body_is_a_json_problem(two_orgs, api_as, with_length: bool) -> None:
     """A chunked body was cut at the limit and parsed as if whole: a 400 "not valid JSON" before."""
     from reviewer.api.views import MAX_BODY_BYTES
 
@@ -109,7 +109,7 @@ def test_a_huge_api_body_is_a_json_problem(two_orgs, api_as, with_length: bool) 
     assert response.json["error"]["code"] == "payload_too_large"
 
 
-def test_a_chunked_body_within_the_limit_is_read_whole(two_orgs, web_as) -> None:  # noqa: ANN001
+def test_a_chunked_body_within_the_limit_is_read_whole(two_orgs, web_as) -> None:
     web = web_as(two_orgs.staff_a)
     body = json.dumps({"account_id": two_orgs.account_a.id, "text": "Thanks, we will look into it."}).encode()
     response = web.client.post("/drafting/check", content_type="application/json", headers={"X-CSRFToken": web.token},

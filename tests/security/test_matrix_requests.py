@@ -25,11 +25,11 @@ def _token_route(app: Any, endpoint: str) -> bool:
 
 
 @pytest.fixture
-def world(routed_world):  # noqa: ANN001, ANN201
+def world(routed_world):
     return routed_world
 
 
-def test_every_route_is_declared_in_the_table(secure_app) -> None:  # noqa: ANN001
+def test_every_route_is_declared_in_the_table(secure_app) -> None:
     endpoints = {rule.endpoint for rule in secure_app.url_map.iter_rules()}
     assert endpoints - declarations.EXPECTED.keys() == set(), "routes missing from EXPECTED in tests/web/test_route_matrix.py"
 
@@ -39,7 +39,7 @@ def _visitor(world: Any, visitor: str) -> Any:
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
-def test_each_request_is_answered_as_declared(secure_app, world, web_as, make_token, visitor) -> None:  # noqa: ANN001
+def test_each_request_is_answered_as_declared(secure_app, world, web_as, make_token, visitor) -> None:
     user = _visitor(world, visitor)
     web = web_as(user)
     bearer: dict[str, str] = {}
@@ -83,7 +83,7 @@ _MAY_ANSWER_400 = {"accounts.login", "api_tokens.index", "api.check", "api.creat
 
 
 @pytest.mark.parametrize("visitor", [v for v in VISITORS if v != "anonymous"])
-def test_the_sign_in_cookie_alone_opens_no_api_route(secure_app, world, web_as, visitor) -> None:  # noqa: ANN001
+def test_the_sign_in_cookie_alone_opens_no_api_route(secure_app, world, web_as, visitor) -> None:
     web = web_as(_visitor(world, visitor))
     for endpoint, method, url in declarations.requests_of(secure_app, declarations.argument_values(world, 999999)):
         if not _token_route(secure_app, endpoint):
@@ -93,7 +93,7 @@ def test_the_sign_in_cookie_alone_opens_no_api_route(secure_app, world, web_as, 
         assert response.json["error"]["code"] == "missing_token"
 
 
-def test_every_form_post_without_a_csrf_token_is_refused_and_changes_nothing(secure_app, world, web_as, audit_actions) -> None:  # noqa: ANN001
+def test_every_form_post_without_a_csrf_token_is_refused_and_changes_nothing(secure_app, world, web_as, audit_actions) -> None:
     """Any web POST missing its token is a 400: Flask-WTF refuses it before the view (and its access check) runs."""
     web = web_as(world.admin)
     before = audit_actions()

@@ -31,27 +31,27 @@ def _problem(response: Any, status: int, field: str | None = None) -> None:
 
 @pytest.mark.parametrize("value", ODD_NUMBERS)
 @pytest.mark.parametrize("name", ["limit", "offset", "account_id", "older_than_minutes"])
-def test_odd_digits_in_api_queue_parameters_are_a_422(two_orgs, api_as, name: str, value: str) -> None:  # noqa: ANN001
+def test_odd_digits_in_api_queue_parameters_are_a_422(two_orgs, api_as, name: str, value: str) -> None:
     response = api_as(two_orgs.comms).get(f"/api/v1/queue?group=comms&{name}={value}")
     _problem(response, 422, name)
 
 
 @pytest.mark.parametrize("value", ODD_NUMBERS)
 @pytest.mark.parametrize("name", ["account", "draft", "before", "after"])
-def test_odd_digits_in_audit_filters_are_a_422_naming_the_filter(two_orgs, web_as, name: str, value: str) -> None:  # noqa: ANN001
+def test_odd_digits_in_audit_filters_are_a_422_naming_the_filter(two_orgs, web_as, name: str, value: str) -> None:
     response = web_as(two_orgs.auditor).get(f"/audit/?{name}={value}")
     assert response.status_code == 422
     assert f"Filter {name}:" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("value", ODD_NUMBERS)
-def test_odd_digits_as_a_page_number_show_the_first_page(two_orgs, web_as, value: str) -> None:  # noqa: ANN001
+def test_odd_digits_as_a_page_number_show_the_first_page(two_orgs, web_as, value: str) -> None:
     assert web_as(two_orgs.comms).get(f"/review/?group=comms&page={value}").status_code == 200
     assert web_as(two_orgs.staff_a).get(f"/inbox/{two_orgs.account_a.id}?page={value}").status_code == 200
     assert web_as(two_orgs.staff_a).get(f"/drafts/{two_orgs.draft_a.id}?from={value}&to=1").status_code == 200
 
 
-def test_deeply_nested_json_is_a_400_everywhere(two_orgs, api_as, web_as) -> None:  # noqa: ANN001
+def test_deeply_nested_json_is_a_400_everywhere(two_orgs, api_as, web_as) -> None:
     api = api_as(two_orgs.staff_a)
     for path in ("/api/v1/check", "/api/v1/drafts", "/api/v1/inbound"):
         response = api.client.post(path, data=DEEP, content_type="application/json", headers=api.headers)
@@ -67,7 +67,7 @@ def _upload(web: Any, account_id: int, data: bytes) -> Any:
                     content_type="multipart/form-data")
 
 
-def test_deep_json_and_a_lone_surrogate_in_an_upload_are_line_errors(two_orgs, web_as) -> None:  # noqa: ANN001
+def test_deep_json_and_a_lone_surrogate_in_an_upload_are_line_errors(two_orgs, web_as) -> None:
     web = web_as(two_orgs.staff_a)
     good = '{"author_handle": "@r", "received_at": "2026-11-01T09:00:00Z", "text": "Fine."}'
     lone = '{"author_handle": "@r", "received_at": "2026-11-01T09:00:00Z", "text": ' + SURROGATE + "}"
@@ -77,7 +77,7 @@ def test_deep_json_and_a_lone_surrogate_in_an_upload_are_line_errors(two_orgs, w
     assert "nested more than 64 levels" in page and "lone surrogate" in page
 
 
-def test_a_lone_surrogate_in_an_api_body_is_a_422_naming_the_field(two_orgs, api_as) -> None:  # noqa: ANN001
+def test_a_lone_surrogate_in_an_api_body_is_a_422_naming_the_field(two_orgs, api_as) -> None:
     api = api_as(two_orgs.staff_a)
     a = two_orgs.account_a.id
     bodies = {
@@ -91,7 +91,7 @@ def test_a_lone_surrogate_in_an_api_body_is_a_422_naming_the_field(two_orgs, api
         assert "lone surrogate" in response.json["error"]["message"]
 
 
-def test_dates_beyond_what_can_be_held_are_a_422(two_orgs, api_as, web_as) -> None:  # noqa: ANN001
+def test_dates_beyond_what_can_be_held_are_a_422(two_orgs, api_as, web_as) -> None:
     auditor = web_as(two_orgs.auditor)
     for query in (f"from={BEFORE_YEAR_ONE.replace('+', '%2B')}", "to=9999-12-31", "from=9999-12-31T23:59:59-14:00"):
         response = auditor.get(f"/audit/?{query}")

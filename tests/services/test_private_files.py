@@ -22,7 +22,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_a_new_sqlite_database_and_job_store_are_owner_only(open_umask, make_app, tmp_path) -> None:  # noqa: ANN001
+def test_a_new_sqlite_database_and_job_store_are_owner_only(open_umask, make_app, tmp_path) -> None:
     from reviewer.jobs import jobs_of
 
     database = tmp_path / "data" / "reviewer.sqlite3"
@@ -35,7 +35,7 @@ def test_a_new_sqlite_database_and_job_store_are_owner_only(open_umask, make_app
     assert _mode(store) == 0o600
 
 
-def test_an_existing_files_mode_is_left_to_the_operator(open_umask, tmp_path) -> None:  # noqa: ANN001
+def test_an_existing_files_mode_is_left_to_the_operator(open_umask, tmp_path) -> None:
     from reviewer.private_files import create_private_file
 
     shared = tmp_path / "reviewer.sqlite3"
@@ -45,7 +45,7 @@ def test_an_existing_files_mode_is_left_to_the_operator(open_umask, tmp_path) ->
     assert _mode(shared) == 0o640
 
 
-def test_the_rate_limit_store_is_owner_only(open_umask, tmp_path) -> None:  # noqa: ANN001
+def test_the_rate_limit_store_is_owner_only(open_umask, tmp_path) -> None:
     from reviewer.web.ratelimit_sqlite import SqliteStorage
 
     path = tmp_path / "limits.sqlite3"
@@ -54,7 +54,7 @@ def test_the_rate_limit_store_is_owner_only(open_umask, tmp_path) -> None:  # no
     assert _mode(path) == 0o600
 
 
-def test_a_restored_sqlite_database_is_owner_only(open_umask, tmp_path) -> None:  # noqa: ANN001
+def test_a_restored_sqlite_database_is_owner_only(open_umask, tmp_path) -> None:
     import sqlite3
 
     from reviewer.backup import sqlite_store

@@ -57,7 +57,7 @@ def problems_of(excinfo: pytest.ExceptionInfo[ConfigError]) -> list[str]:
 # --- Types ------------------------------------------------------------------------
 
 
-def test_a_bad_type_names_the_variable_and_the_value(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_bad_type_names_the_variable_and_the_value(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("REVIEWER_LOGIN_MAX_FAILURES", "abc")
     monkeypatch.setenv("REVIEWER_SQLITE_BUSY_TIMEOUT_SECONDS", "soon")
     monkeypatch.setenv("REVIEWER_SESSION_COOKIE_SECURE", "maybe")
@@ -90,7 +90,7 @@ def test_booleans_are_not_integers_and_none_only_where_allowed() -> None:
     ]
 
 
-def test_a_later_source_overrides_the_environment_for_string_settings(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_later_source_overrides_the_environment_for_string_settings(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("REVIEWER_TOXICITY", "no-such-backend")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "TOXICITY": "none", "SCHEMA_CHECK": False})
     assert app.config["TOXICITY"] == "none"
@@ -118,7 +118,7 @@ def test_session_and_token_lifetimes_have_a_floor() -> None:
 # --- Production settings --------------------------------------------------------------
 
 
-def test_production_needs_an_explicit_long_secret_key_and_secure_cookies(tmp_path, policy_dir) -> None:  # noqa: ANN001
+def test_production_needs_an_explicit_long_secret_key_and_secure_cookies(tmp_path, policy_dir) -> None:
     config = production(tmp_path, policy_dir, "sqlite://", SECRET_KEY=None, SESSION_COOKIE_SECURE=False,
                         WTF_CSRF_ENABLED=False)
     with pytest.raises(ConfigError) as excinfo:
@@ -131,7 +131,7 @@ def test_production_needs_an_explicit_long_secret_key_and_secure_cookies(tmp_pat
     assert not (tmp_path / "instance" / "secret_key").exists(), "production must not generate a per-machine key"
 
 
-def test_a_short_secret_key_and_an_allowed_insecure_cookie(tmp_path, policy_dir, monkeypatch) -> None:  # noqa: ANN001
+def test_a_short_secret_key_and_an_allowed_insecure_cookie(tmp_path, policy_dir, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_SECRET_KEY", "too-short")
     config = production(tmp_path, policy_dir, "sqlite://", SESSION_COOKIE_SECURE=False, ALLOW_INSECURE_COOKIES=True)
     del config["SECRET_KEY"]
@@ -140,7 +140,7 @@ def test_a_short_secret_key_and_an_allowed_insecure_cookie(tmp_path, policy_dir,
     assert problems_of(excinfo) == ["REVIEWER_SECRET_KEY is 9 characters long; production needs at least 32"]
 
 
-def test_development_still_generates_a_key(tmp_path) -> None:  # noqa: ANN001
+def test_development_still_generates_a_key(tmp_path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path), "TOXICITY": "none", "SCHEMA_CHECK": False})
     assert len(app.config["SECRET_KEY"]) >= 32 and (tmp_path / "secret_key").is_file()
 
@@ -148,14 +148,14 @@ def test_development_still_generates_a_key(tmp_path) -> None:  # noqa: ANN001
 # --- Production services ---------------------------------------------------------------
 
 
-def test_production_starts_when_everything_is_right(make_app, tmp_path, policy_dir, database_url) -> None:  # noqa: ANN001
+def test_production_starts_when_everything_is_right(make_app, tmp_path, policy_dir, database_url) -> None:
     make_app()  # migrates the database
     app = create_app(production(tmp_path, policy_dir, database_url, TOXICITY="embedded"))
     checker = app.extensions["reviewer.checker"]
     assert set(checker._policies) == {"city-council.yaml", "government.yaml"}, "every policy loaded at start-up"
 
 
-def test_an_unreachable_database_names_host_and_port_never_the_password(tmp_path, policy_dir) -> None:  # noqa: ANN001
+def test_an_unreachable_database_names_host_and_port_never_the_password(tmp_path, policy_dir) -> None:
     port = free_port()
     url = f"postgresql+psycopg://reviewer:s3cret-pw@127.0.0.1:{port}/reviewer?connect_timeout=3"
     with pytest.raises(ConfigError) as excinfo:
@@ -165,7 +165,7 @@ def test_an_unreachable_database_names_host_and_port_never_the_password(tmp_path
     assert "s3cret-pw" not in excinfo.value.message
 
 
-def test_every_bad_policy_is_listed_with_file_and_line(make_app, make_account, tmp_path, database_url) -> None:  # noqa: ANN001
+def test_every_bad_policy_is_listed_with_file_and_line(make_app, make_account, tmp_path, database_url) -> None:
     make_app()
     account = make_account(handle="@Harbour", policy_file="city-council.yaml")
     folder = tmp_path / "policies"
@@ -182,7 +182,7 @@ def test_every_bad_policy_is_listed_with_file_and_line(make_app, make_account, t
     assert not any("good.yaml" in p for p in found)
 
 
-def test_another_audit_key_than_the_one_that_signed_the_trail_is_refused(make_app, make_user, tmp_path, policy_dir, database_url) -> None:  # noqa: ANN001, E501
+def test_another_audit_key_than_the_one_that_signed_the_trail_is_refused(make_app, make_user, tmp_path, policy_dir, database_url) -> None:
     make_app()
     make_user("signed", roles=["staff"])  # an audit event, signed with this test's instance key
     same_key = production(tmp_path, policy_dir, database_url)
@@ -196,16 +196,16 @@ def test_another_audit_key_than_the_one_that_signed_the_trail_is_refused(make_ap
     assert "every instance needs the same audit key" in problem
 
 
-def test_missing_model_files_stop_start_up(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_missing_model_files_stop_start_up(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_DETOXIFY_CHECKPOINT", str(tmp_path / "missing.ckpt"))
     monkeypatch.setenv("REVIEWER_DETOXIFY_CONFIG_DIR", str(tmp_path))
-    with pytest.raises(Exception) as excinfo:  # noqa: PT011 - a click error either way; its text is the point
+    with pytest.raises(Exception) as excinfo:  # a click error either way; its text is the point
         create_app({"INSTANCE_PATH": str(tmp_path), "TOXICITY": "detoxify", "SCHEMA_CHECK": False})
     message = excinfo.value.format_message()
     assert message.startswith("TOXICITY=detoxify: ") and ("missing.ckpt" in message or "pip install" in message)
 
 
-def test_an_unreachable_redis_is_a_problem(make_app, tmp_path, policy_dir, database_url) -> None:  # noqa: ANN001
+def test_an_unreachable_redis_is_a_problem(make_app, tmp_path, policy_dir, database_url) -> None:
     make_app()
     config = production(tmp_path, policy_dir, database_url, REDIS_URL=f"redis://:pw@127.0.0.1:{free_port()}/0")
     with pytest.raises(ConfigError) as excinfo:
@@ -223,7 +223,7 @@ def test_mask_url() -> None:
 # --- reviewer config check ---------------------------------------------------------------
 
 
-def test_config_check_lists_every_problem_and_masks_secrets(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_config_check_lists_every_problem_and_masks_secrets(tmp_path, monkeypatch) -> None:
     from reviewer.cli import main
 
     folder = tmp_path / "policies"
@@ -249,7 +249,7 @@ def test_config_check_lists_every_problem_and_masks_secrets(tmp_path, monkeypatc
     assert data["settings"]["ENV"] == "production" and len(data["problems"]) == 4
 
 
-def test_config_check_passes_a_good_configuration(tmp_path, monkeypatch, policy_dir) -> None:  # noqa: ANN001
+def test_config_check_passes_a_good_configuration(tmp_path, monkeypatch, policy_dir) -> None:
     from reviewer.cli import main
 
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", str(tmp_path / "instance"))

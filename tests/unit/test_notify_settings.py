@@ -37,7 +37,7 @@ def test_each_bad_entry_is_named() -> None:
     ]
 
 
-def test_the_app_refuses_to_start_with_a_bad_webhook_naming_the_variable(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+def test_the_app_refuses_to_start_with_a_bad_webhook_naming_the_variable(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("REVIEWER_NOTIFY_WEBHOOKS", '{"comms": [{"kind": "webex", "url": "https://x.example"}]}')
     with pytest.raises(ConfigError) as excinfo:
         create_app({"INSTANCE_PATH": str(tmp_path), "TOXICITY": "none"})

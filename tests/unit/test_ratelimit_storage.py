@@ -32,7 +32,7 @@ class Clock:
 
 
 @pytest.fixture
-def storage(tmp_path: Path):  # noqa: ANN201
+def storage(tmp_path: Path):
     made = storage_from_string(storage_uri(tmp_path / "jobs.sqlite3"))
     assert isinstance(made, SqliteStorage)
     made.clock = Clock()
@@ -42,7 +42,7 @@ def storage(tmp_path: Path):  # noqa: ANN201
 
 def rows(path: Path, table: str) -> list[tuple]:
     with sqlite3.connect(path) as db:
-        found = db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608 - a fixed table name
+        found = db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # a fixed table name
     db.close()
     return found
 

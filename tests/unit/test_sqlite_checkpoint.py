@@ -30,7 +30,7 @@ def _threads(path: Path) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == f"sqlite-checkpoint:{path}"]
 
 
-def _wait_for(condition, seconds: float = 5.0) -> bool:  # noqa: ANN001
+def _wait_for(condition, seconds: float = 5.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -117,7 +117,7 @@ def test_a_newer_engine_takes_over_and_a_deleted_file_stops_it(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_app_checkpoints_in_a_thread_once_it_serves(make_app, database_url) -> None:  # noqa: ANN001
+def test_the_app_checkpoints_in_a_thread_once_it_serves(make_app, database_url) -> None:
     from reviewer.db import get_database
 
     app = make_app(SQLITE_CHECKPOINT_SECONDS=0.05)
@@ -130,7 +130,7 @@ def test_the_app_checkpoints_in_a_thread_once_it_serves(make_app, database_url) 
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_without_background_checkpoints_sqlite_checkpoints_as_usual(make_app, database_url) -> None:  # noqa: ANN001
+def test_without_background_checkpoints_sqlite_checkpoints_as_usual(make_app, database_url) -> None:
     from reviewer.db import get_database
 
     app = make_app(SQLITE_CHECKPOINT_SECONDS=0)

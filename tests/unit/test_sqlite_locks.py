@@ -38,7 +38,7 @@ def _race(open_one, tmp_path: Path) -> list[str]:
             start.wait()
             try:
                 open_one(path)
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
+            except Exception as error:  # noqa: BLE001 -- collected and asserted below
                 errors.append(f"{path.name}: {error!r}")
 
         workers = [threading.Thread(target=one) for _ in range(THREADS)]

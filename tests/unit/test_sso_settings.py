@@ -14,7 +14,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REVIEWER_INSTANCE_PATH", raising=False)
 
 
-def start(tmp_path, monkeypatch, **env: str):  # noqa: ANN001, ANN201
+def start(tmp_path, monkeypatch, **env: str):
     """create_app with these REVIEWER_* variables; the problems it refuses, or the app."""
     from reviewer import create_app
 
@@ -23,7 +23,7 @@ def start(tmp_path, monkeypatch, **env: str):  # noqa: ANN001, ANN201
     return create_app({"INSTANCE_PATH": str(tmp_path), "TOXICITY": "none", "SCHEMA_CHECK": False})
 
 
-def test_good_settings_from_the_environment_configure_single_sign_on(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_good_settings_from_the_environment_configure_single_sign_on(tmp_path, monkeypatch) -> None:
     from reviewer.sso.client import EXTENSION_KEY
 
     app = start(tmp_path, monkeypatch, OIDC_ISSUER="https://login.agency.example/realms/staff", OIDC_CLIENT_ID="reviewer",
@@ -37,7 +37,7 @@ def test_good_settings_from_the_environment_configure_single_sign_on(tmp_path, m
     assert app.config["LOCAL_LOGIN"] is False
 
 
-def test_each_bad_setting_is_named_with_what_to_do(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_each_bad_setting_is_named_with_what_to_do(tmp_path, monkeypatch) -> None:
     with pytest.raises(ConfigError) as refused:
         start(tmp_path, monkeypatch, OIDC_ISSUER="login.agency.example", OIDC_SCOPES="profile email",
               OIDC_USERNAME_CLAIM=" ", OIDC_GROUP_ROLES='{"staff-group": ["superuser"], "admins": "admin"}',

@@ -33,7 +33,7 @@ def test_whole_number_respects_its_ceiling() -> None:
     [(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), None), (date(9999, 12, 31), timedelta(days=1)),
      (date(1, 1, 5), -timedelta(days=30))],
 )
-def test_moments_out_of_range_is_a_value_error_saying_the_range(moment, delta) -> None:  # noqa: ANN001
+def test_moments_out_of_range_is_a_value_error_saying_the_range(moment, delta) -> None:
     with pytest.raises(moments.OutOfRange, match="out of range: use a date from 0001-01-02 to 9999-12-30"):
         moments.as_utc(moment) if delta is None else moments.shift(moment, delta)
 
@@ -63,5 +63,5 @@ def test_jsontext_names_where_a_lone_surrogate_is() -> None:
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
                     max_leaves=10))
-def test_jsontext_reads_what_json_writes(value) -> None:  # noqa: ANN001
+def test_jsontext_reads_what_json_writes(value) -> None:
     assert jsontext.loads(json.dumps(value)) == value

@@ -64,7 +64,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_templates_static_files_policies_and_the_report_css(installed) -> None:  # noqa: ANN001
+def test_the_wheel_carries_templates_static_files_policies_and_the_report_css(installed) -> None:
     *_, wheel = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in ("reviewer/shipped/templates/base.html", "reviewer/shipped/templates/reports/compliance.css",
@@ -75,7 +75,7 @@ def test_the_wheel_carries_templates_static_files_policies_and_the_report_css(in
 
 
 @pytest.mark.slow
-def test_reviewer_check_runs_from_any_folder_on_the_shipped_policy(installed) -> None:  # noqa: ANN001
+def test_reviewer_check_runs_from_any_folder_on_the_shipped_policy(installed) -> None:
     venv, env, away, _ = installed
     where = _run(venv / "bin" / "python", "-c", "import reviewer; print(reviewer.__file__)", cwd=away, env=env)
     assert where.stdout.strip().startswith(str(venv)), where.stdout + where.stderr
@@ -95,7 +95,7 @@ def test_reviewer_check_runs_from_any_folder_on_the_shipped_policy(installed) ->
 
 
 @pytest.mark.slow
-def test_the_installed_app_renders_a_page_and_writes_a_pdf(installed) -> None:  # noqa: ANN001
+def test_the_installed_app_renders_a_page_and_writes_a_pdf(installed) -> None:
     venv, env, away, _ = installed
     instance = away / "instance"
     env = {**env, "REVIEWER_INSTANCE_PATH": str(instance)}

@@ -13,13 +13,13 @@ from reviewer.orgs.models import OrgAccount
 
 
 @pytest.fixture
-def admin(client, make_user, login):  # noqa: ANN001, ANN201
+def admin(client, make_user, login):
     user = make_user("boss", roles=["admin"], display_name="Aroha Ngata")
     login(client, user)
     return user
 
 
-def test_admin_creates_a_user_and_sees_a_one_time_password_once(client, admin, db_session, login, audit_actions) -> None:  # noqa: ANN001
+def test_admin_creates_a_user_and_sees_a_one_time_password_once(client, admin, db_session, login, audit_actions) -> None:
     form = client.get("/admin/users/new").get_data(as_text=True)
     assert "<legend>Roles</legend>" in form and "<legend>Approver groups</legend>" in form
     assert 'value="safeguarding"' in form
@@ -42,7 +42,7 @@ def test_admin_creates_a_user_and_sees_a_one_time_password_once(client, admin, d
     assert other.get("/").location == "/account/password"
 
 
-def test_creating_a_user_with_a_chosen_password(client, admin, db_session) -> None:  # noqa: ANN001
+def test_creating_a_user_with_a_chosen_password(client, admin, db_session) -> None:
     response = client.post(
         "/admin/users/new", data={"username": "jo", "roles": ["staff"], "password": "jo-chose-this-one"}
     )
@@ -52,7 +52,7 @@ def test_creating_a_user_with_a_chosen_password(client, admin, db_session) -> No
     assert not db_session.scalars(select(User).where(User.username == "jo")).one().must_change_password
 
 
-def test_bad_new_user_input_is_shown_on_the_form(client, admin, make_user) -> None:  # noqa: ANN001
+def test_bad_new_user_input_is_shown_on_the_form(client, admin, make_user) -> None:
     make_user("taken")
     page = client.post("/admin/users/new", data={"username": "taken", "roles": ["staff"]}).get_data(as_text=True)
     assert "The username &#39;taken&#39; is taken." in page
@@ -62,7 +62,7 @@ def test_bad_new_user_input_is_shown_on_the_form(client, admin, make_user) -> No
     assert "&#39;root&#39; is not one of the choices." in page
 
 
-def test_admin_changes_roles_and_groups(client, admin, make_user, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_admin_changes_roles_and_groups(client, admin, make_user, db_session, audit_actions) -> None:
     user = make_user("kim", roles=["staff"])
     page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     assert re.search(r'<input checked id="roles-0" name="roles" type="checkbox" value="staff">', page)
@@ -77,7 +77,7 @@ def test_admin_changes_roles_and_groups(client, admin, make_user, db_session, au
     assert audit_actions()[-3:] == ["user.updated", "user.roles_changed", "user.groups_changed"]
 
 
-def test_admin_deactivates_and_reactivates(app, client, admin, make_user, login, db_session) -> None:  # noqa: ANN001
+def test_admin_deactivates_and_reactivates(app, client, admin, make_user, login, db_session) -> None:
     user = make_user("leaver")
     theirs = app.test_client()
     login(theirs, user)
@@ -91,13 +91,13 @@ def test_admin_deactivates_and_reactivates(app, client, admin, make_user, login,
     assert login(theirs, user).status_code == 302
 
 
-def test_admin_cannot_deactivate_themselves(client, admin) -> None:  # noqa: ANN001
+def test_admin_cannot_deactivate_themselves(client, admin) -> None:
     response = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     assert client.get("/").status_code == 200
 
 
-def test_admin_resets_a_password(app, client, admin, make_user, login) -> None:  # noqa: ANN001
+def test_admin_resets_a_password(app, client, admin, make_user, login) -> None:
     user = make_user("forgetful")
     page = client.post(f"/admin/users/{user.id}/password", data={}).get_data(as_text=True)
     password = re.search(r'<code id="one-time-password">([^<]+)</code>', page).group(1)
@@ -108,7 +108,7 @@ def test_admin_resets_a_password(app, client, admin, make_user, login) -> None: 
     assert login(app.test_client(), user, password="set-by-the-admin").status_code == 302
 
 
-def test_admin_adds_and_edits_groups(client, admin) -> None:  # noqa: ANN001
+def test_admin_adds_and_edits_groups(client, admin) -> None:
     assert client.post("/admin/groups", data={"name": "Treaty", "description": "Treaty obligations"}).status_code == 302
     page = client.get("/admin/groups").get_data(as_text=True)
     assert "treaty" in page and "Treaty obligations" in page
@@ -116,7 +116,7 @@ def test_admin_adds_and_edits_groups(client, admin) -> None:  # noqa: ANN001
     assert "There is already a group called &#39;comms&#39;." in duplicate
 
 
-def test_admin_manages_organisation_accounts(client, admin, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_admin_manages_organisation_accounts(client, admin, db_session, audit_actions) -> None:
     form = client.get("/admin/accounts/new").get_data(as_text=True)
     assert '<option value="city-council.yaml">' in form and '<option value="government.yaml">' in form
     response = client.post(
@@ -147,7 +147,7 @@ def test_admin_manages_organisation_accounts(client, admin, db_session, audit_ac
     assert audit_actions()[-2:] == ["account.created", "account.changed"]
 
 
-def test_an_account_policy_must_be_a_listed_file(client, admin) -> None:  # noqa: ANN001
+def test_an_account_policy_must_be_a_listed_file(client, admin) -> None:
     response = client.post(
         "/admin/accounts/new",
         data={"name": "X", "platform": "x", "handle": "@x", "policy_file": "../../etc/passwd"},
@@ -156,14 +156,14 @@ def test_an_account_policy_must_be_a_listed_file(client, admin) -> None:  # noqa
     assert "Not a valid choice" in response.get_data(as_text=True)
 
 
-def test_missing_things_are_404_pages(client, admin) -> None:  # noqa: ANN001
+def test_missing_things_are_404_pages(client, admin) -> None:
     for path in ("/admin/users/999", "/admin/groups/999", "/admin/accounts/999"):
         response = client.get(path)
         assert response.status_code == 404
         assert "Page not found" in response.get_data(as_text=True)
 
 
-def test_staff_are_refused_the_admin_area(app, make_user, login) -> None:  # noqa: ANN001
+def test_staff_are_refused_the_admin_area(app, make_user, login) -> None:
     client = app.test_client()
     login(client, make_user("sam", roles=["staff"]))
     response = client.get("/admin/users")
@@ -194,7 +194,7 @@ class _FieldsAndLabels(HTMLParser):
     ["/login", "/account/password", "/admin/users/new", "/admin/users/{id}", "/admin/users/{id}/password", "/admin/groups",
      "/admin/groups/1", "/admin/accounts/new"],
 )
-def test_every_form_field_has_a_label(app, client, admin, path) -> None:  # noqa: ANN001
+def test_every_form_field_has_a_label(app, client, admin, path) -> None:
     if path == "/login":
         client = app.test_client()  # signed out
     page = client.get(path.format(id=admin.id))
@@ -205,8 +205,8 @@ def test_every_form_field_has_a_label(app, client, admin, path) -> None:  # noqa
     assert [c for c in parser.controls if c not in parser.labelled] == []
 
 
-def test_groups_too_small_for_separation_of_duties_are_named(app, client, admin, make_user) -> None:  # noqa: ANN001
-    from reviewer.config_checks import group_warnings
+def test_groups_too_small_for_separation_of_duties_are_named(app, client, admin, make_user) -> None:
+    from reviewer.service_checks import group_warnings
 
     make_user("kim", roles=["approver"], groups=["legal"])
     page = client.get("/admin/groups").get_data(as_text=True)

@@ -19,16 +19,12 @@ from html import escape
 from pathlib import Path
 
 import pytest
-from faults_kit import TcpProxy, TmpfsUnavailable, fill_disk, tmpfs
+from faults_kit import TcpProxy
+from loadgen.faults import TmpfsUnavailable, fill_disk, tmpfs
+from skips import skip_or_fail
 from sqlalchemy import create_engine, func, make_url, select, text
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 TYPED = "Thanks for telling us about the broken streetlight on Marine Parade.\nA crew will fix it this week."
-
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (skip locally, fail in CI)."""
-    config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
 
 
 @dataclass
@@ -52,7 +48,7 @@ def fault_site(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: 
             try:
                 folder = stack.enter_context(tmpfs("16m"))
             except TmpfsUnavailable as error:
-                skip_or_fail(request.config, f"the full-disk test needs a tmpfs: {error}")
+                skip_or_fail(f"the full-disk test needs a tmpfs: {error}")
             shutil.copyfile(sqlite_template, folder / "reviewer.sqlite3")
             yield FaultSite(f"sqlite:///{folder / 'reviewer.sqlite3'}", folder=folder)
     else:
@@ -73,10 +69,10 @@ def database_url(fault_site: FaultSite) -> str:
 
 
 @pytest.fixture
-def token_for(db_session):  # noqa: ANN001, ANN201
+def token_for(db_session):
     from reviewer.api.services import create_token
 
-    def make(user) -> str:  # noqa: ANN001
+    def make(user) -> str:
         db_session.commit()
         secret = create_token(db_session, None, user, "faults").secret
         db_session.commit()
@@ -85,7 +81,7 @@ def token_for(db_session):  # noqa: ANN001, ANN201
     return make
 
 
-def _counts(db_session) -> tuple[int, int]:  # noqa: ANN001
+def _counts(db_session) -> tuple[int, int]:
     """(drafts, audit events) as committed."""
     from reviewer.audit import AuditEvent
     from reviewer.drafting.models import Draft
@@ -94,7 +90,7 @@ def _counts(db_session) -> tuple[int, int]:  # noqa: ANN001
     return db_session.scalar(select(func.count(Draft.id))), db_session.scalar(select(func.count(AuditEvent.seq)))
 
 
-def _assert_chain_verifies(db_session) -> None:  # noqa: ANN001
+def _assert_chain_verifies(db_session) -> None:
     from reviewer.audit import verify
 
     db_session.rollback()
@@ -102,7 +98,7 @@ def _assert_chain_verifies(db_session) -> None:  # noqa: ANN001
     assert result.ok, result.first_bad
 
 
-def _assert_clear_503_page(response, title: str) -> str:  # noqa: ANN001
+def _assert_clear_503_page(response, title: str) -> str:
     assert response.status_code == 503
     assert response.mimetype == "text/html"
     assert int(response.headers["Retry-After"]) > 0
@@ -112,7 +108,7 @@ def _assert_clear_503_page(response, title: str) -> str:  # noqa: ANN001
     return page
 
 
-def _api_error(response, code: str) -> dict:  # noqa: ANN001
+def _api_error(response, code: str) -> dict:
     assert response.status_code == 503, response.get_data(as_text=True)[:300]
     assert int(response.headers["Retry-After"]) > 0
     error = response.get_json()["error"]
@@ -124,15 +120,21 @@ def _api_error(response, code: str) -> dict:  # noqa: ANN001
 # --- SQLite: disk full ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault_site", ["tmpfs"], indirect=True)
-def test_a_full_disk_answers_503_keeps_the_typed_text_and_recovers_when_space_is_back(
-    fault_site, app, make_user, make_account, login, token_for, db_session, caplog  # noqa: ANN001
-) -> None:
+def _staff_signed_in(app, make_user, make_account, login) -> tuple:
+    """(staff member, the account they draft for, a test client signed in as them)."""
     staff = make_user("sam", roles=["staff"])
     account = make_account("@HarbourCityNZ")
-    token = token_for(staff)
     client = app.test_client()
     assert login(client, staff).status_code == 302
+    return staff, account, client
+
+
+@pytest.mark.parametrize("fault_site", ["tmpfs"], indirect=True)
+def test_a_full_disk_answers_503_keeps_the_typed_text_and_recovers_when_space_is_back(
+    fault_site, app, make_user, make_account, login, token_for, db_session, caplog
+) -> None:
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
+    token = token_for(staff)
     before = _counts(db_session)
     api_body = {"account_id": account.id, "text": "We have fixed the streetlight."}
     api_headers = {"Authorization": f"Bearer {token}"}
@@ -173,13 +175,10 @@ def write_lock(fault_site: FaultSite) -> Iterator[sqlite3.Connection]:
 
 
 def test_a_database_locked_past_the_busy_timeout_answers_busy_503s_then_works(
-    make_app, make_user, make_account, login, write_lock, db_session  # noqa: ANN001
+    make_app, make_user, make_account, login, write_lock, db_session
 ) -> None:
     app = make_app(SQLITE_BUSY_TIMEOUT_SECONDS=0.2)
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     before = _counts(db_session)
 
     write_lock.execute("BEGIN IMMEDIATE")
@@ -198,12 +197,12 @@ def test_a_database_locked_past_the_busy_timeout_answers_busy_503s_then_works(
     _assert_chain_verifies(db_session)
 
 
-def test_a_database_error_that_is_a_bug_is_still_a_500(app) -> None:  # noqa: ANN001
+def test_a_database_error_that_is_a_bug_is_still_a_500(app) -> None:
     from reviewer.db import get_session
     from reviewer.web.access import public
 
     @public
-    def broken():  # noqa: ANN202
+    def broken():
         get_session().execute(text("SELECT * FROM no_such_table"))
 
     app.config["TESTING"] = False  # let the 500 handler run instead of re-raising
@@ -220,13 +219,10 @@ def test_a_database_error_that_is_a_bug_is_still_a_500(app) -> None:  # noqa: AN
 @pytest.mark.postgres
 @pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
 def test_postgresql_unreachable_answers_503_and_the_next_request_after_it_returns_works(
-    fault_site, app, make_user, make_account, login, token_for, db_session  # noqa: ANN001
+    fault_site, app, make_user, make_account, login, token_for, db_session
 ) -> None:
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     token = token_for(staff)
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
     before = _counts(db_session)
     inbox, compose = f"/inbox/{account.id}", f"/inbox/{account.id}/compose"
     db_session.close()  # its connection goes back to the pool, to be cut with the rest
@@ -247,12 +243,9 @@ def test_postgresql_unreachable_answers_503_and_the_next_request_after_it_return
 @pytest.mark.postgres
 @pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
 def test_connections_terminated_between_requests_are_replaced_without_an_error(
-    fault_site, postgres_url, app, make_user, make_account, login, db_session  # noqa: ANN001
+    fault_site, postgres_url, app, make_user, make_account, login, db_session
 ) -> None:
-    staff = make_user("sam", roles=["staff"])
-    account = make_account("@HarbourCityNZ")
-    client = app.test_client()
-    assert login(client, staff).status_code == 302
+    staff, account, client = _staff_signed_in(app, make_user, make_account, login)
     inbox, compose = f"/inbox/{account.id}", f"/inbox/{account.id}/compose"
     assert client.get(inbox).status_code == 200
     db_session.close()
@@ -275,7 +268,7 @@ def test_connections_terminated_between_requests_are_replaced_without_an_error(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
-def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_site, app, db_session) -> None:  # noqa: ANN001
+def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_site, app, db_session) -> None:
     """The server goes between a request's commit and the reads for its page: the work was done, and
     the person is told so (not offered to send it twice); a page whose connection dies after its last
     statement still gets its answer."""
@@ -284,7 +277,7 @@ def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_s
     from reviewer.web.access import public
 
     @public
-    def save_then_lose_the_line():  # noqa: ANN202
+    def save_then_lose_the_line():
         session = get_session()
         record(session, None, "faults.saved", "test:1")
         session.commit()
@@ -293,7 +286,7 @@ def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_s
         return "unreachable"
 
     @public
-    def read_then_lose_the_line():  # noqa: ANN202
+    def read_then_lose_the_line():
         get_session().execute(text("SELECT 1"))
         fault_site.proxy.cut()  # the session still holds its connection: teardown meets it dead
         return "done"
@@ -323,7 +316,7 @@ def test_a_connection_lost_after_the_commit_is_not_told_as_nothing_saved(fault_s
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("fault_site", ["postgres-proxy"], indirect=True)
-def test_a_connection_lost_at_the_commit_says_the_outcome_is_not_known(fault_site, app, db_session) -> None:  # noqa: ANN001
+def test_a_connection_lost_at_the_commit_says_the_outcome_is_not_known(fault_site, app, db_session) -> None:
     """The line goes just as COMMIT is sent: the app cannot know whether the server made it, so it says
     so (never "nothing was saved", never "saved"), and keeps what was typed for if it was not."""
     from sqlalchemy import event
@@ -332,11 +325,11 @@ def test_a_connection_lost_at_the_commit_says_the_outcome_is_not_known(fault_sit
     from reviewer.db import get_database, get_session
     from reviewer.web.access import public
 
-    def cut_the_line(_connection) -> None:  # noqa: ANN001
+    def cut_the_line(_connection) -> None:
         fault_site.proxy.cut()
 
     @public
-    def save_as_the_line_goes():  # noqa: ANN202
+    def save_as_the_line_goes():
         session = get_session()
         record(session, None, "faults.in_doubt", "test:1")
         event.listen(get_database().engine, "commit", cut_the_line)

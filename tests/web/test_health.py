@@ -16,7 +16,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_healthy_on_each_database(app) -> None:  # noqa: ANN001
+def test_healthy_on_each_database(app) -> None:
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     data = response.get_json()
@@ -27,28 +27,28 @@ def test_healthy_on_each_database(app) -> None:  # noqa: ANN001
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_head_works_and_nothing_secret_is_shown(app) -> None:  # noqa: ANN001
+def test_head_works_and_nothing_secret_is_shown(app) -> None:
     client = app.test_client()
     assert client.head("/healthz").status_code == 200
     body = client.get("/healthz").get_data(as_text=True)
     assert app.config["DATABASE_URL"] not in body and "version" not in body
 
 
-def test_the_embedded_scorer_is_really_asked(make_app) -> None:  # noqa: ANN001
+def test_the_embedded_scorer_is_really_asked(make_app) -> None:
     app = make_app(TOXICITY="embedded")
     scorer = app.extensions[EXTENSION_KEY].scorer
     assert scorer is not None and scorer.name
     assert app.test_client().get("/healthz").get_json()["checks"]["scorer"]["status"] == "ok"
 
 
-def test_no_scorer_configured_is_healthy(make_app) -> None:  # noqa: ANN001
+def test_no_scorer_configured_is_healthy(make_app) -> None:
     app = make_app(TOXICITY="none")
     assert app.test_client().get("/healthz").get_json()["checks"]["scorer"] == {
         "status": "ok", "scorer": "none", "duration_ms": pytest.approx(0, abs=50)
     }
 
 
-def test_the_encoder_is_really_asked_and_none_is_healthy(make_app) -> None:  # noqa: ANN001
+def test_the_encoder_is_really_asked_and_none_is_healthy(make_app) -> None:
     app = make_app()
     encoder = app.extensions[EXTENSION_KEY].encoder
     assert encoder is not None and encoder.cache.size > 0
@@ -62,13 +62,13 @@ class BrokenEncoder:
 
     name = "broken"
 
-    def encode(self, texts, cache=True):  # noqa: ANN001, ANN201
+    def encode(self, texts, cache=True):
         import numpy as np
 
         return np.zeros((len(texts), 4), dtype=np.float32)
 
 
-def test_a_broken_encoder_is_a_503_naming_the_check(app) -> None:  # noqa: ANN001
+def test_a_broken_encoder_is_a_503_naming_the_check(app) -> None:
     app.extensions[EXTENSION_KEY].encoder = BrokenEncoder()
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -76,7 +76,7 @@ def test_a_broken_encoder_is_a_503_naming_the_check(app) -> None:  # noqa: ANN00
                                                         "duration_ms": pytest.approx(0, abs=100)}
 
 
-def test_an_unbuilt_encoder_stops_start_up_with_what_to_do(make_app, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_an_unbuilt_encoder_stops_start_up_with_what_to_do(make_app, tmp_path, monkeypatch) -> None:
     import click
 
     from reviewer.encoder import clear_cache
@@ -96,11 +96,11 @@ class BrokenScorer:
     version = "0"
     labels = ("toxicity",)
 
-    def score(self, texts):  # noqa: ANN001, ANN201
+    def score(self, texts):
         raise RuntimeError("model weights unreadable")
 
 
-def test_a_failing_scorer_is_a_503_naming_the_check(app, caplog) -> None:  # noqa: ANN001
+def test_a_failing_scorer_is_a_503_naming_the_check(app, caplog) -> None:
     app.extensions[EXTENSION_KEY].scorer = BrokenScorer()
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -113,7 +113,7 @@ def test_a_failing_scorer_is_a_503_naming_the_check(app, caplog) -> None:  # noq
     assert logged and logged[0].request_id == response.headers["X-Request-ID"]
 
 
-def test_an_unmigrated_sqlite_database_is_unhealthy(tmp_path) -> None:  # noqa: ANN001
+def test_an_unmigrated_sqlite_database_is_unhealthy(tmp_path) -> None:
     from reviewer import create_app
 
     app = create_app({"INSTANCE_PATH": str(tmp_path / "other"), "SCHEMA_CHECK": False, "TOXICITY": "none",
@@ -123,7 +123,7 @@ def test_an_unmigrated_sqlite_database_is_unhealthy(tmp_path) -> None:  # noqa: 
     assert response.get_json()["checks"]["database"]["status"] == "fail"
 
 
-def test_an_unreachable_postgresql_is_a_503(tmp_path) -> None:  # noqa: ANN001
+def test_an_unreachable_postgresql_is_a_503(tmp_path) -> None:
     from reviewer import create_app
     from reviewer.db import get_database
 

@@ -20,7 +20,7 @@ def access_lines(captured: str) -> list[dict]:
     return [line for line in json_lines(captured) if line["logger"] == "reviewer.access"]
 
 
-def test_one_json_access_line_per_request(make_app, capsys) -> None:  # noqa: ANN001
+def test_one_json_access_line_per_request(make_app, capsys) -> None:
     app = make_app(LOG_FORMAT="json")
     capsys.readouterr()
     response = app.test_client().get("/login")
@@ -36,7 +36,7 @@ def test_one_json_access_line_per_request(make_app, capsys) -> None:  # noqa: AN
     assert "user_id" not in line
 
 
-def test_the_route_is_the_url_rule_and_the_user_is_named(make_app, make_user, login, capsys) -> None:  # noqa: ANN001
+def test_the_route_is_the_url_rule_and_the_user_is_named(make_app, make_user, login, capsys) -> None:
     app = make_app(LOG_FORMAT="json")
     user = make_user("logged", roles=["admin"])
     client = app.test_client()
@@ -50,7 +50,7 @@ def test_the_route_is_the_url_rule_and_the_user_is_named(make_app, make_user, lo
     assert "route" not in second and second["status"] == 404 and second["user_id"] == user.id
 
 
-def test_a_trusted_proxy_passes_its_request_id(make_app) -> None:  # noqa: ANN001
+def test_a_trusted_proxy_passes_its_request_id(make_app) -> None:
     client = make_app(TRUSTED_PROXIES=1).test_client()
     assert client.get("/login", headers={REQUEST_ID_HEADER: "lb-7f3a.92:1"}).headers[REQUEST_ID_HEADER] == "lb-7f3a.92:1"
     for unsafe in ("has space", "x" * 65, "<script>", "-leading-dash", "é"):
@@ -58,16 +58,16 @@ def test_a_trusted_proxy_passes_its_request_id(make_app) -> None:  # noqa: ANN00
         assert GENERATED_ID.fullmatch(echoed), unsafe
 
 
-def test_without_a_trusted_proxy_the_header_is_ignored(make_app) -> None:  # noqa: ANN001
+def test_without_a_trusted_proxy_the_header_is_ignored(make_app) -> None:
     client = make_app().test_client()
     echoed = client.get("/login", headers={REQUEST_ID_HEADER: "chosen-by-client"}).headers[REQUEST_ID_HEADER]
     assert GENERATED_ID.fullmatch(echoed)
 
 
-def test_an_error_logs_its_traceback_and_the_page_quotes_the_reference(make_app, capsys) -> None:  # noqa: ANN001
+def test_an_error_logs_its_traceback_and_the_page_quotes_the_reference(make_app, capsys) -> None:
     app = make_app(LOG_FORMAT="json", TESTING=False)
 
-    def boom():  # noqa: ANN202
+    def boom():
         return 1 / 0
 
     app.add_url_rule("/boom", "boom", boom)
@@ -85,11 +85,11 @@ def test_an_error_logs_its_traceback_and_the_page_quotes_the_reference(make_app,
     assert access["status"] == 500 and access["request_id"] == reference
 
 
-def test_a_404_page_shows_no_reference(make_app) -> None:  # noqa: ANN001
+def test_a_404_page_shows_no_reference(make_app) -> None:
     assert "quote this reference" not in make_app().test_client().get("/nope").get_data(as_text=True)
 
 
-def test_text_is_the_development_default(make_app, capsys) -> None:  # noqa: ANN001
+def test_text_is_the_development_default(make_app, capsys) -> None:
     app = make_app()
     capsys.readouterr()
     response = app.test_client().get("/login")
@@ -98,21 +98,21 @@ def test_text_is_the_development_default(make_app, capsys) -> None:  # noqa: ANN
     assert re.search(rf"INFO reviewer\.access \[{rid}\] GET /login 200 \(duration_ms=[\d.]+\)$", err, re.M), err
 
 
-def test_access_lines_can_be_turned_off(make_app, capsys) -> None:  # noqa: ANN001
+def test_access_lines_can_be_turned_off(make_app, capsys) -> None:
     app = make_app(LOG_FORMAT="json", ACCESS_LOG=False)
     capsys.readouterr()
     app.test_client().get("/login")
     assert access_lines(capsys.readouterr().err) == []
 
 
-def test_healthy_health_checks_stay_out_of_the_info_log(make_app, capsys) -> None:  # noqa: ANN001
+def test_healthy_health_checks_stay_out_of_the_info_log(make_app, capsys) -> None:
     app = make_app(LOG_FORMAT="json")
     capsys.readouterr()
     assert app.test_client().get("/healthz").status_code == 200
     assert access_lines(capsys.readouterr().err) == []
 
 
-def test_building_apps_never_duplicates_handlers(make_app) -> None:  # noqa: ANN001
+def test_building_apps_never_duplicates_handlers(make_app) -> None:
     make_app(LOG_FORMAT="json")
     make_app()
     ours = [h for h in logging.getLogger("reviewer").handlers if getattr(h, "_reviewer_log_handler", False)]
@@ -134,7 +134,7 @@ def test_json_formatter_keeps_one_object_per_line() -> None:
     assert data["traceback"].endswith("ValueError: bad\nvalue")
 
 
-def test_log_level_filters_access_lines(make_app, capsys) -> None:  # noqa: ANN001
+def test_log_level_filters_access_lines(make_app, capsys) -> None:
     app = make_app(LOG_FORMAT="json", LOG_LEVEL="WARNING")
     try:
         capsys.readouterr()
@@ -145,7 +145,7 @@ def test_log_level_filters_access_lines(make_app, capsys) -> None:  # noqa: ANN0
         make_app()  # back to the default level for the tests after this one
 
 
-def test_the_development_server_logs_each_request_once(make_app, caplog) -> None:  # noqa: ANN001
+def test_the_development_server_logs_each_request_once(make_app, caplog) -> None:
     """`flask run` (make run): werkzeug's own line per request is dropped; reviewer.access has it with more."""
     import threading
     import urllib.request

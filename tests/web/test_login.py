@@ -7,20 +7,20 @@ import pytest
 from reviewer.web.access import safe_next
 
 
-def test_the_login_page_has_labelled_fields(client) -> None:  # noqa: ANN001
+def test_the_login_page_has_labelled_fields(client) -> None:
     page = client.get("/login").get_data(as_text=True)
     assert '<label for="username">Username</label>' in page
     assert '<label for="password">Password</label>' in page
     assert 'href="#main"' in page  # skip link
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_with_next(client) -> None:  # noqa: ANN001
+def test_anonymous_visitors_are_sent_to_sign_in_with_next(client) -> None:
     response = client.get("/admin/users")
     assert response.status_code == 302
     assert response.location == "/login?next=/admin/users"
 
 
-def test_signing_in_goes_home_with_a_message_and_is_audited(client, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_signing_in_goes_home_with_a_message_and_is_audited(client, make_user, login, audit_actions) -> None:
     user = make_user("sam", display_name="Sam Patel")
     response = login(client, user)
     assert response.status_code == 302 and response.location == "/"
@@ -30,7 +30,7 @@ def test_signing_in_goes_home_with_a_message_and_is_audited(client, make_user, l
     assert audit_actions()[-1] == "auth.login"
 
 
-def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(client, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(client, make_user, login, audit_actions) -> None:
     user = make_user("sam")
     response = login(client, user, password="not-the-password")
     assert response.status_code == 401
@@ -41,13 +41,13 @@ def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(client, ma
     assert audit_actions()[-2:] == ["auth.login_failed", "auth.login_failed"]
 
 
-def test_an_empty_form_is_a_400_with_field_errors(client) -> None:  # noqa: ANN001
+def test_an_empty_form_is_a_400_with_field_errors(client) -> None:
     response = client.post("/login", data={})
     assert response.status_code == 400
     assert "This field is required." in response.get_data(as_text=True)
 
 
-def test_login_is_throttled_and_says_when_to_try_again(app, client, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_login_is_throttled_and_says_when_to_try_again(app, client, make_user, login, audit_actions) -> None:
     user = make_user("sam")
     for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
         assert login(client, user, password="wrong-password!").status_code == 401
@@ -61,7 +61,7 @@ def test_login_is_throttled_and_says_when_to_try_again(app, client, make_user, l
     assert audit_actions()[-1] == "auth.login_throttled"
 
 
-def test_signing_out_needs_a_post_and_ends_the_session(client, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_signing_out_needs_a_post_and_ends_the_session(client, make_user, login, audit_actions) -> None:
     login(client, make_user("sam"))
     assert client.get("/logout").status_code == 405
     response = client.post("/logout")
@@ -90,18 +90,18 @@ def test_signing_out_needs_a_post_and_ends_the_session(client, make_user, login,
         (None, "/"),
     ],
 )
-def test_safe_next_keeps_only_paths_on_this_site(target, expected) -> None:  # noqa: ANN001
+def test_safe_next_keeps_only_paths_on_this_site(target, expected) -> None:
     assert safe_next(target, "/") == expected
 
 
 @pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)"])
-def test_sign_in_never_redirects_off_site(client, make_user, target) -> None:  # noqa: ANN001
+def test_sign_in_never_redirects_off_site(client, make_user, target) -> None:
     user = make_user("sam")
     response = client.post("/login", data={"username": "sam", "password": user.test_password, "next": target})
     assert response.status_code == 302 and response.location == "/"
 
 
-def test_sign_in_follows_a_local_next(client, make_user) -> None:  # noqa: ANN001
+def test_sign_in_follows_a_local_next(client, make_user) -> None:
     user = make_user("sam", roles=["admin"])
     form = client.get("/login?next=/admin/users").get_data(as_text=True)
     assert 'value="/admin/users"' in form
@@ -109,7 +109,7 @@ def test_sign_in_follows_a_local_next(client, make_user) -> None:  # noqa: ANN00
     assert response.location == "/admin/users"
 
 
-def test_session_cookie_flags(app, client, make_user, login) -> None:  # noqa: ANN001
+def test_session_cookie_flags(app, client, make_user, login) -> None:
     response = login(client, make_user("sam"))
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("reviewer_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -117,7 +117,7 @@ def test_session_cookie_flags(app, client, make_user, login) -> None:  # noqa: A
     assert "Expires=" in cookie  # the session ends after PERMANENT_SESSION_LIFETIME, not never
 
 
-def test_the_secure_flag_is_set_when_configured(make_app, make_user) -> None:  # noqa: ANN001
+def test_the_secure_flag_is_set_when_configured(make_app, make_user) -> None:
     app = make_app(SESSION_COOKIE_SECURE=True)
     user = make_user("sam")
     response = app.test_client().post("/login", data={"username": "sam", "password": user.test_password})
@@ -125,7 +125,7 @@ def test_the_secure_flag_is_set_when_configured(make_app, make_user) -> None:  #
     assert cookies and all("Secure" in cookie for cookie in cookies)
 
 
-def test_deactivation_ends_a_live_session(app, client, db_session, make_user, login) -> None:  # noqa: ANN001
+def test_deactivation_ends_a_live_session(app, client, db_session, make_user, login) -> None:
     from reviewer.accounts.services import deactivate_user
 
     user = make_user("leaver")
@@ -139,7 +139,7 @@ def test_deactivation_ends_a_live_session(app, client, db_session, make_user, lo
     assert login(client, user).status_code == 401
 
 
-def test_a_password_reset_ends_other_sessions(app, db_session, make_user, login) -> None:  # noqa: ANN001
+def test_a_password_reset_ends_other_sessions(app, db_session, make_user, login) -> None:
     from reviewer.accounts.services import set_password
 
     user = make_user("sam")
@@ -153,7 +153,7 @@ def test_a_password_reset_ends_other_sessions(app, db_session, make_user, login)
     assert laptop.get("/").status_code == 302
 
 
-def test_a_one_time_password_must_be_changed_first(client, db_session, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_a_one_time_password_must_be_changed_first(client, db_session, make_user, login, audit_actions) -> None:
     from reviewer.accounts.services import set_password
 
     user = make_user("sam")
@@ -178,7 +178,7 @@ def test_a_one_time_password_must_be_changed_first(client, db_session, make_user
     assert audit_actions()[-1] == "user.password_changed"
 
 
-def test_fields_carry_only_the_aria_attributes_that_apply(client, make_user, login) -> None:  # noqa: ANN001
+def test_fields_carry_only_the_aria_attributes_that_apply(client, make_user, login) -> None:
     page = client.get("/login").get_data(as_text=True)
     assert '"None"' not in page
     assert "aria-invalid" not in page

@@ -69,7 +69,7 @@ def _outcomes(db_session: Any) -> dict[str, int]:
     ).all())
 
 
-def test_concurrent_wrong_passwords_check_at_most_the_limit(make_app, make_user, db_session, slow_checks) -> None:  # noqa: ANN001
+def test_concurrent_wrong_passwords_check_at_most_the_limit(make_app, make_user, db_session, slow_checks) -> None:
     app = make_app(LOGIN_MAX_FAILURES=LIMIT, LOGIN_MAX_FAILURES_PER_IP=1000)
     make_user("sam")
     statuses = _race(app, [f"wrong-password-{n:03d}" for n in range(ATTEMPTS)])
@@ -78,7 +78,7 @@ def test_concurrent_wrong_passwords_check_at_most_the_limit(make_app, make_user,
     assert _outcomes(db_session) == {"failure": LIMIT, "throttled": ATTEMPTS - LIMIT}
 
 
-def test_the_right_password_among_many_wrong_ones_signs_in_only_within_the_limit(make_app, make_user, db_session, slow_checks) -> None:  # noqa: ANN001
+def test_the_right_password_among_many_wrong_ones_signs_in_only_within_the_limit(make_app, make_user, db_session, slow_checks) -> None:
     """The probe's case. A sign-in clears the failures before it (as one after a lock-out would), so
     after it up to LIMIT more wrong passwords may be checked; never more."""
     app = make_app(LOGIN_MAX_FAILURES=LIMIT, LOGIN_MAX_FAILURES_PER_IP=1000)

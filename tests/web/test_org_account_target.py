@@ -16,13 +16,13 @@ BASE = {"name": "Harbour City Council", "platform": "x", "handle": "@HarbourCity
 
 
 @pytest.fixture
-def admin(client, make_user, login):  # noqa: ANN001, ANN201
+def admin(client, make_user, login):
     user = make_user("boss", roles=["admin"], display_name="Aroha Ngata")
     login(client, user)
     return user
 
 
-def last_event(db_session) -> AuditEvent:  # noqa: ANN001
+def last_event(db_session) -> AuditEvent:
     db_session.rollback()
     return db_session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
 
@@ -33,7 +33,7 @@ def field_error(page: str) -> str:
     return html.unescape(found.group(1)).strip()
 
 
-def test_a_new_account_offers_one_day_and_saves_the_chosen_target(client, admin, db_session) -> None:  # noqa: ANN001
+def test_a_new_account_offers_one_day_and_saves_the_chosen_target(client, admin, db_session) -> None:
     form = client.get("/admin/accounts/new").get_data(as_text=True)
     assert '<label for="response_target_minutes">Response-time target</label>' in form
     assert re.search(r'<input[^>]*id="response_target_minutes"[^>]*value="1440"', form)
@@ -48,7 +48,7 @@ def test_a_new_account_offers_one_day_and_saves_the_chosen_target(client, admin,
     assert '<th scope="col">Response-time target</th>' in listing and "<td>8 h</td>" in listing
 
 
-def test_editing_the_target_is_one_audited_change_with_old_and_new(client, admin, db_session, make_account) -> None:  # noqa: ANN001
+def test_editing_the_target_is_one_audited_change_with_old_and_new(client, admin, db_session, make_account) -> None:
     account = make_account("@HarbourCityNZ", name="Harbour City Council")
     form = client.get(f"/admin/accounts/{account.id}").get_data(as_text=True)
     assert re.search(r'<input[^>]*id="response_target_minutes"[^>]*value="1440"', form)
@@ -83,7 +83,7 @@ def test_editing_the_target_is_one_audited_change_with_old_and_new(client, admin
         ("", "Give the response-time target in whole minutes, from 5 to 43200 (30 days)."),
     ],
 )
-def test_a_target_out_of_bounds_or_not_whole_minutes_is_a_field_error(client, admin, db_session, make_account, given, message) -> None:  # noqa: ANN001
+def test_a_target_out_of_bounds_or_not_whole_minutes_is_a_field_error(client, admin, db_session, make_account, given, message) -> None:
     account = make_account("@HarbourCityNZ", name="Harbour City Council")
     before = last_event(db_session).seq
     values = {"name": account.name, "platform": "x", "handle": account.handle, "policy_file": account.policy_file, "active": "y"}

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 ACCOUNTS = "/api/v1/accounts"
 FLOOD_LOGS = ("flask-limiter", "reviewer.web.ratelimit")
 
@@ -26,13 +25,8 @@ FLOOD_LOGS = ("flask-limiter", "reviewer.web.ratelimit")
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (skip locally, fail in CI)."""
-    config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
-
-
 @pytest.fixture
-def limited_app(make_app) -> Callable[..., Any]:  # noqa: ANN001
+def limited_app(make_app) -> Callable[..., Any]:
     """limited_app(**config): the app with rate limits on (tiny limits unless given)."""
 
     def make(**config: object) -> Any:
@@ -44,7 +38,7 @@ def limited_app(make_app) -> Callable[..., Any]:  # noqa: ANN001
 
 
 @pytest.fixture
-def make_token(db_session) -> Callable[..., tuple[str, int]]:  # noqa: ANN001
+def make_token(db_session) -> Callable[..., tuple[str, int]]:
     """make_token(user): a committed API token; returns (secret, token id)."""
     from reviewer.api.services import create_token
 
@@ -65,7 +59,7 @@ def sign_in(client: Any, username: str, password: str, **kwargs: Any) -> Any:
     return client.post("/login", data={"username": username, "password": password}, **kwargs)
 
 
-def audit_count(db_session, action: str) -> int:  # noqa: ANN001
+def audit_count(db_session, action: str) -> int:
     from sqlalchemy import func, select
 
     from reviewer.audit.models import AuditEvent
@@ -87,7 +81,7 @@ def counter_keys(instance: Path) -> list[str]:
 @pytest.mark.slow
 def test_a_login_flood_gets_the_form_again_with_429_then_signs_in_after_the_window(
     limited_app, make_user, db_session
-) -> None:  # noqa: ANN001
+) -> None:
     app = limited_app(RATELIMIT_LOGIN="3 per 2 seconds")
     user = make_user("rosa")
     client = app.test_client()
@@ -114,7 +108,7 @@ def test_a_login_flood_gets_the_form_again_with_429_then_signs_in_after_the_wind
     assert audit_count(db_session, "auth.login") == 1
 
 
-def test_login_limits_count_per_client_address_behind_trusted_proxies(limited_app, make_user) -> None:  # noqa: ANN001
+def test_login_limits_count_per_client_address_behind_trusted_proxies(limited_app, make_user) -> None:
     app = limited_app(TRUSTED_PROXIES=1, RATELIMIT_LOGIN="2 per minute")
     make_user("sam")
     client = app.test_client()
@@ -126,7 +120,7 @@ def test_login_limits_count_per_client_address_behind_trusted_proxies(limited_ap
 
 def test_the_headers_of_an_answer_come_from_its_own_hit_without_reading_the_counter(
     limited_app, make_user, make_token, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     """The SQLite storage remembers what its INSERT ... RETURNING said: no `get`/`get_expiry` per request."""
     from reviewer.web.ratelimit import limiter_of
     from reviewer.web.ratelimit_sqlite import SqliteStorage
@@ -149,7 +143,7 @@ def test_the_headers_of_an_answer_come_from_its_own_hit_without_reading_the_coun
     assert reads, "a refused request reads its window as before"
 
 
-def test_without_trusted_proxies_a_forged_forwarded_for_does_not_escape_the_limit(limited_app) -> None:  # noqa: ANN001
+def test_without_trusted_proxies_a_forged_forwarded_for_does_not_escape_the_limit(limited_app) -> None:
     client = limited_app(RATELIMIT_LOGIN="2 per minute").test_client()
     codes = [
         sign_in(client, "anyone", "guess", headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code for n in range(3)
@@ -162,7 +156,7 @@ def test_without_trusted_proxies_a_forged_forwarded_for_does_not_escape_the_limi
 
 def test_an_api_flood_is_limited_per_token_and_two_tokens_are_independent(
     limited_app, make_user, make_token, tmp_path
-) -> None:  # noqa: ANN001
+) -> None:
     app = limited_app(RATELIMIT_API="5 per minute")
     staff = make_user("ana", roles=["staff"])
     first, first_id = make_token(staff)
@@ -188,7 +182,7 @@ def test_an_api_flood_is_limited_per_token_and_two_tokens_are_independent(
     assert not [k for k in keys if first in k or second in k], "the key is the token's id, never its secret"
 
 
-def test_without_headers_enabled_only_the_429_carries_the_rate_limit_headers(limited_app, make_user, make_token) -> None:  # noqa: ANN001
+def test_without_headers_enabled_only_the_429_carries_the_rate_limit_headers(limited_app, make_user, make_token) -> None:
     app = limited_app(RATELIMIT_API="1 per minute", RATELIMIT_HEADERS_ENABLED=False)
     secret, _ = make_token(make_user("joe"))
     client = app.test_client()
@@ -199,7 +193,7 @@ def test_without_headers_enabled_only_the_429_carries_the_rate_limit_headers(lim
     assert int(refused.headers["Retry-After"]) >= 1
 
 
-def test_requests_without_a_valid_token_share_their_address_count(limited_app, make_user, make_token) -> None:  # noqa: ANN001
+def test_requests_without_a_valid_token_share_their_address_count(limited_app, make_user, make_token) -> None:
     app = limited_app(RATELIMIT_API="3 per minute")
     secret, _ = make_token(make_user("lee"))
     client = app.test_client()
@@ -211,7 +205,7 @@ def test_requests_without_a_valid_token_share_their_address_count(limited_app, m
     assert client.get(ACCOUNTS, headers=bearer(secret)).status_code == 200, "a valid token is not held back"
 
 
-def test_two_app_instances_on_one_jobs_file_share_the_counts(limited_app, make_user, make_token) -> None:  # noqa: ANN001
+def test_two_app_instances_on_one_jobs_file_share_the_counts(limited_app, make_user, make_token) -> None:
     first_app = limited_app(RATELIMIT_API="4 per minute")
     second_app = limited_app(RATELIMIT_API="4 per minute")  # the same instance folder, so the same jobs file
     secret, _ = make_token(make_user("kim"))
@@ -222,7 +216,7 @@ def test_two_app_instances_on_one_jobs_file_share_the_counts(limited_app, make_u
     assert first.get(ACCOUNTS, headers=bearer(secret)).status_code == 429
 
 
-def test_concurrent_requests_through_one_token_let_exactly_the_limit_through(limited_app, make_user, make_token) -> None:  # noqa: ANN001
+def test_concurrent_requests_through_one_token_let_exactly_the_limit_through(limited_app, make_user, make_token) -> None:
     app = limited_app(RATELIMIT_API="20 per minute")
     secret, _ = make_token(make_user("zoe"))
     threads, each = 8, 6
@@ -248,7 +242,7 @@ def test_concurrent_requests_through_one_token_let_exactly_the_limit_through(lim
 # --- never limited, misconfigured, storage down ------------------------------------------------
 
 
-def test_healthz_static_files_and_pages_are_never_limited(limited_app) -> None:  # noqa: ANN001
+def test_healthz_static_files_and_pages_are_never_limited(limited_app) -> None:
     # Flask-Limiter's own RATELIMIT_DEFAULT would limit every route; only sign-in and the API may be.
     app = limited_app(RATELIMIT_DEFAULT="1 per minute", RATELIMIT_LOGIN="1 per minute", RATELIMIT_API="1 per minute")
     client = app.test_client()
@@ -263,7 +257,7 @@ def test_healthz_static_files_and_pages_are_never_limited(limited_app) -> None: 
 
 
 @pytest.mark.parametrize("setting", ["RATELIMIT_LOGIN", "RATELIMIT_API"])
-def test_a_limit_that_is_not_a_rate_limit_stops_start_up_naming_the_setting(limited_app, setting: str) -> None:  # noqa: ANN001
+def test_a_limit_that_is_not_a_rate_limit_stops_start_up_naming_the_setting(limited_app, setting: str) -> None:
     from reviewer.web.ratelimit import RateLimitConfigError
 
     with pytest.raises(RateLimitConfigError, match=rf"{setting} \(REVIEWER_{setting}\) 'lots' is not a rate limit"):
@@ -272,7 +266,7 @@ def test_a_limit_that_is_not_a_rate_limit_stops_start_up_naming_the_setting(limi
 
 def test_a_storage_that_fails_lets_requests_through_with_a_warning_and_counts_in_memory(
     limited_app, make_user, make_token, tmp_path, caplog
-) -> None:  # noqa: ANN001
+) -> None:
     from reviewer.web.ratelimit_sqlite import storage_uri
 
     (tmp_path / "not-a-file").mkdir()  # SQLite cannot open a folder: every hit fails
@@ -291,7 +285,7 @@ def test_a_storage_that_fails_lets_requests_through_with_a_warning_and_counts_in
 
 def test_with_redis_url_the_limits_live_in_redis_and_a_redis_outage_lets_requests_through(
     redis_server, limited_app, make_user, make_token, caplog
-) -> None:  # noqa: ANN001
+) -> None:
     import redis
 
     url, process = redis_server

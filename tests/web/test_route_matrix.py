@@ -99,13 +99,13 @@ def expected_allows(endpoint: str, visitor: str) -> bool:
     return rule == SIGNED_IN or visitor in rule
 
 
-def declared(app, endpoint: str) -> Access | None:  # noqa: ANN001
+def declared(app, endpoint: str) -> Access | None:
     if endpoint == "static":  # Flask's own: public files
         return Access(anonymous=True)
     return access_of(app.view_functions[endpoint])
 
 
-def test_every_route_is_in_the_table_and_declares_its_access(app) -> None:  # noqa: ANN001
+def test_every_route_is_in_the_table_and_declares_its_access(app) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - EXPECTED.keys() == set(), "routes missing from EXPECTED in this test"
     assert EXPECTED.keys() - endpoints == set(), "EXPECTED lists routes the app does not have"
@@ -118,7 +118,7 @@ def test_every_route_is_in_the_table_and_declares_its_access(app) -> None:  # no
             assert access.allows(roles) == expected_allows(endpoint, visitor), (endpoint, visitor)
 
 
-def _requests(app):  # noqa: ANN001, ANN202
+def _requests(app):
     """(endpoint, method, url) for every route, with placeholder arguments; logout last."""
     adapter = app.url_map.bind("localhost")
     found = []
@@ -134,13 +134,13 @@ def _requests(app):  # noqa: ANN001, ANN202
     return sorted(found, key=lambda item: (item[0] == "accounts.logout", item[0]))
 
 
-def _token_route(app, endpoint: str) -> bool:  # noqa: ANN001
+def _token_route(app, endpoint: str) -> bool:
     """API views authenticate with a bearer token (reviewer.api.auth.TokenAccess), not the cookie."""
     return bool(getattr(declared(app, endpoint), "token", False))
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
-def test_each_visitor_is_let_in_or_turned_away_as_the_table_says(app, make_user, login, db_session, visitor) -> None:  # noqa: ANN001
+def test_each_visitor_is_let_in_or_turned_away_as_the_table_says(app, make_user, login, db_session, visitor) -> None:
     from reviewer.api.services import create_token
 
     client = app.test_client()

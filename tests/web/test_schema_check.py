@@ -15,7 +15,7 @@ from reviewer.db import SchemaOutOfDateError, get_database, upgrade
 FLASK = Path(sys.executable).with_name("flask")
 
 
-def test_an_unmigrated_database_is_refused_with_the_command_to_run(tmp_path) -> None:  # noqa: ANN001
+def test_an_unmigrated_database_is_refused_with_the_command_to_run(tmp_path) -> None:
     config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
     with pytest.raises(SchemaOutOfDateError) as caught:
         create_app(config)
@@ -23,7 +23,7 @@ def test_an_unmigrated_database_is_refused_with_the_command_to_run(tmp_path) -> 
     assert "Run `reviewer db upgrade`" in caught.value.message
 
 
-def test_a_database_one_migration_behind_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_a_database_one_migration_behind_is_refused(tmp_path) -> None:
     config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"}
     app = create_app(config | {"SCHEMA_CHECK": False})
     upgrade(app, "0001_accounts")
@@ -35,7 +35,7 @@ def test_a_database_one_migration_behind_is_refused(tmp_path) -> None:  # noqa: 
     create_app(config)  # up to date: starts
 
 
-def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:
     from sqlalchemy import text
 
     config = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}"}
@@ -49,7 +49,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # noqa: 
 
 
 @pytest.mark.slow  # a fresh `flask` process loads the whole app
-def test_flask_run_exits_with_the_message_and_no_traceback(tmp_path) -> None:  # noqa: ANN001
+def test_flask_run_exits_with_the_message_and_no_traceback(tmp_path) -> None:
     env = os.environ | {"REVIEWER_INSTANCE_PATH": str(tmp_path), "REVIEWER_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
     result = subprocess.run(
         [str(FLASK), "--app", "reviewer", "run", "--port", "0"],
@@ -60,15 +60,15 @@ def test_flask_run_exits_with_the_message_and_no_traceback(tmp_path) -> None:  #
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_the_migrations_build_exactly_the_models(app) -> None:  # noqa: ANN001
+def test_the_migrations_build_exactly_the_models(app) -> None:
     """No drift: what `reviewer db upgrade` builds is what the models describe (both databases)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from reviewer.models import Base
+    from reviewer.models import metadata
 
     with get_database(app).engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
     assert differences == []
 
 
@@ -80,7 +80,7 @@ def test_the_migrations_build_exactly_the_models(app) -> None:  # noqa: ANN001
         ("postgresql+psycopg://nobody@127.0.0.1:9/none", "Cannot open the database"),
     ],
 )
-def test_a_bad_database_url_is_a_clear_error(tmp_path, url, words) -> None:  # noqa: ANN001
+def test_a_bad_database_url_is_a_clear_error(tmp_path, url, words) -> None:
     from reviewer.db import DatabaseConfigError
 
     with pytest.raises(DatabaseConfigError, match=words):

@@ -14,7 +14,7 @@ SSO = {
 }
 
 
-def test_with_local_sign_in_off_a_right_password_signs_nobody_in(make_app, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_with_local_sign_in_off_a_right_password_signs_nobody_in(make_app, make_user, login, audit_actions) -> None:
     app = make_app(LOCAL_LOGIN=False, **SSO)
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
@@ -27,26 +27,26 @@ def test_with_local_sign_in_off_a_right_password_signs_nobody_in(make_app, make_
     assert "auth.login" not in audit_actions()
 
 
-def test_with_local_sign_in_on_both_ways_are_offered(make_app, make_user, login) -> None:  # noqa: ANN001
+def test_with_local_sign_in_on_both_ways_are_offered(make_app, make_user, login) -> None:
     client = make_app(**SSO).test_client()
     page = client.get("/login").get_data(as_text=True)
     assert "Sign in with Agency Sign-In" in page and "Or with a local account" in page
     assert login(client, make_user("breakglass", roles=["admin"])).status_code == 302
 
 
-def test_turning_local_sign_in_off_without_single_sign_on_is_refused_at_start(make_app) -> None:  # noqa: ANN001
+def test_turning_local_sign_in_off_without_single_sign_on_is_refused_at_start(make_app) -> None:
     with pytest.raises(click.ClickException, match="LOCAL_LOGIN is false and OIDC_ISSUER is not set"):
         make_app(LOCAL_LOGIN=False)
 
 
-def test_the_csp_lets_forms_reach_the_providers_origin_only_when_it_is_configured(make_app) -> None:  # noqa: ANN001
+def test_the_csp_lets_forms_reach_the_providers_origin_only_when_it_is_configured(make_app) -> None:
     with_sso = make_app(**SSO).test_client().get("/login").headers["Content-Security-Policy"]
     assert "form-action 'self' https://login.agency.example;" in with_sso
     without = make_app().test_client().get("/login").headers["Content-Security-Policy"]
     assert "form-action 'self';" in without
 
 
-def test_an_account_made_by_single_sign_on_cannot_sign_in_with_a_password(make_app, db_session, login, audit_actions) -> None:  # noqa: ANN001, E501
+def test_an_account_made_by_single_sign_on_cannot_sign_in_with_a_password(make_app, db_session, login, audit_actions) -> None:
     """Else a password an administrator once set would outlive the person's removal at the provider."""
     from reviewer.accounts.services import set_password
     from reviewer.sso.services import Identity, sign_in
@@ -64,7 +64,7 @@ def test_an_account_made_by_single_sign_on_cannot_sign_in_with_a_password(make_a
     assert audit_actions()[-1] == "auth.login_failed"
 
 
-def test_a_provider_that_does_not_answer_gets_a_page_saying_so_and_an_audit_event(make_app, audit_actions) -> None:  # noqa: ANN001
+def test_a_provider_that_does_not_answer_gets_a_page_saying_so_and_an_audit_event(make_app, audit_actions) -> None:
     import socket
 
     with socket.socket() as closed:  # a loopback port nobody listens on
@@ -77,7 +77,7 @@ def test_a_provider_that_does_not_answer_gets_a_page_saying_so_and_an_audit_even
     assert audit_actions()[-1] == "auth.sso_failed"
 
 
-def test_the_admin_page_of_a_single_sign_on_account_says_where_its_roles_come_from(make_app, db_session, make_user, login) -> None:  # noqa: ANN001, E501
+def test_the_admin_page_of_a_single_sign_on_account_says_where_its_roles_come_from(make_app, db_session, make_user, login) -> None:
     from reviewer.sso.services import Identity, sign_in
     from reviewer.sso.settings import SsoSettings
 

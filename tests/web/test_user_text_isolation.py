@@ -8,7 +8,7 @@ from reviewer.bidi import POP_DIRECTIONAL_ISOLATE as PDI
 RLO = "\u202e"
 
 
-def test_a_display_name_with_an_override_is_isolated_on_the_page(client, make_user, login) -> None:  # noqa: ANN001
+def test_a_display_name_with_an_override_is_isolated_on_the_page(client, make_user, login) -> None:
     user = make_user("mallory", display_name=f"Mallory{RLO}")
     login(client, user)
     page = client.get("/").get_data(as_text=True)
@@ -23,7 +23,7 @@ def test_the_report_template_isolates_user_text_too() -> None:
     assert rendered == f"<td>{FSI}@x{RLO}&lt;b&gt;{PDI}</td><td>3</td>"
 
 
-def test_a_drafts_own_text_is_shown_as_written_inside_its_block(client, make_user, make_account, login) -> None:  # noqa: ANN001
+def test_a_drafts_own_text_is_shown_as_written_inside_its_block(client, make_user, make_account, login) -> None:
     """The highlighted text keeps its controls (the block ends them) so the approver sees what will be posted."""
     account = make_account()
     user = make_user("mallory", display_name=f"Mallory{RLO}")

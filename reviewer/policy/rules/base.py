@@ -99,7 +99,7 @@ class Scan:
 
     @cached_property
     def sentences(self) -> list[Span]:
-        from .semantic import sentence_spans  # noqa: PLC0415 - only policies with semantic rules split sentences
+        from .semantic import sentence_spans  # only policies with semantic rules split sentences
 
         return sentence_spans(self.text)
 

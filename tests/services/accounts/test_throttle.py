@@ -12,7 +12,7 @@ from reviewer.orm import utcnow
 SETTINGS = ThrottleSettings(max_failures=3, max_failures_per_ip=5)
 
 
-def fail(session, username: str, ip: str = "10.0.0.1"):  # noqa: ANN001, ANN201
+def fail(session, username: str, ip: str = "10.0.0.1"):
     result = authenticate(session, username, "wrong-password-here", ip, SETTINGS)
     session.commit()
     return result

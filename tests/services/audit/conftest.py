@@ -21,23 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from reviewer.orm import Base
 
 from audit_db import AUDIT_TABLES, sqlite_engine
-
-ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
-
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (every conftest here is module `conftest`, so ask pytest for it)."""
-    root = config.pluginmanager.get_plugin(str(ROOT_CONFTEST))
-    if root is None:
-        raise RuntimeError(f"{ROOT_CONFTEST} is not loaded")
-    root.skip_or_fail(reason)
+from skips import skip_or_fail
 
 
 @pytest.fixture
 def postgres_base_url(request: pytest.FixtureRequest) -> str:
     url = os.environ.get("REVIEWER_TEST_POSTGRES_URL")
     if not url:
-        skip_or_fail(request.config, "REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test on")
+        skip_or_fail("REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test on")
     return url
 
 

@@ -78,7 +78,7 @@ def run_threads(target: Callable[[int], None], count: int) -> list[BaseException
         try:
             barrier.wait()
             target(index)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test, not lost in the thread
+        except BaseException as exc:  # noqa: BLE001 -- reported by the test, not lost in the thread
             errors.append(exc)
 
     threads = [threading.Thread(target=guarded, args=(index,)) for index in range(count)]

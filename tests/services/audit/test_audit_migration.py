@@ -13,14 +13,13 @@ from sqlalchemy import Engine, inspect, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-import reviewer.models  # noqa: F401  (every model on Base.metadata, as Alembic sees it)
 from datetime import datetime, timezone
 
 from sqlalchemy import insert
 
 from reviewer.audit import AuditEvent, AuditHead, record, verify
 from reviewer.audit.chain import GENESIS_HASH, ChainEvent, compute_head_mac, seal
-from reviewer.orm import Base
+from reviewer.models import metadata  # every model registered, as Alembic sees it
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "reviewer" / "migrations"
 AUDIT_TABLE_NAMES = {"audit_events", "audit_head", "audit_refs"}
@@ -41,7 +40,7 @@ def audit_differences(engine: Engine) -> list:
     """What autogenerate would change in the audit tables to match the models."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diffs = compare_metadata(context, Base.metadata)
+        diffs = compare_metadata(context, metadata)
     return [diff for diff in diffs if "audit_" in repr(diff)]
 
 

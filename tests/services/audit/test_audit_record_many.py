@@ -76,7 +76,7 @@ def test_four_statements_for_a_batch(sessions: sessionmaker[Session], engine: En
     statements: list[str] = []
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def _count(conn, cursor, statement, *args) -> None:
         statements.append(statement.split()[0].upper())
 
     events = [(action, subject, {**data, "account_id": 3}) for action, subject, data in draft_events(4)]
@@ -117,7 +117,7 @@ def test_concurrent_batches_make_one_unbroken_chain(engine: Engine, key: bytes) 
                 with sessions() as session:
                     record_many(session, None, draft_events(index * 100 + round_))
                     session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below, not lost in the thread
+        except BaseException as error:  # noqa: BLE001 -- reported below, not lost in the thread
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(index,)) for index in range(4)]

@@ -43,7 +43,7 @@ def trail(session: Session, clock: SimpleNamespace, alice) -> Session:
     return session
 
 
-def seqs(session: Session, **wanted) -> list[int]:  # noqa: ANN003
+def seqs(session: Session, **wanted) -> list[int]:
     return [event.seq for event in page(session, AuditFilter(**wanted)).events]
 
 

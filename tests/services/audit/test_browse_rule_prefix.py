@@ -15,7 +15,7 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def trail(session: Session, monkeypatch: pytest.MonkeyPatch, alice) -> Session:  # noqa: ANN001
+def trail(session: Session, monkeypatch: pytest.MonkeyPatch, alice) -> Session:
     state = SimpleNamespace(now=T0)
     monkeypatch.setattr("reviewer.audit.services.utcnow", lambda: state.now)
     steps = [
@@ -31,7 +31,7 @@ def trail(session: Session, monkeypatch: pytest.MonkeyPatch, alice) -> Session: 
     return session
 
 
-def seqs(session: Session, **wanted) -> list[int]:  # noqa: ANN003
+def seqs(session: Session, **wanted) -> list[int]:
     return [event.seq for event in page(session, AuditFilter(**wanted)).events]
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from audit_db import AUDIT_TABLES, sqlite_engine
-from faults_kit import TmpfsUnavailable, fill_disk, tmpfs
+from loadgen.faults import TmpfsUnavailable, fill_disk, tmpfs
+from skips import skip_or_fail
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,15 +20,8 @@ from reviewer.audit import AuditEvent, AuditHead, record, verify
 from reviewer.orm import Base
 from reviewer.web.outages import FULL, UNAVAILABLE, classify
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
 
-
-def skip_or_fail(config: pytest.Config, reason: str) -> None:
-    """tests/conftest.py's skip_or_fail (skip locally, fail in CI)."""
-    config.pluginmanager.get_plugin(str(ROOT_CONFTEST)).skip_or_fail(reason)
-
-
-def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> None:  # noqa: ANN001
+def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> None:
     """The failed transaction left nothing; the same session, then a fresh one, append from the old head."""
     session.rollback()
     assert list(session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq))) == [1]
@@ -46,7 +39,7 @@ def _chain_continues_after(session: Session, key: bytes, alice, sessions) -> Non
     assert result.ok and result.count == 3 and result.head == (3, third.hash), result.first_bad
 
 
-def _append_two_and_commit(session: Session, alice, before_commit: Callable[[], object]) -> OperationalError:  # noqa: ANN001
+def _append_two_and_commit(session: Session, alice, before_commit: Callable[[], object]) -> OperationalError:
     """Two appends (the head claimed and moved), the fault, then the commit that fails."""
     record(session, alice, "draft.created", "draft:1", {"text": "first try"})
     record(session, alice, "draft.submitted", "draft:1")
@@ -56,12 +49,12 @@ def _append_two_and_commit(session: Session, alice, before_commit: Callable[[], 
     return failed.value
 
 
-def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key: bytes, alice) -> None:  # noqa: ANN001
+def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key: bytes, alice) -> None:
     with ExitStack() as stack:
         try:
             folder = stack.enter_context(tmpfs("8m"))
         except TmpfsUnavailable as error:
-            skip_or_fail(request.config, f"the full-disk test needs a tmpfs: {error}")
+            skip_or_fail(f"the full-disk test needs a tmpfs: {error}")
         engine = sqlite_engine(folder / "audit.db")
         stack.callback(engine.dispose)
         Base.metadata.create_all(engine, tables=AUDIT_TABLES)
@@ -79,7 +72,7 @@ def test_a_commit_that_fails_on_a_full_disk_leaves_the_chain_whole(request, key:
 
 @pytest.mark.postgres
 def test_a_commit_on_a_killed_connection_leaves_the_chain_whole(
-    postgres_schema_engine: Callable[[], Engine], postgres_base_url: str, key: bytes, alice  # noqa: ANN001
+    postgres_schema_engine: Callable[[], Engine], postgres_base_url: str, key: bytes, alice
 ) -> None:
     engine = postgres_schema_engine()
     Base.metadata.create_all(engine, tables=AUDIT_TABLES)

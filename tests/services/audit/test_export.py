@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from reviewer.audit import AuditEvent, record, verify
 from reviewer.audit import export as exports
+from reviewer.audit.browse import iter_range
 from reviewer.audit.chain import GENESIS_HASH
 from reviewer.audit.offline import EXPORT_FIELDS, check_export
 from reviewer.cli import main
@@ -34,9 +35,9 @@ def trail(session: Session, alice) -> Session:
     return session
 
 
-def export_text(session: Session, fmt: str = "jsonl", since=None, until=None) -> str:  # noqa: ANN001
+def export_text(session: Session, fmt: str = "jsonl", since=None, until=None) -> str:
     span = exports.resolve_range(session, since, until)
-    return "".join(exports.lines(fmt, exports.iter_range(session, span.low, span.high)))
+    return "".join(exports.lines(fmt, iter_range(session, span.low, span.high)))
 
 
 def test_jsonl_holds_every_field_exactly_as_stored_and_hashed(trail: Session, key: bytes) -> None:
@@ -61,7 +62,7 @@ def test_without_the_key_only_hashes_and_links_are_checked_and_it_says_so(trail:
     assert "HMACs were NOT checked" in result.describe()
 
 
-def _tamper(lines: list[str], index: int, **changes) -> list[str]:  # noqa: ANN003
+def _tamper(lines: list[str], index: int, **changes) -> list[str]:
     event = json.loads(lines[index])
     event.update(changes)
     return [*lines[:index], json.dumps(event, ensure_ascii=False, separators=(",", ":")), *lines[index + 1:]]
@@ -85,7 +86,7 @@ def test_any_change_is_caught_at_its_line(trail: Session, key: bytes) -> None:
     assert "prev_hash does not match" in check_export(_rehash(lines, 4, actor_name="bob"), None).reason
 
 
-def _rehash(lines: list[str], index: int, **changes) -> list[str]:  # noqa: ANN003
+def _rehash(lines: list[str], index: int, **changes) -> list[str]:
     from reviewer.audit.chain import CONTENT_FIELDS, hash_content
 
     changed = _tamper(lines, index, **changes)
@@ -96,7 +97,7 @@ def _rehash(lines: list[str], index: int, **changes) -> list[str]:  # noqa: ANN0
 
 def test_an_export_of_a_period_links_to_the_event_before_it_and_holds_an_anchor(trail: Session, key: bytes) -> None:
     span = exports.ExportRange(None, None, 3, 6)
-    lines = "".join(exports.lines("jsonl", exports.iter_range(trail, 3, 6))).splitlines()
+    lines = "".join(exports.lines("jsonl", iter_range(trail, 3, 6))).splitlines()
     second = trail.get(AuditEvent, 2)
     result = check_export(lines, key, anchor=(6, trail.get(AuditEvent, 6).hash))
     assert result.ok and result.first == (3, second.hash) and span.count == 4
@@ -119,7 +120,7 @@ def test_csv_defuses_formulas_and_reads_back(trail: Session) -> None:
     assert exports.safe_cell("plain") == "plain" and exports.safe_cell(None) == "" and exports.safe_cell(-1) == -1
 
 
-def test_the_stream_reads_in_batches_through_its_own_session(trail: Session, sessions, engine) -> None:  # noqa: ANN001
+def test_the_stream_reads_in_batches_through_its_own_session(trail: Session, sessions, engine) -> None:
     span = exports.resolve_range(trail, None, None)
     trail.commit()
     opened = []

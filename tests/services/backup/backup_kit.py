@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-def fill(app) -> None:  # noqa: ANN001
+def fill(app) -> None:
     """Some of everything a backup must carry: users, an account, inbound posts, audit events."""
     from reviewer.accounts.services import create_user
     from reviewer.db import app_session

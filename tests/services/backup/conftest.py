@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from skips import skip_or_fail
 from sqlalchemy import create_engine, make_url
 
 ROOT_CONFTEST = Path(__file__).resolve().parents[2] / "conftest.py"
 KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def root_conftest(config: pytest.Config):  # noqa: ANN201
+def root_conftest(config: pytest.Config):
     """tests/conftest.py as loaded by pytest (every conftest is module `conftest`, so ask pytest for it)."""
     root = config.pluginmanager.get_plugin(str(ROOT_CONFTEST))
     if root is None:
@@ -39,7 +40,7 @@ def fresh_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     made: list[str] = []
     base = os.environ.get("REVIEWER_TEST_POSTGRES_URL")
     if kind == "postgres" and not base:
-        root_conftest(request.config).skip_or_fail("REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test backups on")
+        skip_or_fail("REVIEWER_TEST_POSTGRES_URL is not set: no PostgreSQL to test backups on")
     admin = create_engine(base, isolation_level="AUTOCOMMIT") if kind == "postgres" else None
 
     def make(name: str) -> str:
@@ -67,7 +68,7 @@ def build_app(tmp_path: Path, policy_dir: Path, request: pytest.FixtureRequest) 
 
     apps = []
 
-    def build(url: str, instance: str, migrate: bool = True):  # noqa: ANN202
+    def build(url: str, instance: str, migrate: bool = True):
         app = create_app(root_conftest(request.config).app_config(tmp_path / instance, url, policy_dir, TOXICITY="none"))
         apps.append(app)
         if migrate:

@@ -15,14 +15,14 @@ from reviewer.db import app_session
 from backup_kit import fill  # type: ignore[import-not-found]
 
 
-def _point_at(monkeypatch, app) -> None:  # noqa: ANN001
+def _point_at(monkeypatch, app) -> None:
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("REVIEWER_DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("REVIEWER_POLICY_DIR", app.config["POLICY_DIR"])
     monkeypatch.setenv("REVIEWER_TOXICITY", "none")  # `audit verify` would load the model: seconds, unused here
 
 
-def test_the_commands_back_up_check_and_restore(fresh_url, build_app, tmp_path, monkeypatch, kind) -> None:  # noqa: ANN001
+def test_the_commands_back_up_check_and_restore(fresh_url, build_app, tmp_path, monkeypatch, kind) -> None:
     source = build_app(fresh_url("source"), "source")
     fill(source)
     folder = tmp_path / "backup"
@@ -54,7 +54,7 @@ def test_the_commands_back_up_check_and_restore(fresh_url, build_app, tmp_path, 
         (["backup", "create", "{tmp}/full"], "exists and is not an empty folder"),
     ],
 )
-def test_bad_input_is_a_clear_error(app, tmp_path, monkeypatch, args, message) -> None:  # noqa: ANN001
+def test_bad_input_is_a_clear_error(app, tmp_path, monkeypatch, args, message) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "something").write_text("x")
@@ -64,7 +64,7 @@ def test_bad_input_is_a_clear_error(app, tmp_path, monkeypatch, args, message) -
     assert "Traceback" not in result.output
 
 
-def test_a_backup_taken_while_the_app_writes_is_consistent(fresh_url, build_app, tmp_path, kind) -> None:  # noqa: ANN001
+def test_a_backup_taken_while_the_app_writes_is_consistent(fresh_url, build_app, tmp_path, kind) -> None:
     from reviewer.audit import record
 
     source = build_app(fresh_url("source"), "source")
@@ -83,7 +83,7 @@ def test_a_backup_taken_while_the_app_writes_is_consistent(fresh_url, build_app,
                 count += 1
                 if count == 20:
                     written.set()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # noqa: BLE001 -- reported below
             errors.append(exc)
             written.set()
 

@@ -26,24 +26,24 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def _events(app) -> list[AuditEvent]:  # noqa: ANN001
+def _events(app) -> list[AuditEvent]:
     with app_session(app) as session:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
-def _texts(app) -> list[str]:  # noqa: ANN001
+def _texts(app) -> list[str]:
     with app_session(app) as session:
         return list(session.scalars(select(InboundPost.text).order_by(InboundPost.id)))
 
 
 @pytest.fixture
-def source(fresh_url, build_app):  # noqa: ANN001, ANN201
+def source(fresh_url, build_app):
     app = build_app(fresh_url("source"), "source")
     fill(app)
     return app
 
 
-def test_round_trip_restores_everything_and_the_chain_verifies(source, fresh_url, build_app, tmp_path, kind) -> None:  # noqa: ANN001
+def test_round_trip_restores_everything_and_the_chain_verifies(source, fresh_url, build_app, tmp_path, kind) -> None:
     folder = tmp_path / "backups" / "nightly"
     made = create_backup(source, folder)
 
@@ -76,7 +76,7 @@ def test_round_trip_restores_everything_and_the_chain_verifies(source, fresh_url
     assert json.loads(last.data)["manifest_sha256"] == made.manifest_sha256
 
 
-def test_restore_refuses_a_database_with_data_unless_forced(source, tmp_path) -> None:  # noqa: ANN001
+def test_restore_refuses_a_database_with_data_unless_forced(source, tmp_path) -> None:
     folder = tmp_path / "b"
     create_backup(source, folder)
     with pytest.raises(BackupError, match=r"already holds data \(Rows: users 2.*pass --force"):
@@ -89,7 +89,7 @@ def test_restore_refuses_a_database_with_data_unless_forced(source, tmp_path) ->
         assert verify(session, load_key(source.instance_path)).ok
 
 
-def test_a_wrong_key_fails_verification_and_changes_nothing(source, fresh_url, build_app, tmp_path, kind) -> None:  # noqa: ANN001
+def test_a_wrong_key_fails_verification_and_changes_nothing(source, fresh_url, build_app, tmp_path, kind) -> None:
     folder = tmp_path / "b"
     create_backup(source, folder)
     target = build_app(fresh_url("target"), "target")
@@ -102,7 +102,7 @@ def test_a_wrong_key_fails_verification_and_changes_nothing(source, fresh_url, b
         assert _events(target) == []  # SQLite is checked before the target is touched
 
 
-def test_damaged_backups_are_detected(source, tmp_path) -> None:  # noqa: ANN001
+def test_damaged_backups_are_detected(source, tmp_path) -> None:
     folder = tmp_path / "b"
     create_backup(source, folder)
     verify_backup(folder)
@@ -128,7 +128,7 @@ def test_damaged_backups_are_detected(source, tmp_path) -> None:  # noqa: ANN001
         create_backup(source, folder)
 
 
-def test_a_key_kept_apart_is_given_back_with_key_file(source, tmp_path, fresh_url, build_app, kind) -> None:  # noqa: ANN001
+def test_a_key_kept_apart_is_given_back_with_key_file(source, tmp_path, fresh_url, build_app, kind) -> None:
     folder = tmp_path / "b"
     create_backup(source, folder)
     vault = tmp_path / "vault.key"
@@ -141,7 +141,7 @@ def test_a_key_kept_apart_is_given_back_with_key_file(source, tmp_path, fresh_ur
     assert load_key(target.instance_path) == load_key(source.instance_path)
 
 
-def test_verify_reports_what_it_checked(source, tmp_path, kind) -> None:  # noqa: ANN001
+def test_verify_reports_what_it_checked(source, tmp_path, kind) -> None:
     folder = tmp_path / "b"
     create_backup(source, folder)
     text = "\n".join(verify_backup(folder).lines)
@@ -152,7 +152,7 @@ def test_verify_reports_what_it_checked(source, tmp_path, kind) -> None:  # noqa
         assert "Archive OK: pg_restore reads" in text
 
 
-def test_a_backup_from_an_older_schema_restores_and_asks_for_an_upgrade(source, fresh_url, build_app, tmp_path, kind) -> None:  # noqa: ANN001
+def test_a_backup_from_an_older_schema_restores_and_asks_for_an_upgrade(source, fresh_url, build_app, tmp_path, kind) -> None:
     from alembic import command
 
     from reviewer.db import alembic_config, get_database, upgrade

@@ -11,7 +11,8 @@ import pytest
 from reviewer.checking import EXTENSION_KEY, Checker, CheckerStartError, build_checker
 from reviewer.policy import PolicyError
 
-POLICY = "schema: 1\nid: t\nversion: '{v}'\nrules:\n  - {{id: words.bad, kind: lexicon, severity: high, action: block, message: No., source: test, terms: [{term}]}}\n"
+POLICY = ("schema: 1\nid: t\nversion: '{v}'\nrules:\n"
+          "  - {{id: words.bad, kind: lexicon, severity: high, action: block, message: No., source: test, terms: [{term}]}}\n")
 
 
 def account(policy_file: str = "t.yaml", platform: str = "x") -> SimpleNamespace:
@@ -43,11 +44,12 @@ def test_a_policy_is_loaded_once_and_reloaded_when_it_changes(tmp_path) -> None:
     assert checker.policy_for(account()).version == "2"
 
 
-PARENT = "schema: 1\nid: base\nversion: '{v}'\nrules:\n  - {{id: words.bad, kind: lexicon, severity: high, action: block, message: No., source: test, terms: [{term}]}}\n"
+PARENT = ("schema: 1\nid: base\nversion: '{v}'\nrules:\n"
+          "  - {{id: words.bad, kind: lexicon, severity: high, action: block, message: No., source: test, terms: [{term}]}}\n")
 CHILD = "schema: 1\nid: child\nversion: '1'\nextends: base.yaml\n"
 
 
-def _touch_later(path) -> None:  # noqa: ANN001
+def _touch_later(path) -> None:
     stamp = path.stat().st_mtime_ns + 1_000_000_000
     os.utime(path, ns=(stamp, stamp))
 

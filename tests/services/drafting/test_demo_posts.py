@@ -9,9 +9,10 @@ from sqlalchemy import select
 from fixtures_workflow import SHIPPED_POLICIES
 from reviewer.audit import verify
 from reviewer.demo import DEMO_POSTS, load_demo
+from reviewer.drafting.inbound import inbox
 from reviewer.drafting.models import Draft, InboundPost
-from reviewer.drafting.services import inbox
 from reviewer.review import services as review
+from reviewer.review.queue import queue
 
 
 def test_the_demo_fills_inboxes_queues_and_history(db_session, checker) -> None:
@@ -25,7 +26,7 @@ def test_the_demo_fills_inboxes_queues_and_history(db_session, checker) -> None:
     assert states == {"pending": 3, "draft": 2, "posted": 1, "approved": 1, "rejected": 1}
     assert {group for d in drafts if d.state == "pending" for group in d.routes} == {"press", "safeguarding", "legal"}
     for group in ("press", "safeguarding", "legal"):
-        assert len(review.queue(db_session, group)) == 1
+        assert len(queue(db_session, group)) == 1
     returned_then_revised = next(d for d in drafts if len(d.versions) == 2)
     assert [a.action for a in review.history(db_session, returned_then_revised)] == ["submit", "return"]
     unanswered = sum(len(inbox(db_session, account)) for account in {p.account for p in posts})

@@ -16,9 +16,9 @@ from fixtures_workflow import CLEAN_TEXT, REVIEW_TEXT
 from reviewer.db import get_database
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, DraftVersion
-from reviewer.review import services as review
 from reviewer.review.models import ReviewAction
 from reviewer.review.steps import write_draft
+from reviewer.review.submitting import submit_draft
 from reviewer.review.workflow import ConflictError
 
 
@@ -28,12 +28,12 @@ def columns(obj: object) -> dict:
 
 
 @pytest.fixture
-def statements(app) -> list[str]:  # noqa: ANN001
+def statements(app) -> list[str]:
     """The SQL statements the app's engine runs (first word), from when the fixture is used."""
     seen: list[str] = []
     engine = get_database(app).engine
 
-    def listen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def listen(conn, cursor, statement, *args) -> None:
         seen.append(" ".join(statement.split()[:3]).upper())
 
     event.listen(engine, "before_cursor_execute", listen)
@@ -66,11 +66,11 @@ def test_create_and_submit_take_no_selects_once_the_lock_is_held(app, make_accou
     account, staff = make_account(), make_user(roles=["staff"])
     with get_database(app).sessions() as session:
         staff, account = session.merge(staff), session.merge(account)
-        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 - loaded before counting, as the API view has them
+        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 -- loaded before counting, as the API view has them
         session.connection()
         statements.clear()
         draft = drafting.create_draft(session, staff, checker, account, CLEAN_TEXT)
-        review.submit_draft(session, staff, checker, draft)
+        submit_draft(session, staff, checker, draft)
         session.commit()
     writes = [s for s in statements if not s.startswith(("BEGIN", "COMMIT"))]
     assert not [s for s in writes if s.startswith("SELECT")], writes
@@ -82,7 +82,7 @@ def test_submit_stores_the_state_and_bumps_the_lock(app, db_session, make_accoun
     account, staff = make_account(), make_user(roles=["staff"])
     with get_database(app).sessions() as session:
         draft = drafting.create_draft(session, session.merge(staff), checker, session.merge(account), REVIEW_TEXT)
-        review.submit_draft(session, draft.author, checker, draft)
+        submit_draft(session, draft.author, checker, draft)
         assert not session.is_modified(draft)
         held = columns(draft)
         session.commit()
@@ -101,7 +101,7 @@ def test_a_passing_submission_answers_the_post(app, db_session, make_account, ma
     with get_database(app).sessions() as session:
         draft = drafting.create_draft(session, session.merge(staff), checker, session.merge(account), CLEAN_TEXT,
                                       inbound=session.merge(post))
-        review.submit_draft(session, draft.author, checker, draft)
+        submit_draft(session, draft.author, checker, draft)
         session.commit()
         approved_at = draft.approved_at
     db_session.rollback()

@@ -10,18 +10,12 @@ from sqlalchemy import select
 from fixtures_workflow import BLOCKED_TEXT, CLEAN_TEXT, REVIEW_TEXT
 from reviewer.audit import AuditEvent
 from reviewer.checking import Checker
-from reviewer.drafting.services import (
-    CheckUnavailable,
-    ConflictError,
-    InvalidInput,
-    NotAllowed,
-    create_draft,
-    revise_draft,
-    text_sha256,
-)
+from reviewer.drafting.common import CheckUnavailable, text_sha256
+from reviewer.drafting.services import create_draft, revise_draft
+from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed
 
 
-def last_event(session, action: str) -> dict:  # noqa: ANN001
+def last_event(session, action: str) -> dict:
     session.rollback()
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())).first()
     return json.loads(event.data)

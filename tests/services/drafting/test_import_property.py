@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewer.drafting.services import import_inbound
+from reviewer.drafting.importing import import_inbound
 
 # Printable text with quotes, commas, newlines and non-ASCII (no NULs, not blank).
 texts = st.text(

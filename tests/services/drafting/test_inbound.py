@@ -8,20 +8,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from reviewer.drafting.importing import import_inbound
+from reviewer.drafting.inbound import create_inbound, inbox
 from reviewer.drafting.models import InboundPost
-from reviewer.drafting.services import (
-    InvalidInput,
-    NotAllowed,
-    create_inbound,
-    import_inbound,
-    inbox,
-)
+from reviewer.review.workflow import InvalidInput, NotAllowed
 
 NOW = datetime.now(timezone.utc)
 HEADER = "platform,author_handle,text,url,received_at,external_id\n"
 
 
-def count_posts(session) -> int:  # noqa: ANN001
+def count_posts(session) -> int:
     return session.scalar(select(func.count()).select_from(InboundPost))
 
 
@@ -149,7 +145,8 @@ def test_jsonl_import(db_session, make_account) -> None:
 
 
 def test_jsonl_errors_name_the_line(db_session, make_account) -> None:
-    data = '{"author_handle": "@a", "text": "ok", "received_at": "2026-11-20T08:00:00Z"}\n[1, 2]\n{"bad json\n{"author_handle": "@a", "text": "x", "received_at": "2026-11-20T08:00:00Z", "colour": "red"}\n'
+    data = ('{"author_handle": "@a", "text": "ok", "received_at": "2026-11-20T08:00:00Z"}\n[1, 2]\n{"bad json\n'
+            '{"author_handle": "@a", "text": "x", "received_at": "2026-11-20T08:00:00Z", "colour": "red"}\n')
     result = import_inbound(db_session, None, make_account(), data, "jsonl")
     assert [(e.line, e.field) for e in result.errors] == [(2, None), (3, None), (4, "colour")]
     assert "expected a JSON object" in result.errors[0].message

@@ -21,7 +21,7 @@ rules:
 """
 
 
-def stored_drafts(db_session, make_account, make_user, checker):  # noqa: ANN001, ANN201
+def stored_drafts(db_session, make_account, make_user, checker):
     account = make_account()
     staff = make_user(roles=["staff"])
     drafts = [create_draft(db_session, staff, checker, account, text) for text in (CLEAN_TEXT, REVIEW_TEXT, BLOCKED_TEXT)]
@@ -30,7 +30,7 @@ def stored_drafts(db_session, make_account, make_user, checker):  # noqa: ANN001
 
 
 def test_replay_counts_decisions_and_rules_and_lists_the_changes(db_session, make_account, make_user, checker,
-                                                                   tmp_path: Path) -> None:  # noqa: ANN001
+                                                                   tmp_path: Path) -> None:
     account, (clean, review, blocked) = stored_drafts(db_session, make_account, make_user, checker)
     (tmp_path / "strict.yaml").write_text(STRICT, encoding="utf-8")
     result = replay(db_session, load_policy(tmp_path / "strict.yaml"))
@@ -48,7 +48,7 @@ def test_replay_counts_decisions_and_rules_and_lists_the_changes(db_session, mak
     assert replay(db_session, load_policy(tmp_path / "strict.yaml"), account_id=account.id + 1000).drafts == 0
 
 
-def test_replaying_the_same_policy_changes_nothing(db_session, make_account, make_user, checker) -> None:  # noqa: ANN001
+def test_replaying_the_same_policy_changes_nothing(db_session, make_account, make_user, checker) -> None:
     account, _ = stored_drafts(db_session, make_account, make_user, checker)
     same = checker.policy_for(account)
     result = replay(db_session, same)
@@ -56,7 +56,7 @@ def test_replaying_the_same_policy_changes_nothing(db_session, make_account, mak
 
 
 def test_the_command_prints_json_and_refuses_a_bad_date(app, db_session, make_account, make_user, checker,
-                                                          tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+                                                          tmp_path: Path, monkeypatch) -> None:
     stored_drafts(db_session, make_account, make_user, checker)
     (tmp_path / "strict.yaml").write_text(STRICT, encoding="utf-8")
     for key in ("INSTANCE_PATH", "DATABASE_URL", "SECRET_KEY"):

@@ -10,21 +10,21 @@ from notify_kit import BASE_URL, JSON_SECRET, HttpReceiver, SmtpServer
 
 
 @pytest.fixture
-def smtp(tmp_path: Path):  # noqa: ANN201
+def smtp(tmp_path: Path):
     server = SmtpServer(tmp_path).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def receiver():  # noqa: ANN201
+def receiver():
     server = HttpReceiver().start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def notify_config(smtp, receiver) -> dict:  # noqa: ANN001
+def notify_config(smtp, receiver) -> dict:
     return {
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMTP_USER": smtp.user, "SMTP_PASSWORD": smtp.password,
         "SMTP_FROM": "reviewer@council.example", "SMTP_CA_FILE": str(smtp.cert), "SMTP_TIMEOUT_SECONDS": 5.0,
@@ -39,20 +39,20 @@ def notify_config(smtp, receiver) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-def app(make_app, notify_config):  # noqa: ANN001, ANN201
+def app(make_app, notify_config):
     """Overrides the shared `app`: the factories (make_draft, ...) write through this app's sessions."""
     return make_app(**notify_config)
 
 
 @pytest.fixture
-def notifications(db_session):  # noqa: ANN001, ANN201
+def notifications(db_session):
     """notifications(**filters): every outbox row to deliver so far (fresh read), oldest first; the rows
     of people's notifications pages (channel "inapp", never sent) only when asked for by channel."""
     from sqlalchemy import select
 
     from reviewer.notify.models import Notification
 
-    def rows(**filters):  # noqa: ANN202
+    def rows(**filters):
         db_session.rollback()
         query = select(Notification).filter_by(**filters).order_by(Notification.id)
         if "channel" not in filters:
@@ -63,10 +63,10 @@ def notifications(db_session):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def wait_until():  # noqa: ANN201
+def wait_until():
     """wait_until(predicate, seconds): poll a real worker's progress; fails with `what` when it never comes."""
 
-    def wait(predicate, what: str, seconds: float = 60) -> None:  # noqa: ANN001
+    def wait(predicate, what: str, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if predicate():

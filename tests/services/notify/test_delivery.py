@@ -16,13 +16,13 @@ from reviewer.notify.channels import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEA
 REVIEW_TEXT = "We promise the pool will reopen by Friday."  # routed to comms (tests/fixtures_workflow.py)
 
 
-def _approvers(make_user, *names: str) -> list:  # noqa: ANN001
+def _approvers(make_user, *names: str) -> list:
     return [make_user(name, roles=["approver"], groups=["comms"], email=f"{name}@council.example") for name in names]
 
 
 @pytest.mark.slow
 def test_a_routed_draft_reaches_the_group_by_email_and_every_webhook(
-    app, make_user, make_draft, notifications, smtp, receiver, wait_until  # noqa: ANN001
+    app, make_user, make_draft, notifications, smtp, receiver, wait_until
 ) -> None:
     from reviewer.jobs import consumer_running, jobs_of
 
@@ -68,17 +68,17 @@ def test_a_routed_draft_reaches_the_group_by_email_and_every_webhook(
 
 
 def test_nothing_is_written_or_sent_for_a_change_that_rolled_back(
-    app, db_session, make_user, make_draft, checker, notifications, smtp, receiver  # noqa: ANN001
+    app, db_session, make_user, make_draft, checker, notifications, smtp, receiver
 ) -> None:
     from sqlalchemy import func, select
 
     from reviewer.notify.delivery import deliver_due
     from reviewer.notify.models import Notification
-    from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     _approvers(make_user, "ana")
     draft = make_draft("draft", text=REVIEW_TEXT)
-    review.submit_draft(db_session, draft.test_author, checker, draft)
+    submit_draft(db_session, draft.test_author, checker, draft)
     assert draft.state == "pending" and db_session.scalar(select(func.count()).select_from(Notification)) == 5  # page, mail, 3 hooks
     assert db_session.info.get("notify_written") is True  # written in this transaction...
     db_session.rollback()  # ...which rolls back
@@ -90,7 +90,7 @@ def test_nothing_is_written_or_sent_for_a_change_that_rolled_back(
 
 
 def test_the_author_hears_when_a_draft_is_returned_and_when_it_is_decided(
-    app, make_user, make_draft, notifications, smtp  # noqa: ANN001
+    app, make_user, make_draft, notifications, smtp
 ) -> None:
     from reviewer.notify.delivery import deliver_due
 
@@ -113,7 +113,7 @@ def test_the_author_hears_when_a_draft_is_returned_and_when_it_is_decided(
 
 @pytest.mark.slow
 def test_a_receiver_killed_mid_run_gets_everything_once_it_is_back(
-    app, make_user, make_draft, notifications, receiver, smtp, audit_actions, wait_until  # noqa: ANN001
+    app, make_user, make_draft, notifications, receiver, smtp, audit_actions, wait_until
 ) -> None:
     """The webhook receiver dies after its 2nd request; the rest wait with backoff and arrive when it is back."""
     from reviewer.jobs import consumer_running, jobs_of
@@ -140,7 +140,7 @@ def test_a_receiver_killed_mid_run_gets_everything_once_it_is_back(
     assert len(smtp.mails) == 3
 
 
-def test_one_delivery_run_sends_its_emails_over_one_smtp_connection(app, make_user, make_draft, smtp) -> None:  # noqa: ANN001
+def test_one_delivery_run_sends_its_emails_over_one_smtp_connection(app, make_user, make_draft, smtp) -> None:
     from reviewer.notify.delivery import deliver_due
 
     _approvers(make_user, "ana", "ben", "cat")
@@ -153,7 +153,7 @@ def test_one_delivery_run_sends_its_emails_over_one_smtp_connection(app, make_us
 
 
 def test_mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_up(
-    app, make_user, make_draft, notifications, smtp, audit_actions  # noqa: ANN001
+    app, make_user, make_draft, notifications, smtp, audit_actions
 ) -> None:
     from reviewer.notify.delivery import deliver_due
 
@@ -172,7 +172,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_once_it_is_up(
     assert mail.status == "sent" and mail.attempts == 2 and len(smtp.mails) == 1
 
 
-def test_a_notification_is_marked_failed_after_the_last_attempt(app, make_user, make_draft, notifications, smtp, audit_actions) -> None:  # noqa: ANN001
+def test_a_notification_is_marked_failed_after_the_last_attempt(app, make_user, make_draft, notifications, smtp, audit_actions) -> None:
     from reviewer.notify.delivery import backoff_seconds, deliver_due
 
     assert [backoff_seconds(n, 30) for n in (1, 2, 3, 9)] == [30, 60, 120, 3600]
@@ -188,7 +188,7 @@ def test_a_notification_is_marked_failed_after_the_last_attempt(app, make_user, 
     assert audit_actions().count("notification.abandoned") == 1
 
 
-def test_starttls_is_required(app, make_user, make_draft, notifications, smtp) -> None:  # noqa: ANN001
+def test_starttls_is_required(app, make_user, make_draft, notifications, smtp) -> None:
     """A server certificate the app does not trust is refused (no fallback to plain text)."""
     from reviewer.notify.delivery import deliver_due
 
@@ -200,7 +200,7 @@ def test_starttls_is_required(app, make_user, make_draft, notifications, smtp) -
     assert mail.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in mail.last_error and smtp.mails == []
 
 
-def _make_due(app) -> None:  # noqa: ANN001
+def _make_due(app) -> None:
     """Skip the backoff wait (the backoff itself is checked in the killed-receiver test)."""
     from sqlalchemy import update
 

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from reviewer.db import get_database
 
 
-def test_routing_a_draft_to_a_group_costs_three_statements(app, make_user, make_draft) -> None:  # noqa: ANN001
+def test_routing_a_draft_to_a_group_costs_three_statements(app, make_user, make_draft) -> None:
     from reviewer.notify import outbox
 
     for name in ("ana", "ben", "cat", "dan"):
@@ -16,13 +16,13 @@ def test_routing_a_draft_to_a_group_costs_three_statements(app, make_user, make_
     draft = make_draft("pending")
     seen: list[str] = []
 
-    def listen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def listen(conn, cursor, statement, *args) -> None:
         seen.append(" ".join(statement.split()[:3]).upper())
 
     engine = get_database(app).engine
     with get_database(app).sessions() as session:
         draft = session.merge(draft)
-        draft.account, draft.author, draft.current_version  # noqa: B018 - loaded, as the submit has them
+        draft.account, draft.author, draft.current_version  # noqa: B018 -- loaded, as the submit has them
         session.connection()
         event.listen(engine, "before_cursor_execute", listen)
         try:

@@ -17,7 +17,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _steps(db_session) -> list[tuple[str, str]]:  # noqa: ANN001
+def _steps(db_session) -> list[tuple[str, str]]:
     from reviewer.notify.models import ReminderStep
 
     db_session.rollback()
@@ -25,7 +25,7 @@ def _steps(db_session) -> list[tuple[str, str]]:  # noqa: ANN001
 
 
 @pytest.fixture
-def people(make_user):  # noqa: ANN001, ANN201
+def people(make_user):
     """ana approves for comms, lee is the comms lead's group (press), sam drafts."""
     return {
         "ana": make_user("ana", roles=["approver"], groups=["comms"], email="ana@council.example"),
@@ -35,7 +35,7 @@ def people(make_user):  # noqa: ANN001, ANN201
 
 
 def test_an_approval_is_reminded_past_half_and_past_its_target_once_each(
-    app, people, make_draft, notifications, db_session, audit_actions  # noqa: ANN001
+    app, people, make_draft, notifications, db_session, audit_actions
 ) -> None:
     from reviewer.notify.reminders import remind_and_escalate
 
@@ -59,11 +59,12 @@ def test_an_approval_is_reminded_past_half_and_past_its_target_once_each(
 
 
 def test_escalation_tells_the_backup_group_once_and_never_again(
-    app, people, make_draft, notifications, db_session, audit_actions, checker  # noqa: ANN001
+    app, people, make_draft, notifications, db_session, audit_actions, checker
 ) -> None:
     from reviewer.drafting.services import revise_draft
     from reviewer.notify.reminders import escalations, remind_and_escalate
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     app.config["ESCALATION"] = {"comms": {"after_minutes": 120, "to": "press"}}
     draft = make_draft("pending", author=people["sam"])
@@ -75,7 +76,7 @@ def test_escalation_tells_the_backup_group_once_and_never_again(
     review.return_for_changes(db_session, people["ana"], draft, "Drop the date.", expected_version=draft.lock_version)
     db_session.commit()
     revise_draft(db_session, people["sam"], checker, draft, "We promise the pool will reopen on Friday.")
-    review.submit_draft(db_session, people["sam"], checker, draft)
+    submit_draft(db_session, people["sam"], checker, draft)
     db_session.commit()
     assert draft.state == "pending" and draft.current_version.number == 2
     again = remind_and_escalate(app, _now() + timedelta(minutes=500))
@@ -90,7 +91,7 @@ def test_escalation_tells_the_backup_group_once_and_never_again(
 
 
 def test_escalation_comes_before_the_answered_posts_response_target(
-    app, people, make_draft, make_inbound, make_account, notifications, audit_actions  # noqa: ANN001
+    app, people, make_draft, make_inbound, make_account, notifications, audit_actions
 ) -> None:
     """The post came in 50 minutes ago and its target is 60: 30 minutes ahead of it, escalate (long before after_minutes)."""
     from reviewer.notify.reminders import remind_and_escalate
@@ -108,7 +109,7 @@ def test_escalation_comes_before_the_answered_posts_response_target(
 
 
 def test_an_unanswered_post_is_reminded_near_then_past_its_target(
-    app, make_user, make_account, make_inbound, notifications, audit_actions  # noqa: ANN001
+    app, make_user, make_account, make_inbound, notifications, audit_actions
 ) -> None:
     from reviewer.notify.reminders import remind_and_escalate
 
@@ -128,7 +129,7 @@ def test_an_unanswered_post_is_reminded_near_then_past_its_target(
 
 
 def test_a_digest_gathers_the_days_notifications_into_one_email(
-    app, people, make_draft, notifications, db_session, smtp  # noqa: ANN001
+    app, people, make_draft, notifications, db_session, smtp
 ) -> None:
     from reviewer.notify.delivery import deliver_due
     from reviewer.notify.digests import send_digests
@@ -152,7 +153,7 @@ def test_a_digest_gathers_the_days_notifications_into_one_email(
     assert f"/review/drafts/{first.id}" in text and f"/review/drafts/{second.id}" in text
 
 
-def test_a_preference_of_off_sends_no_email_but_keeps_the_page(app, people, make_draft, notifications, db_session) -> None:  # noqa: ANN001
+def test_a_preference_of_off_sends_no_email_but_keeps_the_page(app, people, make_draft, notifications, db_session) -> None:
     from reviewer.notify.models import NotificationPreference
 
     db_session.add(NotificationPreference(user_id=people["ana"].id, event="draft.routed", mode="off"))
@@ -162,7 +163,7 @@ def test_a_preference_of_off_sends_no_email_but_keeps_the_page(app, people, make
     assert [r.status for r in notifications(channel="inapp")] == ["unread"]
 
 
-def test_jobs_tick_from_cron_reminds_and_delivers(app, people, make_draft, monkeypatch, smtp, receiver, db_session) -> None:  # noqa: ANN001
+def test_jobs_tick_from_cron_reminds_and_delivers(app, people, make_draft, monkeypatch, smtp, receiver, db_session) -> None:
     from reviewer.drafting.models import Draft
 
     for key in ("DATABASE_URL", "POLICY_DIR", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_CA_FILE",
@@ -187,7 +188,7 @@ def test_jobs_tick_from_cron_reminds_and_delivers(app, people, make_draft, monke
     assert len(smtp.mails) == 2 and len(receiver.received) == 6
 
 
-def test_old_notifications_are_deleted_but_never_one_still_waiting_to_go(app, people, make_draft, notifications) -> None:  # noqa: ANN001
+def test_old_notifications_are_deleted_but_never_one_still_waiting_to_go(app, people, make_draft, notifications) -> None:
     from reviewer.notify.delivery import deliver_due, purge_old
 
     make_draft("pending", author=people["sam"])

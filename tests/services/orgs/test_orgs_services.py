@@ -111,7 +111,7 @@ def test_drafting_is_for_staff_in_the_accounts_teams(make_account, make_user) ->
     assert not drafting_allowed(closed, press_staff)
 
 
-def test_account_facts_answer_as_the_loaded_account_does(db_session, make_account, make_user) -> None:  # noqa: ANN001
+def test_account_facts_answer_as_the_loaded_account_does(db_session, make_account, make_user) -> None:
     """The API's plain read of an account: same fields, same teams, same drafting answers as the object."""
     from reviewer.api.services import create_token, find_token
 

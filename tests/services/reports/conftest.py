@@ -21,10 +21,11 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(db_session, make_account, make_user, make_draft, make_inbound) -> Seeded:  # noqa: ANN001
+def seeded(db_session, make_account, make_user, make_draft, make_inbound) -> Seeded:
     """Two drafts that pass, one approved by an approver, one rejected, one returned, one pending,
     two blocked (one with HTML in it), and one refused self-approval, all on one account, today."""
     from reviewer.review import services as review
+    from reviewer.review.workflow import NotAllowed
 
     account = make_account("@ReportCity", name="Report City")
     other = make_account("@OtherCity", name="Other City")
@@ -41,14 +42,14 @@ def seeded(db_session, make_account, make_user, make_draft, make_inbound) -> See
     both = make_user(roles=["staff", "approver"], groups=["comms"])
     mine = make_draft("pending", account=account, author=both)
     drafts["self"] = mine
-    with pytest.raises(review.NotAllowed):
+    with pytest.raises(NotAllowed):
         review.approve(db_session, both, mine, expected_version=mine.lock_version)
     db_session.commit()  # the refusal is evidence
     return Seeded(account, drafts, both)
 
 
 @pytest.fixture
-def today_period():  # noqa: ANN201
+def today_period():
     from reviewer.reports.data import period_of
 
     today = datetime.now(timezone.utc).date()

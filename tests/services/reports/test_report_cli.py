@@ -13,7 +13,7 @@ from reviewer.cli import main
 
 
 @pytest.fixture
-def cli_env(app, monkeypatch):  # noqa: ANN001, ANN201
+def cli_env(app, monkeypatch):
     """Point the command's own app at this test's database and instance folder (same audit key)."""
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("REVIEWER_DATABASE_URL", app.config["DATABASE_URL"])
@@ -27,7 +27,7 @@ def _today() -> str:
 
 
 @pytest.fixture
-def open_umask():  # noqa: ANN201
+def open_umask():
     """The common 022 umask (open() would make files 0644): reports must still be 0600."""
     import os
 
@@ -36,7 +36,7 @@ def open_umask():  # noqa: ANN201
     os.umask(old)
 
 
-def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make_draft, db_session, tmp_path, open_umask) -> None:  # noqa: ANN001
+def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make_draft, db_session, tmp_path, open_umask) -> None:
     from reviewer.audit import AuditEvent
 
     account = make_account("@CliCity", name="Cli City")
@@ -53,7 +53,7 @@ def test_report_command_writes_the_pdf_and_audits_it(cli_env, make_account, make
     assert data["via"] == "cli" and data["account_id"] == account.id and event.actor_name is None
 
 
-def test_without_dates_the_report_covers_the_last_30_days(cli_env, make_account, make_draft, tmp_path) -> None:  # noqa: ANN001
+def test_without_dates_the_report_covers_the_last_30_days(cli_env, make_account, make_draft, tmp_path) -> None:
     make_draft("approved", account=make_account("@CliCity", name="Cli City"))
     out = tmp_path / "report.pdf"
     result = CliRunner().invoke(main, ["report", "--out", str(out)])
@@ -62,7 +62,7 @@ def test_without_dates_the_report_covers_the_last_30_days(cli_env, make_account,
     assert out.read_bytes().startswith(b"%PDF-")
 
 
-def test_an_empty_period_says_so_and_how_to_choose_another(cli_env, make_account, make_draft, tmp_path) -> None:  # noqa: ANN001
+def test_an_empty_period_says_so_and_how_to_choose_another(cli_env, make_account, make_draft, tmp_path) -> None:
     make_draft("approved", account=make_account("@CliCity", name="Cli City"))
     result = CliRunner().invoke(main, ["report", "--from", "2026-01-01", "--to", "2026-01-31", "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 0, result.output
@@ -93,7 +93,7 @@ def test_the_default_period_ends_today_and_runs_30_days() -> None:
         (["--from", "2026-01-01", "--to", "2026-01-02", "--account", str(2**63)], "no organisation account has id"),
     ],
 )
-def test_bad_input_is_a_clear_error(cli_env, tmp_path, args, message) -> None:  # noqa: ANN001
+def test_bad_input_is_a_clear_error(cli_env, tmp_path, args, message) -> None:
     result = CliRunner().invoke(main, ["report", *args, "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -101,13 +101,13 @@ def test_bad_input_is_a_clear_error(cli_env, tmp_path, args, message) -> None:  
     assert not (tmp_path / "r.pdf").exists()
 
 
-def test_a_missing_output_folder_is_named(cli_env, tmp_path) -> None:  # noqa: ANN001
+def test_a_missing_output_folder_is_named(cli_env, tmp_path) -> None:
     result = CliRunner().invoke(main, ["report", "--from", "2026-01-01", "--to", "2026-01-02", "--out", str(tmp_path / "no" / "r.pdf")])
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
 @pytest.mark.slow
-def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make_draft, make_user, db_session, open_umask) -> None:  # noqa: ANN001
+def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make_draft, make_user, db_session, open_umask) -> None:
     """`reviewer jobs worker` (a real process, huey on SQLite) picks up a job the web app queued."""
     import os
     import signal
@@ -140,7 +140,7 @@ def test_jobs_worker_command_renders_a_queued_report(cli_env, make_account, make
     assert report_pdf_path(cli_env, job_id).stat().st_mode & 0o777 == 0o600
 
 
-def test_a_redis_queue_needs_the_redis_client(make_app) -> None:  # noqa: ANN001
+def test_a_redis_queue_needs_the_redis_client(make_app) -> None:
     import importlib.util
 
     from reviewer.jobs import JobsUnavailable, jobs_of
@@ -149,6 +149,6 @@ def test_a_redis_queue_needs_the_redis_client(make_app) -> None:  # noqa: ANN001
     assert jobs.describe() == "Redis redis://127.0.0.1:6399/0"
     if importlib.util.find_spec("redis") is None:
         with pytest.raises(JobsUnavailable, match="pip install redis"):
-            jobs.huey  # noqa: B018
+            jobs.huey  # noqa: B018 -- made on first use, which is what refuses
     else:
         assert type(jobs.huey).__name__ == "RedisHuey"

@@ -20,7 +20,7 @@ from reviewer.reports.pdf import LockedFetcher, render_html, render_pdf
 from reviewer.reports.services import generate_report, record_generated
 
 
-def _report(db_session, period, account_id=None):  # noqa: ANN001, ANN202
+def _report(db_session, period, account_id=None):
     db_session.rollback()
     since, until = period
     return build_report(
@@ -37,7 +37,7 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def test_summary_counts_match_the_database(db_session, seeded, today_period) -> None:  # noqa: ANN001
+def test_summary_counts_match_the_database(db_session, seeded, today_period) -> None:
     data = _report(db_session, today_period, seeded.account.id)
     s = data.summary
     assert s.written == 8 == count_drafts(db_session, *today_period, seeded.account.id)
@@ -50,7 +50,7 @@ def test_summary_counts_match_the_database(db_session, seeded, today_period) -> 
     assert _report(db_session, today_period).summary.written == 9
 
 
-def test_tables_list_blocked_rejected_flagged_approvals_refusals_and_policies(db_session, seeded, today_period) -> None:  # noqa: ANN001
+def test_tables_list_blocked_rejected_flagged_approvals_refusals_and_policies(db_session, seeded, today_period) -> None:
     data = _report(db_session, today_period, seeded.account.id)
     outcomes = {row.draft_id: row.outcome for row in data.blocked_or_rejected}
     assert outcomes == {
@@ -74,7 +74,7 @@ def test_tables_list_blocked_rejected_flagged_approvals_refusals_and_policies(db
     assert data.top_rules and data.top_rules[0].findings >= 1
 
 
-def test_integrity_section_names_the_chain_head(db_session, seeded, today_period) -> None:  # noqa: ANN001
+def test_integrity_section_names_the_chain_head(db_session, seeded, today_period) -> None:
     from reviewer.audit import AuditEvent, head
 
     data = _report(db_session, today_period)
@@ -86,7 +86,7 @@ def test_integrity_section_names_the_chain_head(db_session, seeded, today_period
 
 
 @pytest.mark.slow
-def test_pdf_text_metadata_marks_and_page_images(db_session, seeded, today_period, artifacts_dir) -> None:  # noqa: ANN001
+def test_pdf_text_metadata_marks_and_page_images(db_session, seeded, today_period, artifacts_dir) -> None:
     data = _report(db_session, today_period, seeded.account.id)
     fetcher = LockedFetcher()
     pdf = render_pdf(data, fetcher=fetcher)
@@ -124,7 +124,7 @@ def test_pdf_text_metadata_marks_and_page_images(db_session, seeded, today_perio
         assert list(artifacts_dir.glob("report-seeded-page*.png"))
 
 
-def test_progress_is_reported_in_order(db_session, seeded, today_period) -> None:  # noqa: ANN001
+def test_progress_is_reported_in_order(db_session, seeded, today_period) -> None:
     data = _report(db_session, today_period)
     heard: list[tuple[str, int]] = []
     render_pdf(data, progress=lambda stage, percent: heard.append((stage, percent)))
@@ -143,7 +143,7 @@ def test_the_fetcher_refuses_file_and_http_urls() -> None:
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
 
 
-def test_markup_that_reached_weasyprint_would_fetch_nothing(tmp_path) -> None:  # noqa: ANN001
+def test_markup_that_reached_weasyprint_would_fetch_nothing(tmp_path) -> None:
     """Belt and braces: even raw HTML with file and http references renders without reading them."""
     from weasyprint import HTML
 
@@ -156,7 +156,7 @@ def test_markup_that_reached_weasyprint_would_fetch_nothing(tmp_path) -> None:  
     assert sorted(fetcher.refused) == sorted([f"file://{secret}", "http://127.0.0.1:9/a.png", "http://127.0.0.1:9/s.css"])
 
 
-def test_generation_is_audited(db_session, seeded, today_period) -> None:  # noqa: ANN001
+def test_generation_is_audited(db_session, seeded, today_period) -> None:
     from reviewer.audit import AuditEvent
 
     db_session.rollback()
@@ -169,7 +169,7 @@ def test_generation_is_audited(db_session, seeded, today_period) -> None:  # noq
     assert made.filename == f"compliance-{since:%Y-%m-%d}-to-{since:%Y-%m-%d}-all.pdf"
 
 
-def test_an_empty_period_still_makes_a_report(db_session) -> None:  # noqa: ANN001
+def test_an_empty_period_still_makes_a_report(db_session) -> None:
     from datetime import date
 
     from reviewer.reports.data import ReportInputError, period_of
@@ -182,3 +182,22 @@ def test_an_empty_period_still_makes_a_report(db_session) -> None:  # noqa: ANN0
         period_of(date(2001, 2, 1), date(2001, 1, 1))
     with pytest.raises(ReportInputError, match="no organisation account with id 999"):
         build_report(db_session, since=since, until=until, account_id=999, agency="A", generated_by="b")
+
+
+def test_a_post_waiting_past_its_target_is_listed_with_its_account_and_author(
+    db_session, make_account, make_inbound
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from reviewer.reports.data import period_of
+
+    today = datetime.now(timezone.utc).date()
+    period = period_of(today - timedelta(days=1), today)  # 90 minutes ago may be yesterday
+    account = make_account("@SlowCity", name="Slow City")
+    account.response_target_minutes = 60
+    db_session.commit()
+    make_inbound(account, received_at=datetime.now(timezone.utc) - timedelta(minutes=90), author_handle="@waiting")
+    data = _report(db_session, period)
+    assert [(b.account_label, b.author_handle, b.answered_at) for b in data.breaches] == [(account.label, "@waiting", None)]
+    html = _flat(render_html(data))
+    assert f"<td>{account.label}, @waiting</td>" in html

@@ -9,7 +9,7 @@ from reviewer.reports.data import build_report
 from reviewer.reports.pdf import render_html
 
 
-def test_refusal_reasons_are_plain_words_in_the_report(db_session, seeded, today_period) -> None:  # noqa: ANN001
+def test_refusal_reasons_are_plain_words_in_the_report(db_session, seeded, today_period) -> None:
     db_session.rollback()
     since, until = today_period
     data = build_report(db_session, since=since, until=until, account_id=seeded.account.id, agency="R", generated_by="P")

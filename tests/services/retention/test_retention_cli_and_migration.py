@@ -14,7 +14,7 @@ from reviewer.db import alembic_config, get_database
 
 
 @pytest.fixture
-def cli_env(app, monkeypatch):  # noqa: ANN001, ANN201
+def cli_env(app, monkeypatch):
     """Point the command's own app at this test's database and instance folder (same audit key)."""
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("REVIEWER_DATABASE_URL", app.config["DATABASE_URL"])
@@ -23,13 +23,13 @@ def cli_env(app, monkeypatch):  # noqa: ANN001, ANN201
     return app
 
 
-def test_without_a_setting_the_command_says_texts_are_kept(cli_env) -> None:  # noqa: ANN001
+def test_without_a_setting_the_command_says_texts_are_kept(cli_env) -> None:
     result = CliRunner().invoke(main, ["retention", "purge"])
     assert result.exit_code == 2 and "is not set, so texts are kept forever" in result.output
     assert "Traceback" not in result.output
 
 
-def test_bad_days_are_a_usage_error(cli_env, monkeypatch) -> None:  # noqa: ANN001
+def test_bad_days_are_a_usage_error(cli_env, monkeypatch) -> None:
     assert "-3 is not in the range x>=0" in CliRunner().invoke(main, ["retention", "purge", "--days", "-3"]).output
     monkeypatch.setenv("REVIEWER_RETENTION_DRAFT_TEXT_DAYS", "-4")
     result = CliRunner().invoke(main, ["retention", "purge"])
@@ -40,7 +40,7 @@ def test_bad_days_are_a_usage_error(cli_env, monkeypatch) -> None:  # noqa: ANN0
     assert "Traceback" not in result.output
 
 
-def test_the_command_purges_audits_and_dry_runs(cli_env, make_draft, db_session, monkeypatch) -> None:  # noqa: ANN001
+def test_the_command_purges_audits_and_dry_runs(cli_env, make_draft, db_session, monkeypatch) -> None:
     from reviewer.audit import AuditEvent
     from reviewer.retention import is_marker
 
@@ -61,7 +61,7 @@ def test_the_command_purges_audits_and_dry_runs(cli_env, make_draft, db_session,
     assert verified.exit_code == 0 and verified.output.startswith("OK: ")
 
 
-def test_0007_goes_down_and_up_again(app) -> None:  # noqa: ANN001
+def test_0007_goes_down_and_up_again(app) -> None:
     engine = get_database(app).engine
 
     def columns(table: str) -> set[str]:

@@ -19,7 +19,7 @@ LATER = timedelta(days=3)  # "now" for the purge: every draft made here finished
 
 
 @pytest.fixture
-def mix(make_account, make_inbound, make_draft):  # noqa: ANN001, ANN201
+def mix(make_account, make_inbound, make_draft):
     """Drafts in every state; posts answered by a finished draft, by an unfinished one, and not at all."""
     account = make_account("@HarbourCityNZ", name="Harbour City Council")
     done_post = make_inbound(account, text="The light on Wharf Road is out. I'm at 12 Wharf Road.")
@@ -36,11 +36,11 @@ def mix(make_account, make_inbound, make_draft):  # noqa: ANN001, ANN201
     return drafts, {"done": done_post, "busy": busy_post, "waiting": waiting_post}
 
 
-def _versions(db_session, draft) -> list[DraftVersion]:  # noqa: ANN001
+def _versions(db_session, draft) -> list[DraftVersion]:
     return list(db_session.scalars(select(DraftVersion).where(DraftVersion.draft_id == draft.id).order_by(DraftVersion.number)))
 
 
-def _events(db_session, action: str) -> list[AuditEvent]:  # noqa: ANN001
+def _events(db_session, action: str) -> list[AuditEvent]:
     return list(db_session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
 
 
@@ -48,7 +48,7 @@ def test_finished_means_posted_or_rejected() -> None:
     assert set(FINISHED_STATES) == {"posted", "rejected"}
 
 
-def test_purge_removes_finished_texts_keeps_hashes_and_the_chain_verifies(db_session, mix) -> None:  # noqa: ANN001
+def test_purge_removes_finished_texts_keeps_hashes_and_the_chain_verifies(db_session, mix) -> None:
     drafts, posts = mix
     rejected = drafts["rejected"]
     before = {v.id: (v.text, v.text_sha256, v.decision, [f["rule"] for f in v.verdict["findings"]]) for v in _versions(db_session, rejected)}
@@ -91,7 +91,7 @@ def test_purge_removes_finished_texts_keeps_hashes_and_the_chain_verifies(db_ses
     assert verify(db_session, db_session.info["audit_key"]).ok
 
 
-def test_purge_is_idempotent(db_session, mix) -> None:  # noqa: ANN001
+def test_purge_is_idempotent(db_session, mix) -> None:
     now = utcnow() + LATER
     purge(db_session, None, 1, now=now)
     db_session.commit()
@@ -106,7 +106,7 @@ def test_purge_is_idempotent(db_session, mix) -> None:  # noqa: ANN001
     assert verify(db_session, db_session.info["audit_key"]).ok
 
 
-def test_a_dry_run_counts_and_changes_nothing(db_session, mix) -> None:  # noqa: ANN001
+def test_a_dry_run_counts_and_changes_nothing(db_session, mix) -> None:
     now = utcnow() + LATER
     texts = {v.id: v.text for v in db_session.scalars(select(DraftVersion))}
     head = db_session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq.desc())).first()
@@ -123,14 +123,14 @@ def test_a_dry_run_counts_and_changes_nothing(db_session, mix) -> None:  # noqa:
     )
 
 
-def test_drafts_finished_after_the_cutoff_keep_their_text(db_session, mix) -> None:  # noqa: ANN001
+def test_drafts_finished_after_the_cutoff_keep_their_text(db_session, mix) -> None:
     result = purge(db_session, None, 30, now=utcnow() + LATER)  # finished 3 days ago: kept for 27 more
     db_session.commit()
     assert (result.draft_ids, result.inbound_post_ids) == ([], [])
     assert not any(is_marker(v.text) for v in db_session.scalars(select(DraftVersion)))
 
 
-def test_many_ids_are_recorded_as_a_hash(db_session, mix, monkeypatch) -> None:  # noqa: ANN001
+def test_many_ids_are_recorded_as_a_hash(db_session, mix, monkeypatch) -> None:
     from reviewer.retention import services
 
     monkeypatch.setattr(services, "MAX_LISTED_IDS", 1)
@@ -150,7 +150,7 @@ def test_many_ids_are_recorded_as_a_hash(db_session, mix, monkeypatch) -> None: 
         (30, True, "--days must be a whole number"),
     ],
 )
-def test_bad_retention_days_are_clear_errors(configured, override, message) -> None:  # noqa: ANN001
+def test_bad_retention_days_are_clear_errors(configured, override, message) -> None:
     with pytest.raises(RetentionError) as caught:
         retention_days(configured, override)
     assert message in str(caught.value)

@@ -46,7 +46,7 @@ rules:
 
 
 @pytest.fixture(scope="session")
-def routing_checker(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def routing_checker(tmp_path_factory: pytest.TempPathFactory):
     """A Checker whose city-council.yaml is ROUTING_POLICY: 'budget' → legal x2, 'child' → safeguarding,
     'sorry' → comms, 'password' → block. No scorer."""
     from reviewer.checking import Checker

@@ -10,9 +10,10 @@ from fixtures_workflow import CLEAN_TEXT, REVIEW_TEXT
 from reviewer.audit import AuditEvent
 from reviewer.drafting.services import revise_draft
 from reviewer.review import services as review
+from reviewer.review.submitting import submit_draft
 
 
-def last_event(session, action: str) -> tuple[str, dict]:  # noqa: ANN001
+def last_event(session, action: str) -> tuple[str, dict]:
     session.rollback()
     row = session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc())).first()
     assert row is not None, f"no {action} event"
@@ -20,10 +21,10 @@ def last_event(session, action: str) -> tuple[str, dict]:  # noqa: ANN001
 
 
 def test_a_passing_submission_is_recorded_as_approved_automatically_by_the_policy(
-    db_session, make_draft, checker, audit_actions  # noqa: ANN001
+    db_session, make_draft, checker, audit_actions
 ) -> None:
     draft = make_draft("draft")
-    review.submit_draft(db_session, draft.test_author, checker, draft)
+    submit_draft(db_session, draft.test_author, checker, draft)
     db_session.commit()
     assert draft.state == "approved"
     assert audit_actions()[-2:] == ["draft.submitted", "draft.auto_approved"]
@@ -35,13 +36,13 @@ def test_a_passing_submission_is_recorded_as_approved_automatically_by_the_polic
 
 
 def test_a_returned_draft_that_now_passes_goes_back_to_the_group_that_returned_it(
-    db_session, make_draft, make_user, checker, audit_actions  # noqa: ANN001
+    db_session, make_draft, make_user, checker, audit_actions
 ) -> None:
     draft = make_draft("returned", text=REVIEW_TEXT)
     returner = draft.test_approver
     revise_draft(db_session, draft.test_author, checker, draft, CLEAN_TEXT)
     assert draft.decision == "pass"
-    review.submit_draft(db_session, draft.test_author, checker, draft)
+    submit_draft(db_session, draft.test_author, checker, draft)
     db_session.commit()
     assert draft.state == "pending" and draft.routes == ["comms"] and draft.approvals_required == 1
     assert audit_actions()[-2:] == ["draft.submitted", "draft.routed"]

@@ -16,21 +16,21 @@ from reviewer.audit.browse import AuditFilter, page
 from reviewer.orm import utcnow
 from reviewer.drafting.models import Draft
 from reviewer.reports.data import build_report
-from reviewer.review import services as review
-from reviewer.review.services import SubmitRefused
+from reviewer.review.submitting import record_blocked, submit_draft, submit_new_draft
+from reviewer.review.workflow import SubmitRefused
 
 
-def blocked_events(session) -> list[AuditEvent]:  # noqa: ANN001
+def blocked_events(session) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == "draft.blocked").order_by(AuditEvent.seq)))
 
 
-def test_a_blocked_new_draft_is_audited_without_its_text_and_counted(db_session, make_account, make_user, checker) -> None:  # noqa: ANN001
+def test_a_blocked_new_draft_is_audited_without_its_text_and_counted(db_session, make_account, make_user, checker) -> None:
     account, staff = make_account(), make_user(roles=["staff"])
     db_session.commit()
     with pytest.raises(SubmitRefused) as refused:
-        review.submit_new_draft(db_session, staff, checker, account, BLOCKED_TEXT)
+        submit_new_draft(db_session, staff, checker, account, BLOCKED_TEXT)
     db_session.rollback()
-    review.record_blocked(db_session, staff, refused.value)
+    record_blocked(db_session, staff, refused.value)
     db_session.commit()
 
     assert db_session.scalars(select(Draft)).all() == []  # the blocked text is not kept
@@ -54,16 +54,16 @@ def test_a_blocked_new_draft_is_audited_without_its_text_and_counted(db_session,
     assert report.summary.blocked_attempts == 0
 
 
-def test_a_blocked_revision_of_a_stored_draft_is_audited_against_that_draft(db_session, make_draft, checker) -> None:  # noqa: ANN001
+def test_a_blocked_revision_of_a_stored_draft_is_audited_against_that_draft(db_session, make_draft, checker) -> None:
     from reviewer.drafting.services import revise_draft
 
     draft = make_draft("draft")
     author, draft_id = draft.test_author, draft.id
     revise_draft(db_session, author, checker, draft, BLOCKED_TEXT)
     with pytest.raises(SubmitRefused) as refused:
-        review.submit_draft(db_session, author, checker, draft)
+        submit_draft(db_session, author, checker, draft)
     db_session.rollback()
-    review.record_blocked(db_session, author, refused.value, db_session.get(Draft, draft_id))
+    record_blocked(db_session, author, refused.value, db_session.get(Draft, draft_id))
     db_session.commit()
     [event] = blocked_events(db_session)
     assert event.subject == f"draft:{draft_id}"

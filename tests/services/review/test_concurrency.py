@@ -17,12 +17,12 @@ from reviewer.db import get_database
 from reviewer.drafting.models import Draft
 from reviewer.review import services as review
 from reviewer.review.models import Approval, ReviewAction
-from reviewer.review.services import ConflictError
+from reviewer.review.workflow import ConflictError
 
 THREAD_TIMEOUT = 60
 
 
-def run_together(app, jobs: list[Callable]) -> list[object]:  # noqa: ANN001
+def run_together(app, jobs: list[Callable]) -> list[object]:
     """Run each job(session) in its own thread and session, released at once; returns results or exceptions."""
     database = get_database(app)
     barrier = threading.Barrier(len(jobs))
@@ -34,7 +34,7 @@ def run_together(app, jobs: list[Callable]) -> list[object]:  # noqa: ANN001
             try:
                 results[index] = job(session)
                 session.commit()
-            except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            except Exception as error:  # noqa: BLE001 -- the test inspects what each thread got
                 session.rollback()
                 results[index] = error
 
@@ -48,7 +48,7 @@ def run_together(app, jobs: list[Callable]) -> list[object]:  # noqa: ANN001
 
 
 def decide(draft_id: int, user_id: int, version: int, action: str) -> Callable:
-    def job(session):  # noqa: ANN001, ANN202
+    def job(session):
         from reviewer.accounts.models import User
 
         draft = session.get(Draft, draft_id)
@@ -64,7 +64,7 @@ def decide(draft_id: int, user_id: int, version: int, action: str) -> Callable:
     return job
 
 
-def chain_ok(app, session) -> None:  # noqa: ANN001
+def chain_ok(app, session) -> None:
     session.rollback()
     result = verify(session, session.info["audit_key"])
     assert result.ok, result

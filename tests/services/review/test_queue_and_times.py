@@ -8,11 +8,12 @@ import pytest
 
 from fixtures_workflow import LEGAL_TEXT, REVIEW_TEXT
 from reviewer.review import services as review
-from reviewer.review.services import InvalidInput
+from reviewer.review.queue import queue
 from reviewer.review.stats import Durations, response_times
+from reviewer.review.workflow import InvalidInput, NotAllowed
 
 
-def submitted_at(session, draft, when: datetime) -> None:  # noqa: ANN001
+def submitted_at(session, draft, when: datetime) -> None:
     draft.submitted_at = when
     session.commit()
 
@@ -26,22 +27,22 @@ def test_queue_is_per_group_oldest_first_with_filters(db_session, make_draft, ma
     legal = make_draft("pending", text=LEGAL_TEXT)
     make_draft("approved")
 
-    comms = review.queue(db_session, "comms", now=now)
+    comms = queue(db_session, "comms", now=now)
     assert [i.draft.id for i in comms] == [old.id, new.id]
     assert comms[0].waiting >= timedelta(days=2) and comms[0].waiting_minutes >= 2880
     assert comms[0].outstanding_groups == ("comms",) and comms[0].approvers_missing == 1
     assert comms[0].version.number == 1 and comms[0].inbound is None
-    assert [i.draft.id for i in review.queue(db_session, "legal")] == [legal.id]
-    assert review.queue(db_session, "press") == []
+    assert [i.draft.id for i in queue(db_session, "legal")] == [legal.id]
+    assert queue(db_session, "press") == []
 
-    assert [i.draft.id for i in review.queue(db_session, "comms", account_id=account.id)] == [old.id]
-    assert [i.draft.id for i in review.queue(db_session, "comms", older_than=timedelta(days=1), now=now)] == [old.id]
-    assert [i.draft.id for i in review.queue(db_session, "comms", rule="commitments.promises")] == [old.id, new.id]
-    assert review.queue(db_session, "comms", rule="legal.sub_judice") == []
-    assert len(review.queue(db_session, "comms", decision="review")) == 2
-    assert review.queue(db_session, "comms", decision="pass") == []
+    assert [i.draft.id for i in queue(db_session, "comms", account_id=account.id)] == [old.id]
+    assert [i.draft.id for i in queue(db_session, "comms", older_than=timedelta(days=1), now=now)] == [old.id]
+    assert [i.draft.id for i in queue(db_session, "comms", rule="commitments.promises")] == [old.id, new.id]
+    assert queue(db_session, "comms", rule="legal.sub_judice") == []
+    assert len(queue(db_session, "comms", decision="review")) == 2
+    assert queue(db_session, "comms", decision="pass") == []
     with pytest.raises(InvalidInput) as bad:
-        review.queue(db_session, "comms", decision="maybe")
+        queue(db_session, "comms", decision="maybe")
     assert bad.value.field == "decision"
 
 
@@ -49,7 +50,7 @@ def test_a_draft_leaves_the_queue_once_approved(db_session, make_draft, make_use
     draft = make_draft("pending")
     review.approve(db_session, make_user(roles=["approver"], groups=["comms"]), draft, expected_version=draft.lock_version)
     db_session.commit()
-    assert draft.id not in [i.draft.id for i in review.queue(db_session, "comms")]
+    assert draft.id not in [i.draft.id for i in queue(db_session, "comms")]
 
 
 def test_durations_use_nearest_rank() -> None:
@@ -115,13 +116,13 @@ def test_response_times_want_an_aware_period(db_session) -> None:
 def test_queue_limit_keeps_the_oldest(db_session, make_draft) -> None:
     first = make_draft("pending")
     make_draft("pending")
-    assert [i.draft.id for i in review.queue(db_session, "comms", limit=1)] == [first.id]
+    assert [i.draft.id for i in queue(db_session, "comms", limit=1)] == [first.id]
 
 
 def test_response_targets_are_set_by_administrators(db_session, make_account, make_user, audit_actions) -> None:
     account = make_account()
     assert account.response_target_minutes == 1440
-    with pytest.raises(review.NotAllowed):
+    with pytest.raises(NotAllowed):
         review.set_response_target(db_session, make_user(roles=["approver"]), account, 60)
     admin = make_user(roles=["admin"])
     for bad in (0, 4, -5, 30 * 24 * 60 + 1, "60", True):

@@ -15,8 +15,8 @@ from reviewer.audit import AuditEvent
 from reviewer.db import get_database
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, DraftVersion, InboundPost
-from reviewer.review import services as review
 from reviewer.review.models import ReviewAction
+from reviewer.review.submitting import submit_draft, submit_new_draft
 from reviewer.review.workflow import NotAllowed, SubmitRefused
 
 _MOMENTS = {"id", "created_at", "updated_at", "submitted_at", "approved_at", "lock_version", "draft_id", "answered_at"}
@@ -26,7 +26,7 @@ def _columns(obj: object) -> dict:
     return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs if a.key not in _MOMENTS}
 
 
-def _stored(session, draft_id: int) -> dict:  # noqa: ANN001
+def _stored(session, draft_id: int) -> dict:
     """Everything stored about a draft, with its id and moments left out so two drafts compare."""
     draft = session.get(Draft, draft_id)
     subject = f"draft:{draft_id}"
@@ -40,7 +40,7 @@ def _stored(session, draft_id: int) -> dict:  # noqa: ANN001
     }
 
 
-def _both_ways(app, db_session, account, staff, post, checker, text: str) -> tuple[dict, dict, Draft]:  # noqa: ANN001
+def _both_ways(app, db_session, account, staff, post, checker, text: str) -> tuple[dict, dict, Draft]:
     ids = []
     for one_step in (False, True):
         if one_step and post is not None:  # the second way answers a fresh post, as the first did
@@ -51,10 +51,10 @@ def _both_ways(app, db_session, account, staff, post, checker, text: str) -> tup
             actor, acct = session.merge(staff), session.merge(account)
             inbound = session.merge(post) if post is not None else None
             if one_step:
-                draft = review.submit_new_draft(session, actor, checker, acct, text, inbound=inbound)
+                draft = submit_new_draft(session, actor, checker, acct, text, inbound=inbound)
             else:
                 draft = drafting.create_draft(session, actor, checker, acct, text, inbound=inbound)
-                review.submit_draft(session, actor, checker, draft)
+                submit_draft(session, actor, checker, draft)
             assert not session.is_modified(draft)
             ids.append(draft.id)
             session.commit()
@@ -91,7 +91,7 @@ def test_a_blocked_text_writes_nothing(app, db_session, make_account, make_user,
     before = db_session.scalar(select(func.count()).select_from(AuditEvent))
     with get_database(app).sessions() as session:
         with pytest.raises(SubmitRefused) as refused:
-            review.submit_new_draft(session, session.merge(staff), routing_checker, session.merge(account),
+            submit_new_draft(session, session.merge(staff), routing_checker, session.merge(account),
                                     "The password is hunter2.")
         assert refused.value.verdict.decision == "block"
         assert not session.new
@@ -105,7 +105,7 @@ def test_only_staff_of_the_account_may(app, make_account, make_user, checker) ->
     account, approver = make_account(), make_user(roles=["approver"])
     with get_database(app).sessions() as session:
         with pytest.raises(NotAllowed):
-            review.submit_new_draft(session, session.merge(approver), checker, session.merge(account), CLEAN_TEXT)
+            submit_new_draft(session, session.merge(approver), checker, session.merge(account), CLEAN_TEXT)
         session.rollback()
 
 
@@ -114,17 +114,17 @@ def test_seven_writes_and_no_select_once_the_lock_is_held(app, make_account, mak
     account, staff = make_account(), make_user(roles=["staff"])
     seen: list[str] = []
 
-    def listen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def listen(conn, cursor, statement, *args) -> None:
         seen.append(" ".join(statement.split()[:3]).upper())
 
     engine = get_database(app).engine
     with get_database(app).sessions() as session:
         staff, account = session.merge(staff), session.merge(account)
-        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 - loaded before counting, as the API view has them
+        account.drafting_groups, staff.role_rows, staff.groups  # noqa: B018 -- loaded before counting, as the API view has them
         session.connection()
         event.listen(engine, "before_cursor_execute", listen)
         try:
-            review.submit_new_draft(session, staff, checker, account, CLEAN_TEXT)
+            submit_new_draft(session, staff, checker, account, CLEAN_TEXT)
             session.commit()
         finally:
             event.remove(engine, "before_cursor_execute", listen)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,7 @@ from oidc_kit import OpenIdProvider, require_provider
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[OpenIdProvider]:
-    root_conftest = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parents[2] / "conftest.py"))
-    require_provider(root_conftest.skip_or_fail)
+    require_provider()
     started = OpenIdProvider.start(
         tmp_path_factory.mktemp("provider"),
         redirect_uri="http://127.0.0.1:9/login/sso/callback",

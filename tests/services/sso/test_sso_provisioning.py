@@ -19,22 +19,22 @@ MAPPING = GroupMapping(
 )
 
 
-def identity(groups: tuple[str, ...], subject: str = "sub-bob", username: str = "bob@agency.example", **fields) -> Identity:  # noqa: ANN003
+def identity(groups: tuple[str, ...], subject: str = "sub-bob", username: str = "bob@agency.example", **fields) -> Identity:
     return Identity(ISSUER, subject, username, fields.get("display_name", "Bob Approver"), fields.get("email"), groups)
 
 
-def events(session, since: int = 0) -> list[tuple[str, dict]]:  # noqa: ANN001
+def events(session, since: int = 0) -> list[tuple[str, dict]]:
     session.rollback()
     rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > since).order_by(AuditEvent.seq))
     return [(row.action, json.loads(row.data)) for row in rows]
 
 
-def last_seq(session) -> int:  # noqa: ANN001
+def last_seq(session) -> int:
     session.rollback()
     return session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) or 0
 
 
-def test_first_sign_in_provisions_the_user_with_the_mapped_roles_and_groups(db_session) -> None:  # noqa: ANN001
+def test_first_sign_in_provisions_the_user_with_the_mapped_roles_and_groups(db_session) -> None:
     user = sign_in(db_session, identity(("comms-approvers", "everyone")), MAPPING, "10.0.0.7")
     db_session.commit()
     assert (user.username, user.display_name, user.oidc_issuer, user.oidc_subject) == (
@@ -49,7 +49,7 @@ def test_first_sign_in_provisions_the_user_with_the_mapped_roles_and_groups(db_s
     assert login[1] == {"ip": "10.0.0.7", "method": "oidc", "issuer": ISSUER}
 
 
-def test_roles_and_groups_follow_the_provider_at_each_sign_in(db_session) -> None:  # noqa: ANN001
+def test_roles_and_groups_follow_the_provider_at_each_sign_in(db_session) -> None:
     first = sign_in(db_session, identity(("comms-approvers",)), MAPPING, "10.0.0.7")
     db_session.commit()
     seq = last_seq(db_session)
@@ -67,7 +67,7 @@ def test_roles_and_groups_follow_the_provider_at_each_sign_in(db_session) -> Non
     assert [action for action, _ in events(db_session, seq)] == ["auth.login"]  # nothing changed, nothing else said
 
 
-def test_a_person_in_no_mapped_group_is_refused_and_not_provisioned(db_session) -> None:  # noqa: ANN001
+def test_a_person_in_no_mapped_group_is_refused_and_not_provisioned(db_session) -> None:
     with pytest.raises(SignInRefused) as refused:
         sign_in(db_session, identity(("everyone",)), MAPPING, "10.0.0.8")
     db_session.commit()
@@ -78,7 +78,7 @@ def test_a_person_in_no_mapped_group_is_refused_and_not_provisioned(db_session) 
     assert action == "auth.sso_refused" and data["reason"] == "no_mapped_group" and data["provider_groups"] == ["everyone"]
 
 
-def test_a_provisioned_user_whose_groups_no_longer_map_loses_roles_and_sessions(db_session) -> None:  # noqa: ANN001
+def test_a_provisioned_user_whose_groups_no_longer_map_loses_roles_and_sessions(db_session) -> None:
     user = sign_in(db_session, identity(("comms-approvers",)), MAPPING, "10.0.0.7")
     db_session.commit()
     token = user.session_token
@@ -92,7 +92,7 @@ def test_a_provisioned_user_whose_groups_no_longer_map_loses_roles_and_sessions(
         "user.roles_changed", "user.groups_changed", "auth.sso_refused"]
 
 
-def test_a_local_account_with_the_same_username_is_never_taken_over(db_session, make_user) -> None:  # noqa: ANN001
+def test_a_local_account_with_the_same_username_is_never_taken_over(db_session, make_user) -> None:
     local = make_user("bob@agency.example".replace("@agency.example", ""), roles=["admin"])
     with pytest.raises(SignInRefused) as refused:
         sign_in(db_session, identity(("reviewer-admins",), username=local.username), MAPPING, "10.0.0.9")
@@ -102,7 +102,7 @@ def test_a_local_account_with_the_same_username_is_never_taken_over(db_session, 
     assert local.oidc_subject is None
 
 
-def test_a_deactivated_user_stays_out(db_session) -> None:  # noqa: ANN001
+def test_a_deactivated_user_stays_out(db_session) -> None:
     from reviewer.accounts.services import deactivate_user
 
     user = sign_in(db_session, identity(("comms-approvers",)), MAPPING, "10.0.0.7")
@@ -114,7 +114,7 @@ def test_a_deactivated_user_stays_out(db_session) -> None:  # noqa: ANN001
     assert refused.value.reason == "deactivated"
 
 
-def test_a_mapping_to_a_missing_approver_group_is_refused_with_what_to_fix(db_session) -> None:  # noqa: ANN001
+def test_a_mapping_to_a_missing_approver_group_is_refused_with_what_to_fix(db_session) -> None:
     mapping = GroupMapping(roles={"g": ("staff",)}, approver_groups={"g": ("no-such-group",)})
     with pytest.raises(SignInRefused) as refused:
         sign_in(db_session, identity(("g",)), mapping, "10.0.0.7")
@@ -132,7 +132,7 @@ def test_claims_are_read_through_the_configured_names() -> None:
         Identity.from_claims(ISSUER, {"upn": "ann"}, names)
 
 
-def test_two_first_sign_ins_at_once_share_one_account(db_session, monkeypatch) -> None:  # noqa: ANN001
+def test_two_first_sign_ins_at_once_share_one_account(db_session, monkeypatch) -> None:
     """The other sign-in provisioned them between this one's lookup and its insert: no 500, their account is used."""
     from reviewer.sso import services
 
@@ -141,7 +141,7 @@ def test_two_first_sign_ins_at_once_share_one_account(db_session, monkeypatch) -
     real_find = services.find_user
     lookups = []
 
-    def missed_the_other_sign_in(session, issuer, subject):  # noqa: ANN001, ANN202
+    def missed_the_other_sign_in(session, issuer, subject):
         lookups.append(subject)
         return None if len(lookups) == 1 else real_find(session, issuer, subject)
 

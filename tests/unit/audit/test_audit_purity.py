@@ -9,8 +9,8 @@ from pathlib import Path
 
 AUDIT = Path(__file__).resolve().parents[3] / "reviewer" / "audit"
 WEB = {"flask", "flask_login", "flask_wtf", "wtforms", "werkzeug"}
-WEB_LAYER = {"views.py"}
-SHARED_PURE = {"reviewer.vocabulary", "reviewer.numbers"}  # top-level modules that import the standard library only  # the audit browser's blueprint: the web edge, like every domain's views
+WEB_LAYER = {"views.py"}  # the audit browser's blueprint: the web edge, like every domain's views
+SHARED_PURE = {"reviewer.vocabulary", "reviewer.numbers"}  # top-level modules that import the standard library only
 
 
 def imported_top_level(path: Path) -> set[str]:

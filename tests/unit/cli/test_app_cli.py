@@ -32,7 +32,7 @@ def env(tmp_path: Path, policy_dir: Path, monkeypatch: pytest.MonkeyPatch) -> di
     return values
 
 
-def run(*args: str, stdin: str | None = None):  # noqa: ANN201
+def run(*args: str, stdin: str | None = None):
     return CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 
@@ -49,7 +49,7 @@ def sign_in_works(instance: str, username: str, password: str) -> bool:
     return ok
 
 
-def test_db_upgrade_creates_the_instance_folder_and_database(env, tmp_path) -> None:  # noqa: ANN001
+def test_db_upgrade_creates_the_instance_folder_and_database(env, tmp_path) -> None:
     current = run("db", "current")
     assert current.exit_code == 1
     assert "none (empty database): out of date: run `reviewer db upgrade`" in current.output
@@ -64,14 +64,14 @@ def test_db_upgrade_creates_the_instance_folder_and_database(env, tmp_path) -> N
     assert run("db", "current").exit_code == 0
 
 
-def test_commands_refuse_an_unmigrated_database(env) -> None:  # noqa: ANN001
+def test_commands_refuse_an_unmigrated_database(env) -> None:
     result = run("create-user", "sam", "--role", "staff")
     assert result.exit_code == 1
     assert "Run `reviewer db upgrade`" in result.output
     assert "Traceback" not in result.output
 
 
-def test_create_user_generates_and_prints_a_password(env) -> None:  # noqa: ANN001
+def test_create_user_generates_and_prints_a_password(env) -> None:
     run("db", "upgrade")
     result = run("create-user", "Sam", "--role", "staff", "--role", "approver", "--group", "comms", "--email", "s@example.org")
     assert result.exit_code == 0, result.output
@@ -80,7 +80,7 @@ def test_create_user_generates_and_prints_a_password(env) -> None:  # noqa: ANN0
     assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "sam", password)
 
 
-def test_create_user_reads_the_password_from_stdin(env) -> None:  # noqa: ANN001
+def test_create_user_reads_the_password_from_stdin(env) -> None:
     run("db", "upgrade")
     result = run("create-user", "jo", "--role", "admin", "--password-stdin", stdin="chosen-by-a-script\n")
     assert result.exit_code == 0, result.output
@@ -99,7 +99,7 @@ def test_create_user_reads_the_password_from_stdin(env) -> None:  # noqa: ANN001
         (["jo"], None, "Missing option '--role'"),
     ],
 )
-def test_create_user_errors_name_the_option(env, args, stdin, message) -> None:  # noqa: ANN001
+def test_create_user_errors_name_the_option(env, args, stdin, message) -> None:
     run("db", "upgrade")
     result = run("create-user", *args, stdin=stdin)
     assert result.exit_code != 0
@@ -107,7 +107,7 @@ def test_create_user_errors_name_the_option(env, args, stdin, message) -> None: 
     assert "Traceback" not in result.output
 
 
-def test_demo_loads_once_and_prints_the_passwords(env) -> None:  # noqa: ANN001
+def test_demo_loads_once_and_prints_the_passwords(env) -> None:
     run("db", "upgrade")
     result = run("demo")
     assert result.exit_code == 0, result.output
@@ -125,7 +125,7 @@ def test_demo_loads_once_and_prints_the_passwords(env) -> None:  # noqa: ANN001
     assert "reviewer reset-password USERNAME" in again.output
 
 
-def test_demo_roles_and_groups(env) -> None:  # noqa: ANN001
+def test_demo_roles_and_groups(env) -> None:
     from reviewer import create_app
     from reviewer.accounts.services import list_users
     from reviewer.db import app_session, get_database
@@ -150,7 +150,7 @@ def test_demo_roles_and_groups(env) -> None:  # noqa: ANN001
     ]
 
 
-def test_demo_password_from_the_environment(env, monkeypatch) -> None:  # noqa: ANN001
+def test_demo_password_from_the_environment(env, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_DEMO_PASSWORD", "demo-password-2026")
     run("db", "upgrade")
     result = run("demo")
@@ -158,7 +158,7 @@ def test_demo_password_from_the_environment(env, monkeypatch) -> None:  # noqa: 
     assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "admin", "demo-password-2026")
 
 
-def test_demo_refuses_a_database_with_other_users(env) -> None:  # noqa: ANN001
+def test_demo_refuses_a_database_with_other_users(env) -> None:
     run("db", "upgrade")
     run("create-user", "someone", "--role", "staff")
     result = run("demo")
@@ -166,7 +166,7 @@ def test_demo_refuses_a_database_with_other_users(env) -> None:  # noqa: ANN001
     assert "loads only into an empty database" in result.output
 
 
-def test_demo_needs_a_policy_file(env, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_demo_needs_a_policy_file(env, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_POLICY_DIR", str(tmp_path / "empty"))
     run("db", "upgrade")
     result = run("demo")
@@ -175,7 +175,7 @@ def test_demo_needs_a_policy_file(env, tmp_path, monkeypatch) -> None:  # noqa: 
 
 
 @pytest.mark.slow  # a fresh `flask` process loads the whole app
-def test_flask_db_upgrade_runs_on_an_empty_database(env) -> None:  # noqa: ANN001
+def test_flask_db_upgrade_runs_on_an_empty_database(env) -> None:
     flask = Path(sys.executable).with_name("flask")
     result = subprocess.run(
         [str(flask), "--app", "reviewer", "db", "upgrade"],
@@ -185,7 +185,7 @@ def test_flask_db_upgrade_runs_on_an_empty_database(env) -> None:  # noqa: ANN00
     assert "from empty to" in result.stdout
 
 
-def test_reset_password_gives_a_one_time_password(env) -> None:  # noqa: ANN001
+def test_reset_password_gives_a_one_time_password(env) -> None:
     run("db", "upgrade")
     run("create-user", "boss", "--role", "admin", "--password-stdin", stdin="forgotten-password\n")
     result = run("reset-password", "BOSS")
@@ -218,7 +218,7 @@ def demo_scorers() -> set:
 
 
 @pytest.mark.parametrize("toxicity", ["none", "embedded"])
-def test_demo_checks_its_drafts_with_the_configured_scorer(env, monkeypatch, policy_dir, toxicity) -> None:  # noqa: ANN001
+def test_demo_checks_its_drafts_with_the_configured_scorer(env, monkeypatch, policy_dir, toxicity) -> None:
     from reviewer.checking import build_checker
 
     monkeypatch.setenv("REVIEWER_TOXICITY", toxicity)
@@ -228,7 +228,7 @@ def test_demo_checks_its_drafts_with_the_configured_scorer(env, monkeypatch, pol
     assert demo_scorers() == {(f"{info['name']} {info['version']}" if info else None, json.dumps(info, sort_keys=True))}
 
 
-def test_only_the_demo_loads_the_configured_scorer(env, monkeypatch) -> None:  # noqa: ANN001
+def test_only_the_demo_loads_the_configured_scorer(env, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_TOXICITY", "no-such-backend")
     assert run("db", "upgrade").exit_code == 0  # the db commands never load a scorer: fast, and unaffected
     result = CliRunner().invoke(main, ["demo"])
@@ -237,7 +237,7 @@ def test_only_the_demo_loads_the_configured_scorer(env, monkeypatch) -> None:  #
     assert run("create-user", "sam", "--role", "staff").exit_code == 0
 
 
-def test_weak_passwords_are_refused_by_every_command_naming_why(env, monkeypatch) -> None:  # noqa: ANN001
+def test_weak_passwords_are_refused_by_every_command_naming_why(env, monkeypatch) -> None:
     run("db", "upgrade")
     weak = run("create-user", "tamaki", "--role", "staff", "--password-stdin", stdin="tamakitamaki\n")
     assert weak.exit_code == 1
@@ -248,7 +248,7 @@ def test_weak_passwords_are_refused_by_every_command_naming_why(env, monkeypatch
     assert sign_in_works(env["REVIEWER_INSTANCE_PATH"], "tamaki", "a-long-enough-password")
 
 
-def test_a_weak_demo_password_is_refused_naming_the_variable(env, monkeypatch) -> None:  # noqa: ANN001
+def test_a_weak_demo_password_is_refused_naming_the_variable(env, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_DEMO_PASSWORD", "passwordpassword")
     run("db", "upgrade")
     result = CliRunner().invoke(main, ["demo"])

@@ -119,7 +119,7 @@ def test_a_missing_database_schema_is_a_clear_error(app_env: Path) -> None:
 # --- anchors: signed heads kept outside the database -------------------------
 
 
-def _cut_tail_and_put_back(app, keep: int, saved_head) -> None:  # noqa: ANN001
+def _cut_tail_and_put_back(app, keep: int, saved_head) -> None:
     """The attack an anchor is for: triggers dropped, events after `keep` deleted, a head row saved earlier put back."""
     from sqlalchemy import delete
 

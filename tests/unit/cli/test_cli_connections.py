@@ -16,7 +16,7 @@ from reviewer.cli import main
 
 
 @pytest.fixture
-def cli_env(app, monkeypatch):  # noqa: ANN001, ANN201
+def cli_env(app, monkeypatch):
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("REVIEWER_DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("REVIEWER_POLICY_DIR", app.config["POLICY_DIR"])
@@ -32,7 +32,7 @@ def cli_env(app, monkeypatch):  # noqa: ANN001, ANN201
     ],
     ids=["db-current", "audit-verify", "report-bad-account"],
 )
-def test_commands_leave_no_open_connection_behind(cli_env, args) -> None:  # noqa: ANN001
+def test_commands_leave_no_open_connection_behind(cli_env, args) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         CliRunner().invoke(main, args)

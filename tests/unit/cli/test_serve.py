@@ -42,7 +42,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_default_workers_follow_the_cpus_with_a_cap(monkeypatch) -> None:  # noqa: ANN001
+def test_default_workers_follow_the_cpus_with_a_cap(monkeypatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
     assert default_workers() == 5
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(32)))
@@ -50,20 +50,20 @@ def test_default_workers_follow_the_cpus_with_a_cap(monkeypatch) -> None:  # noq
 
 
 @pytest.mark.parametrize("bind", ["nonsense", "127.0.0.1:http", "127.0.0.1:70000", ":8000", "unix:"])
-def test_a_bad_bind_is_refused(bind) -> None:  # noqa: ANN001
+def test_a_bad_bind_is_refused(bind) -> None:
     result = CliRunner().invoke(main, ["serve", "--bind", bind])
     assert result.exit_code == 2
     assert "is not HOST:PORT (e.g. 127.0.0.1:8000) or unix:PATH" in result.output
 
 
-def test_options_come_from_environment_variables(monkeypatch) -> None:  # noqa: ANN001
+def test_options_come_from_environment_variables(monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_SERVE_WORKERS", "many")
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2 and "--workers" in result.output and "'many'" in result.output
     assert "REVIEWER_SERVE_WORKERS" in CliRunner().invoke(main, ["serve", "--help"]).output
 
 
-def test_a_bad_configuration_stops_it_before_any_worker(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_bad_configuration_stops_it_before_any_worker(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("REVIEWER_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("REVIEWER_ENV", "production")
     monkeypatch.setenv("REVIEWER_TOXICITY", "none")
@@ -78,7 +78,7 @@ def test_a_bad_configuration_stops_it_before_any_worker(tmp_path, monkeypatch) -
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=10) as response:  # loopback only
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -159,7 +159,7 @@ def _check_a_run(base: str, process: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-def test_serve_for_real_on_sqlite(tmp_path, policy_dir, monkeypatch) -> None:  # noqa: ANN001
+def test_serve_for_real_on_sqlite(tmp_path, policy_dir, monkeypatch) -> None:
     env = _production_env(tmp_path, policy_dir, f"sqlite:///{tmp_path / 'reviewer.sqlite3'}")
     _migrate(env, monkeypatch)
     process, base = _serve(env)  # preloaded (the embedded scorer is fork-safe)
@@ -168,7 +168,7 @@ def test_serve_for_real_on_sqlite(tmp_path, policy_dir, monkeypatch) -> None:  #
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_serve_for_real_on_postgresql_without_preload(tmp_path, policy_dir, monkeypatch, postgres_url) -> None:  # noqa: ANN001
+def test_serve_for_real_on_postgresql_without_preload(tmp_path, policy_dir, monkeypatch, postgres_url) -> None:
     env = _production_env(tmp_path, policy_dir, postgres_url)
     env["REVIEWER_TOXICITY"] = "none"
     _migrate(env, monkeypatch)
@@ -185,7 +185,7 @@ print(type(app).__name__, frozen, before)
 """
 
 
-def test_the_wsgi_entry_point_builds_the_app_and_freezes_start_up(tmp_path, policy_dir, monkeypatch) -> None:  # noqa: ANN001
+def test_the_wsgi_entry_point_builds_the_app_and_freezes_start_up(tmp_path, policy_dir, monkeypatch) -> None:
     """`gunicorn reviewer.wsgi:app`: the configured app, with start-up's objects out of the collector's scans."""
     env = _production_env(tmp_path, policy_dir, f"sqlite:///{tmp_path / 'reviewer.sqlite3'}")
     _migrate(env, monkeypatch)

@@ -16,14 +16,14 @@ PAIRS = [
 OTHER = "Vote for the candidate who will cut your council tax."
 
 
-def test_the_embedded_model_is_the_export_of_the_pinned_weights(embedded_encoder) -> None:  # noqa: ANN001
+def test_the_embedded_model_is_the_export_of_the_pinned_weights(embedded_encoder) -> None:
     info = embedded_encoder.info()
     assert info["backend"] == "embedded" and info["dim"] == 384
     assert info["details"]["source"]["sha256"] == MINILM_SAFETENSORS_SHA256
     assert info["details"]["method"]["checked_against_torch"]["max_difference"] < 1e-3
 
 
-def test_the_embedded_model_puts_paraphrases_together_even_without_shared_words(embedded_encoder) -> None:  # noqa: ANN001
+def test_the_embedded_model_puts_paraphrases_together_even_without_shared_words(embedded_encoder) -> None:
     texts = [t for pair in PAIRS for t in pair] + [OTHER]
     vectors = embedded_encoder.encode(texts, cache=False)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -41,7 +41,7 @@ def test_the_static_distillation_was_built_from_the_same_weights() -> None:
 
 
 @pytest.mark.slow
-def test_the_onnx_export_agrees_with_torch(embedded_encoder) -> None:  # noqa: ANN001
+def test_the_onnx_export_agrees_with_torch(embedded_encoder) -> None:
     pytest.importorskip("torch")
     transformer = load_encoder("minilm")
     assert transformer.digest == MINILM_SAFETENSORS_SHA256 and transformer.dim == 384

@@ -14,7 +14,7 @@ from reviewer.encoder import EncoderError, load_encoder
 from reviewer.encoder.static import StaticEncoder
 
 
-def test_vectors_have_length_one_and_topics_sit_together(tiny_encoder) -> None:  # noqa: ANN001
+def test_vectors_have_length_one_and_topics_sit_together(tiny_encoder) -> None:
     vectors = tiny_encoder.encode(["Obviously you didn't bother reading", "Wow what a surprise genius",
                                    "The library opens on Monday"])
     assert vectors.dtype == np.float32 and vectors.shape == (3, tiny_encoder.dim)
@@ -32,7 +32,7 @@ def test_repeated_sentences_come_from_the_cache(tmp_path: Path) -> None:
     assert np.array_equal(encoder.encode(["bless you"], cache=False)[0], first[1])
 
 
-def test_an_empty_batch_and_bad_input(tiny_encoder) -> None:  # noqa: ANN001
+def test_an_empty_batch_and_bad_input(tiny_encoder) -> None:
     assert tiny_encoder.encode([]).shape == (0, tiny_encoder.dim)
     with pytest.raises(TypeError, match="not one string"):
         tiny_encoder.encode("one text")

@@ -15,7 +15,7 @@ from reviewer.encoder import load_encoder
 from reviewer.policy import load_policy
 from reviewer.policy._text.literals import required_literal_sets, required_literals
 from reviewer.policy.patterns import compile_pattern
-from reviewer.policy.rules import Scan
+from reviewer.policy.rules.base import Scan
 from reviewer.policy.rules.lexical import RegexRule
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"

@@ -403,26 +403,26 @@ def test_stopping_once_a_window_is_covered_finds_what_every_region_finds(index: 
         assert found_spans == all_regions_every_time(text), text
 
 
-def test_a_phone_window_is_read_once_per_country_code(monkeypatch) -> None:  # noqa: ANN001
+def test_a_phone_window_is_read_once_per_country_code(monkeypatch) -> None:
     """US and CA share +1: one matcher pass reads both (the NANP pass is the costliest per character;
     issue 15 item 14: 20,000 characters of "021 555 " cost a pass per region)."""
     import phonenumbers
 
-    from reviewer.policy import pii
+    from reviewer.policy import phones, pii
 
     passes: list[str] = []
     real = phonenumbers.PhoneNumberMatcher
 
-    def counting(text: str, region: str, **kwargs: object):  # noqa: ANN202
+    def counting(text: str, region: str, **kwargs: object):
         passes.append(region)
         return real(text, region, **kwargs)
 
     monkeypatch.setattr(phonenumbers, "PhoneNumberMatcher", counting)
-    pii._phones_in.cache_clear()
+    phones.phones_in.cache_clear()
     detector = pii.PiiDetector(["phone"])
     assert detector.find("021 555 " * 50) == []
     assert passes == ["NZ", "GB", "AU", "US"]
     passes.clear()
     found = pii.PiiDetector(["phone"], regions=["US", "CA"]).find("Call me on (416) 555-0199 tonight")
     assert [m.value for m in found] == ["(416) 555-0199"] and passes == ["US"]  # a Canadian number, read in the +1 pass
-    pii._phones_in.cache_clear()
+    phones.phones_in.cache_clear()

@@ -19,7 +19,7 @@ CATEGORY_FLOOR = 0.3
 STRONG = {"pii": 0.9, "evasion": 0.9}
 
 
-def _bench():  # noqa: ANN202
+def _bench():
     spec = importlib.util.spec_from_file_location("bench_quality", ROOT / "bench" / "bench_quality.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -27,7 +27,7 @@ def _bench():  # noqa: ANN202
 
 
 @pytest.mark.slow
-def test_the_quality_set_stays_apart_from_the_policy_and_above_the_floors(embedded_encoder) -> None:  # noqa: ANN001
+def test_the_quality_set_stays_apart_from_the_policy_and_above_the_floors(embedded_encoder) -> None:
     from reviewer.policy import load_policy
     from reviewer.toxicity import load_scorer
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from policy_helpers import rule_policy
+
+from reviewer.policy.rules.base import _MAYBE_LINK
+from reviewer.policy.rules.links import DomainSet
+from reviewer.policy.urls import find_urls, host_matches
 
 
 def excerpts(verdict):
@@ -105,12 +111,6 @@ def test_an_unknown_platform_is_a_clear_error(policy_of) -> None:
         policy_of(rule_policy(LENGTH)).check("hi", platform="myspace")
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from reviewer.policy.rules.base import _MAYBE_LINK  # noqa: E402
-from reviewer.policy.urls import find_urls  # noqa: E402
-
 URLISH = st.lists(st.sampled_from(list("abcXY09 .:/-_@#?") + ["www.", "http", "://", ".com", ".govt.nz", "bit.ly",
                                                              "\uff0e", "\u3002", "é"]), max_size=30).map("".join)
 
@@ -121,9 +121,6 @@ def test_the_link_pre_check_never_hides_a_link(text: str) -> None:
     if find_urls(text):
         assert _MAYBE_LINK.search(text)
 
-
-from reviewer.policy.rules.links import DomainSet  # noqa: E402
-from reviewer.policy.urls import host_matches  # noqa: E402
 
 LABELS = st.sampled_from(["gov", "uk", "govt", "nz", "www", "health", "bit", "ly", "xn--bcher-kva", "bücher", "Gov", "co",
                           "xn--abc-", "abc"])

@@ -40,11 +40,11 @@ def write(tmp_path: Path, text: str, name: str = "p.yaml") -> Path:
     return path
 
 
-def policy_with(tmp_path: Path, target: str = "draft", extra: str = ""):  # noqa: ANN201
+def policy_with(tmp_path: Path, target: str = "draft", extra: str = ""):
     return write(tmp_path, HEADER + SEMANTIC + "rules:\n" + RULE.format(target=target) + extra)
 
 
-def test_a_sentence_like_the_examples_fires_with_its_span_as_typed(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_a_sentence_like_the_examples_fires_with_its_span_as_typed(tmp_path: Path, tiny_encoder) -> None:
     policy = load_policy(policy_with(tmp_path), encoder=tiny_encoder)
     text = "Thanks for your message.   Obviously you didn't bother reading, genius!"
     verdict = policy.check(text)
@@ -57,13 +57,13 @@ def test_a_sentence_like_the_examples_fires_with_its_span_as_typed(tmp_path: Pat
     assert re.search(r'Be kind\. Reads like: "[^"]+" \(similarity [01]\.\d\d\)\.', finding.message)
 
 
-def test_ordinary_replies_pass(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_ordinary_replies_pass(tmp_path: Path, tiny_encoder) -> None:
     policy = load_policy(policy_with(tmp_path), encoder=tiny_encoder)
     for text in ("The library opens on Monday at nine.", "Thanks for your message about the pool hours."):
         assert policy.check(text).decision == "pass", text
 
 
-def test_target_inbound_reads_the_post_answered_and_both_reads_both(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_target_inbound_reads_the_post_answered_and_both_reads_both(tmp_path: Path, tiny_encoder) -> None:
     snark = "Wow, what a surprise, genius, obviously."
     inbound = load_policy(policy_with(tmp_path, "inbound"), encoder=tiny_encoder)
     assert inbound.check(snark).decision == "pass"
@@ -74,13 +74,13 @@ def test_target_inbound_reads_the_post_answered_and_both_reads_both(tmp_path: Pa
     assert targets == ["draft", "in_reply_to"]
 
 
-def test_an_explicit_threshold_is_used(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_an_explicit_threshold_is_used(tmp_path: Path, tiny_encoder) -> None:
     path = write(tmp_path, HEADER + "rules:\n" + RULE.format(target="draft").replace(
         "    target: draft\n", "    target: draft\n    threshold: 5.0\n"))
     assert load_policy(path, encoder=tiny_encoder).check("Obviously a genius, wow.").decision == "pass"
 
 
-def test_an_unlike_example_vetoes_what_is_nearer_to_it(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_an_unlike_example_vetoes_what_is_nearer_to_it(tmp_path: Path, tiny_encoder) -> None:
     text = "Wow, obviously a genius at reading."
     assert load_policy(policy_with(tmp_path), encoder=tiny_encoder).check(text).decision == "review"
     vetoed = policy_with(tmp_path).read_text().replace('unlike: ["', f'unlike: ["{text}", "')
@@ -106,14 +106,14 @@ def test_skip_semantic_leaves_the_other_rules(tmp_path: Path) -> None:
     ("    like: [a b c d]\n    lik: [x]\n", r"unknown key 'lik' in the semantic rule; did you mean 'like'\?"),
     ("    like: [a b c d]\n    false_alarm_rate: 0.7\n", r"'false_alarm_rate' must be less than 0\.5"),
 ])
-def test_validation_errors_name_the_file_line_and_field(tmp_path: Path, tiny_encoder, body: str, message: str) -> None:  # noqa: ANN001
+def test_validation_errors_name_the_file_line_and_field(tmp_path: Path, tiny_encoder, body: str, message: str) -> None:
     rule = ("rules:\n  - id: s.x\n    kind: semantic\n    severity: low\n    action: review\n    message: m\n"
             "    source: s\n" + body)
     with pytest.raises(PolicyError, match=message):
         load_policy(write(tmp_path, HEADER + rule), encoder=tiny_encoder)
 
 
-def test_extends_adds_examples_to_an_inherited_rule(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_extends_adds_examples_to_an_inherited_rule(tmp_path: Path, tiny_encoder) -> None:
     policy_with(tmp_path)  # p.yaml, the parent
     text = "I am scared and alone and unsafe."
     child = ('id: c\nversion: "1"\nextends: p.yaml\nrules:\n  - id: tone.snark\n    add:\n      like: ['
@@ -127,7 +127,7 @@ def test_extends_adds_examples_to_an_inherited_rule(tmp_path: Path, tiny_encoder
     assert grown.sha256 != parent.sha256
 
 
-def test_adding_examples_to_a_rule_that_is_not_semantic_is_an_error(tmp_path: Path, tiny_encoder) -> None:  # noqa: ANN001
+def test_adding_examples_to_a_rule_that_is_not_semantic_is_an_error(tmp_path: Path, tiny_encoder) -> None:
     write(tmp_path, HEADER + "rules:\n  - {id: x.word, kind: lexicon, severity: low, action: block, message: m, "
           "source: s, terms: [idiot]}\n", "parent.yaml")
     child = 'id: c\nversion: "1"\nextends: parent.yaml\nrules:\n  - {id: x.word, add: {like: [a]}}\n  - {id: x.nope, add: {like: [a]}}\n'
@@ -138,7 +138,7 @@ def test_adding_examples_to_a_rule_that_is_not_semantic_is_an_error(tmp_path: Pa
     assert "c.yaml:6:5: [x.nope] adds examples to rule 'x.nope', but no parent policy defines it" in text
 
 
-def test_the_trained_state_is_cached_and_reused(tmp_path: Path, tiny_encoder, monkeypatch) -> None:  # noqa: ANN001
+def test_the_trained_state_is_cached_and_reused(tmp_path: Path, tiny_encoder, monkeypatch) -> None:
     from reviewer.policy import engine
 
     monkeypatch.setattr(tiny_encoder, "cache_dir", tmp_path / "cache")

@@ -27,7 +27,7 @@ POLICY_FILES = sorted(POLICIES.glob("*.yaml"))
 MIN_EXAMPLES = {"government.yaml": 80, "city-council.yaml": 15}
 
 
-def load_policy(path: Path):  # noqa: ANN201
+def load_policy(path: Path):
     """A shipped policy as the product loads it: with the embedded sentence encoder (make test builds it)."""
     return load_bare(path, encoder=load_encoder("embedded"))
 

@@ -194,7 +194,7 @@ def test_approving_needs_the_role_the_group_and_a_pending_draft() -> None:
     ],
     ids=["approve", "reject", "return", "edit"],
 )
-def test_a_decision_on_a_draft_that_is_not_pending_names_it_in_plain_words(decide, message: str) -> None:  # noqa: ANN001
+def test_a_decision_on_a_draft_that_is_not_pending_names_it_in_plain_words(decide, message: str) -> None:
     with pytest.raises(NotAllowed) as refused:
         decide(pending(state="approved"), approver(2, "comms"))
     assert refused.value.reason == "state"

@@ -9,12 +9,12 @@ real loading code runs in about a second.
 from __future__ import annotations
 
 import importlib.util
-import os
 import socket
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from skips import skip_or_fail
 
 from reviewer.toxicity import clear_cache
 
@@ -31,9 +31,7 @@ def require_detoxify_stack() -> None:
     missing = [name for name in ("torch", "transformers", "detoxify") if importlib.util.find_spec(name) is None]
     if missing:
         reason = f"{', '.join(missing)} not installed: pip install 'reviewer[detoxify]'"
-        if os.environ.get("REVIEWER_TEST_REQUIRE_ALL") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(reason)
 
 
 def build_tiny_checkpoint(root: Path, initializer_range: float = 0.5) -> SimpleNamespace:

@@ -90,7 +90,7 @@ def test_threads_share_one_model_safely(scorer):
         try:
             for _ in range(5):
                 results.append(scorer.score(TEXTS))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # noqa: BLE001 -- reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

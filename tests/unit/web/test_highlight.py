@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from reviewer.web.highlight import DiffPiece, Segment, numbered_findings, segments, word_diff
 
 
-def finding(rule: str, spans, action: str = "block", severity: str = "high", target: str | None = "draft", **extra):  # noqa: ANN001, ANN201
+def finding(rule: str, spans, action: str = "block", severity: str = "high", target: str | None = "draft", **extra):
     data = {
         "rule": rule,
         "kind": "lexicon",
@@ -128,7 +128,7 @@ span_strategy = st.tuples(st.integers(-3, 40), st.integers(-3, 40))
     text=st.text(max_size=30),
     spans=st.lists(st.lists(span_strategy, max_size=3), max_size=4),
 )
-def test_segments_always_rebuild_the_text_and_cover_every_span(text: str, spans) -> None:  # noqa: ANN001
+def test_segments_always_rebuild_the_text_and_cover_every_span(text: str, spans) -> None:
     findings = [finding(f"r{i}", s) for i, s in enumerate(spans)]
     result = segments(text, findings)
     assert "".join(s.text for s in result) == text

@@ -51,7 +51,7 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def make_token(db_session) -> Callable[..., str]:  # noqa: ANN001
+def make_token(db_session) -> Callable[..., str]:
     """make_token(user, name="tests"): a committed token for `user`; returns the secret."""
     from reviewer.api.services import create_token
 
@@ -65,7 +65,7 @@ def make_token(db_session) -> Callable[..., str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def api_as(app, make_token) -> Callable[..., ApiClient]:  # noqa: ANN001
+def api_as(app, make_token) -> Callable[..., ApiClient]:
     """api_as(user): a client authenticated with a fresh token of `user`."""
 
     def as_user(user: Any) -> ApiClient:
@@ -75,7 +75,7 @@ def api_as(app, make_token) -> Callable[..., ApiClient]:  # noqa: ANN001
 
 
 @pytest.fixture
-def people(make_user, make_account) -> dict[str, Any]:  # noqa: ANN001
+def people(make_user, make_account) -> dict[str, Any]:
     """A staff writer, approvers in comms and legal, an auditor, and one account."""
     return {
         "staff": make_user("sam.staff", roles=["staff"]),

@@ -6,14 +6,14 @@ from api_helpers import error_of
 from sqlalchemy import select
 
 
-def test_no_token_is_401_with_a_json_error(client) -> None:  # noqa: ANN001
+def test_no_token_is_401_with_a_json_error(client) -> None:
     response = client.get("/api/v1/accounts")
     assert response.status_code == 401
     assert error_of(response)["code"] == "missing_token"
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_session_cookie_alone_is_refused(client, make_user, login) -> None:  # noqa: ANN001
+def test_a_session_cookie_alone_is_refused(client, make_user, login) -> None:
     user = make_user("cookie.user", roles=["staff"])
     assert login(client, user).status_code == 302
     assert client.get("/").status_code == 200  # signed in on the site
@@ -22,7 +22,7 @@ def test_a_session_cookie_alone_is_refused(client, make_user, login) -> None:  #
     assert "does not accept the sign-in cookie" in error_of(response)["message"]
 
 
-def test_a_cookie_post_without_csrf_token_or_bearer_changes_nothing(csrf_app, make_user, login, audit_actions) -> None:  # noqa: ANN001
+def test_a_cookie_post_without_csrf_token_or_bearer_changes_nothing(csrf_app, make_user, login, audit_actions) -> None:
     """CSRF is off for the API only because the cookie is worthless there."""
     client = csrf_app.test_client()
     user = make_user("csrf.user", roles=["staff"])
@@ -37,7 +37,7 @@ def test_a_cookie_post_without_csrf_token_or_bearer_changes_nothing(csrf_app, ma
     assert audit_actions() == before
 
 
-def test_a_valid_token_works_and_records_when_it_was_used(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_a_valid_token_works_and_records_when_it_was_used(client, make_user, make_token, db_session) -> None:
     from reviewer.api.models import ApiToken
 
     user = make_user("tok.user", roles=["staff"])
@@ -49,7 +49,7 @@ def test_a_valid_token_works_and_records_when_it_was_used(client, make_user, mak
     assert token.last_used_at is not None
 
 
-def test_the_scheme_is_case_insensitive_but_must_be_bearer(client, make_user, make_token) -> None:  # noqa: ANN001
+def test_the_scheme_is_case_insensitive_but_must_be_bearer(client, make_user, make_token) -> None:
     secret = make_token(make_user("scheme.user", roles=["staff"]))
     assert client.get("/api/v1/accounts", headers={"Authorization": f"bearer {secret}"}).status_code == 200
     response = client.get("/api/v1/accounts", headers={"Authorization": f"Basic {secret}"})
@@ -57,7 +57,7 @@ def test_the_scheme_is_case_insensitive_but_must_be_bearer(client, make_user, ma
     assert error_of(response)["code"] == "invalid_token"
 
 
-def test_wrong_malformed_and_revoked_tokens_are_401(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_wrong_malformed_and_revoked_tokens_are_401(client, make_user, make_token, db_session) -> None:
     from reviewer.api.models import ApiToken
     from reviewer.api.services import revoke_token
 
@@ -74,7 +74,7 @@ def test_wrong_malformed_and_revoked_tokens_are_401(client, make_user, make_toke
     assert client.get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
-def test_a_deactivated_users_token_stops_working(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_a_deactivated_users_token_stops_working(client, make_user, make_token, db_session) -> None:
     from reviewer.accounts.services import deactivate_user
 
     user = make_user("gone.user", roles=["staff"])
@@ -87,7 +87,7 @@ def test_a_deactivated_users_token_stops_working(client, make_user, make_token, 
     assert client.get("/api/v1/accounts", headers=headers).status_code == 401
 
 
-def test_the_token_brings_every_role_and_group_of_its_user(make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_the_token_brings_every_role_and_group_of_its_user(make_user, make_token, db_session) -> None:
     """One row per (role, group) pair is folded into one principal, groups in name order as on the User."""
     from reviewer.api.services import find_token
 
@@ -105,7 +105,7 @@ def test_the_token_brings_every_role_and_group_of_its_user(make_user, make_token
     assert (alone.roles, alone.group_names) == (frozenset({"staff"}), [])
 
 
-def test_a_role_or_group_taken_away_counts_at_the_very_next_request(client, make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_a_role_or_group_taken_away_counts_at_the_very_next_request(client, make_user, make_token, db_session) -> None:
     """Nothing about the caller is kept between requests: a change an administrator commits applies at once."""
     from reviewer.accounts.services import update_user
 
@@ -124,7 +124,7 @@ def test_a_role_or_group_taken_away_counts_at_the_very_next_request(client, make
     assert response.status_code == 403 and error_of(response)["code"] == "forbidden"
 
 
-def test_http_errors_under_the_api_are_json_and_elsewhere_html(client) -> None:  # noqa: ANN001
+def test_http_errors_under_the_api_are_json_and_elsewhere_html(client) -> None:
     missing = client.get("/api/v1/no-such-thing")
     assert missing.status_code == 404
     assert error_of(missing)["code"] == "not_found"
@@ -137,11 +137,11 @@ def test_http_errors_under_the_api_are_json_and_elsewhere_html(client) -> None: 
     assert page.mimetype == "text/html"
 
 
-def test_a_crash_under_the_api_is_a_json_500_without_internals(app) -> None:  # noqa: ANN001
+def test_a_crash_under_the_api_is_a_json_500_without_internals(app) -> None:
     from reviewer.web.access import public
 
     @public
-    def explode():  # noqa: ANN202
+    def explode():
         raise RuntimeError("secret internals: do not show me")
 
     app.config["TESTING"] = False  # let the 500 handler run instead of re-raising
@@ -153,7 +153,7 @@ def test_a_crash_under_the_api_is_a_json_500_without_internals(app) -> None:  # 
     assert "secret internals" not in response.get_data(as_text=True)
 
 
-def test_a_password_change_due_on_the_site_does_not_redirect_api_calls(client, make_user, make_token, login) -> None:  # noqa: ANN001
+def test_a_password_change_due_on_the_site_does_not_redirect_api_calls(client, make_user, make_token, login) -> None:
     """The site sends such a user to choose a password; the API answers with the token's rights."""
     user = make_user("due.user", roles=["staff"], must_change_password=True)
     secret = make_token(user)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 LEGAL = "We are aware of the lawsuit and cannot comment."
 
 
-def test_two_approvers_at_once_one_wins_and_the_chain_verifies(app, people, api_as, make_user, db_session) -> None:  # noqa: ANN001
+def test_two_approvers_at_once_one_wins_and_the_chain_verifies(app, people, api_as, make_user, db_session) -> None:
     from reviewer.audit import verify
     from reviewer.review.models import Approval
 
@@ -21,7 +21,7 @@ def test_two_approvers_at_once_one_wins_and_the_chain_verifies(app, people, api_
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
-    def decide(client) -> None:  # noqa: ANN001
+    def decide(client) -> None:
         barrier.wait()
         response = client.post(
             f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]}
@@ -41,7 +41,7 @@ def test_two_approvers_at_once_one_wins_and_the_chain_verifies(app, people, api_
     assert verify(db_session, db_session.info["audit_key"]).ok
 
 
-def test_a_check_and_a_submissions_reads_take_no_lock_while_another_writer_holds_it(app, people, api_as) -> None:  # noqa: ANN001
+def test_a_check_and_a_submissions_reads_take_no_lock_while_another_writer_holds_it(app, people, api_as) -> None:
     """SQLite: POST /check reads outside any transaction; POST /drafts waits only at its first write."""
     import sqlite3
     import time

@@ -11,7 +11,7 @@ LEGAL = "We are aware of the lawsuit and cannot comment."
 BLOCKED = "Only an idiot would ask that."
 
 
-def count(db_session, model) -> int:  # noqa: ANN001
+def count(db_session, model) -> int:
     db_session.rollback()
     return db_session.scalar(select(func.count()).select_from(model))
 
@@ -19,7 +19,7 @@ def count(db_session, model) -> int:  # noqa: ANN001
 # --- accounts and check -----------------------------------------------------------------
 
 
-def test_accounts_lists_what_the_caller_may_use(people, api_as, make_account, make_user) -> None:  # noqa: ANN001
+def test_accounts_lists_what_the_caller_may_use(people, api_as, make_account, make_user) -> None:
     locked = make_account("@LegalOnly", groups=["legal"])
     staff = api_as(people["staff"]).get("/api/v1/accounts").get_json()["accounts"]
     assert [a["id"] for a in staff] == [people["account"].id]
@@ -32,7 +32,7 @@ def test_accounts_lists_what_the_caller_may_use(people, api_as, make_account, ma
     assert all(a["may_draft"] is False for a in approver)
 
 
-def test_check_returns_the_verdict_and_stores_and_audits_nothing(people, api_as, audit_actions, db_session) -> None:  # noqa: ANN001
+def test_check_returns_the_verdict_and_stores_and_audits_nothing(people, api_as, audit_actions, db_session) -> None:
     from reviewer.drafting.models import Draft
 
     api = api_as(people["staff"])
@@ -50,7 +50,7 @@ def test_check_returns_the_verdict_and_stores_and_audits_nothing(people, api_as,
     assert count(db_session, Draft) == 0
 
 
-def test_check_refuses_bad_input_with_the_field_named(people, api_as) -> None:  # noqa: ANN001
+def test_check_refuses_bad_input_with_the_field_named(people, api_as) -> None:
     api = api_as(people["staff"])
     account_id = people["account"].id
     cases = [
@@ -73,7 +73,7 @@ def test_check_refuses_bad_input_with_the_field_named(people, api_as) -> None:  
         assert field in error["message"]
 
 
-def test_malformed_and_non_object_bodies_are_400_or_422(people, api_as) -> None:  # noqa: ANN001
+def test_malformed_and_non_object_bodies_are_400_or_422(people, api_as) -> None:
     api = api_as(people["staff"])
     for raw in ("{not json", "", "\xff\xfe"):
         response = api.post("/api/v1/check", data=raw.encode("latin-1"), headers={"Content-Type": "application/json"})
@@ -84,7 +84,7 @@ def test_malformed_and_non_object_bodies_are_400_or_422(people, api_as) -> None:
     assert error_of(response)["field"] == "body"
 
 
-def test_an_oversized_body_is_413_json(people, api_as) -> None:  # noqa: ANN001
+def test_an_oversized_body_is_413_json(people, api_as) -> None:
     response = api_as(people["staff"]).post(
         "/api/v1/check", data=b'{"text": "' + b"a" * (3 * 1024 * 1024) + b'"}', headers={"Content-Type": "application/json"}
     )
@@ -92,7 +92,7 @@ def test_an_oversized_body_is_413_json(people, api_as) -> None:  # noqa: ANN001
     assert error_of(response)["code"] == "payload_too_large"
 
 
-def test_check_for_an_account_the_user_may_not_draft_for_is_403(people, api_as, make_account) -> None:  # noqa: ANN001
+def test_check_for_an_account_the_user_may_not_draft_for_is_403(people, api_as, make_account) -> None:
     locked = make_account("@Locked", groups=["legal"])
     response = api_as(people["staff"]).post("/api/v1/check", json={"text": "hi", "account_id": locked.id})
     assert response.status_code == 403
@@ -104,7 +104,7 @@ def test_check_for_an_account_the_user_may_not_draft_for_is_403(people, api_as, 
 # --- inbound ---------------------------------------------------------------------------------
 
 
-def test_inbound_one_and_many(people, api_as, audit_actions) -> None:  # noqa: ANN001
+def test_inbound_one_and_many(people, api_as, audit_actions) -> None:
     api = api_as(people["staff"])
     account_id = people["account"].id
     one = api.post("/api/v1/inbound", json={"account_id": account_id, "author_handle": "@ratepayer", "text": "Bins?"})
@@ -125,7 +125,7 @@ def test_inbound_one_and_many(people, api_as, audit_actions) -> None:  # noqa: A
     assert audit_actions().count("inbound.created") == 3
 
 
-def test_inbound_lists_are_all_or_nothing_and_name_the_bad_item(people, api_as, db_session) -> None:  # noqa: ANN001
+def test_inbound_lists_are_all_or_nothing_and_name_the_bad_item(people, api_as, db_session) -> None:
     from reviewer.drafting.models import InboundPost
 
     api = api_as(people["staff"])
@@ -144,7 +144,7 @@ def test_inbound_lists_are_all_or_nothing_and_name_the_bad_item(people, api_as, 
     assert api.post("/api/v1/inbound", json=[]).status_code == 422
 
 
-def test_inbound_duplicate_external_id_is_refused(people, api_as) -> None:  # noqa: ANN001
+def test_inbound_duplicate_external_id_is_refused(people, api_as) -> None:
     api = api_as(people["staff"])
     post = {"account_id": people["account"].id, "author_handle": "@a", "text": "Hi", "external_id": "tw-1"}
     assert api.post("/api/v1/inbound", json=post).status_code == 201
@@ -153,7 +153,7 @@ def test_inbound_duplicate_external_id_is_refused(people, api_as) -> None:  # no
     assert error_of(again)["field"] == "external_id"
 
 
-def test_only_staff_store_inbound_posts(people, api_as) -> None:  # noqa: ANN001
+def test_only_staff_store_inbound_posts(people, api_as) -> None:
     post = {"account_id": people["account"].id, "author_handle": "@a", "text": "Hi"}
     assert api_as(people["legal"]).post("/api/v1/inbound", json=post).status_code == 403
 
@@ -161,11 +161,11 @@ def test_only_staff_store_inbound_posts(people, api_as) -> None:  # noqa: ANN001
 # --- drafts -------------------------------------------------------------------------------------
 
 
-def _submit(api, account_id: int, text: str, **extra):  # noqa: ANN001, ANN202
+def _submit(api, account_id: int, text: str, **extra):
     return api.post("/api/v1/drafts", json={"account_id": account_id, "text": text, **extra})
 
 
-def test_a_passing_draft_is_approved_at_once_and_audited(people, api_as, audit_actions) -> None:  # noqa: ANN001
+def test_a_passing_draft_is_approved_at_once_and_audited(people, api_as, audit_actions) -> None:
     response = _submit(api_as(people["staff"]), people["account"].id, PASSING)
     assert response.status_code == 201
     draft = response.get_json()
@@ -176,7 +176,7 @@ def test_a_passing_draft_is_approved_at_once_and_audited(people, api_as, audit_a
         assert action in actions
 
 
-def test_a_draft_answering_an_inbound_post(people, api_as) -> None:  # noqa: ANN001
+def test_a_draft_answering_an_inbound_post(people, api_as) -> None:
     api = api_as(people["staff"])
     post = api.post("/api/v1/inbound", json={"account_id": people["account"].id, "author_handle": "@a", "text": "Hi"})
     draft = _submit(api, people["account"].id, PASSING, inbound_id=post.get_json()["id"]).get_json()
@@ -186,7 +186,7 @@ def test_a_draft_answering_an_inbound_post(people, api_as) -> None:  # noqa: ANN
     assert error_of(missing)["field"] == "inbound_id"
 
 
-def test_a_routed_draft_waits_and_a_blocked_one_is_422_with_the_verdict(people, api_as, db_session) -> None:  # noqa: ANN001
+def test_a_routed_draft_waits_and_a_blocked_one_is_422_with_the_verdict(people, api_as, db_session) -> None:
     from reviewer.drafting.models import Draft
 
     api = api_as(people["staff"])
@@ -200,7 +200,7 @@ def test_a_routed_draft_waits_and_a_blocked_one_is_422_with_the_verdict(people, 
     assert count(db_session, Draft) == 1  # the blocked one was not stored
 
 
-def test_drafting_needs_staff_on_that_account(people, api_as, make_account) -> None:  # noqa: ANN001
+def test_drafting_needs_staff_on_that_account(people, api_as, make_account) -> None:
     locked = make_account("@Locked", groups=["legal"])
     assert _submit(api_as(people["legal"]), people["account"].id, PASSING).status_code == 403
     refused = _submit(api_as(people["staff"]), locked.id, PASSING)
@@ -208,7 +208,7 @@ def test_drafting_needs_staff_on_that_account(people, api_as, make_account) -> N
     assert error_of(refused)["field"] == "account_id"
 
 
-def test_reading_a_draft(people, api_as, make_user) -> None:  # noqa: ANN001
+def test_reading_a_draft(people, api_as, make_user) -> None:
     routed = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     url = f"/api/v1/drafts/{routed['id']}"
     assert api_as(people["staff"]).get(url).get_json()["id"] == routed["id"]
@@ -224,7 +224,7 @@ def test_reading_a_draft(people, api_as, make_user) -> None:  # noqa: ANN001
 # --- decisions and queues --------------------------------------------------------------------------
 
 
-def test_approve_reject_return_through_the_api(people, api_as, audit_actions) -> None:  # noqa: ANN001
+def test_approve_reject_return_through_the_api(people, api_as, audit_actions) -> None:
     staff, legal = api_as(people["staff"]), api_as(people["legal"])
     first = _submit(staff, people["account"].id, LEGAL).get_json()
     approved = legal.post(f"/api/v1/drafts/{first['id']}/decision", json={"action": "approve", "expected_version": first["version"]})
@@ -251,13 +251,13 @@ def test_approve_reject_return_through_the_api(people, api_as, audit_actions) ->
     assert {"draft.approved", "draft.rejected", "draft.returned"} <= set(actions)
 
 
-def test_a_staff_token_cannot_decide(people, api_as) -> None:  # noqa: ANN001
+def test_a_staff_token_cannot_decide(people, api_as) -> None:
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     response = api_as(people["staff"]).post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve"})
     assert response.status_code == 403
 
 
-def test_an_approver_outside_the_routed_group_is_refused(people, api_as) -> None:  # noqa: ANN001
+def test_an_approver_outside_the_routed_group_is_refused(people, api_as) -> None:
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     response = api_as(people["comms"]).post(
         f"/api/v1/drafts/{draft['id']}/decision", json={"action": "approve", "expected_version": draft["version"]}
@@ -266,7 +266,7 @@ def test_an_approver_outside_the_routed_group_is_refused(people, api_as) -> None
     assert api_as(people["legal"]).get(f"/api/v1/drafts/{draft['id']}").get_json()["state"] == "pending"
 
 
-def test_self_approval_is_refused_and_the_refusal_is_kept_as_evidence(people, api_as, make_user, audit_actions) -> None:  # noqa: ANN001
+def test_self_approval_is_refused_and_the_refusal_is_kept_as_evidence(people, api_as, make_user, audit_actions) -> None:
     both = make_user("dual.role", roles=["staff", "approver"], groups=["legal"])
     api = api_as(both)
     draft = _submit(api, people["account"].id, LEGAL).get_json()
@@ -276,7 +276,7 @@ def test_self_approval_is_refused_and_the_refusal_is_kept_as_evidence(people, ap
     assert audit_actions()[-1] == "approval.refused"
 
 
-def test_a_stale_expected_version_is_409_and_changes_nothing(people, api_as, audit_actions) -> None:  # noqa: ANN001
+def test_a_stale_expected_version_is_409_and_changes_nothing(people, api_as, audit_actions) -> None:
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     legal = api_as(people["legal"])
     before = audit_actions()
@@ -292,7 +292,7 @@ def test_a_stale_expected_version_is_409_and_changes_nothing(people, api_as, aud
     assert ok.status_code == 200
 
 
-def test_an_approval_must_name_the_text_it_approves(people, api_as, make_user, audit_actions) -> None:  # noqa: ANN001
+def test_an_approval_must_name_the_text_it_approves(people, api_as, make_user, audit_actions) -> None:
     """Without expected_version an approval could land on text someone edited after the approver read it."""
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     legal = api_as(people["legal"])
@@ -311,13 +311,13 @@ def test_an_approval_must_name_the_text_it_approves(people, api_as, make_user, a
     assert ok.status_code == 200 and ok.get_json()["state"] == "approved"
 
 
-def test_reject_and_return_do_not_need_a_version(people, api_as) -> None:  # noqa: ANN001
+def test_reject_and_return_do_not_need_a_version(people, api_as) -> None:
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     answer = api_as(people["legal"]).post(f"/api/v1/drafts/{draft['id']}/decision", json={"action": "return", "comment": "Shorter."})
     assert answer.status_code == 200
 
 
-def test_decision_bodies_are_validated(people, api_as) -> None:  # noqa: ANN001
+def test_decision_bodies_are_validated(people, api_as) -> None:
     draft = _submit(api_as(people["staff"]), people["account"].id, LEGAL).get_json()
     legal = api_as(people["legal"])
     for body, field in (({"action": "maybe"}, "action"), ({"action": "approve", "expected_version": "1"}, "expected_version")):
@@ -327,7 +327,7 @@ def test_decision_bodies_are_validated(people, api_as) -> None:  # noqa: ANN001
     assert legal.post("/api/v1/drafts/999999/decision", json={"action": "approve"}).status_code == 404
 
 
-def test_the_queue_of_a_group(people, api_as, make_user) -> None:  # noqa: ANN001
+def test_the_queue_of_a_group(people, api_as, make_user) -> None:
     staff = api_as(people["staff"])
     legal_draft = _submit(staff, people["account"].id, LEGAL).get_json()
     _submit(staff, people["account"].id, "We promise to fix it by Friday.")  # routed to comms
@@ -348,7 +348,7 @@ def test_the_queue_of_a_group(people, api_as, make_user) -> None:  # noqa: ANN00
     assert api_as(people["legal"]).get("/api/v1/queue?group=legal&account_id=x").status_code == 422
 
 
-def test_the_queue_comes_a_page_at_a_time(people, api_as) -> None:  # noqa: ANN001
+def test_the_queue_comes_a_page_at_a_time(people, api_as) -> None:
     staff = api_as(people["staff"])
     ids = [_submit(staff, people["account"].id, LEGAL).get_json()["id"] for _ in range(3)]
     legal = api_as(people["legal"])
@@ -363,7 +363,7 @@ def test_the_queue_comes_a_page_at_a_time(people, api_as) -> None:  # noqa: ANN0
         assert response.status_code == 422 and error_of(response)["field"] == field, query
 
 
-def test_a_broken_policy_file_is_a_503_naming_the_line_not_a_crash(app, people, api_as, tmp_path) -> None:  # noqa: ANN001
+def test_a_broken_policy_file_is_a_503_naming_the_line_not_a_crash(app, people, api_as, tmp_path) -> None:
     from reviewer.checking import EXTENSION_KEY, Checker
 
     (tmp_path / "city-council.yaml").write_text("id: broken\nversion: '1'\nrules:\n  - id: x\n    kind: nonsense\n")
@@ -386,7 +386,7 @@ def test_a_broken_policy_file_is_a_503_naming_the_line_not_a_crash(app, people, 
         ("/api/v1/inbound", {"author_handle": "@x", "text": "x" * 20_001}, "text"),
     ],
 )
-def test_texts_over_the_cap_are_a_422_naming_the_field(people, api_as, path, body, field) -> None:  # noqa: ANN001
+def test_texts_over_the_cap_are_a_422_naming_the_field(people, api_as, path, body, field) -> None:
     """MAX_TEXT (20,000 characters, docs/workflow.md) holds on every way text comes in."""
     response = api_as(people["staff"]).post(path, json={**body, "account_id": people["account"].id})
     assert response.status_code == 422, response.get_json()

@@ -13,7 +13,7 @@ from reviewer.db import alembic_config, get_database
 TABLE = ApiToken.__tablename__
 
 
-def _about_api_tokens(diff) -> bool:  # noqa: ANN001
+def _about_api_tokens(diff) -> bool:
     item = diff[0] if isinstance(diff, list) else diff
     for part in item[1:]:
         table = getattr(part, "table", None)
@@ -22,14 +22,14 @@ def _about_api_tokens(diff) -> bool:  # noqa: ANN001
     return False
 
 
-def test_the_table_matches_the_model(app) -> None:  # noqa: ANN001
+def test_the_table_matches_the_model(app) -> None:
     with get_database(app).engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diffs = [d for d in compare_metadata(context, ApiToken.metadata) if _about_api_tokens(d)]
     assert diffs == []
 
 
-def test_down_to_0004_and_up_again(app) -> None:  # noqa: ANN001
+def test_down_to_0004_and_up_again(app) -> None:
     engine = get_database(app).engine
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "0004_review")
@@ -40,7 +40,7 @@ def test_down_to_0004_and_up_again(app) -> None:  # noqa: ANN001
     assert {"ix_api_tokens_user_id"} <= {index["name"] for index in inspect(engine).get_indexes(TABLE)}
 
 
-def test_tokens_made_before_expiry_existed_get_90_days_from_the_upgrade(app, make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_tokens_made_before_expiry_existed_get_90_days_from_the_upgrade(app, make_user, make_token, db_session) -> None:
     from datetime import timedelta
 
     from sqlalchemy import select

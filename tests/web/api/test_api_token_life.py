@@ -14,18 +14,18 @@ from reviewer.orm import utcnow
 NEW_PASSWORD = "Kereru-flies-over-Tamaki-4"
 
 
-def _works(app, secret: str) -> int:  # noqa: ANN001
+def _works(app, secret: str) -> int:
     return app.test_client().get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"}).status_code
 
 
-def _revocations(db_session) -> list[dict]:  # noqa: ANN001
+def _revocations(db_session) -> list[dict]:
     from reviewer.audit import AuditEvent
 
     db_session.rollback()
     return [json.loads(event.data) for event in db_session.scalars(select(AuditEvent).where(AuditEvent.action == "api_token.revoked"))]
 
 
-def test_an_admin_password_reset_revokes_the_users_tokens_and_audits_it(app, client, make_user, login, make_token, db_session) -> None:  # noqa: ANN001
+def test_an_admin_password_reset_revokes_the_users_tokens_and_audits_it(app, client, make_user, login, make_token, db_session) -> None:
     admin = make_user("boss", roles=["admin"])
     user, bystander = make_user("leaky", roles=["staff"]), make_user("bystander", roles=["staff"])
     secrets_of_user = [make_token(user, "Hootsuite"), make_token(user, "Sprout")]
@@ -40,7 +40,7 @@ def test_an_admin_password_reset_revokes_the_users_tokens_and_audits_it(app, cli
     assert {event["reason"] for event in revoked} == {"password_reset"}
 
 
-def test_changing_your_own_password_revokes_your_tokens(app, client, make_user, login, make_token, db_session) -> None:  # noqa: ANN001
+def test_changing_your_own_password_revokes_your_tokens(app, client, make_user, login, make_token, db_session) -> None:
     user = make_user("changer", roles=["staff"])
     secret = make_token(user)
     login(client, user)
@@ -50,7 +50,7 @@ def test_changing_your_own_password_revokes_your_tokens(app, client, make_user, 
     assert [event["reason"] for event in _revocations(db_session)] == ["password_changed"]
 
 
-def test_the_reset_password_command_revokes_the_users_tokens(app, make_user, make_token, monkeypatch) -> None:  # noqa: ANN001
+def test_the_reset_password_command_revokes_the_users_tokens(app, make_user, make_token, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from reviewer.cli.app import reset_password_command
@@ -64,7 +64,7 @@ def test_the_reset_password_command_revokes_the_users_tokens(app, make_user, mak
     assert _works(app, secret) == 401
 
 
-def test_a_new_token_expires_in_90_days_shown_on_the_page(app, client, make_user, login, db_session) -> None:  # noqa: ANN001
+def test_a_new_token_expires_in_90_days_shown_on_the_page(app, client, make_user, login, db_session) -> None:
     from reviewer.api.models import ApiToken
 
     user = make_user("expiring", roles=["staff"])
@@ -78,7 +78,7 @@ def test_a_new_token_expires_in_90_days_shown_on_the_page(app, client, make_user
     assert "Expires" in page and f"{token.expires_at:%Y-%m-%d %H:%M} UTC" in page
 
 
-def test_the_token_lifetime_is_a_setting_and_the_cli_says_when_it_ends(make_app, make_user, monkeypatch, db_session) -> None:  # noqa: ANN001
+def test_the_token_lifetime_is_a_setting_and_the_cli_says_when_it_ends(make_app, make_user, monkeypatch, db_session) -> None:
     from click.testing import CliRunner
 
     from reviewer.api.models import ApiToken
@@ -95,7 +95,7 @@ def test_the_token_lifetime_is_a_setting_and_the_cli_says_when_it_ends(make_app,
     assert f"It expires on {token.expires_at:%Y-%m-%d %H:%M} UTC" in result.stderr
 
 
-def test_an_expired_token_is_401_with_its_own_code(app, make_user, make_token, db_session) -> None:  # noqa: ANN001
+def test_an_expired_token_is_401_with_its_own_code(app, make_user, make_token, db_session) -> None:
     from reviewer.api.models import ApiToken
 
     user = make_user("late", roles=["staff"])

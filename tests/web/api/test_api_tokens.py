@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 
-def test_a_token_is_stored_only_as_its_sha256_with_a_prefix(db_session, make_user, audit_actions) -> None:  # noqa: ANN001
+def test_a_token_is_stored_only_as_its_sha256_with_a_prefix(db_session, make_user, audit_actions) -> None:
     from reviewer.api.models import ApiToken
     from reviewer.api.services import create_token
 
@@ -26,7 +26,7 @@ def test_a_token_is_stored_only_as_its_sha256_with_a_prefix(db_session, make_use
     assert audit_actions()[-1] == "api_token.created"
 
 
-def test_token_names_are_required_and_bounded(db_session, make_user) -> None:  # noqa: ANN001
+def test_token_names_are_required_and_bounded(db_session, make_user) -> None:
     from reviewer.api.services import TokenError, create_token
 
     user = make_user("name.user", roles=["staff"])
@@ -36,7 +36,7 @@ def test_token_names_are_required_and_bounded(db_session, make_user) -> None:  #
         assert caught.value.field == "name"
 
 
-def test_revoking_twice_is_refused(db_session, make_user, audit_actions) -> None:  # noqa: ANN001
+def test_revoking_twice_is_refused(db_session, make_user, audit_actions) -> None:
     from reviewer.api.services import TokenError, create_token, revoke_token
 
     user = make_user("twice.user", roles=["staff"])
@@ -52,7 +52,7 @@ def test_revoking_twice_is_refused(db_session, make_user, audit_actions) -> None
 # --- the page ------------------------------------------------------------------------------------
 
 
-def test_the_page_creates_a_token_shows_it_once_and_it_works(app, client, make_user, login) -> None:  # noqa: ANN001
+def test_the_page_creates_a_token_shows_it_once_and_it_works(app, client, make_user, login) -> None:
     user = make_user("page.user", roles=["staff"])
     login(client, user)
     assert client.get("/account/api-tokens").status_code == 200
@@ -66,14 +66,14 @@ def test_the_page_creates_a_token_shows_it_once_and_it_works(app, client, make_u
     assert secret[:12] in again and "Hootsuite" in again
 
 
-def test_the_page_refuses_an_empty_name(client, make_user, login) -> None:  # noqa: ANN001
+def test_the_page_refuses_an_empty_name(client, make_user, login) -> None:
     login(client, make_user("empty.user", roles=["staff"]))
     response = client.post("/account/api-tokens", data={"name": ""})
     assert response.status_code == 400
     assert "Give the token a name" in response.get_data(as_text=True)
 
 
-def test_revoking_from_the_page_stops_the_token(app, client, make_user, login, make_token, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_revoking_from_the_page_stops_the_token(app, client, make_user, login, make_token, db_session, audit_actions) -> None:
     from reviewer.api.models import ApiToken
 
     user = make_user("revoke.user", roles=["staff"])
@@ -86,7 +86,7 @@ def test_revoking_from_the_page_stops_the_token(app, client, make_user, login, m
     assert app.test_client().get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
-def test_nobody_revokes_another_users_token(client, make_user, login, make_token, db_session) -> None:  # noqa: ANN001
+def test_nobody_revokes_another_users_token(client, make_user, login, make_token, db_session) -> None:
     from reviewer.api.models import ApiToken
 
     owner = make_user("owner.user", roles=["staff"])
@@ -98,7 +98,7 @@ def test_nobody_revokes_another_users_token(client, make_user, login, make_token
     assert db_session.get(ApiToken, token_id).revoked_at is None
 
 
-def test_the_page_needs_a_csrf_token(csrf_app, make_user) -> None:  # noqa: ANN001
+def test_the_page_needs_a_csrf_token(csrf_app, make_user) -> None:
     client = csrf_app.test_client()
     user = make_user("csrf.tokens", roles=["staff"])
     page = client.get("/login").get_data(as_text=True)
@@ -110,7 +110,7 @@ def test_the_page_needs_a_csrf_token(csrf_app, make_user) -> None:  # noqa: ANN0
 # --- the command line ---------------------------------------------------------------------------
 
 
-def test_the_cli_prints_the_token_once_on_stdout(app, make_user, monkeypatch) -> None:  # noqa: ANN001
+def test_the_cli_prints_the_token_once_on_stdout(app, make_user, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from reviewer.cli.api import create_command
@@ -126,7 +126,7 @@ def test_the_cli_prints_the_token_once_on_stdout(app, make_user, monkeypatch) ->
     assert response.status_code == 200
 
 
-def test_the_cli_names_an_unknown_user(app, monkeypatch) -> None:  # noqa: ANN001
+def test_the_cli_names_an_unknown_user(app, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from reviewer.cli.api import create_command

@@ -9,10 +9,10 @@ import pytest
 
 
 @pytest.fixture
-def auditor(make_user):  # noqa: ANN001, ANN201
+def auditor(make_user):
     return make_user("ana", roles=["auditor"], display_name="Ana Auditor")
 
 
 @pytest.fixture
-def auditor_client(client_for, auditor):  # noqa: ANN001, ANN201
+def auditor_client(client_for, auditor):
     return client_for(auditor)

@@ -11,7 +11,7 @@ from reviewer.audit import AuditEvent, record, triggers
 from reviewer.audit.offline import check_export
 
 
-def last_event(db_session) -> AuditEvent:  # noqa: ANN001
+def last_event(db_session) -> AuditEvent:
     db_session.rollback()
     return db_session.query(AuditEvent).order_by(AuditEvent.seq.desc()).first()
 
@@ -20,7 +20,7 @@ def seqs_on(html: str) -> list[int]:
     return [int(seq) for seq in re.findall(r'<tr id="event-(\d+)">', html)]
 
 
-def test_the_trail_newest_first_with_filters(auditor_client, make_draft, make_account, db_session) -> None:  # noqa: ANN001
+def test_the_trail_newest_first_with_filters(auditor_client, make_draft, make_account, db_session) -> None:
     harbour = make_account("@HarbourCityNZ", name="Harbour City Council")
     other = make_account("@OtherNZ", name="Other Council")
     pending = make_draft("pending", account=harbour)
@@ -47,7 +47,7 @@ def test_the_trail_newest_first_with_filters(auditor_client, make_draft, make_ac
     assert seqs_on(mine) and f'<a href="/audit/drafts/{pending.id}">draft:{pending.id}</a>' in mine
 
 
-def test_pages_step_through_a_long_trail(auditor_client, shipped_app, db_session) -> None:  # noqa: ANN001
+def test_pages_step_through_a_long_trail(auditor_client, shipped_app, db_session) -> None:
     from reviewer.db import app_session
 
     with app_session(shipped_app) as session:
@@ -63,14 +63,14 @@ def test_pages_step_through_a_long_trail(auditor_client, shipped_app, db_session
     assert 'rel="prev"' in second and "action=test.event" in older
 
 
-def test_a_bad_filter_is_named_not_a_crash(auditor_client) -> None:  # noqa: ANN001
+def test_a_bad_filter_is_named_not_a_crash(auditor_client) -> None:
     response = auditor_client.get("/audit/?from=yesterday&draft=7")
     assert response.status_code == 422
     assert "Filter from: &#39;yesterday&#39; is not a date" in response.get_data(as_text=True)
     assert auditor_client.get("/audit/?before=abc").status_code == 422
 
 
-def test_verify_chain_shows_ok_and_the_head_and_is_audited(auditor_client, db_session, auditor) -> None:  # noqa: ANN001
+def test_verify_chain_shows_ok_and_the_head_and_is_audited(auditor_client, db_session, auditor) -> None:
     before = last_event(db_session)
     response = auditor_client.post("/audit/verify")
     html = response.get_data(as_text=True)
@@ -87,7 +87,7 @@ def test_verify_chain_shows_ok_and_the_head_and_is_audited(auditor_client, db_se
     assert "Anchor: anchor &#39;12&#39; must look like SEQ:HASH" in bad.get_data(as_text=True)
 
 
-def test_a_tampered_trail_fails_the_check(auditor_client, shipped_app, db_session) -> None:  # noqa: ANN001
+def test_a_tampered_trail_fails_the_check(auditor_client, shipped_app, db_session) -> None:
     from reviewer.db import get_database
 
     with get_database(shipped_app).engine.begin() as connection:
@@ -99,7 +99,7 @@ def test_a_tampered_trail_fails_the_check(auditor_client, shipped_app, db_sessio
     assert json.loads(last_event(db_session).data)["first_bad"] == {"seq": 2, "reason": "hash mismatch: content changed"}
 
 
-def test_jsonl_export_streams_verifies_and_is_audited(auditor_client, shipped_app, db_session) -> None:  # noqa: ANN001
+def test_jsonl_export_streams_verifies_and_is_audited(auditor_client, shipped_app, db_session) -> None:
     from reviewer.audit import load_key
 
     head = last_event(db_session)
@@ -117,7 +117,7 @@ def test_jsonl_export_streams_verifies_and_is_audited(auditor_client, shipped_ap
     }
 
 
-def test_csv_export_and_bad_export_requests(auditor_client) -> None:  # noqa: ANN001
+def test_csv_export_and_bad_export_requests(auditor_client) -> None:
     response = auditor_client.post("/audit/export", data={"format": "csv"})
     assert response.mimetype == "text/csv" and response.get_data(as_text=True).startswith("\ufeffseq,occurred_at,")
     for data, message in (
@@ -129,7 +129,7 @@ def test_csv_export_and_bad_export_requests(auditor_client) -> None:  # noqa: AN
         assert refused.status_code == 200 and message in refused.get_data(as_text=True), data
 
 
-def test_verify_and_export_need_the_csrf_token(csrf_app, login, auditor) -> None:  # noqa: ANN001
+def test_verify_and_export_need_the_csrf_token(csrf_app, login, auditor) -> None:
     client = csrf_app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -142,7 +142,7 @@ def test_verify_and_export_need_the_csrf_token(csrf_app, login, auditor) -> None
     assert "<strong>OK</strong>" in client.post("/audit/verify", data={"csrf_token": token}).get_data(as_text=True)
 
 
-def test_only_auditors_and_admins(shipped_app, make_user, login) -> None:  # noqa: ANN001
+def test_only_auditors_and_admins(shipped_app, make_user, login) -> None:
     for roles, status in ((["staff"], 403), (["approver"], 403), (["admin"], 200), (["auditor"], 200)):
         client = shipped_app.test_client()
         login(client, make_user(roles=roles))

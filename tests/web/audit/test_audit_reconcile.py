@@ -24,7 +24,7 @@ VERSIONS = DraftVersion.__table__
 APPROVALS = Approval.__table__
 
 
-def as_attacker(app, *statements) -> None:  # noqa: ANN001
+def as_attacker(app, *statements) -> None:
     """Run statements straight on the database, outside the app, in one transaction."""
     from reviewer.db import get_database
 
@@ -33,12 +33,12 @@ def as_attacker(app, *statements) -> None:  # noqa: ANN001
             connection.execute(statement)
 
 
-def fresh(db_session):  # noqa: ANN001, ANN201
+def fresh(db_session):
     db_session.rollback()  # a new snapshot (SQLite keeps the old one while a transaction is open)
     return reconcile(db_session)
 
 
-def test_honest_data_reconciles(make_draft, db_session, checker) -> None:  # noqa: ANN001
+def test_honest_data_reconciles(make_draft, db_session, checker) -> None:
     from reviewer.drafting.services import revise_draft
 
     approved = make_draft("approved", text=REVIEW_TEXT)  # approved by a person: an approvals row
@@ -54,7 +54,7 @@ def test_honest_data_reconciles(make_draft, db_session, checker) -> None:  # noq
     assert approved.state == "approved"
 
 
-def test_a_rewritten_approved_text_is_named(app, make_draft, db_session) -> None:  # noqa: ANN001
+def test_a_rewritten_approved_text_is_named(app, make_draft, db_session) -> None:
     draft = make_draft("approved", text=REVIEW_TEXT)
     version = draft.current_version
     as_attacker(app, update(VERSIONS).where(VERSIONS.c.id == version.id).values(text="We will refund everyone."))
@@ -65,7 +65,7 @@ def test_a_rewritten_approved_text_is_named(app, make_draft, db_session) -> None
     assert "the text does not match its text_sha256" in mismatch.what
 
 
-def test_a_rewritten_text_with_its_hash_recomputed_is_caught_by_the_events(app, make_draft, db_session) -> None:  # noqa: ANN001
+def test_a_rewritten_text_with_its_hash_recomputed_is_caught_by_the_events(app, make_draft, db_session) -> None:
     draft = make_draft("approved", text=REVIEW_TEXT)
     version = draft.current_version
     forged = "We will refund everyone."
@@ -79,7 +79,7 @@ def test_a_rewritten_text_with_its_hash_recomputed_is_caught_by_the_events(app, 
     assert any(line.startswith("approvals row ") for line in described)  # the approval named the old text
 
 
-def test_a_rewritten_decision_is_named(app, make_draft, db_session) -> None:  # noqa: ANN001
+def test_a_rewritten_decision_is_named(app, make_draft, db_session) -> None:
     draft = make_draft("pending", text=REVIEW_TEXT)
     version = draft.current_version
     as_attacker(app, update(VERSIONS).where(VERSIONS.c.id == version.id).values(decision="pass"))
@@ -90,7 +90,7 @@ def test_a_rewritten_decision_is_named(app, make_draft, db_session) -> None:  # 
     )
 
 
-def test_an_inserted_approval_is_named(app, make_draft, make_user, db_session) -> None:  # noqa: ANN001
+def test_an_inserted_approval_is_named(app, make_draft, make_user, db_session) -> None:
     draft = make_draft("pending", text=REVIEW_TEXT)
     version = draft.current_version
     kim = make_user("kim", roles=["approver"], groups=list(draft.routes))
@@ -106,7 +106,7 @@ def test_an_inserted_approval_is_named(app, make_draft, make_user, db_session) -
     )
 
 
-def test_a_deleted_approval_is_named_by_its_event(app, make_draft, db_session) -> None:  # noqa: ANN001
+def test_a_deleted_approval_is_named_by_its_event(app, make_draft, db_session) -> None:
     draft = make_draft("approved", text=REVIEW_TEXT)
     as_attacker(app, delete(APPROVALS).where(APPROVALS.c.draft_id == draft.id))
     [mismatch] = fresh(db_session).mismatches
@@ -114,7 +114,7 @@ def test_a_deleted_approval_is_named_by_its_event(app, make_draft, db_session) -
     assert "(draft.approved) records an approval of version 1" in mismatch.what and "has no approvals row" in mismatch.what
 
 
-def test_a_purged_text_reconciles_but_a_rewritten_marker_does_not(app, make_draft, db_session) -> None:  # noqa: ANN001
+def test_a_purged_text_reconciles_but_a_rewritten_marker_does_not(app, make_draft, db_session) -> None:
     from datetime import timedelta
 
     from reviewer.orm import utcnow
@@ -130,7 +130,7 @@ def test_a_purged_text_reconciles_but_a_rewritten_marker_does_not(app, make_draf
     assert mismatch.row_id == version.id and "is not the retention marker of its sha256" in mismatch.what
 
 
-def test_the_verify_button_reconciles_and_records_it(app, auditor_client, make_draft, db_session) -> None:  # noqa: ANN001
+def test_the_verify_button_reconciles_and_records_it(app, auditor_client, make_draft, db_session) -> None:
     draft = make_draft("approved", text=REVIEW_TEXT)
     ok = htmllib.unescape(auditor_client.post("/audit/verify").get_data(as_text=True))
     assert "<strong>OK</strong>" in ok and "agree with the audit trail" in ok
@@ -146,7 +146,7 @@ def test_the_verify_button_reconciles_and_records_it(app, auditor_client, make_d
     assert json.loads(event.data)["reconcile"] == {"ok": False, "mismatches": 1}
 
 
-def test_the_story_page_marks_a_text_that_does_not_match_its_hash(app, auditor_client, make_draft) -> None:  # noqa: ANN001
+def test_the_story_page_marks_a_text_that_does_not_match_its_hash(app, auditor_client, make_draft) -> None:
     draft = make_draft("approved", text=REVIEW_TEXT)
     clean = auditor_client.get(f"/audit/drafts/{draft.id}").get_data(as_text=True)
     assert "does not match its sha256" not in clean
@@ -157,7 +157,7 @@ def test_the_story_page_marks_a_text_that_does_not_match_its_hash(app, auditor_c
     assert f"recorded {version.text_sha256}" in page and f"now hashes to {text_sha256('We will refund everyone.')}" in page
 
 
-def test_reviewer_audit_verify_reconcile_names_the_forged_approval(app, make_draft, make_user, db_session, monkeypatch) -> None:  # noqa: ANN001, E501
+def test_reviewer_audit_verify_reconcile_names_the_forged_approval(app, make_draft, make_user, db_session, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from reviewer.cli import main

@@ -10,9 +10,10 @@ from fixtures_workflow import BLOCKED_TEXT, REVIEW_TEXT  # type: ignore[import-n
 from reviewer.audit.story import draft_story
 
 
-def test_the_story_page_tells_everything(auditor_client, make_draft, make_inbound, make_account, make_user, db_session, checker) -> None:  # noqa: ANN001, E501
+def test_the_story_page_tells_everything(auditor_client, make_draft, make_inbound, make_account, make_user, db_session, checker) -> None:
     from reviewer.drafting.services import revise_draft
     from reviewer.review import services as review
+    from reviewer.review.submitting import submit_draft
 
     account = make_account("@HarbourCityNZ", name="Harbour City Council")
     post = make_inbound(account, text="When will the pool reopen? Ring me on 021 555 0199", author_handle="@swimmer")
@@ -20,7 +21,7 @@ def test_the_story_page_tells_everything(auditor_client, make_draft, make_inboun
     revise_draft(db_session, draft.test_author, checker, draft, BLOCKED_TEXT)
     db_session.commit()
     revise_draft(db_session, draft.test_author, checker, draft, REVIEW_TEXT + " We'll post an update.")
-    review.submit_draft(db_session, draft.test_author, checker, draft)
+    submit_draft(db_session, draft.test_author, checker, draft)
     approver = make_user("rawiri", roles=["approver"], groups=list(draft.routes), display_name="Rawiri Approver")
     review.approve(db_session, approver, draft, expected_version=draft.lock_version)
     db_session.commit()
@@ -43,7 +44,7 @@ def test_the_story_page_tells_everything(auditor_client, make_draft, make_inboun
         assert action in text, action
 
 
-def test_the_story_as_plain_data(make_draft, db_session) -> None:  # noqa: ANN001
+def test_the_story_as_plain_data(make_draft, db_session) -> None:
     draft = make_draft("rejected")
     story = draft_story(db_session, draft.id)
     assert story.draft["state"] == "rejected" and story.inbound is None
@@ -55,11 +56,11 @@ def test_the_story_as_plain_data(make_draft, db_session) -> None:  # noqa: ANN00
     assert draft_story(db_session, 999999) is None
 
 
-def test_an_unknown_draft_is_404(auditor_client) -> None:  # noqa: ANN001
+def test_an_unknown_draft_is_404(auditor_client) -> None:
     assert auditor_client.get("/audit/drafts/424242").status_code == 404
 
 
-def test_audit_pages_load_their_styles_and_scripts_in_the_head(auditor_client, make_draft) -> None:  # noqa: ANN001
+def test_audit_pages_load_their_styles_and_scripts_in_the_head(auditor_client, make_draft) -> None:
     import re
 
     draft = make_draft("pending", text=REVIEW_TEXT)
@@ -73,11 +74,11 @@ def test_audit_pages_load_their_styles_and_scripts_in_the_head(auditor_client, m
     assert '<script src="/static/drafting.js" defer></script>' in story.split("</head>")[0]
 
 
-def test_the_header_links_to_the_api_tokens_page(auditor_client) -> None:  # noqa: ANN001
+def test_the_header_links_to_the_api_tokens_page(auditor_client) -> None:
     assert 'href="/account/api-tokens"' in auditor_client.get("/audit/").get_data(as_text=True)
 
 
-def test_auditors_and_admins_see_audit_and_reports_in_the_nav(shipped_app, make_user, login) -> None:  # noqa: ANN001
+def test_auditors_and_admins_see_audit_and_reports_in_the_nav(shipped_app, make_user, login) -> None:
     for roles in (["auditor"], ["admin"]):
         client = shipped_app.test_client()
         login(client, make_user(roles=roles))

@@ -24,14 +24,14 @@ def test_last_full_month(today: date, since: date, until: date) -> None:
     assert last_full_month(today) == (since, until)
 
 
-def test_the_report_form_starts_on_the_last_full_month(auditor_client) -> None:  # noqa: ANN001
+def test_the_report_form_starts_on_the_last_full_month(auditor_client) -> None:
     since, until = last_full_month(datetime.now(timezone.utc).date())
     page = auditor_client.get("/reports/").get_data(as_text=True)
     assert re.search(rf'name="since"[^>]*value="{since.isoformat()}"', page) or re.search(rf'value="{since.isoformat()}"[^>]*name="since"', page)
     assert re.search(rf'name="until"[^>]*value="{until.isoformat()}"', page) or re.search(rf'value="{until.isoformat()}"[^>]*name="until"', page)
 
 
-def test_the_rule_filter_offers_the_policies_rule_ids_and_a_real_placeholder(auditor_client, make_account) -> None:  # noqa: ANN001
+def test_the_rule_filter_offers_the_policies_rule_ids_and_a_real_placeholder(auditor_client, make_account) -> None:
     make_account("@HarbourCityNZ", name="Harbour City Council")
     page = auditor_client.get("/audit/").get_data(as_text=True)
     offered = re.findall(r'<option value="([a-z0-9_.-]+)"></option>', re.search(r'<datalist id="rule-ids">(.*?)</datalist>', page, re.S).group(1))
@@ -41,7 +41,7 @@ def test_the_rule_filter_offers_the_policies_rule_ids_and_a_real_placeholder(aud
     assert 'list="rule-ids"' in page
 
 
-def test_the_details_column_is_readable_key_value_pairs(auditor_client, make_draft) -> None:  # noqa: ANN001
+def test_the_details_column_is_readable_key_value_pairs(auditor_client, make_draft) -> None:
     draft = make_draft("pending")
     page = flat(auditor_client.get(f"/audit/?draft={draft.id}").get_data(as_text=True))
     routed = re.search(r'<code>draft\.routed</code>.*?</tr>', page).group(0)
@@ -71,7 +71,7 @@ def test_pdf_table_cells_wrap_long_words_inside_the_cell() -> None:
       <tr><td>1</td><td>{cell}</td><td>2026-12-04 10:00 UTC</td></tr></table></body></html>"""
     document = HTML(string=page).render()
 
-    def walk(box):  # noqa: ANN001, ANN202
+    def walk(box):
         yield box
         for child in getattr(box, "children", ()) or ():
             yield from walk(child)

@@ -14,7 +14,7 @@ def flat(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def test_story_trail_and_report_say_approved_automatically_by_the_policy(auditor_client, client_for, make_draft, db_session) -> None:  # noqa: ANN001
+def test_story_trail_and_report_say_approved_automatically_by_the_policy(auditor_client, client_for, make_draft, db_session) -> None:
     draft = make_draft("approved")  # passes policy: approved at submission, nobody approved it
     policy = draft.current_version.verdict["policy"]
     said = f"Approved automatically: passed policy {policy['id']} version {policy['version']}"

@@ -9,5 +9,5 @@ import pytest
 
 
 @pytest.fixture
-def staff_client(client_for, staff):  # noqa: ANN001, ANN201
+def staff_client(client_for, staff):
     return client_for(staff)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 
-def page_text(response) -> str:  # noqa: ANN001
+def page_text(response) -> str:
     return response.get_data(as_text=True)
 
 

@@ -22,13 +22,13 @@ def assert_assets_in_head(page: str, where: str) -> None:
 
 
 @pytest.fixture
-def approver_client(shipped_app, make_user, login):  # noqa: ANN001, ANN201
+def approver_client(shipped_app, make_user, login):
     client = shipped_app.test_client()
     assert login(client, make_user("mere", roles=["approver"], groups=["comms"])).status_code == 302
     return client
 
 
-def test_staff_pages_load_the_drafting_assets_in_the_head(staff_client, staff, account, make_inbound, make_draft) -> None:  # noqa: ANN001
+def test_staff_pages_load_the_drafting_assets_in_the_head(staff_client, staff, account, make_inbound, make_draft) -> None:
     post = make_inbound(account)
     draft = make_draft("draft", account=account, author=staff)
     for path in ("/inbox/", f"/inbox/{account.id}", f"/inbox/{account.id}/upload", f"/inbox/{account.id}/compose",
@@ -38,7 +38,7 @@ def test_staff_pages_load_the_drafting_assets_in_the_head(staff_client, staff, a
         assert_assets_in_head(page_text(response), path)
 
 
-def test_approver_pages_load_the_drafting_assets_in_the_head(approver_client, staff, account, make_draft) -> None:  # noqa: ANN001
+def test_approver_pages_load_the_drafting_assets_in_the_head(approver_client, staff, account, make_draft) -> None:
     draft = make_draft("pending", text=REVIEW_TEXT, account=account, author=staff)
     for path in ("/review/", "/review/?group=comms", f"/review/drafts/{draft.id}", "/review/response-times"):
         response = approver_client.get(path)

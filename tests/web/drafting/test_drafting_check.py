@@ -11,7 +11,7 @@ from drafting_pages import csrf_token_in, page_text  # type: ignore[import-not-f
 from fixtures_workflow import BLOCKED_TEXT, CLEAN_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
 
-def counts(db_session) -> tuple[int, int]:  # noqa: ANN001
+def counts(db_session) -> tuple[int, int]:
     db_session.rollback()
     return (
         db_session.scalar(select(func.count()).select_from(Draft)),
@@ -19,7 +19,7 @@ def counts(db_session) -> tuple[int, int]:  # noqa: ANN001
     )
 
 
-def test_check_returns_the_decision_findings_and_segments_and_stores_nothing(staff_client, account, db_session) -> None:  # noqa: ANN001
+def test_check_returns_the_decision_findings_and_segments_and_stores_nothing(staff_client, account, db_session) -> None:
     before = counts(db_session)
     response = staff_client.post("/drafting/check", json={"account_id": account.id, "text": BLOCKED_TEXT})
     assert response.status_code == 200
@@ -35,13 +35,13 @@ def test_check_returns_the_decision_findings_and_segments_and_stores_nothing(sta
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_check_labels_pass_and_review(staff_client, account) -> None:  # noqa: ANN001
+def test_check_labels_pass_and_review(staff_client, account) -> None:
     assert staff_client.post("/drafting/check", json={"account_id": account.id, "text": CLEAN_TEXT}).get_json()["label"] == "Passes policy"
     review = staff_client.post("/drafting/check", json={"account_id": account.id, "text": REVIEW_TEXT}).get_json()
     assert review["label"] == "Needs approval by comms"
 
 
-def test_check_with_the_post_being_answered_returns_its_segments(staff_client, account, make_inbound) -> None:  # noqa: ANN001
+def test_check_with_the_post_being_answered_returns_its_segments(staff_client, account, make_inbound) -> None:
     post = make_inbound(account, text="Where do I vote?")
     data = staff_client.post(
         "/drafting/check", json={"account_id": account.id, "text": "Crlf\r\nline", "inbound_id": post.id}
@@ -50,7 +50,7 @@ def test_check_with_the_post_being_answered_returns_its_segments(staff_client, a
     assert "".join(s["text"] for s in data["segments"]) == "Crlf\nline"
 
 
-def test_check_refuses_bad_bodies_with_a_clear_json_error(staff_client, account, make_account, make_inbound) -> None:  # noqa: ANN001
+def test_check_refuses_bad_bodies_with_a_clear_json_error(staff_client, account, make_account, make_inbound) -> None:
     cases = [
         ({"text": "hi"}, 400, "account_id"),
         ({"account_id": "1", "text": "hi"}, 400, "account_id"),
@@ -70,7 +70,7 @@ def test_check_refuses_bad_bodies_with_a_clear_json_error(staff_client, account,
     assert response.status_code == 400 and "JSON object" in response.get_json()["error"]
 
 
-def test_check_is_for_staff_who_draft_for_the_account(shipped_app, make_user, make_account, login) -> None:  # noqa: ANN001
+def test_check_is_for_staff_who_draft_for_the_account(shipped_app, make_user, make_account, login) -> None:
     team_account = make_account("@LegalOnly", groups=["legal"])
     outsider = shipped_app.test_client()
     login(outsider, make_user("kim", roles=["staff"]))
@@ -82,7 +82,7 @@ def test_check_is_for_staff_who_draft_for_the_account(shipped_app, make_user, ma
     assert anonymous.status_code == 302 and anonymous.location.startswith("/login")
 
 
-def test_check_needs_the_csrf_token_in_the_header(make_app, make_user, account) -> None:  # noqa: ANN001
+def test_check_needs_the_csrf_token_in_the_header(make_app, make_user, account) -> None:
     from fixtures_workflow import SHIPPED_POLICIES  # type: ignore[import-not-found]
 
     app = make_app(POLICY_DIR=str(SHIPPED_POLICIES), WTF_CSRF_ENABLED=True)
@@ -102,7 +102,7 @@ def test_check_needs_the_csrf_token_in_the_header(make_app, make_user, account) 
     assert accepted.get_json()["decision"] == "pass"
 
 
-def test_a_policy_that_cannot_load_is_a_clear_message_not_a_traceback(make_app, make_user, make_account, login, tmp_path) -> None:  # noqa: ANN001
+def test_a_policy_that_cannot_load_is_a_clear_message_not_a_traceback(make_app, make_user, make_account, login, tmp_path) -> None:
     broken = tmp_path / "broken-policies"
     broken.mkdir()
     (broken / "city-council.yaml").write_text("id: city-council\nversion: '1'\nrules:\n  - id: x\n    kind: nonsense\n", encoding="utf-8")

@@ -12,12 +12,12 @@ from drafting_pages import page_text  # type: ignore[import-not-found]
 from fixtures_workflow import BLOCKED_TEXT, CLEAN_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
 
-def drafts_in(db_session) -> list[Draft]:  # noqa: ANN001
+def drafts_in(db_session) -> list[Draft]:
     db_session.rollback()
     return list(db_session.scalars(select(Draft).order_by(Draft.id)))
 
 
-def test_the_post_page_shows_the_post_and_a_live_checked_editor(staff_client, make_inbound, account) -> None:  # noqa: ANN001
+def test_the_post_page_shows_the_post_and_a_live_checked_editor(staff_client, make_inbound, account) -> None:
     post = make_inbound(account, text="The light on <b>Wharf Road</b> is out")
     response = staff_client.get(f"/posts/{post.id}")
     assert response.status_code == 200
@@ -30,7 +30,7 @@ def test_the_post_page_shows_the_post_and_a_live_checked_editor(staff_client, ma
     assert "onclick" not in page and "<script>" not in page  # no inline script: the CSP forbids it
 
 
-def test_saving_a_blocked_draft_keeps_it_and_highlights_the_exact_words(staff_client, make_inbound, account, db_session) -> None:  # noqa: ANN001
+def test_saving_a_blocked_draft_keeps_it_and_highlights_the_exact_words(staff_client, make_inbound, account, db_session) -> None:
     post = make_inbound(account)
     response = staff_client.post(f"/posts/{post.id}", data={"text": BLOCKED_TEXT, "save": "Save draft"})
     assert response.status_code == 302
@@ -43,7 +43,7 @@ def test_saving_a_blocked_draft_keeps_it_and_highlights_the_exact_words(staff_cl
     assert finding["message"] in page and f"Policy: {finding['source']}" in page
 
 
-def test_a_blocked_submit_shows_the_findings_stores_no_draft_and_audits_the_attempt(staff_client, make_inbound, account, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_a_blocked_submit_shows_the_findings_stores_no_draft_and_audits_the_attempt(staff_client, make_inbound, account, db_session, audit_actions) -> None:
     post = make_inbound(account)
     before = audit_actions()
     response = staff_client.post(f"/posts/{post.id}", data={"text": BLOCKED_TEXT, "submit_reply": "Submit"})
@@ -57,7 +57,7 @@ def test_a_blocked_submit_shows_the_findings_stores_no_draft_and_audits_the_atte
     assert audit_actions() == [*before, "draft.blocked"]  # the attempt is on the record, the text is not stored
 
 
-def test_submitting_a_clean_reply_approves_it_and_answers_the_post(staff_client, make_inbound, account, db_session) -> None:  # noqa: ANN001
+def test_submitting_a_clean_reply_approves_it_and_answers_the_post(staff_client, make_inbound, account, db_session) -> None:
     post = make_inbound(account)
     response = staff_client.post(f"/posts/{post.id}", data={"text": CLEAN_TEXT, "submit_reply": "Submit"}, follow_redirects=True)
     assert "Submitted: it passes policy and is approved for posting." in page_text(response)
@@ -67,7 +67,7 @@ def test_submitting_a_clean_reply_approves_it_and_answers_the_post(staff_client,
     assert "Nothing waiting" in page_text(staff_client.get(f"/inbox/{account.id}"))
 
 
-def test_submitting_a_risky_reply_sends_it_for_approval(staff_client, make_inbound, account, db_session) -> None:  # noqa: ANN001
+def test_submitting_a_risky_reply_sends_it_for_approval(staff_client, make_inbound, account, db_session) -> None:
     post = make_inbound(account)
     response = staff_client.post(f"/posts/{post.id}", data={"text": REVIEW_TEXT, "submit_reply": "Submit"}, follow_redirects=True)
     page = page_text(response)
@@ -77,7 +77,7 @@ def test_submitting_a_risky_reply_sends_it_for_approval(staff_client, make_inbou
     assert drafts_in(db_session)[0].state == "pending"
 
 
-def test_a_standalone_post_and_an_empty_reply(staff_client, account, db_session) -> None:  # noqa: ANN001
+def test_a_standalone_post_and_an_empty_reply(staff_client, account, db_session) -> None:
     response = staff_client.post(f"/inbox/{account.id}/compose", data={"text": "", "save": "Save draft"})
     assert response.status_code == 422
     assert "Write the reply first." in page_text(response)
@@ -88,7 +88,7 @@ def test_a_standalone_post_and_an_empty_reply(staff_client, account, db_session)
     assert "Passes policy" in page_text(staff_client.get(response.location))
 
 
-def test_html_in_drafts_is_shown_as_text(staff_client, account, db_session) -> None:  # noqa: ANN001
+def test_html_in_drafts_is_shown_as_text(staff_client, account, db_session) -> None:
     evil = '<script>alert(1)</script><img src=x onerror="alert(2)"> call 021 555 0199'
     response = staff_client.post(f"/inbox/{account.id}/compose", data={"text": evil, "save": "Save draft"})
     page = page_text(staff_client.get(response.location))
@@ -96,7 +96,7 @@ def test_html_in_drafts_is_shown_as_text(staff_client, account, db_session) -> N
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
 
 
-def test_revising_keeps_every_version_and_shows_the_diff(staff_client, make_draft, staff, account, db_session) -> None:  # noqa: ANN001
+def test_revising_keeps_every_version_and_shows_the_diff(staff_client, make_draft, staff, account, db_session) -> None:
     draft = make_draft("draft", text=REVIEW_TEXT, author=staff, account=account)
     response = staff_client.post(
         f"/drafts/{draft.id}",
@@ -111,7 +111,7 @@ def test_revising_keeps_every_version_and_shows_the_diff(staff_client, make_draf
     assert page_text(staff_client.get(f"/drafts/{draft.id}?from=2&to=1")).count("Changes from version 1 to version 2") == 1
 
 
-def test_a_returned_draft_shows_the_comment_and_can_be_revised_and_resubmitted(staff_client, make_draft, staff, account, db_session) -> None:  # noqa: ANN001
+def test_a_returned_draft_shows_the_comment_and_can_be_revised_and_resubmitted(staff_client, make_draft, staff, account, db_session) -> None:
     draft = make_draft("returned", author=staff, account=account)
     page = page_text(staff_client.get(f"/drafts/{draft.id}"))
     assert "Returned for changes" in page and "Drop the date." in page
@@ -127,7 +127,7 @@ def test_a_returned_draft_shows_the_comment_and_can_be_revised_and_resubmitted(s
     assert "Submitted" in page_text(response)
 
 
-def test_a_blocked_revision_is_not_submitted_and_nothing_is_stored(staff_client, make_draft, staff, account, db_session) -> None:  # noqa: ANN001
+def test_a_blocked_revision_is_not_submitted_and_nothing_is_stored(staff_client, make_draft, staff, account, db_session) -> None:
     draft = make_draft("draft", author=staff, account=account)
     response = staff_client.post(
         f"/drafts/{draft.id}",
@@ -140,7 +140,7 @@ def test_a_blocked_revision_is_not_submitted_and_nothing_is_stored(staff_client,
     assert (draft.state, len(draft.versions)) == ("draft", 1)
 
 
-def test_a_stale_page_gets_a_conflict_message(staff_client, make_draft, staff, account) -> None:  # noqa: ANN001
+def test_a_stale_page_gets_a_conflict_message(staff_client, make_draft, staff, account) -> None:
     draft = make_draft("draft", author=staff, account=account)
     response = staff_client.post(
         f"/drafts/{draft.id}", data={"text": "Changed", "expected_version": str(draft.lock_version - 1), "save": "Save draft"}
@@ -149,7 +149,7 @@ def test_a_stale_page_gets_a_conflict_message(staff_client, make_draft, staff, a
     assert "Someone else acted on this draft first" in page_text(response)
 
 
-def test_a_pending_draft_cannot_be_changed_by_staff(staff_client, make_draft, staff, account, db_session) -> None:  # noqa: ANN001
+def test_a_pending_draft_cannot_be_changed_by_staff(staff_client, make_draft, staff, account, db_session) -> None:
     draft = make_draft("pending", author=staff, account=account)
     response = staff_client.post(f"/drafts/{draft.id}", data={"text": "Sneaky", "save": "Save draft"}, follow_redirects=True)
     assert "cannot be changed or submitted now" in page_text(response)
@@ -158,7 +158,7 @@ def test_a_pending_draft_cannot_be_changed_by_staff(staff_client, make_draft, st
     assert len(draft.versions) == 1
 
 
-def test_an_approved_draft_is_marked_posted_with_its_url(staff_client, make_draft, staff, account, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_an_approved_draft_is_marked_posted_with_its_url(staff_client, make_draft, staff, account, db_session, audit_actions) -> None:
     draft = make_draft("approved", author=staff, account=account)
     page = page_text(staff_client.get(f"/drafts/{draft.id}"))
     assert "ready to post" in page and "Mark as posted" in page

@@ -12,7 +12,7 @@ from reviewer.web.filters import waited
 from drafting_pages import page_text  # type: ignore[import-not-found]
 
 
-def count_posts(db_session) -> int:  # noqa: ANN001
+def count_posts(db_session) -> int:
     db_session.rollback()
     return db_session.scalar(select(func.count()).select_from(InboundPost))
 
@@ -27,7 +27,7 @@ def test_waited_reads_like_a_person_would_say_it() -> None:
     assert waited(None) == ""
 
 
-def test_index_lists_only_the_accounts_i_draft_for(staff_client, make_account, make_inbound, account) -> None:  # noqa: ANN001
+def test_index_lists_only_the_accounts_i_draft_for(staff_client, make_account, make_inbound, account) -> None:
     make_inbound(account, received_at=datetime.now(timezone.utc) - timedelta(hours=30))
     other_team = make_account("@LegalOnly", name="Legal team account", groups=["legal"])
     page = page_text(staff_client.get("/inbox/"))
@@ -37,7 +37,7 @@ def test_index_lists_only_the_accounts_i_draft_for(staff_client, make_account, m
     assert other_team.id  # made, but hidden
 
 
-def test_inbox_shows_unanswered_posts_oldest_first_with_how_long_they_waited(staff_client, make_inbound, make_draft, account) -> None:  # noqa: ANN001
+def test_inbox_shows_unanswered_posts_oldest_first_with_how_long_they_waited(staff_client, make_inbound, make_draft, account) -> None:
     now = datetime.now(timezone.utc)
     newer = make_inbound(account, text="Newer: bins not collected", received_at=now - timedelta(minutes=42, seconds=20))
     older = make_inbound(account, text="Older: pothole on Quay St", received_at=now - timedelta(hours=3, minutes=12, seconds=20))
@@ -57,7 +57,7 @@ def test_inbox_shows_unanswered_posts_oldest_first_with_how_long_they_waited(sta
 
 
 def test_a_long_inbox_is_shown_a_page_at_a_time_and_summed_up_in_the_database(
-    staff_client, make_inbound, make_draft, account, monkeypatch  # noqa: ANN001
+    staff_client, make_inbound, make_draft, account, monkeypatch
 ) -> None:
     from reviewer.drafting import views
 
@@ -84,7 +84,7 @@ def test_a_long_inbox_is_shown_a_page_at_a_time_and_summed_up_in_the_database(
     assert posts[0].id
 
 
-def test_another_teams_staff_cannot_open_the_inbox_posts_or_drafts(shipped_app, make_account, make_user, make_inbound, make_draft, login) -> None:  # noqa: ANN001
+def test_another_teams_staff_cannot_open_the_inbox_posts_or_drafts(shipped_app, make_account, make_user, make_inbound, make_draft, login) -> None:
     legal_account = make_account("@LegalOnly", groups=["legal"])
     post = make_inbound(legal_account)
     insider = make_user("lee", roles=["staff"], groups=["legal"])
@@ -105,7 +105,7 @@ def test_another_teams_staff_cannot_open_the_inbox_posts_or_drafts(shipped_app, 
     assert client.post(f"/drafts/{draft.id}/posted", data={}).status_code == 404
 
 
-def test_approvers_and_anonymous_visitors_are_turned_away(shipped_app, make_user, login, account) -> None:  # noqa: ANN001
+def test_approvers_and_anonymous_visitors_are_turned_away(shipped_app, make_user, login, account) -> None:
     anonymous = shipped_app.test_client()
     response = anonymous.get(f"/inbox/{account.id}")
     assert response.status_code == 302 and response.location.startswith("/login?next=")
@@ -114,7 +114,7 @@ def test_approvers_and_anonymous_visitors_are_turned_away(shipped_app, make_user
     assert client.get(f"/inbox/{account.id}").status_code == 403
 
 
-def test_add_a_post_by_form(staff_client, account, audit_actions, db_session) -> None:  # noqa: ANN001
+def test_add_a_post_by_form(staff_client, account, audit_actions, db_session) -> None:
     response = staff_client.post(
         f"/inbox/{account.id}/posts/new",
         data={"author_handle": "@resident", "text": "When is the pool open?", "received_at": "2026-01-05T09:30:00+13:00",
@@ -128,7 +128,7 @@ def test_add_a_post_by_form(staff_client, account, audit_actions, db_session) ->
     assert audit_actions()[-1] == "inbound.created"
 
 
-def test_a_bad_post_names_the_field_and_stores_nothing(staff_client, account, db_session) -> None:  # noqa: ANN001
+def test_a_bad_post_names_the_field_and_stores_nothing(staff_client, account, db_session) -> None:
     response = staff_client.post(
         f"/inbox/{account.id}/posts/new",
         data={"author_handle": "@resident", "text": "Hello", "received_at": "2026-01-05 09:30"},
@@ -147,7 +147,7 @@ GOOD_CSV = (
 )
 
 
-def test_upload_a_csv_file_adds_every_post(staff_client, account, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_upload_a_csv_file_adds_every_post(staff_client, account, db_session, audit_actions) -> None:
     response = staff_client.post(
         f"/inbox/{account.id}/upload",
         data={"file": (__import__("io").BytesIO(GOOD_CSV.encode()), "posts.csv"), "format": "auto"},
@@ -160,7 +160,7 @@ def test_upload_a_csv_file_adds_every_post(staff_client, account, db_session, au
     assert "2 posts added" in page_text(staff_client.get(response.location))
 
 
-def test_upload_json_lines_skips_known_posts(staff_client, account, db_session, make_inbound) -> None:  # noqa: ANN001
+def test_upload_json_lines_skips_known_posts(staff_client, account, db_session, make_inbound) -> None:
     import io
 
     make_inbound(account, external_id="k1")
@@ -178,7 +178,7 @@ def test_upload_json_lines_skips_known_posts(staff_client, account, db_session, 
     assert count_posts(db_session) == 2
 
 
-def test_a_bad_upload_lists_every_problem_by_line_and_stores_nothing(staff_client, account, db_session) -> None:  # noqa: ANN001
+def test_a_bad_upload_lists_every_problem_by_line_and_stores_nothing(staff_client, account, db_session) -> None:
     import io
 
     bad = (
@@ -202,7 +202,7 @@ def test_a_bad_upload_lists_every_problem_by_line_and_stores_nothing(staff_clien
     assert count_posts(db_session) == 0
 
 
-def test_an_upload_with_no_file_or_unknown_format_says_what_to_do(staff_client, account) -> None:  # noqa: ANN001
+def test_an_upload_with_no_file_or_unknown_format_says_what_to_do(staff_client, account) -> None:
     import io
 
     response = staff_client.post(f"/inbox/{account.id}/upload", data={"format": "auto"}, content_type="multipart/form-data")
@@ -217,7 +217,7 @@ def test_an_upload_with_no_file_or_unknown_format_says_what_to_do(staff_client, 
     assert "choose CSV or JSON Lines" in page_text(response)
 
 
-def test_index_lists_my_open_drafts(staff_client, make_draft, staff, account) -> None:  # noqa: ANN001
+def test_index_lists_my_open_drafts(staff_client, make_draft, staff, account) -> None:
     make_draft("pending", author=staff, account=account)
     make_draft("posted", author=staff, account=account, text="Posted already, thanks for waiting.")
     page = page_text(staff_client.get("/inbox/"))

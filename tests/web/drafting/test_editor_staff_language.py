@@ -10,13 +10,13 @@ from fixtures_workflow import BLOCKED_TEXT, CLEAN_TEXT, REVIEW_TEXT  # type: ign
 RUDE = "Honestly, what a useless complaint. Get a life."
 
 
-def check(client, account, text: str) -> dict:  # noqa: ANN001
+def check(client, account, text: str) -> dict:
     response = client.post("/drafting/check", json={"account_id": account.id, "text": text, "inbound_id": None})
     assert response.status_code == 200
     return response.get_json()
 
 
-def test_the_live_check_speaks_staff_language(staff_client, account) -> None:  # noqa: ANN001
+def test_the_live_check_speaks_staff_language(staff_client, account) -> None:
     blocked = check(staff_client, account, BLOCKED_TEXT)
     assert blocked["findings"][0]["title"] == "Personal details in a public reply"
     assert blocked["submit"] == {
@@ -34,7 +34,7 @@ def test_the_live_check_speaks_staff_language(staff_client, account) -> None:  #
         actions_by_words[key] = finding["action"]
 
 
-def test_the_editor_page_shows_the_count_and_the_outcome_of_a_refused_submit(staff_client, account, make_inbound) -> None:  # noqa: ANN001
+def test_the_editor_page_shows_the_count_and_the_outcome_of_a_refused_submit(staff_client, account, make_inbound) -> None:
     post = make_inbound(account)
     page = staff_client.get(f"/posts/{post.id}").get_data(as_text=True)
     assert re.search(r'data-live="count"[^>]*data-limit="280"', page)
@@ -49,7 +49,7 @@ def test_the_editor_page_shows_the_count_and_the_outcome_of_a_refused_submit(sta
     assert '<strong class="finding-title">Personal details in a public reply</strong>' in text
 
 
-def test_a_returned_draft_says_it_goes_back_to_the_group_that_returned_it(client_for, make_draft, staff, account, db_session, checker) -> None:  # noqa: ANN001
+def test_a_returned_draft_says_it_goes_back_to_the_group_that_returned_it(client_for, make_draft, staff, account, db_session, checker) -> None:
     from fixtures_workflow import CLEAN_TEXT as PASSING  # type: ignore[import-not-found]
 
     from reviewer.drafting.services import revise_draft

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 from fixtures_workflow import REVIEW_TEXT  # type: ignore[import-not-found]
 
 from drafting_pages import page_text  # type: ignore[import-not-found]
-from reviewer.drafting.services import inbox_summary
+from reviewer.drafting.inbound import inbox_summary
 
 
-def test_unanswered_posts_are_split_by_where_their_reply_is(db_session, make_inbound, make_draft, account) -> None:  # noqa: ANN001
+def test_unanswered_posts_are_split_by_where_their_reply_is(db_session, make_inbound, make_draft, account) -> None:
     now = datetime.now(timezone.utc)
     make_inbound(account)  # nobody has started a reply
     make_draft("draft", inbound=make_inbound(account))  # a reply saved, not sent
@@ -26,7 +26,7 @@ def test_unanswered_posts_are_split_by_where_their_reply_is(db_session, make_inb
     assert (summary.unanswered, summary.no_draft, summary.in_review, summary.returned, summary.answered) == (4, 2, 1, 1, 1)
 
 
-def test_the_index_shows_the_split_and_puts_the_most_urgent_account_first(staff_client, make_account, make_inbound, make_draft, account) -> None:  # noqa: ANN001
+def test_the_index_shows_the_split_and_puts_the_most_urgent_account_first(staff_client, make_account, make_inbound, make_draft, account) -> None:
     now = datetime.now(timezone.utc)
     calm = make_account("@AaaQuiet", name="Aaa Quiet Library")  # first alphabetically, nothing overdue
     make_inbound(calm, received_at=now - timedelta(minutes=5))
@@ -39,14 +39,14 @@ def test_the_index_shows_the_split_and_puts_the_most_urgent_account_first(staff_
         assert re.search(rf'data-label="{label}">{number}\b', row), (label, row)
 
 
-def test_an_account_inbox_says_where_its_replies_are(staff_client, make_inbound, make_draft, account) -> None:  # noqa: ANN001
+def test_an_account_inbox_says_where_its_replies_are(staff_client, make_inbound, make_draft, account) -> None:
     make_inbound(account)
     make_draft("returned", inbound=make_inbound(account))
     page = page_text(staff_client.get(f"/inbox/{account.id}"))
     assert "2 waiting for a reply: 1 with no draft sent, 0 in review, 1 returned for changes; 0 answered in the last 7 days." in page
 
 
-def test_home_links_to_the_inbox_and_to_my_drafts_by_their_names(staff_client) -> None:  # noqa: ANN001
+def test_home_links_to_the_inbox_and_to_my_drafts_by_their_names(staff_client) -> None:
     home = page_text(staff_client.get("/"))
     assert '<a class="button" href="/inbox/">Go to the inbox</a>' in home
     assert '<a href="/inbox/#your-drafts">Your open drafts</a>' in home
@@ -54,7 +54,7 @@ def test_home_links_to_the_inbox_and_to_my_drafts_by_their_names(staff_client) -
     assert '<h2 id="your-drafts">Your open drafts</h2>' in page_text(staff_client.get("/inbox/"))
 
 
-def test_a_second_reply_to_an_answered_post_is_warned_and_must_be_confirmed(staff_client, make_inbound, make_draft, account, db_session) -> None:  # noqa: ANN001
+def test_a_second_reply_to_an_answered_post_is_warned_and_must_be_confirmed(staff_client, make_inbound, make_draft, account, db_session) -> None:
     from fixtures_workflow import CLEAN_TEXT  # type: ignore[import-not-found]
 
     post = make_inbound(account, author_handle="@answered")

@@ -11,6 +11,6 @@ def notify_config() -> dict:
 
 
 @pytest.fixture
-def app(make_app, notify_config):  # noqa: ANN001, ANN201
+def app(make_app, notify_config):
     """Overrides the shared `app`: the factories (make_draft, ...) write through this app's sessions."""
     return make_app(**notify_config)

@@ -14,7 +14,7 @@ def _unread_badge(html: str) -> str | None:
     return found.group(1) if found else None
 
 
-def test_a_routed_draft_is_on_the_approvers_page_until_marked_read(app, make_user, make_draft, login) -> None:  # noqa: ANN001
+def test_a_routed_draft_is_on_the_approvers_page_until_marked_read(app, make_user, make_draft, login) -> None:
     ana = make_user("ana", roles=["approver"], groups=["comms"])
     first, second = make_draft("pending"), make_draft("pending")
     client = app.test_client()
@@ -31,7 +31,7 @@ def test_a_routed_draft_is_on_the_approvers_page_until_marked_read(app, make_use
     assert _unread_badge(html) is None and "Mark all" not in html and f"/review/drafts/{first.id}" in html
 
 
-def test_a_person_sees_only_their_own(app, make_user, make_draft, login) -> None:  # noqa: ANN001
+def test_a_person_sees_only_their_own(app, make_user, make_draft, login) -> None:
     make_user("ana", roles=["approver"], groups=["comms"])
     lee = make_user("lee", roles=["approver"], groups=["legal"])
     draft = make_draft("pending")
@@ -42,7 +42,7 @@ def test_a_person_sees_only_their_own(app, make_user, make_draft, login) -> None
 
 
 @pytest.mark.parametrize("notify_config", [{"SMTP_HOST": "127.0.0.1"}])  # email rows written; none sent here
-def test_email_choices_are_saved_audited_and_used(app, make_user, make_draft, login, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_email_choices_are_saved_audited_and_used(app, make_user, make_draft, login, db_session, audit_actions) -> None:
     from sqlalchemy import select
 
     from reviewer.notify.models import Notification
@@ -67,7 +67,7 @@ def test_email_choices_are_saved_audited_and_used(app, make_user, make_draft, lo
 
 @pytest.mark.parametrize("notify_config", [{  # port 9 (discard): nothing listens, the connection is refused
     "NOTIFY_WEBHOOKS": {"comms": [{"kind": "slack", "url": "http://127.0.0.1:9/hook"}]}, "NOTIFY_MAX_ATTEMPTS": 1}])
-def test_admins_see_failing_deliveries_and_can_try_them_again(app, make_user, make_draft, login, db_session, audit_actions) -> None:  # noqa: ANN001
+def test_admins_see_failing_deliveries_and_can_try_them_again(app, make_user, make_draft, login, db_session, audit_actions) -> None:
     from reviewer.notify.delivery import deliver_due
 
     admin = make_user("root", roles=["admin"])
@@ -84,7 +84,7 @@ def test_admins_see_failing_deliveries_and_can_try_them_again(app, make_user, ma
 
 
 @pytest.mark.parametrize("notify_config", [{"ESCALATION": {"comms": {"after_minutes": 60, "to": "press"}}}])
-def test_the_response_times_page_shows_what_was_escalated_and_when(app, make_user, make_draft, login) -> None:  # noqa: ANN001
+def test_the_response_times_page_shows_what_was_escalated_and_when(app, make_user, make_draft, login) -> None:
     from datetime import timedelta
 
     from reviewer.orm import utcnow
@@ -103,7 +103,7 @@ def test_the_response_times_page_shows_what_was_escalated_and_when(app, make_use
 
 
 @pytest.mark.parametrize("notify_config", [{"NOTIFY_WEBHOOKS": {"*": [{"kind": "slack", "url": "http://127.0.0.1:9/x"}]}}])
-def test_a_failed_chain_check_is_told_to_admins_and_auditors(app, make_user, login, db_session, monkeypatch) -> None:  # noqa: ANN001
+def test_a_failed_chain_check_is_told_to_admins_and_auditors(app, make_user, login, db_session, monkeypatch) -> None:
     from click.testing import CliRunner
     from sqlalchemy import select, update
 
@@ -137,7 +137,7 @@ def test_a_failed_chain_check_is_told_to_admins_and_auditors(app, make_user, log
     assert len(rows) == 5  # two more pages (the CLI's app has no webhooks)
 
 
-def test_every_link_in_a_message_opens_a_real_page(app, make_user, make_draft, make_inbound, db_session) -> None:  # noqa: ANN001
+def test_every_link_in_a_message_opens_a_real_page(app, make_user, make_draft, make_inbound, db_session) -> None:
     """The paths are written by hand (messages are made outside requests): each must match a route."""
     from datetime import timedelta
 

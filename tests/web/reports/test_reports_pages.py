@@ -15,12 +15,12 @@ from fixtures_workflow import BLOCKED_TEXT
 
 
 @pytest.fixture
-def auditor(make_user):  # noqa: ANN001, ANN201
+def auditor(make_user):
     return make_user("pat", roles=["auditor"], display_name="Pat Hughes")
 
 
 @pytest.fixture
-def drafts(make_account, make_draft):  # noqa: ANN001, ANN201
+def drafts(make_account, make_draft):
     account = make_account("@ReportCity", name="Report City")
     return [make_draft("approved", account=account), make_draft("draft", text=BLOCKED_TEXT, account=account)]
 
@@ -29,7 +29,7 @@ def _today() -> str:
     return datetime.now(timezone.utc).date().isoformat()
 
 
-def _events(db_session, action: str) -> list:  # noqa: ANN001
+def _events(db_session, action: str) -> list:
     from reviewer.audit import AuditEvent
 
     db_session.rollback()
@@ -40,7 +40,7 @@ def _pdf_text(data: bytes) -> str:
     return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def test_the_form_is_shown_to_auditors(app, auditor, login) -> None:  # noqa: ANN001
+def test_the_form_is_shown_to_auditors(app, auditor, login) -> None:
     client = app.test_client()
     login(client, auditor)
     page = client.get("/reports/")
@@ -49,7 +49,7 @@ def test_the_form_is_shown_to_auditors(app, auditor, login) -> None:  # noqa: AN
     assert 'name="since"' in body and 'name="until"' in body and "All accounts" in body
 
 
-def test_a_small_report_downloads_at_once_and_is_audited(app, auditor, login, drafts, db_session) -> None:  # noqa: ANN001
+def test_a_small_report_downloads_at_once_and_is_audited(app, auditor, login, drafts, db_session) -> None:
     client = app.test_client()
     login(client, auditor)
     response = client.post("/reports/generate", data={"since": _today(), "until": _today(), "account": str(drafts[0].account_id)})
@@ -72,9 +72,11 @@ def test_a_small_report_downloads_at_once_and_is_audited(app, auditor, login, dr
         ({"since": "", "until": "2026-01-01"}, "Give the first day"),
         ({"since": "2026-01-01", "until": "not a date"}, "Not a valid date"),
         ({"since": "2026-01-01", "until": "2026-01-02", "account": "999"}, "Not a valid choice"),
+        ({"since": "2026-01-01", "until": "9999-12-31"}, "9999-12-31 is out of range"),
+        ({"since": "2001-01-01", "until": "2026-01-01"}, "The period is longer than 3660 days"),
     ],
 )
-def test_bad_input_is_a_clear_message(app, auditor, login, form, message) -> None:  # noqa: ANN001
+def test_bad_input_is_a_clear_message(app, auditor, login, form, message) -> None:
     client = app.test_client()
     login(client, auditor)
     response = client.post("/reports/generate", data=form)
@@ -83,7 +85,7 @@ def test_bad_input_is_a_clear_message(app, auditor, login, form, message) -> Non
 
 
 @pytest.mark.slow
-def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_app, auditor, make_user, login, drafts, db_session) -> None:  # noqa: ANN001
+def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_app, auditor, make_user, login, drafts, db_session) -> None:
     from reviewer.jobs import consumer_running, jobs_of
     from reviewer.reports.jobs import reports_dir
 
@@ -128,7 +130,7 @@ def test_a_big_report_runs_in_the_background_with_progress_and_a_download(make_a
     assert other_client.get(f"{job_url}/download").status_code == 404
 
 
-def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor, login, drafts) -> None:  # noqa: ANN001
+def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor, login, drafts) -> None:
     """Report PDFs hold people's texts: once REPORT_FILE_KEEP_HOURS have passed the file goes, the page says
     so, and the download answers 410; the worker also sweeps old files (and half-written ones) at start-up."""
     import os
@@ -171,7 +173,7 @@ def test_a_finished_report_file_is_removed_after_the_keep_time(make_app, auditor
     assert not old.exists() and not half_written.exists() and fresh.exists()
 
 
-def test_unknown_and_malformed_job_ids_are_not_found(app, auditor, login) -> None:  # noqa: ANN001
+def test_unknown_and_malformed_job_ids_are_not_found(app, auditor, login) -> None:
     client = app.test_client()
     login(client, auditor)
     assert client.get("/reports/jobs/" + "0" * 32).status_code == 404

@@ -20,7 +20,7 @@ POST_TEXT = "Is the pool open on Sunday? I'm at 12 Wharf Road."
 
 
 @pytest.fixture
-def purged(db_session, account, staff, make_inbound, make_draft, make_user):  # noqa: ANN001, ANN201
+def purged(db_session, account, staff, make_inbound, make_draft, make_user):
     """A posted reply (to a post) and a rejected draft, both purged; the approver who rejected it."""
     post = make_inbound(account, text=POST_TEXT, author_handle="@swimmer")
     posted = make_draft("posted", account=account, author=staff, inbound=post)
@@ -33,13 +33,13 @@ def purged(db_session, account, staff, make_inbound, make_draft, make_user):  # 
     return {"post": post, "posted": posted, "rejected": rejected, "approver": approver, "originals": originals}
 
 
-def _page(client, url: str) -> str:  # noqa: ANN001
+def _page(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return htmllib.unescape(response.get_data(as_text=True))
 
 
-def test_staff_pages_show_the_marker(client_for, staff, account, purged) -> None:  # noqa: ANN001
+def test_staff_pages_show_the_marker(client_for, staff, account, purged) -> None:
     client = client_for(staff)
     for draft in (purged["posted"], purged["rejected"]):
         text = _page(client, f"/drafts/{draft.id}")
@@ -53,7 +53,7 @@ def test_staff_pages_show_the_marker(client_for, staff, account, purged) -> None
         assert client.get(listing).status_code == 200
 
 
-def test_the_approver_and_auditor_pages_show_the_marker(client_for, purged, make_user) -> None:  # noqa: ANN001
+def test_the_approver_and_auditor_pages_show_the_marker(client_for, purged, make_user) -> None:
     rejected = purged["rejected"]
     review = _page(client_for(purged["approver"]), f"/review/drafts/{rejected.id}")
     assert "text removed on" in review and purged["originals"][rejected.id] not in review
@@ -62,7 +62,7 @@ def test_the_approver_and_auditor_pages_show_the_marker(client_for, purged, make
     assert "text removed on" in story and POST_TEXT not in story and "draft.posted" in story
 
 
-def test_the_api_answers_with_the_marker_in_the_same_shape(app, purged, db_session) -> None:  # noqa: ANN001
+def test_the_api_answers_with_the_marker_in_the_same_shape(app, purged, db_session) -> None:
     from reviewer.api.services import create_token
 
     token = create_token(db_session, None, purged["posted"].test_author, "tests").secret
@@ -75,7 +75,7 @@ def test_the_api_answers_with_the_marker_in_the_same_shape(app, purged, db_sessi
 
 
 @pytest.mark.slow  # WeasyPrint renders a report: about 5 s here
-def test_the_pdf_report_and_the_audit_trail_still_work(db_session, purged) -> None:  # noqa: ANN001
+def test_the_pdf_report_and_the_audit_trail_still_work(db_session, purged) -> None:
     from reviewer.audit import export
     from reviewer.reports.data import build_report, period_of
     from reviewer.reports.pdf import render_pdf

@@ -9,20 +9,20 @@ import pytest
 
 
 @pytest.fixture
-def mere(make_user):  # noqa: ANN001, ANN201
+def mere(make_user):
     return make_user("mere", roles=["approver"], groups=["comms"], display_name="Mere Tainui")
 
 
 @pytest.fixture
-def hemi(make_user):  # noqa: ANN001, ANN201
+def hemi(make_user):
     return make_user("hemi", roles=["approver"], groups=["comms"], display_name="Hemi Walker")
 
 
 @pytest.fixture
-def pending(make_draft, make_inbound, account, staff):  # noqa: ANN001, ANN201
+def pending(make_draft, make_inbound, account, staff):
     """pending(text=None): a draft answering a new post, submitted and waiting for comms."""
 
-    def make(text: str | None = None, **kwargs):  # noqa: ANN003, ANN202
+    def make(text: str | None = None, **kwargs):
         inbound = kwargs.pop("inbound", None) or make_inbound(account, author_handle="@resident")
         return make_draft("pending", text=text, author=kwargs.pop("author", staff), inbound=inbound, **kwargs)
 
@@ -30,11 +30,11 @@ def pending(make_draft, make_inbound, account, staff):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def reload(db_session):  # noqa: ANN001, ANN201
+def reload(db_session):
     """reload(draft): the draft as the database has it now (after a request changed it)."""
     from reviewer.drafting.models import Draft
 
-    def fetch(draft):  # noqa: ANN001, ANN202
+    def fetch(draft):
         db_session.rollback()
         db_session.expire_all()
         return db_session.get(Draft, draft.id)

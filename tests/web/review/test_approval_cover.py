@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 
-def page_of(client, draft) -> str:  # noqa: ANN001
+def page_of(client, draft) -> str:
     return client.get(f"/review/drafts/{draft.id}").get_data(as_text=True)
 
 
-def test_the_only_approver_of_a_group_is_warned_before_an_edit_strands_the_draft(client_for, mere, pending) -> None:  # noqa: ANN001
+def test_the_only_approver_of_a_group_is_warned_before_an_edit_strands_the_draft(client_for, mere, pending) -> None:
     draft = pending()  # routed to comms, where Mere is the only member
     page = page_of(client_for(mere), draft)
     assert f'action="/review/drafts/{draft.id}/approve"' in page  # she may approve the staff member's text
@@ -18,13 +18,13 @@ def test_the_only_approver_of_a_group_is_warned_before_an_edit_strands_the_draft
     assert "Return it for changes with a comment instead" in page
 
 
-def test_no_edit_warning_when_another_approver_could_approve_the_edit(client_for, mere, hemi, pending) -> None:  # noqa: ANN001
+def test_no_edit_warning_when_another_approver_could_approve_the_edit(client_for, mere, hemi, pending) -> None:
     draft = pending()
     page = page_of(client_for(mere), draft)
     assert "If you edit it, nobody will be able to approve it" not in page
 
 
-def test_after_the_only_approvers_own_edit_the_page_says_nobody_can_approve(client_for, mere, pending, reload) -> None:  # noqa: ANN001
+def test_after_the_only_approvers_own_edit_the_page_says_nobody_can_approve(client_for, mere, pending, reload) -> None:
     draft = pending()
     client = client_for(mere)
     edited = "We promise the pool will reopen soon, and we'll confirm the date here."

@@ -10,7 +10,7 @@ from markupsafe import escape
 from fixtures_workflow import BLOCKED_TEXT, LEGAL_TEXT, REVIEW_TEXT  # type: ignore[import-not-found]
 
 
-def text_of(response) -> str:  # noqa: ANN001
+def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -25,13 +25,13 @@ def history_of(page: str) -> list[str]:
     return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", step))).strip().split(" UTC: ", 1)[-1] for step in steps]
 
 
-def decide(client, draft, action: str, **data):  # noqa: ANN001, ANN003, ANN201
+def decide(client, draft, action: str, **data):
     """POST one decision with the version the page would carry (override with expected_version=...)."""
     data.setdefault("expected_version", str(draft.lock_version))
     return client.post(f"/review/drafts/{draft.id}/{action}", data=data)
 
 
-def test_the_review_page_shows_the_post_the_highlighted_draft_and_the_decisions(client_for, mere, pending) -> None:  # noqa: ANN001
+def test_the_review_page_shows_the_post_the_highlighted_draft_and_the_decisions(client_for, mere, pending) -> None:
     draft = pending()
     response = client_for(mere).get(f"/review/drafts/{draft.id}")
     assert response.status_code == 200
@@ -48,7 +48,7 @@ def test_the_review_page_shows_the_post_the_highlighted_draft_and_the_decisions(
     assert "<script>" not in page and " style=" not in page  # the CSP forbids inline script and style
 
 
-def test_approving_approves_the_draft_answers_the_post_and_is_audited(client_for, mere, pending, reload, audit_actions) -> None:  # noqa: ANN001
+def test_approving_approves_the_draft_answers_the_post_and_is_audited(client_for, mere, pending, reload, audit_actions) -> None:
     draft = pending()
     client = client_for(mere)
     response = decide(client, draft, "approve")
@@ -61,7 +61,7 @@ def test_approving_approves_the_draft_answers_the_post_and_is_audited(client_for
     assert f"Approved: Draft {draft.id} is ready to post." in page
 
 
-def test_reject_needs_a_reason_and_return_needs_a_comment(client_for, mere, pending, reload) -> None:  # noqa: ANN001
+def test_reject_needs_a_reason_and_return_needs_a_comment(client_for, mere, pending, reload) -> None:
     draft = pending()
     client = client_for(mere)
     response = decide(client, draft, "reject", reason="   ")
@@ -81,7 +81,7 @@ def test_reject_needs_a_reason_and_return_needs_a_comment(client_for, mere, pend
     assert 'action="/review/drafts/' not in page  # nothing to decide on a returned draft
 
 
-def test_rejecting_with_a_reason_ends_the_draft(client_for, mere, pending, reload, audit_actions) -> None:  # noqa: ANN001
+def test_rejecting_with_a_reason_ends_the_draft(client_for, mere, pending, reload, audit_actions) -> None:
     draft = pending()
     response = decide(client_for(mere), draft, "reject", reason="Not ours to answer.")
     assert response.status_code == 302
@@ -89,7 +89,7 @@ def test_rejecting_with_a_reason_ends_the_draft(client_for, mere, pending, reloa
     assert audit_actions()[-1] == "draft.rejected"
 
 
-def test_an_approver_cannot_approve_a_draft_they_wrote_and_the_attempt_is_kept(make_user, client_for, mere, pending, reload, audit_actions) -> None:  # noqa: ANN001
+def test_an_approver_cannot_approve_a_draft_they_wrote_and_the_attempt_is_kept(make_user, client_for, mere, pending, reload, audit_actions) -> None:
     both = make_user("tui", roles=["staff", "approver"], groups=["comms"], display_name="Tui Rangi")
     draft = pending(author=both)
     response = decide(client_for(both), draft, "approve")
@@ -104,7 +104,7 @@ def test_an_approver_cannot_approve_a_draft_they_wrote_and_the_attempt_is_kept(m
     assert history_of(page) == ["Tui Rangi submitted version 1", "Refused: Tui Rangi tried to approve their own draft (version 1)"]
 
 
-def test_an_approvers_edit_is_rechecked_and_needs_another_approver(client_for, mere, hemi, pending, reload, audit_actions) -> None:  # noqa: ANN001
+def test_an_approvers_edit_is_rechecked_and_needs_another_approver(client_for, mere, hemi, pending, reload, audit_actions) -> None:
     draft = pending()
     edited = "We promise the pool will reopen soon, and we'll confirm the date here."
     response = decide(client_for(mere), draft, "edit", text=edited)
@@ -135,7 +135,7 @@ def test_an_approvers_edit_is_rechecked_and_needs_another_approver(client_for, m
     ]
 
 
-def test_an_edit_the_policy_blocks_is_refused_with_its_findings(client_for, mere, pending, reload) -> None:  # noqa: ANN001
+def test_an_edit_the_policy_blocks_is_refused_with_its_findings(client_for, mere, pending, reload) -> None:
     draft = pending()
     response = decide(client_for(mere), draft, "edit", text=BLOCKED_TEXT)
     assert response.status_code == 422
@@ -150,7 +150,7 @@ def test_an_edit_the_policy_blocks_is_refused_with_its_findings(client_for, mere
     assert flashes(text_of(response)) == ["text: is unchanged: edit the text, or approve it as it is"]
 
 
-def test_a_decision_on_a_draft_changed_since_the_page_loaded_is_a_conflict(client_for, mere, hemi, pending, reload) -> None:  # noqa: ANN001
+def test_a_decision_on_a_draft_changed_since_the_page_loaded_is_a_conflict(client_for, mere, hemi, pending, reload) -> None:
     draft = pending()
     seen = str(draft.lock_version)
     assert decide(client_for(hemi), draft, "return", comment="Say when.").status_code == 302
@@ -164,7 +164,7 @@ def test_a_decision_on_a_draft_changed_since_the_page_loaded_is_a_conflict(clien
     assert draft.current_version.number == 1
 
 
-def test_a_missing_or_garbled_version_is_a_clear_error(client_for, mere, pending, reload) -> None:  # noqa: ANN001
+def test_a_missing_or_garbled_version_is_a_clear_error(client_for, mere, pending, reload) -> None:
     draft = pending()
     client = client_for(mere)
     response = client.post(f"/review/drafts/{draft.id}/approve", data={})
@@ -175,7 +175,7 @@ def test_a_missing_or_garbled_version_is_a_clear_error(client_for, mere, pending
     assert reload(draft).state == "pending"
 
 
-def test_deciding_on_a_draft_that_is_no_longer_pending_says_so(client_for, mere, make_draft, account) -> None:  # noqa: ANN001
+def test_deciding_on_a_draft_that_is_no_longer_pending_says_so(client_for, mere, make_draft, account) -> None:
     draft = make_draft("approved", text=REVIEW_TEXT, account=account, approver=mere)
     client = client_for(mere)
     page = text_of(client.get(f"/review/drafts/{draft.id}"))
@@ -185,7 +185,7 @@ def test_deciding_on_a_draft_that_is_no_longer_pending_says_so(client_for, mere,
     assert flashes(text_of(response)) == ["This draft is approved, so it cannot be rejected now."]
 
 
-def test_approvers_outside_the_routed_groups_cannot_see_the_draft(make_user, client_for, pending) -> None:  # noqa: ANN001
+def test_approvers_outside_the_routed_groups_cannot_see_the_draft(make_user, client_for, pending) -> None:
     draft = pending()
     lawyer = make_user("lee", roles=["approver"], groups=["legal"])
     client = client_for(lawyer)
@@ -193,7 +193,7 @@ def test_approvers_outside_the_routed_groups_cannot_see_the_draft(make_user, cli
     assert decide(client, draft, "approve").status_code == 404
 
 
-def test_decisions_need_the_csrf_token(make_app, make_user, login, pending, reload) -> None:  # noqa: ANN001
+def test_decisions_need_the_csrf_token(make_app, make_user, login, pending, reload) -> None:
     app = make_app(WTF_CSRF_ENABLED=True)
     approver = make_user("ari", roles=["approver"], groups=["comms"])
     draft = pending()
@@ -206,7 +206,7 @@ def test_decisions_need_the_csrf_token(make_app, make_user, login, pending, relo
     assert reload(draft).state == "pending"
 
 
-def test_an_approver_in_two_routed_groups_chooses_which_one_their_approval_counts_for(make_user, client_for, pending, reload) -> None:  # noqa: ANN001
+def test_an_approver_in_two_routed_groups_chooses_which_one_their_approval_counts_for(make_user, client_for, pending, reload) -> None:
     both = make_user("kiri", roles=["approver"], groups=["comms", "legal"], display_name="Kiri Moana")
     draft = pending(f"{REVIEW_TEXT} {LEGAL_TEXT}")
     assert draft.routes == ["comms", "legal"]
@@ -227,7 +227,7 @@ def test_an_approver_in_two_routed_groups_chooses_which_one_their_approval_count
     assert "Still needs approval by comms." in page
 
 
-def test_the_page_without_a_group_choice_for_an_approver_in_one_routed_group(client_for, mere, pending) -> None:  # noqa: ANN001
+def test_the_page_without_a_group_choice_for_an_approver_in_one_routed_group(client_for, mere, pending) -> None:
     draft = pending(f"{REVIEW_TEXT} {LEGAL_TEXT}")
     page = text_of(client_for(mere).get(f"/review/drafts/{draft.id}"))
     assert 'name="group"' not in page

@@ -19,7 +19,7 @@ def listed(page: str) -> list[int]:
     return [int(n) for n in re.findall(r'<a href="/review/drafts/(\d+)">Draft', page)]
 
 
-def age(db_session, draft, hours: float) -> None:  # noqa: ANN001
+def age(db_session, draft, hours: float) -> None:
     """Pretend the draft was submitted `hours` ago."""
     db_session.rollback()
     draft = db_session.merge(draft)
@@ -27,7 +27,7 @@ def age(db_session, draft, hours: float) -> None:  # noqa: ANN001
     db_session.commit()
 
 
-def test_the_queue_lists_the_groups_drafts_oldest_first_with_counts_per_group(make_user, client_for, pending, db_session) -> None:  # noqa: ANN001
+def test_the_queue_lists_the_groups_drafts_oldest_first_with_counts_per_group(make_user, client_for, pending, db_session) -> None:
     both = make_user("kiri", roles=["approver"], groups=["comms", "legal"], display_name="Kiri Moana")
     newer, older = pending(), pending()
     legal = pending(LEGAL_TEXT)
@@ -49,7 +49,7 @@ def test_the_queue_lists_the_groups_drafts_oldest_first_with_counts_per_group(ma
     assert listed(page) == [legal.id]
 
 
-def test_a_draft_leaves_the_queue_once_decided(client_for, mere, pending) -> None:  # noqa: ANN001
+def test_a_draft_leaves_the_queue_once_decided(client_for, mere, pending) -> None:
     draft = pending()
     client = client_for(mere)
     assert listed(client.get("/review/").get_data(as_text=True)) == [draft.id]
@@ -59,7 +59,7 @@ def test_a_draft_leaves_the_queue_once_decided(client_for, mere, pending) -> Non
     assert "Nothing waiting for comms" in page
 
 
-def test_filters_by_account_age_decision_and_rule(make_account, client_for, mere, pending, make_inbound, db_session) -> None:  # noqa: ANN001
+def test_filters_by_account_age_decision_and_rule(make_account, client_for, mere, pending, make_inbound, db_session) -> None:
     other = make_account("@HarbourLibraries", name="Harbour Libraries")
     old = pending()
     promise_only = pending(PROMISE_ONLY)
@@ -85,7 +85,7 @@ def test_filters_by_account_age_decision_and_rule(make_account, client_for, mere
     assert '<option value="commitments.deadlines">' in page
 
 
-def test_bad_filters_are_clear_errors_not_failures(client_for, mere, pending) -> None:  # noqa: ANN001
+def test_bad_filters_are_clear_errors_not_failures(client_for, mere, pending) -> None:
     pending()
     client = client_for(mere)
     for query, message in (
@@ -101,14 +101,14 @@ def test_bad_filters_are_clear_errors_not_failures(client_for, mere, pending) ->
         assert "Fix the filters above to see the queue." in page
 
 
-def test_a_well_formed_rule_with_no_drafts_is_an_empty_result(client_for, mere, pending) -> None:  # noqa: ANN001
+def test_a_well_formed_rule_with_no_drafts_is_an_empty_result(client_for, mere, pending) -> None:
     pending()
     response = client_for(mere).get("/review/?group=comms&rule=pii.phone")
     assert response.status_code == 200
     assert listed(response.get_data(as_text=True)) == []
 
 
-def test_a_group_the_approver_is_not_in_sends_them_to_their_own(client_for, mere) -> None:  # noqa: ANN001
+def test_a_group_the_approver_is_not_in_sends_them_to_their_own(client_for, mere) -> None:
     client = client_for(mere)
     response = client.get("/review/?group=legal")
     assert response.status_code == 302 and response.location == "/review/?group=comms"
@@ -116,17 +116,17 @@ def test_a_group_the_approver_is_not_in_sends_them_to_their_own(client_for, mere
     assert "You are not in the approver group 'legal': showing comms instead." in page
 
 
-def test_an_approver_in_no_group_is_told_so(make_user, client_for) -> None:  # noqa: ANN001
+def test_an_approver_in_no_group_is_told_so(make_user, client_for) -> None:
     loner = make_user("solo", roles=["approver"])
     page = client_for(loner).get("/review/").get_data(as_text=True)
     assert "You are not in any approver group yet" in page
 
 
-def test_the_queue_is_for_approvers_only(client_for, staff) -> None:  # noqa: ANN001
+def test_the_queue_is_for_approvers_only(client_for, staff) -> None:
     assert client_for(staff).get("/review/").status_code == 403
 
 
-def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client_for, mere, pending, db_session, monkeypatch) -> None:  # noqa: ANN001
+def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client_for, mere, pending, db_session, monkeypatch) -> None:
     from reviewer.review import views
 
     monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
@@ -151,7 +151,7 @@ def test_a_long_queue_is_shown_a_page_at_a_time_oldest_first(client_for, mere, p
     assert listed(client.get("/review/?group=comms&page=nonsense").get_data(as_text=True))[:1] == [drafts[0].id]
 
 
-def test_the_queue_opens_on_a_group_that_has_work(make_user, client_for, pending) -> None:  # noqa: ANN001
+def test_the_queue_opens_on_a_group_that_has_work(make_user, client_for, pending) -> None:
     """#14 item 7: comms (the first group) is empty, legal has a draft: the queue opens on legal."""
     both = make_user("kiri", roles=["approver"], groups=["comms", "legal"], display_name="Kiri Moana")
     legal = pending(LEGAL_TEXT)

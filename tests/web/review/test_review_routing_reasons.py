@@ -18,7 +18,7 @@ def visible_text(page: str) -> str:
 
 
 def test_the_approver_reads_why_a_reply_was_routed_when_the_reason_is_the_post(
-    client_for, make_user, make_draft, make_inbound, account, staff, checker  # noqa: ANN001
+    client_for, make_user, make_draft, make_inbound, account, staff, checker
 ) -> None:
     lead = make_user("lee", roles=["approver"], groups=["safeguarding"], display_name="Lee Safe")
     make_user("ana", roles=["approver"], groups=["safeguarding"], display_name="Ana Second")
