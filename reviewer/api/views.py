@@ -2,8 +2,9 @@
 
 Each view authenticates with a bearer token (`token_required`), validates
 its body (`schemas`), calls the same services the web pages call, and owns
-the transaction: one commit at the end, a rollback on any refusal (except a
-refused self-approval, which is evidence and is committed).
+the transaction: one commit at the end. A service's refusal gets the same
+status as on the pages (`web.refusals`) and the same settling: a rollback,
+keeping the evidence of a refused self-approval or a blocked submission.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer import jsontext
 from reviewer.api import openapi
@@ -35,15 +34,16 @@ from reviewer.db import get_session
 from reviewer.orm import commit_keeping_loaded, utcnow
 from reviewer.drafting import services as drafting
 from reviewer.drafting.models import Draft, InboundPost
-from reviewer.drafting.services import CheckUnavailable
 from reviewer.orgs.models import AccountFacts
 from reviewer.orgs.services import account_facts, drafting_allowed, list_accounts, list_policy_files
 from reviewer.policy import PolicyError
+from reviewer.policy.verdict import verdict_dict
 from reviewer.review import services as review
 from reviewer.review.models import Approval
-from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused
+from reviewer.review.workflow import SubmitRefused
 from reviewer.web import checker
 from reviewer.web.access import public
+from reviewer.web.refusals import REFUSALS, Refusal, refusal_for, settle
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 Body = TypeVar("Body", bound=BaseModel)
@@ -96,45 +96,27 @@ def _created(payload: Any):  # noqa: ANN202
     return response
 
 
-def _verdict_dict(verdict: Any) -> Any:
-    return verdict.to_dict() if hasattr(verdict, "to_dict") else verdict
-
-
 @contextmanager
 def _services(prefix: str = ""):  # noqa: ANN202
-    """Turn the services' refusals into JSON errors, rolling back what they started."""
+    """Turn the services' refusals into JSON errors with the pages' statuses, settling what they started."""
     session = get_session()
     begin_writing(session)  # the reads so far took no write lock; the changes do
     try:
         yield session
-    except NotAllowed as error:
-        if error.self_approval:
-            session.commit()  # the refused self-approval is evidence for the auditors
-        else:
-            session.rollback()
-        raise ApiError(403, error.reason, error.message) from None
-    except ConflictError as error:
-        session.rollback()
-        raise ApiError(409, "conflict", error.message) from None
-    except StaleDataError:
-        session.rollback()
-        raise ApiError(409, "conflict", ConflictError().message) from None
-    except SubmitRefused as error:
-        session.rollback()
-        review.record_blocked(session, api_user(), error)  # the attempt is evidence; the blocked text is not kept
-        session.commit()
-        raise ApiError(422, "blocked", error.message, verdict=_verdict_dict(error.verdict)) from None
-    except CheckUnavailable as error:
-        session.rollback()
-        raise ApiError(503, "policy_unavailable", error.message) from None
-    except InvalidInput as error:
-        session.rollback()
-        name = _API_FIELD_NAMES.get(error.field, error.field)
-        field = f"{prefix}.{name}" if prefix else name
-        raise ApiError(422, "invalid", f"{field}: {error.detail}.", field=field) from None
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, "duplicate", "This clashes with something already stored (e.g. the same external_id).") from None
+    except REFUSALS as error:
+        refusal = refusal_for(error)
+        settle(session, error, api_user())
+        raise _api_error(refusal, prefix) from None
+
+
+def _api_error(refusal: Refusal, prefix: str = "") -> ApiError:
+    """The refusal as the API says it: the field in the API's spelling (under `prefix` in a batch); a blocked text's verdict."""
+    extra = {"verdict": verdict_dict(refusal.error.verdict)} if isinstance(refusal.error, SubmitRefused) else {}
+    if refusal.field is None:
+        return ApiError(refusal.status, refusal.code, refusal.message, **extra)
+    name = _API_FIELD_NAMES.get(refusal.field, refusal.field)
+    field = f"{prefix}.{name}" if prefix else name
+    return ApiError(refusal.status, refusal.code, f"{field}: {refusal.detail}.", field=field, **extra)
 
 
 def _account(account_id: int, field: str = "account_id") -> AccountFacts:
@@ -242,8 +224,7 @@ def check():  # noqa: ANN201
                 body.text, platform=body.platform, date=utcnow(), in_reply_to=body.in_reply_to, scorer=the_checker.scorer
             )
     except PolicyError as error:
-        problems = "; ".join(f"line {i.line}: {i.message}" for i in error.issues[:3])
-        raise ApiError(503, "policy_unavailable", f"The policy cannot be loaded ({problems}); tell an administrator.") from None
+        raise _api_error(refusal_for(error)) from None
     return jsonify(verdict.to_dict())
 
 

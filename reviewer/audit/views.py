@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_login import current_user
 
 from reviewer.audit import browse, export
 from reviewer.audit.chain import parse_anchor
@@ -22,6 +21,7 @@ from reviewer.audit.story import draft_story
 from reviewer.notify import outbox
 from reviewer.db import get_database, get_session, read_session
 from reviewer.orgs.services import list_accounts
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
 from reviewer.vocabulary import DECISIONS
 
@@ -29,9 +29,6 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 AUDITORS = ("auditor", "admin")
 
-
-def _me() -> Any:
-    return current_user._get_current_object()
 
 
 @bp.route("/")
@@ -98,7 +95,7 @@ def verify_chain():  # noqa: ANN201
     session = get_session()
     record(
         session,
-        _me(),
+        signed_in_user(),
         "audit.verified",
         None,
         {
@@ -112,9 +109,9 @@ def verify_chain():  # noqa: ANN201
     )
     if not result.ok:
         bad = result.first_bad
-        outbox.verification_failed(session, _me(), bad.seq if bad else None, bad.reason if bad else "the check failed")
+        outbox.verification_failed(session, signed_in_user(), bad.seq if bad else None, bad.reason if bad else "the check failed")
     elif not reconciled.ok:
-        outbox.verification_failed(session, _me(), None, f"{len(reconciled.mismatches)} stored rows differ from what "
+        outbox.verification_failed(session, signed_in_user(), None, f"{len(reconciled.mismatches)} stored rows differ from what "
                                    "the audit events recorded")
     session.commit()
     return render_template("audit/verified.html", result=result, anchor=anchor, reconciled=reconciled)
@@ -136,7 +133,7 @@ def export_events():  # noqa: ANN201
     except (browse.FilterError, export.ExportError) as error:
         flash(f"Export: {error}", "error")
         return redirect(url_for("audit.index"))
-    export.record_export(session, _me(), fmt, span, via="web")
+    export.record_export(session, signed_in_user(), fmt, span, via="web")
     session.commit()
     database = get_database()
 

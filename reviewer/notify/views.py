@@ -12,6 +12,7 @@ from reviewer.accounts.forms import ButtonForm
 from reviewer.db import get_session
 from reviewer.notify import services
 from reviewer.notify.forms import MODE_LABELS, chosen, field_name, preferences_form
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required, signed_in
 
 bp = Blueprint("notify", __name__)
@@ -34,9 +35,6 @@ def unread_badge() -> dict:
     return {"unread_notifications": count}
 
 
-def _me():  # noqa: ANN202
-    return current_user._get_current_object()
-
 
 @bp.route("/notifications")
 @signed_in
@@ -53,7 +51,7 @@ def mark_read():  # noqa: ANN201
     form = ButtonForm()
     if form.validate_on_submit():
         session = get_session()
-        services.mark_all_read(session, _me())
+        services.mark_all_read(session, signed_in_user())
         session.commit()
     return redirect(url_for("notify.index"))
 
@@ -70,7 +68,7 @@ def save_settings():  # noqa: ANN201
                 flash(f"{label}: {error}" if label else error, "error")
         return _page(form), 422
     try:
-        changed = services.set_preferences(session, _me(), chosen(form))
+        changed = services.set_preferences(session, signed_in_user(), chosen(form))
     except services.PreferenceError as error:
         getattr(form, field_name(error.field)).errors.append(error.message)
         return _page(form), 422
@@ -101,7 +99,7 @@ def retry():  # noqa: ANN201
     form = ButtonForm()
     if form.validate_on_submit():
         session = get_session()
-        count = services.retry_failed(session, _me())
+        count = services.retry_failed(session, signed_in_user())
         session.commit()
         flash(f"{count} failed notification{'s' if count != 1 else ''} will be tried again.", "success")
     return redirect(url_for("notify.delivery"))

@@ -18,7 +18,6 @@ import io
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, render_template, send_file, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from reviewer.db import get_database, get_session, read_session
@@ -36,14 +35,12 @@ from reviewer.reports.services import (
     record_download,
     record_generated,
 )
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 ROLES = ("auditor", "admin")
 
-
-def _me() -> Any:
-    return current_user._get_current_object()
 
 
 def _inline_limit() -> int:
@@ -95,7 +92,7 @@ def generate():  # noqa: ANN201
             for error in errors:
                 flash(f"{label}: {error}" if label else error, "error")
         return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
-    me = _me()
+    me = signed_in_user()
     _end_request_transaction()
     since, until = period_of(form.since.data, form.until.data)
     account_id = form.account_id
@@ -130,7 +127,7 @@ def generate():  # noqa: ANN201
 def _my_job(job_id: str) -> ReportJob:
     """The job's record when it is this user's; 404 otherwise (other people's jobs stay private)."""
     status = report_status(current_app, job_id)
-    if status is None or status.user_id != _me().id:
+    if status is None or status.user_id != signed_in_user().id:
         abort(404)
     return status
 
@@ -165,7 +162,7 @@ def download(job_id: str):  # noqa: ANN201
     if status.state != "done" or not path.is_file():
         flash("That report is not ready yet.", "error")
         return render_template("reports/job.html", status=status, job_id=job_id), 409
-    me = _me()
+    me = signed_in_user()
     pdf = path.read_bytes()
     filename = status.filename or f"compliance-{job_id}.pdf"
     _write(lambda session: record_download(session, me, filename=filename, pdf_sha256=status.pdf_sha256 or "", job_id=job_id))

@@ -8,3 +8,10 @@ def checker():  # noqa: ANN201 - the import stays lazy so this package stays che
     from reviewer.checking import EXTENSION_KEY
 
     return current_app.extensions[EXTENSION_KEY]
+
+
+def signed_in_user():  # noqa: ANN201 - the import stays lazy so this package stays cheap to import
+    """The signed-in user itself (not flask-login's proxy): the actor a view hands to the services."""
+    from flask_login import current_user
+
+    return current_user._get_current_object()
