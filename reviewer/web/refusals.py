@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -42,6 +41,7 @@ from reviewer.policy import PolicyError
 from reviewer.reports.data import ReportInputError
 from reviewer.review.submitting import record_blocked
 from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused, WorkflowError
+from reviewer.web import signed_in_user
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,6 @@ def attempt(*, blocked_draft_id: int | None = None) -> Iterator[Attempt]:
         yield outcome
     except REFUSALS as error:
         outcome.refusal = refusal_for(error)
-        settle(session, error, current_user._get_current_object(), blocked_draft_id)
+        settle(session, error, signed_in_user(), blocked_draft_id)
     else:
         session.commit()

@@ -1,8 +1,9 @@
 """Each refusal a service gives answers one status on every page (issue 18): the pages that used to disagree.
 
-Before, a page chose its own status: an inactive account was 422 in the editor but
-403 on the review page, a policy that cannot load was 422, and the admin pages
-answered a refused form with 200. Every page now asks `reviewer.web.refusals`.
+Before, a page chose its own status: NotAllowed was 422 in the editor but 403 on
+the review page, a policy that cannot load was 422, the admin pages answered a
+refused form with 200, and refused buttons redirected. Every page now asks
+`reviewer.web.refusals`; the table itself is tested in test_refusal_table.py.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from html import unescape
 from sqlalchemy import func, select
 
 from reviewer.audit import AuditEvent
-from reviewer.drafting.models import Draft, InboundPost
-
-from fixtures_workflow import CLEAN_TEXT  # type: ignore[import-not-found]
+from reviewer.drafting.models import InboundPost
 
 BROKEN_POLICY = "id: city-council\nversion: '1'\nrules:\n  - id: x\n    kind: nonsense\n"
 
