@@ -136,8 +136,8 @@ def _toggle(user_id: int, change, done: str):  # noqa: ANN001, ANN202
         if outcome.refused:  # shown on the user's page, with the refusal's status
             flash(outcome.refusal.message, "error")
             user = _user_or_404(user_id)  # reloaded after the rollback
-            page = render_template("accounts/user_form.html", form=_edit_user_form(user, stored_only=True), user=user, button=ButtonForm())
-            return page, outcome.status
+            form = _edit_user_form(user, stored_only=True)
+            return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm()), outcome.status
         flash(f"{user.username} {done}.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 

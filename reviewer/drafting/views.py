@@ -83,7 +83,10 @@ def index():  # noqa: ANN201
     summaries = [{"account": account, "summary": drafting.inbox_summary(session, account)} for account in _my_accounts()]
     summaries.sort(key=lambda s: (s["summary"].urgency(), s["account"].label.casefold()))  # overdue first
     mine = session.scalars(
-        select(Draft).where(Draft.author_id == signed_in_user().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
+        select(Draft)
+        .where(Draft.author_id == signed_in_user().id, Draft.state.in_(OPEN_STATES))
+        .order_by(Draft.updated_at.desc())
+        .limit(50)
     ).all()
     return render_template("drafting/index.html", summaries=summaries, drafts=mine)
 
@@ -236,12 +239,12 @@ def draft(draft_id: int):  # noqa: ANN201
             flash(f"This draft is {state_label(the_draft.state)}: it cannot be changed or submitted now.", "error")
             return redirect(url_for("drafting.draft", draft_id=the_draft.id))
         if form.validate_on_submit():
-            session = get_session()
+            session, me = get_session(), signed_in_user()
             # A blocked revision is not kept; the attempt is, as evidence filed under this draft.
             with attempt(blocked_draft_id=draft_id) as outcome:
-                drafting.revise_draft(session, signed_in_user(), checker(), the_draft, form.text.data, expected_version=form.expected())
+                drafting.revise_draft(session, me, checker(), the_draft, form.text.data, expected_version=form.expected())
                 if form.submit_reply.data:
-                    review.submit_draft(session, signed_in_user(), checker(), the_draft)
+                    review.submit_draft(session, me, checker(), the_draft)
             if not outcome.refused:
                 flash(_outcome(the_draft, submitted=bool(form.submit_reply.data)), "success")
                 return redirect(url_for("drafting.draft", draft_id=the_draft.id))
