@@ -99,11 +99,11 @@ def load_policy_or_fail(path: str | None):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder-load") as loading:
-        encoder = loading.submit(load_encoder_or_fail)  # the model loads while the policy imports and parses
+        encoder = loading.submit(load_encoder_or_fail)  # the model loads while the policy imports, parses and validates
         from reviewer.policy import PolicyError, load_policy
 
         try:
-            return load_policy(chosen, encoder=encoder.result(), skip_semantic=encoder_is_none())
+            return load_policy(chosen, encoder=encoder, skip_semantic=encoder_is_none())
         except PolicyError as exc:
             raise Failure(str(exc)) from None
 

@@ -59,7 +59,7 @@ def minilm_folder() -> Path:
 
 def write_manifest(folder: Path, source: dict, method: dict, name: str = "minilm-l6-v2-static") -> dict:
     """Record the sha256 of every file of a saved static model in its manifest.json."""
-    files = {path.name: sha256_file(path) for path in sorted(folder.iterdir()) if path.is_file() and path.name != MANIFEST}
+    files = {path.name: sha256_file(path) for path in sorted(folder.iterdir()) if path.is_file() and path.name != MANIFEST and not path.name.startswith(".")}
     manifest = {"format": 1, "name": name, "source": source, "method": method, "files": files}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from reviewer.encoder.base import CachingEncoder, EncoderError, EncoderInfo, SentenceCache, normalise_rows, sha256_file
+from reviewer.encoder.base import CachingEncoder, EncoderError, EncoderInfo, SentenceCache, normalise_rows
 from reviewer.encoder.digests import combined_digest
+from reviewer.encoder.stamps import stamped_sha256
 
 # The fast tokenizer's own thread pool is not fork-safe: `reviewer serve` forks workers after loading.
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -49,7 +50,7 @@ def read_manifest(folder: Path, required: tuple[str, ...] = REQUIRED) -> dict:
         path = folder / name
         if not path.is_file():
             raise EncoderError(f"{path}: missing; rebuild the model with `reviewer encoder build`.")
-        actual = sha256_file(path)
+        actual = stamped_sha256(path)
         if actual != expected:
             raise EncoderError(f"{path}: sha256 {actual} does not match {expected} in {MANIFEST}; "
                                "the file is corrupt or was replaced. Rebuild it with `reviewer encoder build`.")
