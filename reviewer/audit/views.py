@@ -23,6 +23,7 @@ from reviewer.db import get_database, get_session, read_session
 from reviewer.orgs.services import list_accounts
 from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
+from reviewer.web.refusals import refusal_for
 from reviewer.vocabulary import DECISIONS
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -30,20 +31,23 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDITORS = ("auditor", "admin")
 
 
-
 @bp.route("/")
 @role_required(*AUDITORS)
 def index():  # noqa: ANN201
     """The trail, newest first, filtered; keyset pages; the head; the verify and export forms."""
+    return _trail(200)
+
+
+def _trail(status: int):  # noqa: ANN202
+    """The trail page for this request's filters (none on a POST), answered with `status` unless a filter is refused."""
     session = get_session()
-    status = 200
     try:
         wanted = browse.parse_filter(request.args)
         before = browse.whole_number(request.args.get("before"), "before")
         after = browse.whole_number(request.args.get("after"), "after")
     except browse.FilterError as error:
         flash(f"Filter {error.field}: {error.message}", "error")
-        wanted, before, after, status = None, None, None, 422
+        wanted, before, after, status = None, None, None, refusal_for(error).status
     result = browse.page(session, wanted, before=before, after=after) if wanted is not None else browse.Page()
     listed = list_accounts(session)
     accounts = [(account.id, account.label) for account in listed]
@@ -132,7 +136,7 @@ def export_events():  # noqa: ANN201
         span = export.resolve_range(session, since, until)
     except (browse.FilterError, export.ExportError) as error:
         flash(f"Export: {error}", "error")
-        return redirect(url_for("audit.index"))
+        return _trail(refusal_for(error).status)  # the trail again, with the export form
     export.record_export(session, signed_in_user(), fmt, span, via="web")
     session.commit()
     database = get_database()

@@ -14,6 +14,7 @@ from reviewer.notify import services
 from reviewer.notify.forms import MODE_LABELS, chosen, field_name, preferences_form
 from reviewer.web import signed_in_user
 from reviewer.web.access import role_required, signed_in
+from reviewer.web.refusals import attempt
 
 bp = Blueprint("notify", __name__)
 log = logging.getLogger(__name__)
@@ -67,12 +68,11 @@ def save_settings():  # noqa: ANN201
             for error in errors:
                 flash(f"{label}: {error}" if label else error, "error")
         return _page(form), 422
-    try:
+    with attempt() as outcome:
         changed = services.set_preferences(session, signed_in_user(), chosen(form))
-    except services.PreferenceError as error:
-        getattr(form, field_name(error.field)).errors.append(error.message)
-        return _page(form), 422
-    session.commit()
+    if outcome.refused:
+        getattr(form, field_name(outcome.refusal.field)).errors.append(outcome.refusal.message)
+        return _page(form), outcome.status
     flash(f"Saved: {len(changed)} choice{'s' if len(changed) != 1 else ''} changed." if changed else "Nothing changed.",
           "success")
     return redirect(url_for("notify.index"))

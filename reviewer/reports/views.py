@@ -37,6 +37,7 @@ from reviewer.reports.services import (
 )
 from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
+from reviewer.web.refusals import refusal_for
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 ROLES = ("auditor", "admin")
@@ -106,13 +107,13 @@ def generate():  # noqa: ANN201
                 made = generate_report(session, me, since=since, until=until, account_id=account_id, agency=agency)
             except ReportInputError as error:
                 flash(f"The report could not be made: {error}.", "error")
-                return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
+                return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), refusal_for(error).status
     if made is None:
         try:
             job_id = submit_report(current_app, me, since=since, until=until, account_id=account_id, drafts=drafts)
         except JobsUnavailable as error:
             flash(str(error), "error")
-            return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 503
+            return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), refusal_for(error).status
         flash(f"The report covers {drafts:,} drafts: it is being made in the background.", "success")
         return Response(status=303, headers={"Location": url_for("reports.job", job_id=job_id)})
 
