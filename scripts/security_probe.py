@@ -227,7 +227,7 @@ def start_server(ctx: Ctx, timeout: float = 300) -> None:
     import requests
 
     port = free_port()
-    log = open(ctx.tmp / "serve.log", "w")  # noqa: SIM115 - kept open for the server's life
+    log = open(ctx.tmp / "serve.log", "w")
     ctx.server = subprocess.Popen(
         [sys.executable, "-m", "reviewer", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
          "--no-access-log"], env=ctx.env, stdout=log, stderr=subprocess.STDOUT, cwd=ctx.tmp,

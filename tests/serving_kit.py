@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 
 @contextmanager
-def serving(app, name: str = "live-server") -> Iterator[str]:  # noqa: ANN001
+def serving(app, name: str = "live-server") -> Iterator[str]:
     """Serve `app` on a free loopback port (a daemon thread) until the block ends; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)

@@ -1,9 +1,12 @@
-"""The admin area for people: users, their roles and groups, passwords, approver groups."""
+"""The admin area for people: users, their roles and groups, passwords, approver groups.
+
+Each change runs in `web.refusals.attempt()`: committed, or its refusal shown
+on the form (or, for a button, on the user's page) with its one status.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from reviewer.accounts.forms import (
     ButtonForm,
@@ -16,7 +19,6 @@ from reviewer.accounts.forms import (
 from reviewer.accounts.models import ROLE_LABELS, ROLES, ApproverGroup, User
 from reviewer.accounts.passwords import generate_password
 from reviewer.accounts.services import (
-    AccountError,
     create_group,
     create_user,
     deactivate_user,
@@ -30,14 +32,12 @@ from reviewer.accounts.services import (
     update_user,
 )
 from reviewer.db import get_session
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
 from reviewer.web.forms import attach_error
+from reviewer.web.refusals import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _actor() -> User:
-    return current_user._get_current_object()
 
 
 def _user_or_404(user_id: int) -> User:
@@ -47,35 +47,35 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _offer_choices(form) -> None:  # noqa: ANN001
+def _offer_choices(form) -> None:
     form.roles.choices = [(role, ROLE_LABELS[role]) for role in ROLES]
     form.groups.choices = [(g.name, g.name) for g in list_groups(get_session())]
 
 
 @bp.route("/")
 @role_required("admin")
-def index():  # noqa: ANN201
+def index():
     return render_template("accounts/admin_index.html")
 
 
 @bp.route("/users")
 @role_required("admin")
-def users():  # noqa: ANN201
+def users():
     return render_template("accounts/users.html", users=list_users(get_session()), button=ButtonForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @role_required("admin")
-def new_user():  # noqa: ANN201
+def new_user():
     form = NewUserForm()
     _offer_choices(form)
+    status = 200
     if form.validate_on_submit():
-        session = get_session()
         password = form.password.data or generate_password()
-        try:
+        with attempt() as outcome:
             user = create_user(
-                session,
-                _actor(),
+                get_session(),
+                signed_in_user(),
                 form.username.data,
                 password,
                 roles=form.roles.data or [],
@@ -84,128 +84,129 @@ def new_user():  # noqa: ANN201
                 email=form.email.data,
                 must_change_password=not form.password.data,
             )
-        except AccountError as error:
-            session.rollback()
-            attach_error(form, error)
-        else:
-            session.commit()
+        if not outcome.refused:
             flash(f"User {user.username} created.", "success")
             if form.password.data:
                 return redirect(url_for("admin.users"))
             return render_template("accounts/one_time_password.html", user=user, password=password, created=True)
-    return render_template("accounts/user_form.html", form=form, user=None)
+        attach_error(form, outcome.refusal)
+        status = outcome.status
+    return render_template("accounts/user_form.html", form=form, user=None), status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
-def edit_user(user_id: int):  # noqa: ANN201
+def edit_user(user_id: int):
     user = _user_or_404(user_id)
-    current = {"display_name": user.display_name, "email": user.email, "roles": sorted(user.roles), "groups": user.group_names}
-    form = EditUserForm(data=current)
-    _offer_choices(form)
+    form = _edit_user_form(user)
+    status = 200
     if form.validate_on_submit():
-        session = get_session()
-        try:
+        with attempt() as outcome:
             update_user(
-                session,
-                _actor(),
+                get_session(),
+                signed_in_user(),
                 user,
                 display_name=form.display_name.data or "",
                 email=form.email.data,
                 roles=form.roles.data or [],
                 groups=form.groups.data or [],
             )
-        except AccountError as error:
-            session.rollback()
-            attach_error(form, error)
-        else:
-            session.commit()
+        if not outcome.refused:
             flash(f"Changes to {user.username} saved.", "success")
             return redirect(url_for("admin.users"))
-    return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm())
+        attach_error(form, outcome.refusal)
+        status = outcome.status
+    return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm()), status
 
 
-def _toggle(user_id: int, change, done: str):  # noqa: ANN001, ANN202
+def _edit_user_form(user: User, *, stored_only: bool = False) -> EditUserForm:
+    """The user's form filled with what is stored, and what this request posted unless `stored_only`."""
+    current = {"display_name": user.display_name, "email": user.email, "roles": sorted(user.roles), "groups": user.group_names}
+    form = EditUserForm(formdata=None, data=current) if stored_only else EditUserForm(data=current)
+    _offer_choices(form)
+    return form
+
+
+def _toggle(user_id: int, change, done: str):
     form = ButtonForm()
     user = _user_or_404(user_id)
     if form.validate_on_submit():
-        session = get_session()
-        try:
-            change(session, _actor(), user)
-        except AccountError as error:
-            session.rollback()
-            flash(error.message, "error")
-        else:
-            session.commit()
-            flash(f"{user.username} {done}.", "success")
+        with attempt() as outcome:
+            change(get_session(), signed_in_user(), user)
+        if outcome.refused:  # shown on the user's page, with the refusal's status
+            flash(outcome.refusal.message, "error")
+            user = _user_or_404(user_id)  # reloaded after the rollback
+            form = _edit_user_form(user, stored_only=True)
+            return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm()), outcome.status
+        flash(f"{user.username} {done}.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
 @role_required("admin")
-def deactivate(user_id: int):  # noqa: ANN201
+def deactivate(user_id: int):
     return _toggle(user_id, deactivate_user, "deactivated: they can no longer sign in, and their sessions have ended")
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
 @role_required("admin")
-def reactivate(user_id: int):  # noqa: ANN201
+def reactivate(user_id: int):
     return _toggle(user_id, reactivate_user, "reactivated")
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @role_required("admin")
-def reset_password(user_id: int):  # noqa: ANN201
+def reset_password(user_id: int):
     user = _user_or_404(user_id)
     form = ResetPasswordForm()
+    status = 200
     if form.validate_on_submit():
-        session = get_session()
         password = form.password.data or generate_password()
-        try:
-            revoked = set_password(session, _actor(), user, password, one_time=not form.password.data)
-        except AccountError as error:
-            session.rollback()
-            attach_error(form, error)
-        else:
-            session.commit()
+        with attempt() as outcome:
+            revoked = set_password(get_session(), signed_in_user(), user, password, one_time=not form.password.data)
+        if not outcome.refused:
             if form.password.data:
                 flash(f"Password for {user.username} set; their sessions have ended. API tokens revoked: {revoked}.",
                       "success")
                 return redirect(url_for("admin.edit_user", user_id=user.id))
             return render_template("accounts/one_time_password.html", user=user, password=password, created=False)
-    return render_template("accounts/reset_password.html", form=form, user=user)
+        attach_error(form, outcome.refusal)
+        status = outcome.status
+    return render_template("accounts/reset_password.html", form=form, user=user), status
 
 
 @bp.route("/groups", methods=["GET", "POST"])
 @role_required("admin")
-def groups():  # noqa: ANN201
+def groups():
     form = NewGroupForm()
     session = get_session()
+    status = 200
     if form.validate_on_submit():
-        try:
-            group = create_group(session, _actor(), form.name.data, form.description.data or "")
-        except AccountError as error:
-            session.rollback()
-            attach_error(form, error)
-        else:
-            session.commit()
+        with attempt() as outcome:
+            group = create_group(session, signed_in_user(), form.name.data, form.description.data or "")
+        if not outcome.refused:
             flash(f"Approver group {group.name} added.", "success")
             return redirect(url_for("admin.groups"))
+        attach_error(form, outcome.refusal)
+        status = outcome.status
     thin = [thin_group_warning(name, count) for name, count in thin_groups(session).items()]
-    return render_template("accounts/groups.html", groups=list_groups(session), form=form, thin=thin)
+    return render_template("accounts/groups.html", groups=list_groups(session), form=form, thin=thin), status
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 @role_required("admin")
-def edit_group(group_id: int):  # noqa: ANN201
+def edit_group(group_id: int):
     session = get_session()
     group = session.get(ApproverGroup, group_id)
     if group is None:
         abort(404)
     form = EditGroupForm(data={"description": group.description})
     if form.validate_on_submit():
-        update_group(session, _actor(), group, form.description.data or "")
-        session.commit()
+        with attempt() as outcome:
+            update_group(session, signed_in_user(), group, form.description.data or "")
+        if outcome.refused:
+            attach_error(form, outcome.refusal)
+            return render_template("accounts/group_form.html", form=form, group=group), outcome.status
         flash(f"Approver group {group.name} saved.", "success")
         return redirect(url_for("admin.groups"))
     return render_template("accounts/group_form.html", form=form, group=group)

@@ -11,13 +11,15 @@ from flask_login import current_user, login_user, logout_user
 from reviewer.accounts.forms import ButtonForm, ChangePasswordForm, LoginForm
 from reviewer.accounts.login import start_session
 from reviewer.accounts.passwords import hasher_for, verify
-from reviewer.accounts.services import AccountError, set_password, sign_out
+from reviewer.accounts.services import set_password, sign_out
 from reviewer.accounts.throttle import LoginResult, ThrottleSettings, begin_attempt, check_password, finish_attempt
 from reviewer.db import get_session, read_session
 from reviewer.orm import utcnow
 from reviewer.sso.client import ID_TOKEN_KEY, current_sso
+from reviewer.web import signed_in_user
 from reviewer.web.access import public, safe_next, signed_in
 from reviewer.web.ratelimit import describe_wait, retry_after_seconds, too_many_requests
+from reviewer.web.refusals import attempt
 
 bp = Blueprint("accounts", __name__)
 
@@ -39,7 +41,7 @@ def _wait_text(seconds: float) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # noqa: ANN201
+def login():
     home = url_for("main.home")
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), home))
@@ -90,7 +92,7 @@ def _login_page(form: LoginForm) -> str:
 
 
 @bp.errorhandler(429)
-def too_many_sign_ins(error):  # noqa: ANN001, ANN201
+def too_many_sign_ins(error):
     """RATELIMIT_LOGIN refused this sign-in: the form again, username kept, with how long to wait."""
     if request.endpoint != "accounts.login":
         return too_many_requests(error)
@@ -104,11 +106,11 @@ def too_many_sign_ins(error):  # noqa: ANN001, ANN201
 
 @bp.route("/logout", methods=["POST"])
 @signed_in
-def logout():  # noqa: ANN201
+def logout():
     form = ButtonForm()
     if form.validate_on_submit():  # CSRFProtect has already checked the token
         session = get_session()
-        sign_out(session, current_user._get_current_object())  # a copy of the old cookie stops working
+        sign_out(session, signed_in_user())  # a copy of the old cookie stops working
         session.commit()
     id_token = cookie_session.get(ID_TOKEN_KEY)
     logout_user()
@@ -134,22 +136,22 @@ def _provider_logout_url(id_token: str | None) -> str | None:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
-def change_password():  # noqa: ANN201
+def change_password():
     form = ChangePasswordForm()
-    user = current_user._get_current_object()
+    user = signed_in_user()
+    status = 200
     if form.validate_on_submit():
         session = get_session()
         if not verify(hasher_for(session), user.password_hash, form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
-            try:
+            with attempt() as outcome:
                 revoked = set_password(session, user, user, form.new_password.data)
-            except AccountError as error:
-                form.new_password.errors.append(error.message)
-            else:
-                session.commit()
+            if not outcome.refused:
                 login_user(user)  # the session token changed: keep this session, end the others
                 tokens = f" API tokens revoked: {revoked}." if revoked else ""
                 flash(f"Your password has been changed. Other sessions have been signed out.{tokens}", "success")
                 return redirect(url_for("main.home"))
-    return render_template("accounts/change_password.html", form=form, required=user.must_change_password)
+            form.new_password.errors.append(outcome.refusal.message)  # the service says "password"; this form "new_password"
+            status = outcome.status
+    return render_template("accounts/change_password.html", form=form, required=user.must_change_password), status

@@ -2,8 +2,9 @@
 
 Each view authenticates with a bearer token (`token_required`), validates
 its body (`schemas`), calls the same services the web pages call, and owns
-the transaction: one commit at the end, a rollback on any refusal (except a
-refused self-approval, which is evidence and is committed).
+the transaction: one commit at the end. A service's refusal gets the same
+status as on the pages (`web.refusals`) and the same settling: a rollback,
+keeping the evidence of a refused self-approval or a blocked submission.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from reviewer import jsontext
 from reviewer.api import openapi
@@ -31,20 +30,21 @@ from reviewer.api.schemas import (
 from reviewer.api.query_args import queue_filters, queue_window
 from reviewer.api.serialise import account_json, draft_json, inbound_json, queue_item_json
 from reviewer.db import get_session
-from reviewer.drafting.common import CheckUnavailable
 from reviewer.drafting.inbound import create_inbound as store_inbound
 from reviewer.orm import commit_keeping_loaded, utcnow
 from reviewer.drafting.models import Draft, InboundPost
 from reviewer.orgs.models import AccountFacts
 from reviewer.orgs.services import account_facts, drafting_allowed, list_accounts, list_policy_files
 from reviewer.policy import PolicyError
+from reviewer.policy.verdict import verdict_dict
 from reviewer.review import services as review
 from reviewer.review.models import Approval
 from reviewer.review.queue import queue_page
-from reviewer.review.submitting import record_blocked, submit_new_draft
-from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused
+from reviewer.review.submitting import submit_new_draft
+from reviewer.review.workflow import SubmitRefused
 from reviewer.web import checker
 from reviewer.web.access import public
+from reviewer.web.refusals import REFUSALS, Refusal, refusal_for, settle
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 Body = TypeVar("Body", bound=BaseModel)
@@ -91,51 +91,33 @@ def _validate(model: type[Body], data: Any, prefix: str = "") -> Body:
         raise ApiError(422, "invalid", message, field=field) from None
 
 
-def _created(payload: Any):  # noqa: ANN202
+def _created(payload: Any):
     response = jsonify(payload)
     response.status_code = 201
     return response
 
 
-def _verdict_dict(verdict: Any) -> Any:
-    return verdict.to_dict() if hasattr(verdict, "to_dict") else verdict
-
-
 @contextmanager
-def _services(prefix: str = ""):  # noqa: ANN202
-    """Turn the services' refusals into JSON errors, rolling back what they started."""
+def _services(prefix: str = ""):
+    """Turn the services' refusals into JSON errors with the pages' statuses, settling what they started."""
     session = get_session()
     begin_writing(session)  # the reads so far took no write lock; the changes do
     try:
         yield session
-    except NotAllowed as error:
-        if error.self_approval:
-            session.commit()  # the refused self-approval is evidence for the auditors
-        else:
-            session.rollback()
-        raise ApiError(403, error.reason, error.message) from None
-    except ConflictError as error:
-        session.rollback()
-        raise ApiError(409, "conflict", error.message) from None
-    except StaleDataError:
-        session.rollback()
-        raise ApiError(409, "conflict", ConflictError().message) from None
-    except SubmitRefused as error:
-        session.rollback()
-        record_blocked(session, api_user(), error)  # the attempt is evidence; the blocked text is not kept
-        session.commit()
-        raise ApiError(422, "blocked", error.message, verdict=_verdict_dict(error.verdict)) from None
-    except CheckUnavailable as error:
-        session.rollback()
-        raise ApiError(503, "policy_unavailable", error.message) from None
-    except InvalidInput as error:
-        session.rollback()
-        name = _API_FIELD_NAMES.get(error.field, error.field)
-        field = f"{prefix}.{name}" if prefix else name
-        raise ApiError(422, "invalid", f"{field}: {error.detail}.", field=field) from None
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, "duplicate", "This clashes with something already stored (e.g. the same external_id).") from None
+    except REFUSALS as error:
+        refusal = refusal_for(error)
+        settle(session, error, api_user())
+        raise _api_error(refusal, prefix) from None
+
+
+def _api_error(refusal: Refusal, prefix: str = "") -> ApiError:
+    """The refusal as the API says it: the field in the API's spelling (under `prefix` in a batch); a blocked text's verdict."""
+    extra = {"verdict": verdict_dict(refusal.error.verdict)} if isinstance(refusal.error, SubmitRefused) else {}
+    if refusal.field is None:
+        return ApiError(refusal.status, refusal.code, refusal.message, **extra)
+    name = _API_FIELD_NAMES.get(refusal.field, refusal.field)
+    field = f"{prefix}.{name}" if prefix else name
+    return ApiError(refusal.status, refusal.code, f"{field}: {refusal.detail}.", field=field, **extra)
 
 
 def _account(account_id: int, field: str = "account_id") -> AccountFacts:
@@ -191,7 +173,7 @@ def _caller_name() -> dict[int, str]:
 
 @bp.get("/openapi.json")
 @public
-def openapi_document():  # noqa: ANN201
+def openapi_document():
     """The OpenAPI 3.1 description of this API (public).
 
     `servers` is EXTERNAL_BASE_URL + /api/v1, or the relative /api/v1: never the request's Host
@@ -203,7 +185,7 @@ def openapi_document():  # noqa: ANN201
 
 @bp.get("/accounts")
 @token_required()
-def accounts():  # noqa: ANN201
+def accounts():
     """The active organisation accounts the caller may use: drafts for staff, all for approvers."""
     user = api_user()
     found = []
@@ -216,7 +198,7 @@ def accounts():  # noqa: ANN201
 
 @bp.post("/check")
 @token_required("staff", "approver")
-def check():  # noqa: ANN201
+def check():
     """Check a text and return the verdict; nothing is stored or audited."""
     body = _validate(CheckRequest, _json_body())
     the_checker = checker()
@@ -243,14 +225,13 @@ def check():  # noqa: ANN201
                 body.text, platform=body.platform, date=utcnow(), in_reply_to=body.in_reply_to, scorer=the_checker.scorer
             )
     except PolicyError as error:
-        problems = "; ".join(f"line {i.line}: {i.message}" for i in error.issues[:3])
-        raise ApiError(503, "policy_unavailable", f"The policy cannot be loaded ({problems}); tell an administrator.") from None
+        raise _api_error(refusal_for(error)) from None
     return jsonify(verdict.to_dict())
 
 
 @bp.post("/inbound")
 @token_required("staff")
-def create_inbound():  # noqa: ANN201
+def create_inbound():
     """Store one inbound post (an object) or many (a list, all or nothing)."""
     data = _json_body()
     many = isinstance(data, list)
@@ -281,7 +262,7 @@ def create_inbound():  # noqa: ANN201
 
 @bp.post("/drafts")
 @token_required("staff")
-def create_draft():  # noqa: ANN201
+def create_draft():
     """Write a draft and submit it: pass → approved at once, review → pending, block → 422 with the verdict."""
     body = _validate(DraftRequest, _json_body())
     account = _drafting_account(body.account_id)
@@ -326,14 +307,14 @@ class PrecheckedChecker:
 
 @bp.get("/drafts/<int:draft_id>")
 @token_required("staff", "approver", "auditor")
-def get_draft(draft_id: int):  # noqa: ANN201
+def get_draft(draft_id: int):
     """One draft with its current text, verdict, state and approvals."""
     return jsonify(_draft_response(_draft(draft_id)))
 
 
 @bp.post("/drafts/<int:draft_id>/decision")
 @token_required("approver")
-def decide(draft_id: int):  # noqa: ANN201
+def decide(draft_id: int):
     """Approve, reject (comment: the reason) or return (comment: what to change) a pending draft."""
     body = _validate(DecisionRequest, _json_body())
     draft = get_session().get(Draft, draft_id)
@@ -377,7 +358,7 @@ def _check_approval_binding(body: DecisionRequest, draft: Draft) -> None:
 
 @bp.get("/queue")
 @token_required("approver")
-def queue():  # noqa: ANN201
+def queue():
     """The drafts waiting for one of the caller's groups, oldest first."""
     user = api_user()
     group = (request.args.get("group") or "").strip()

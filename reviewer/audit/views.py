@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_login import current_user
 
 from reviewer.audit import browse, export
 from reviewer.audit.chain import parse_anchor
@@ -22,7 +21,9 @@ from reviewer.audit.story import draft_story
 from reviewer.notify import outbox
 from reviewer.db import get_database, get_session, read_session
 from reviewer.orgs.services import list_accounts
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
+from reviewer.web.refusals import refusal_for
 from reviewer.vocabulary import DECISIONS
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -30,23 +31,23 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDITORS = ("auditor", "admin")
 
 
-def _me() -> Any:
-    return current_user._get_current_object()
-
-
 @bp.route("/")
 @role_required(*AUDITORS)
-def index():  # noqa: ANN201
+def index():
     """The trail, newest first, filtered; keyset pages; the head; the verify and export forms."""
+    return _trail(200)
+
+
+def _trail(status: int):
+    """The trail page for this request's filters (none on a POST), answered with `status` unless a filter is refused."""
     session = get_session()
-    status = 200
     try:
         wanted = browse.parse_filter(request.args)
         before = browse.whole_number(request.args.get("before"), "before")
         after = browse.whole_number(request.args.get("after"), "after")
     except browse.FilterError as error:
         flash(f"Filter {error.field}: {error.message}", "error")
-        wanted, before, after, status = None, None, None, 422
+        wanted, before, after, status = None, None, None, refusal_for(error).status
     result = browse.page(session, wanted, before=before, after=after) if wanted is not None else browse.Page()
     listed = list_accounts(session)
     accounts = [(account.id, account.label) for account in listed]
@@ -81,7 +82,7 @@ def _rule_ids(accounts: list[Any]) -> list[str]:
 
 @bp.route("/verify", methods=["POST"])
 @role_required(*AUDITORS)
-def verify_chain():  # noqa: ANN201
+def verify_chain():
     """Check every event's hash, HMAC and link (and an anchor, if given), and reconcile the drafts, versions and
     approvals with the events; show OK/FAILED, the head, and every row that disagrees."""
     anchor_text = (request.form.get("anchor") or "").strip()
@@ -98,7 +99,7 @@ def verify_chain():  # noqa: ANN201
     session = get_session()
     record(
         session,
-        _me(),
+        signed_in_user(),
         "audit.verified",
         None,
         {
@@ -112,9 +113,9 @@ def verify_chain():  # noqa: ANN201
     )
     if not result.ok:
         bad = result.first_bad
-        outbox.verification_failed(session, _me(), bad.seq if bad else None, bad.reason if bad else "the check failed")
+        outbox.verification_failed(session, signed_in_user(), bad.seq if bad else None, bad.reason if bad else "the check failed")
     elif not reconciled.ok:
-        outbox.verification_failed(session, _me(), None, f"{len(reconciled.mismatches)} stored rows differ from what "
+        outbox.verification_failed(session, signed_in_user(), None, f"{len(reconciled.mismatches)} stored rows differ from what "
                                    "the audit events recorded")
     session.commit()
     return render_template("audit/verified.html", result=result, anchor=anchor, reconciled=reconciled)
@@ -122,7 +123,7 @@ def verify_chain():  # noqa: ANN201
 
 @bp.route("/export", methods=["POST"])
 @role_required(*AUDITORS)
-def export_events():  # noqa: ANN201
+def export_events():
     """Stream a JSON Lines or CSV export of a period (audited as `audit.exported`)."""
     fmt = request.form.get("format", "jsonl")
     try:
@@ -135,12 +136,12 @@ def export_events():  # noqa: ANN201
         span = export.resolve_range(session, since, until)
     except (browse.FilterError, export.ExportError) as error:
         flash(f"Export: {error}", "error")
-        return redirect(url_for("audit.index"))
-    export.record_export(session, _me(), fmt, span, via="web")
+        return _trail(refusal_for(error).status)  # the trail again, with the export form
+    export.record_export(session, signed_in_user(), fmt, span, via="web")
     session.commit()
     database = get_database()
 
-    def open_session():  # noqa: ANN202
+    def open_session():
         return database.sessions(bind=database.readonly_engine)
 
     body = stream_with_context(export.stream(open_session, fmt, span))
@@ -156,7 +157,7 @@ def export_events():  # noqa: ANN201
 
 @bp.route("/drafts/<int:draft_id>")
 @role_required(*AUDITORS)
-def story(draft_id: int):  # noqa: ANN201
+def story(draft_id: int):
     """A draft's full story: the post, every version and verdict, every decision, the audit events."""
     found = draft_story(get_session(), draft_id)
     if found is None:

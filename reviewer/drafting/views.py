@@ -1,27 +1,25 @@
-"""Staff pages: the inbox per account, adding and uploading inbound posts, the reply editor with
-live checks, and the draft page (versions, diffs, submit, revise, mark posted).
+"""Staff pages: the inbox per account, adding and uploading inbound posts, the reply editor
+(its live check is `live_check`), and the draft page (versions, diffs, submit, revise, mark posted).
 
-Views own the transaction: one commit at the edge of the request, a rollback
-on any refusal. The domain work is the drafting and review services; the
-server re-checks on every save and submit, whatever the browser showed.
+Views own the transaction: each service call runs in `web.refusals.attempt()`,
+which commits it or settles a refusal (one status per kind of refusal). The
+domain work is the drafting and review services; the server re-checks on
+every save and submit, whatever the browser showed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from reviewer import jsontext
 from reviewer.db import get_session
-
+from reviewer.drafting import live_check
 from reviewer.drafting.common import may_draft
 from reviewer.drafting.importing import import_inbound
 from reviewer.drafting.inbound import create_inbound, inbox_page, inbox_summary
-from reviewer.orm import MAX_ID
 from reviewer.drafting import services as drafting
 from reviewer.drafting.forms import MAX_UPLOAD_BYTES, DraftForm, InboundForm, PostedForm, UploadForm
 from reviewer.drafting.models import Draft, InboundPost
@@ -29,16 +27,19 @@ from reviewer.numbers import whole_number
 from reviewer.orgs.models import OrgAccount
 from reviewer.orgs.services import list_accounts
 from reviewer.pagination import query_without_page, requested_page
+from reviewer.policy.verdict import verdict_dict
 from reviewer.review import services as review
-from reviewer.review.submitting import record_blocked, returned_by, submit_draft
-from reviewer.review.workflow import MAX_TEXT, ConflictError, InvalidInput, SubmitRefused, WorkflowError
-from reviewer.web import checker
+from reviewer.review.submitting import returned_by, submit_draft
+from reviewer.review.workflow import SubmitRefused
+from reviewer.web import checker, signed_in_user
 from reviewer.web.access import role_required
 from reviewer.web.filters import state_label
-from reviewer.web.filters import character_limit
-from reviewer.web.highlight import check_payload, verdict_label, word_diff
+from reviewer.web.forms import attach_error
+from reviewer.web.highlight import verdict_label, word_diff
+from reviewer.web.refusals import Refusal, attempt
 
 bp = Blueprint("drafting", __name__)
+bp.add_url_rule("/drafting/check", "check", live_check.check, methods=["POST"])  # the editor's live check (JSON)
 
 OPEN_STATES = ("draft", "returned", "pending", "approved")
 INBOX_PAGE_SIZE = 100  # posts per inbox page
@@ -47,34 +48,30 @@ INBOX_PAGE_SIZE = 100  # posts per inbox page
 # --- Loading what the person may see -----------------------------------------------------------
 
 
-def _me():  # noqa: ANN202
-    return current_user._get_current_object()
-
-
 def _account_or_404(account_id: int) -> OrgAccount:
     """The account, when the signed-in staff member drafts for it; 404 otherwise (its existence stays private)."""
     account = get_session().get(OrgAccount, account_id)
-    if account is None or not may_draft(account, _me()):
+    if account is None or not may_draft(account, signed_in_user()):
         abort(404)
     return account
 
 
 def _post_or_404(post_id: int) -> InboundPost:
     post = get_session().get(InboundPost, post_id)
-    if post is None or not may_draft(post.account, _me()):
+    if post is None or not may_draft(post.account, signed_in_user()):
         abort(404)
     return post
 
 
 def _draft_or_404(draft_id: int) -> Draft:
     draft = get_session().get(Draft, draft_id)
-    if draft is None or not may_draft(draft.account, _me()):
+    if draft is None or not may_draft(draft.account, signed_in_user()):
         abort(404)
     return draft
 
 
 def _my_accounts() -> list[OrgAccount]:
-    return [a for a in list_accounts(get_session(), active_only=True) if may_draft(a, _me())]
+    return [a for a in list_accounts(get_session(), active_only=True) if may_draft(a, signed_in_user())]
 
 
 # --- Inbox ------------------------------------------------------------------------------
@@ -82,21 +79,24 @@ def _my_accounts() -> list[OrgAccount]:
 
 @bp.route("/inbox/")
 @role_required("staff")
-def index():  # noqa: ANN201
+def index():
     """The accounts this person drafts for, most urgent first, each with its posts by where their reply is,
     and their own open drafts."""
     session = get_session()
     summaries = [{"account": account, "summary": inbox_summary(session, account)} for account in _my_accounts()]
     summaries.sort(key=lambda s: (s["summary"].urgency(), s["account"].label.casefold()))  # overdue first
     mine = session.scalars(
-        select(Draft).where(Draft.author_id == _me().id, Draft.state.in_(OPEN_STATES)).order_by(Draft.updated_at.desc()).limit(50)
+        select(Draft)
+        .where(Draft.author_id == signed_in_user().id, Draft.state.in_(OPEN_STATES))
+        .order_by(Draft.updated_at.desc())
+        .limit(50)
     ).all()
     return render_template("drafting/index.html", summaries=summaries, drafts=mine)
 
 
 @bp.route("/inbox/<int:account_id>")
 @role_required("staff")
-def inbox(account_id: int):  # noqa: ANN201
+def inbox(account_id: int):
     account = _account_or_404(account_id)
     include_answered = request.args.get("answered") == "1"
     offset = (requested_page(request.args) - 1) * INBOX_PAGE_SIZE
@@ -110,15 +110,15 @@ def inbox(account_id: int):  # noqa: ANN201
 
 @bp.route("/inbox/<int:account_id>/posts/new", methods=["GET", "POST"])
 @role_required("staff")
-def new_inbound(account_id: int):  # noqa: ANN201
+def new_inbound(account_id: int):
     account = _account_or_404(account_id)
     form = InboundForm()
+    status = 200
     if form.validate_on_submit():
-        session = get_session()
-        try:
+        with attempt() as outcome:
             post = create_inbound(
-                session,
-                _me(),
+                get_session(),
+                signed_in_user(),
                 account,
                 author_handle=form.author_handle.data,
                 text=form.text.data,
@@ -126,23 +126,22 @@ def new_inbound(account_id: int):  # noqa: ANN201
                 url=form.url.data or None,
                 external_id=form.external_id.data or None,
             )
-        except WorkflowError as error:
-            session.rollback()
-            _attach_error(form, error)
-        else:
-            session.commit()
+        if not outcome.refused:
             flash(f"Post from {post.author_handle} added to the inbox.", "success")
             return redirect(url_for("drafting.post", post_id=post.id))
-    return render_template("drafting/inbound_form.html", account=account, form=form)
+        attach_error(form, outcome.refusal)
+        status = outcome.status
+    return render_template("drafting/inbound_form.html", account=account, form=form), status
 
 
 @bp.route("/inbox/<int:account_id>/upload", methods=["GET", "POST"])
 @role_required("staff")
-def upload(account_id: int):  # noqa: ANN201
+def upload(account_id: int):
     """Import posts from a CSV or JSON Lines file: all of them, or (on any bad line) none, listing every problem."""
     account = _account_or_404(account_id)
     form = UploadForm()
     errors = []
+    status = 200
     if form.validate_on_submit():
         try:
             fmt = form.chosen_format()
@@ -153,21 +152,21 @@ def upload(account_id: int):  # noqa: ANN201
             if len(data) > MAX_UPLOAD_BYTES:
                 form.file.errors = [*form.file.errors, f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it."]
             else:
-                session = get_session()
-                try:
-                    result = import_inbound(session, _me(), account, data, fmt)
-                except WorkflowError as error:
-                    session.rollback()
-                    form.form_errors.append(error.message)
+                with attempt() as outcome:
+                    result = import_inbound(get_session(), signed_in_user(), account, data, fmt)
+                    if not result.ok:
+                        get_session().rollback()  # all or nothing: a file with a bad line stores none of it
+                if outcome.refused:
+                    form.form_errors.append(outcome.refusal.message)
+                    status = outcome.status
+                elif result.ok:
+                    skipped = f"; {result.skipped_duplicates} already known, skipped" if result.skipped_duplicates else ""
+                    flash(f"{result.created} post{'s' if result.created != 1 else ''} added{skipped}.", "success")
+                    return redirect(url_for("drafting.inbox", account_id=account.id))
                 else:
-                    if result.ok:
-                        session.commit()
-                        skipped = f"; {result.skipped_duplicates} already known, skipped" if result.skipped_duplicates else ""
-                        flash(f"{result.created} post{'s' if result.created != 1 else ''} added{skipped}.", "success")
-                        return redirect(url_for("drafting.inbox", account_id=account.id))
-                    session.rollback()
                     errors = result.errors
-    status = 422 if errors or form.errors else 200
+    if status == 200 and (errors or form.errors):
+        status = 422
     return render_template("drafting/upload.html", account=account, form=form, errors=errors), status
 
 
@@ -176,7 +175,7 @@ def upload(account_id: int):  # noqa: ANN201
 
 @bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
 @role_required("staff")
-def post(post_id: int):  # noqa: ANN201
+def post(post_id: int):
     """The inbound post with its replies so far and the reply editor."""
     inbound = _post_or_404(post_id)
     replies = get_session().scalars(select(Draft).where(Draft.inbound_post_id == inbound.id).order_by(Draft.id)).all()
@@ -185,12 +184,12 @@ def post(post_id: int):  # noqa: ANN201
 
 @bp.route("/inbox/<int:account_id>/compose", methods=["GET", "POST"])
 @role_required("staff")
-def compose(account_id: int):  # noqa: ANN201
+def compose(account_id: int):
     """A standalone post (not a reply) for the account."""
     return _editor(_account_or_404(account_id), None, extra={"replies": []})
 
 
-def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, Any]):  # noqa: ANN202
+def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, Any]):
     form = DraftForm()
     verdict = None
     status = 200
@@ -201,26 +200,16 @@ def _editor(account: OrgAccount, inbound: InboundPost | None, extra: dict[str, A
         ]
         status = 422
     elif form.is_submitted() and not form.errors:
-        session = get_session()
-        try:
-            draft = drafting.create_draft(session, _me(), checker(), account, form.text.data, inbound=inbound)
+        # A blocked submit stores no draft (the person changes the text and tries again); the attempt is audited.
+        with attempt() as outcome:
+            draft = drafting.create_draft(get_session(), signed_in_user(), checker(), account, form.text.data, inbound=inbound)
             if form.submit_reply.data:
-                submit_draft(session, _me(), checker(), draft)
-        except SubmitRefused as refused:
-            session.rollback()  # no draft is stored: the person changes the text and tries again
-            record_blocked(session, _me(), refused)  # the attempt is kept, as evidence
-            session.commit()
-            verdict = _verdict_dict(refused.verdict)
-            flash(refused.message, "error")
-            status = 422
-        except WorkflowError as error:
-            session.rollback()
-            _attach_error(form, error)
-            status = 422
-        else:
-            session.commit()
+                submit_draft(get_session(), signed_in_user(), checker(), draft)
+        if not outcome.refused:
             flash(_outcome(draft, submitted=bool(form.submit_reply.data)), "success")
             return redirect(url_for("drafting.draft", draft_id=draft.id))
+        verdict = _show_refusal(form, outcome.refusal)
+        status = outcome.status
     elif form.errors:
         status = 422
     return render_template(
@@ -242,7 +231,7 @@ def _answered_by(inbound: InboundPost | None, replies: list[Draft]) -> Draft | N
 
 @bp.route("/drafts/<int:draft_id>", methods=["GET", "POST"])
 @role_required("staff")
-def draft(draft_id: int):  # noqa: ANN201
+def draft(draft_id: int):
     """The current version with its findings, the decision, history, versions and a diff; revise and submit."""
     the_draft = _draft_or_404(draft_id)
     form = DraftForm(data={"text": the_draft.text, "expected_version": str(the_draft.lock_version)})
@@ -253,26 +242,17 @@ def draft(draft_id: int):  # noqa: ANN201
             flash(f"This draft is {state_label(the_draft.state)}: it cannot be changed or submitted now.", "error")
             return redirect(url_for("drafting.draft", draft_id=the_draft.id))
         if form.validate_on_submit():
-            session = get_session()
-            try:
-                drafting.revise_draft(session, _me(), checker(), the_draft, form.text.data, expected_version=form.expected())
+            session, me = get_session(), signed_in_user()
+            # A blocked revision is not kept; the attempt is, as evidence filed under this draft.
+            with attempt(blocked_draft_id=draft_id) as outcome:
+                drafting.revise_draft(session, me, checker(), the_draft, form.text.data, expected_version=form.expected())
                 if form.submit_reply.data:
-                    submit_draft(session, _me(), checker(), the_draft)
-            except SubmitRefused as refused:
-                session.rollback()  # the revision is not kept; the attempt is, as evidence
-                record_blocked(session, _me(), refused, session.get(Draft, draft_id))
-                session.commit()
-                refused_verdict = _verdict_dict(refused.verdict)
-                flash(refused.message, "error")
-                status = 422
-            except WorkflowError as error:
-                session.rollback()
-                _attach_error(form, error)
-                status = 409 if isinstance(error, ConflictError) else 422
-            else:
-                session.commit()
+                    submit_draft(session, me, checker(), the_draft)
+            if not outcome.refused:
                 flash(_outcome(the_draft, submitted=bool(form.submit_reply.data)), "success")
                 return redirect(url_for("drafting.draft", draft_id=the_draft.id))
+            refused_verdict = _show_refusal(form, outcome.refusal)
+            status = outcome.status
             the_draft = _draft_or_404(draft_id)  # reloaded after the rollback
         else:
             status = 422
@@ -281,27 +261,30 @@ def draft(draft_id: int):  # noqa: ANN201
 
 @bp.route("/drafts/<int:draft_id>/posted", methods=["POST"])
 @role_required("staff")
-def mark_posted(draft_id: int):  # noqa: ANN201
+def mark_posted(draft_id: int):
     the_draft = _draft_or_404(draft_id)
     form = PostedForm()
-    if form.validate_on_submit():
-        session = get_session()
-        try:
-            review.mark_posted(session, _me(), the_draft, form.url.data or None, expected_version=form.expected())
-        except WorkflowError as error:
-            session.rollback()
-            flash(error.message, "error")
-        else:
-            session.commit()
-            flash("Marked as posted.", "success")
-    else:
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")
-    return redirect(url_for("drafting.draft", draft_id=draft_id))
+        return redirect(url_for("drafting.draft", draft_id=draft_id))
+    with attempt() as outcome:
+        review.mark_posted(get_session(), signed_in_user(), the_draft, form.url.data or None, expected_version=form.expected())
+    if not outcome.refused:
+        flash("Marked as posted.", "success")
+        return redirect(url_for("drafting.draft", draft_id=draft_id))
+    flash(outcome.refusal.message, "error")
+    the_draft = _draft_or_404(draft_id)  # reloaded after the rollback
+    current = {"expected_version": str(the_draft.lock_version)}
+    page_form = DraftForm(formdata=None, data={**current, "text": the_draft.text})
+    posted_form = PostedForm(formdata=None, data={**current, "url": form.url.data})
+    return _render_draft(the_draft, page_form, None, outcome.status, posted_form)
 
 
-def _render_draft(the_draft: Draft, form: DraftForm, refused_verdict: dict | None, status: int):  # noqa: ANN202
+def _render_draft(
+    the_draft: Draft, form: DraftForm, refused_verdict: dict | None, status: int, posted_form: PostedForm | None = None
+):
     session = get_session()
     versions = the_draft.versions
     numbers = [v.number for v in versions]
@@ -313,7 +296,7 @@ def _render_draft(the_draft: Draft, form: DraftForm, refused_verdict: dict | Non
             "newer": newer,
             "pieces": word_diff(versions[older - 1].text, versions[newer - 1].text),
         }
-    posted_form = PostedForm(data={"expected_version": str(the_draft.lock_version)})
+    posted_form = posted_form or PostedForm(data={"expected_version": str(the_draft.lock_version)})
     return render_template(
         "drafting/draft.html",
         draft=the_draft,
@@ -340,70 +323,7 @@ def _diff_choice(numbers: list[int]) -> tuple[int | None, int | None]:
     return numbers[-2], numbers[-1]
 
 
-# --- The live check ------------------------------------------------------------------------
-
-
-@bp.route("/drafting/check", methods=["POST"])
-@role_required("staff")
-def check():  # noqa: ANN201
-    """Check a text as the person types: JSON in, the verdict and highlight segments out; nothing stored.
-
-    Body: {"account_id": int, "text": str, "inbound_id": int | null}. CSRF
-    protected (the page's token in the X-CSRFToken header).
-    """
-    shape = "send a JSON object: {\"account_id\": ..., \"text\": ...}."
-    try:
-        data = jsontext.loads(request.get_data()) if request.is_json else None
-    except jsontext.JsonTextError as error:
-        if error.where is not None:  # valid JSON holding a value that cannot be used
-            return _json_error(422, f"{error}.", error.where)
-        return _json_error(400, f"The body is {error.message}; {shape}")
-    if not isinstance(data, dict):
-        return _json_error(400, shape.capitalize())
-    account_id, text, inbound_id = data.get("account_id"), data.get("text"), data.get("inbound_id")
-    if not isinstance(account_id, int) or isinstance(account_id, bool):
-        return _json_error(400, "account_id: expected the account's id (an integer).", "account_id")
-    if not 0 < account_id <= MAX_ID:
-        return _json_error(404, "account_id: no account you draft for has this id.", "account_id")
-    if not isinstance(text, str):
-        return _json_error(400, "text: expected the draft text (a string).", "text")
-    if len(text) > MAX_TEXT:
-        return _json_error(400, f"text: too long: {len(text)} characters (at most {MAX_TEXT}).", "text")
-    if inbound_id is not None and (not isinstance(inbound_id, int) or isinstance(inbound_id, bool)):
-        return _json_error(400, "inbound_id: expected the post's id (an integer) or null.", "inbound_id")
-    if inbound_id is not None and not 0 < inbound_id <= MAX_ID:
-        return _json_error(404, "inbound_id: no post to this account has this id.", "inbound_id")
-    session = get_session()
-    account = session.get(OrgAccount, account_id)
-    if account is None or not may_draft(account, _me()):
-        return _json_error(404, "account_id: no account you draft for has this id.", "account_id")
-    inbound = None
-    if inbound_id is not None:
-        inbound = session.get(InboundPost, inbound_id)
-        if inbound is None or inbound.account_id != account.id:
-            return _json_error(404, "inbound_id: no post to this account has this id.", "inbound_id")
-    text = text.replace("\r\n", "\n")
-    try:
-        verdict = drafting.check_text(checker(), account, text, inbound)
-    except WorkflowError as error:
-        return _json_error(503, error.message)
-    return jsonify(check_payload(
-        text, verdict.to_dict(), inbound.text if inbound is not None else None,
-        limit=character_limit(account), platform=account.platform_label,
-    ))
-
-
-def _json_error(status: int, message: str, field: str | None = None):  # noqa: ANN202
-    return jsonify({"error": message, "field": field}), status
-
-
 # --- Small pieces --------------------------------------------------------------------------
-
-
-def _verdict_dict(verdict: Any) -> dict[str, Any] | None:
-    if verdict is None:
-        return None
-    return verdict if isinstance(verdict, dict) else verdict.to_dict()
 
 
 def _outcome(the_draft: Draft, *, submitted: bool) -> str:
@@ -414,10 +334,10 @@ def _outcome(the_draft: Draft, *, submitted: bool) -> str:
     return f"Submitted for approval by {', '.join(the_draft.routes)}."
 
 
-def _attach_error(form: Any, error: WorkflowError) -> None:
-    """Show a service's refusal on the field it names, else above the form."""
-    field = getattr(form, error.field, None) if isinstance(error, InvalidInput) else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.detail]
-    else:
-        form.form_errors.append(error.message)
+def _show_refusal(form: DraftForm, refusal: Refusal) -> dict[str, Any] | None:
+    """A blocked text is flashed and its verdict returned, to highlight; any other refusal goes on the form."""
+    if isinstance(refusal.error, SubmitRefused):
+        flash(refusal.message, "error")
+        return verdict_dict(refusal.error.verdict)
+    attach_error(form, refusal)
+    return None

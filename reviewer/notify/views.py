@@ -12,7 +12,9 @@ from reviewer.accounts.forms import ButtonForm
 from reviewer.db import get_session
 from reviewer.notify import services
 from reviewer.notify.forms import MODE_LABELS, chosen, field_name, preferences_form
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required, signed_in
+from reviewer.web.refusals import attempt
 
 bp = Blueprint("notify", __name__)
 log = logging.getLogger(__name__)
@@ -34,13 +36,10 @@ def unread_badge() -> dict:
     return {"unread_notifications": count}
 
 
-def _me():  # noqa: ANN202
-    return current_user._get_current_object()
-
 
 @bp.route("/notifications")
 @signed_in
-def index():  # noqa: ANN201
+def index():
     """The latest notifications (unread first marked), and the form to choose what comes by email."""
     session = get_session()
     form = preferences_form(services.preferences_of(session, current_user.id))
@@ -49,18 +48,18 @@ def index():  # noqa: ANN201
 
 @bp.route("/notifications/read", methods=["POST"])
 @signed_in
-def mark_read():  # noqa: ANN201
+def mark_read():
     form = ButtonForm()
     if form.validate_on_submit():
         session = get_session()
-        services.mark_all_read(session, _me())
+        services.mark_all_read(session, signed_in_user())
         session.commit()
     return redirect(url_for("notify.index"))
 
 
 @bp.route("/notifications/settings", methods=["POST"])
 @signed_in
-def save_settings():  # noqa: ANN201
+def save_settings():
     session = get_session()
     form = preferences_form({}, formdata=request.form)
     if not form.validate():
@@ -69,18 +68,17 @@ def save_settings():  # noqa: ANN201
             for error in errors:
                 flash(f"{label}: {error}" if label else error, "error")
         return _page(form), 422
-    try:
-        changed = services.set_preferences(session, _me(), chosen(form))
-    except services.PreferenceError as error:
-        getattr(form, field_name(error.field)).errors.append(error.message)
-        return _page(form), 422
-    session.commit()
+    with attempt() as outcome:
+        changed = services.set_preferences(session, signed_in_user(), chosen(form))
+    if outcome.refused:
+        getattr(form, field_name(outcome.refusal.field)).errors.append(outcome.refusal.message)
+        return _page(form), outcome.status
     flash(f"Saved: {len(changed)} choice{'s' if len(changed) != 1 else ''} changed." if changed else "Nothing changed.",
           "success")
     return redirect(url_for("notify.index"))
 
 
-def _page(form) -> str:  # noqa: ANN001
+def _page(form) -> str:
     session = get_session()
     items = services.my_notifications(session, current_user.id)
     return render_template("notify/index.html", items=items, form=form, button=ButtonForm(), modes=MODE_LABELS,
@@ -89,7 +87,7 @@ def _page(form) -> str:  # noqa: ANN001
 
 @bp.route("/admin/notifications")
 @role_required("admin")
-def delivery():  # noqa: ANN201
+def delivery():
     """What is waiting, sent and failing, with the last error of each failing message."""
     return render_template("notify/delivery.html", overview=services.delivery_overview(get_session()),
                            button=ButtonForm())
@@ -97,11 +95,11 @@ def delivery():  # noqa: ANN201
 
 @bp.route("/admin/notifications/retry", methods=["POST"])
 @role_required("admin")
-def retry():  # noqa: ANN201
+def retry():
     form = ButtonForm()
     if form.validate_on_submit():
         session = get_session()
-        count = services.retry_failed(session, _me())
+        count = services.retry_failed(session, signed_in_user())
         session.commit()
         flash(f"{count} failed notification{'s' if count != 1 else ''} will be tried again.", "success")
     return redirect(url_for("notify.delivery"))

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
 
 from reviewer.accounts.services import list_groups
 from reviewer.db import get_session
 from reviewer.orgs.forms import OrgAccountForm
 from reviewer.orgs.models import OrgAccount
-from reviewer.orgs.services import OrgAccountError, create_account, list_accounts, list_policy_files, update_account
+from reviewer.orgs.services import create_account, list_accounts, list_policy_files, update_account
 from reviewer.vocabulary import PLATFORM_LABELS, PLATFORMS
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
 from reviewer.web.forms import attach_error
+from reviewer.web.refusals import attempt
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/accounts")
 
@@ -47,7 +48,7 @@ def _values(form: OrgAccountForm) -> dict:
 
 @bp.route("/")
 @role_required("admin")
-def index():  # noqa: ANN201
+def index():
     return render_template(
         "orgs/accounts.html", accounts=list_accounts(get_session()), policy_files=list_policy_files(_policy_dir())
     )
@@ -55,26 +56,24 @@ def index():  # noqa: ANN201
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("admin")
-def new():  # noqa: ANN201
+def new():
     form = OrgAccountForm()
     _offer_choices(form)
+    status = 200
     if form.validate_on_submit():
-        session = get_session()
-        try:
-            account = create_account(session, current_user._get_current_object(), **_values(form))
-        except OrgAccountError as error:
-            session.rollback()
-            attach_error(form, error)
-        else:
-            session.commit()
+        with attempt() as outcome:
+            account = create_account(get_session(), signed_in_user(), **_values(form))
+        if not outcome.refused:
             flash(f"Account {account.label} added.", "success")
             return redirect(url_for("orgs.index"))
-    return render_template("orgs/account_form.html", form=form, account=None)
+        attach_error(form, outcome.refusal)
+        status = outcome.status
+    return render_template("orgs/account_form.html", form=form, account=None), status
 
 
 @bp.route("/<int:account_id>", methods=["GET", "POST"])
 @role_required("admin")
-def edit(account_id: int):  # noqa: ANN201
+def edit(account_id: int):
     session = get_session()
     account = session.get(OrgAccount, account_id)
     if account is None:
@@ -91,14 +90,13 @@ def edit(account_id: int):  # noqa: ANN201
         }
     )
     _offer_choices(form, account.policy_file)
+    status = 200
     if form.validate_on_submit():
-        try:
-            changed = update_account(session, current_user._get_current_object(), account, **_values(form))
-        except OrgAccountError as error:
-            session.rollback()
-            attach_error(form, error)
-        else:
-            session.commit()
+        with attempt() as outcome:
+            changed = update_account(session, signed_in_user(), account, **_values(form))
+        if not outcome.refused:
             flash(f"Account {account.label} saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("orgs.index"))
-    return render_template("orgs/account_form.html", form=form, account=account)
+        attach_error(form, outcome.refusal)
+        status = outcome.status
+    return render_template("orgs/account_form.html", form=form, account=account), status

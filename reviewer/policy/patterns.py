@@ -252,7 +252,7 @@ class _Writer:
                 out.append(self.item(op, av, mode))
         return "".join(out)
 
-    def item(self, op: object, av: object, mode: _Mode) -> str:  # noqa: C901 - one branch per opcode
+    def item(self, op: object, av: object, mode: _Mode) -> str:
         if op is C.LITERAL:
             return _char_class([(op, av)], mode) if mode.ignorecase and chr(av) in _TURKISH_I else _char(av)  # type: ignore[arg-type]
         if op is C.NOT_LITERAL:

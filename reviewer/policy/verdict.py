@@ -115,3 +115,10 @@ class Verdict:
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+
+def verdict_dict(verdict: Verdict | dict[str, Any] | None) -> dict[str, Any] | None:
+    """The verdict as its JSON dict, whether a live `Verdict`, one already stored as a dict, or None (no verdict)."""
+    if verdict is None or isinstance(verdict, dict):
+        return verdict
+    return verdict.to_dict()

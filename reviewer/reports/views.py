@@ -18,7 +18,6 @@ import io
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, render_template, send_file, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from reviewer.db import get_database, get_session, read_session
@@ -36,14 +35,13 @@ from reviewer.reports.services import (
     record_download,
     record_generated,
 )
+from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
+from reviewer.web.refusals import refusal_for
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 ROLES = ("auditor", "admin")
 
-
-def _me() -> Any:
-    return current_user._get_current_object()
 
 
 def _inline_limit() -> int:
@@ -75,7 +73,7 @@ def _write(action: Any) -> None:
 
 @bp.route("/", methods=["GET"])
 @role_required(*ROLES)
-def index():  # noqa: ANN201
+def index():
     """The form: period and account."""
     form = _form()
     if not form.is_submitted():  # start on the last full month (UTC)
@@ -85,7 +83,7 @@ def index():  # noqa: ANN201
 
 @bp.route("/generate", methods=["POST"])
 @role_required(*ROLES)
-def generate():  # noqa: ANN201
+def generate():
     """Render a small report now (a download), or queue a big one and show its progress page."""
     form = _form()
     if not form.validate():
@@ -95,7 +93,7 @@ def generate():  # noqa: ANN201
             for error in errors:
                 flash(f"{label}: {error}" if label else error, "error")
         return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
-    me = _me()
+    me = signed_in_user()
     _end_request_transaction()
     since, until = period_of(form.since.data, form.until.data)
     account_id = form.account_id
@@ -109,13 +107,13 @@ def generate():  # noqa: ANN201
                 made = generate_report(session, me, since=since, until=until, account_id=account_id, agency=agency)
             except ReportInputError as error:
                 flash(f"The report could not be made: {error}.", "error")
-                return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 422
+                return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), refusal_for(error).status
     if made is None:
         try:
             job_id = submit_report(current_app, me, since=since, until=until, account_id=account_id, drafts=drafts)
         except JobsUnavailable as error:
             flash(str(error), "error")
-            return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), 503
+            return render_template("reports/index.html", form=form, inline_limit=_inline_limit()), refusal_for(error).status
         flash(f"The report covers {drafts:,} drafts: it is being made in the background.", "success")
         return Response(status=303, headers={"Location": url_for("reports.job", job_id=job_id)})
 
@@ -130,14 +128,14 @@ def generate():  # noqa: ANN201
 def _my_job(job_id: str) -> ReportJob:
     """The job's record when it is this user's; 404 otherwise (other people's jobs stay private)."""
     status = report_status(current_app, job_id)
-    if status is None or status.user_id != _me().id:
+    if status is None or status.user_id != signed_in_user().id:
         abort(404)
     return status
 
 
 @bp.route("/jobs/<job_id>", methods=["GET"])
 @role_required(*ROLES)
-def job(job_id: str):  # noqa: ANN201
+def job(job_id: str):
     """The progress page of a background report."""
     status = _my_job(job_id)
     return render_template("reports/job.html", status=status, job_id=job_id)
@@ -145,7 +143,7 @@ def job(job_id: str):  # noqa: ANN201
 
 @bp.route("/jobs/<job_id>/status", methods=["GET"])
 @role_required(*ROLES)
-def job_status(job_id: str):  # noqa: ANN201
+def job_status(job_id: str):
     """What the progress page polls: state, stage, percent, and the download link once done."""
     status = _my_job(job_id)
     body = {key: getattr(status, key) for key in ("state", "stage", "percent", "error", "filename")}
@@ -156,7 +154,7 @@ def job_status(job_id: str):  # noqa: ANN201
 
 @bp.route("/jobs/<job_id>/download", methods=["GET"])
 @role_required(*ROLES)
-def download(job_id: str):  # noqa: ANN201
+def download(job_id: str):
     """The finished PDF (audited `report.downloaded`)."""
     status = _my_job(job_id)
     path = report_pdf_path(current_app, job_id)
@@ -165,7 +163,7 @@ def download(job_id: str):  # noqa: ANN201
     if status.state != "done" or not path.is_file():
         flash("That report is not ready yet.", "error")
         return render_template("reports/job.html", status=status, job_id=job_id), 409
-    me = _me()
+    me = signed_in_user()
     pdf = path.read_bytes()
     filename = status.filename or f"compliance-{job_id}.pdf"
     _write(lambda session: record_download(session, me, filename=filename, pdf_sha256=status.pdf_sha256 or "", job_id=job_id))

@@ -32,6 +32,7 @@ from reviewer.drafting.services import (
 )
 from reviewer.notify import outbox
 from reviewer.orgs.models import AnyAccount
+from reviewer.policy.verdict import verdict_dict
 from reviewer.review import workflow
 from reviewer.review.models import ReviewAction
 from reviewer.review.steps import add_step, subject_of, write_draft
@@ -128,7 +129,7 @@ def _noting_blocked(account: AnyAccount, inbound: InboundPost | None, text: str)
     try:
         yield
     except SubmitRefused as refused:
-        verdict = refused.verdict.to_dict() if hasattr(refused.verdict, "to_dict") else dict(refused.verdict or {})
+        verdict = verdict_dict(refused.verdict) or {}
         findings = verdict.get("findings", [])
         policy = verdict.get("policy") or {}
         refused.blocked_event = {

@@ -1,10 +1,11 @@
 """Approver pages: a queue per group with filters, the review page with its four decisions,
 and the response-time dashboard.
 
-Views own the transaction: one commit at the edge of the request. Every
-refusal (separation of duties, a conflict, a missing reason) comes back as
-a flash message on the same page, never a 500; a refused self-approval is
-evidence, so its `approval.refused` audit event is committed, not rolled back.
+Views own the transaction: each decision runs in `web.refusals.attempt()`,
+which commits it or settles a refusal. Every refusal (separation of duties,
+a conflict, a missing reason) comes back as a flash message on the same page
+with its one status, never a 500; a refused self-approval is evidence, so its
+`approval.refused` audit event is committed, not rolled back (`settle`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from reviewer import moments
 from reviewer.db import get_session
@@ -39,10 +39,12 @@ from reviewer.review.forms import (
 from reviewer.review.queue import queue_page, waiting_for
 from reviewer.review.refusals import refused_approvals
 from reviewer.review.stats import response_times
-from reviewer.review.workflow import ConflictError, InvalidInput, NotAllowed, SubmitRefused, WorkflowError
-from reviewer.web import checker
+from reviewer.policy.verdict import verdict_dict
+from reviewer.web import checker, signed_in_user
 from reviewer.web.access import role_required
+from reviewer.web.forms import attach_error
 from reviewer.web.highlight import word_diff
+from reviewer.web.refusals import attempt
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -53,19 +55,15 @@ DECISION_FORMS = {"approve": ApproveForm, "reject": RejectForm, "return": Return
 BREACHES_SHOWN = 200
 
 
-def _me():  # noqa: ANN202
-    return current_user._get_current_object()
-
-
 # --- The queue ------------------------------------------------------------------------------
 
 
 @bp.route("/")
 @role_required("approver")
-def queue():  # noqa: ANN201
+def queue():
     """One of the approver's groups: its pending drafts, oldest first, filtered, a page at a time;
     counts for every group."""
-    me = _me()
+    me = signed_in_user()
     groups = me.group_names
     form = QueueFilterForm(formdata=request.args)
     if not groups:
@@ -103,13 +101,13 @@ def queue():  # noqa: ANN201
 def _draft_or_404(draft_id: int) -> Draft:
     """The draft, when the approver may see it; 404 otherwise (its existence stays private)."""
     draft = get_session().get(Draft, draft_id)
-    if draft is None or not review.approver_may_see(get_session(), draft, _me()):
+    if draft is None or not review.approver_may_see(get_session(), draft, signed_in_user()):
         abort(404)
     return draft
 
 
 def _my_routed_groups(draft: Draft) -> list[str]:
-    mine = set(_me().group_names)
+    mine = set(signed_in_user().group_names)
     return [g for g in draft.routes or () if g in mine]
 
 
@@ -132,7 +130,7 @@ def _offer_groups(form: ApproveForm, draft: Draft) -> None:
 
 @bp.route("/drafts/<int:draft_id>")
 @role_required("approver")
-def draft(draft_id: int):  # noqa: ANN201
+def draft(draft_id: int):
     """The draft with its findings highlighted, the post it answers, its versions, diffs and history."""
     the_draft = _draft_or_404(draft_id)
     return _render_review(the_draft, _blank_forms(the_draft))
@@ -140,30 +138,30 @@ def draft(draft_id: int):  # noqa: ANN201
 
 @bp.route("/drafts/<int:draft_id>/approve", methods=["POST"])
 @role_required("approver")
-def approve(draft_id: int):  # noqa: ANN201
+def approve(draft_id: int):
     return _decide(draft_id, "approve")
 
 
 @bp.route("/drafts/<int:draft_id>/reject", methods=["POST"])
 @role_required("approver")
-def reject(draft_id: int):  # noqa: ANN201
+def reject(draft_id: int):
     return _decide(draft_id, "reject")
 
 
 @bp.route("/drafts/<int:draft_id>/return", methods=["POST"])
 @role_required("approver")
-def return_for_changes(draft_id: int):  # noqa: ANN201
+def return_for_changes(draft_id: int):
     return _decide(draft_id, "return")
 
 
 @bp.route("/drafts/<int:draft_id>/edit", methods=["POST"])
 @role_required("approver")
-def edit(draft_id: int):  # noqa: ANN201
+def edit(draft_id: int):
     return _decide(draft_id, "edit")
 
 
-def _decide(draft_id: int, kind: str):  # noqa: ANN202
-    """Validate the posted form, call the service, commit or roll back, and say what happened."""
+def _decide(draft_id: int, kind: str):
+    """Validate the posted form, call the service (committed, or its refusal settled), and say what happened."""
     the_draft = _draft_or_404(draft_id)
     form = DECISION_FORMS[kind]()
     if kind == "approve":
@@ -172,38 +170,19 @@ def _decide(draft_id: int, kind: str):  # noqa: ANN202
         for message in _messages(form):
             flash(message, "error")
         return _render_review(the_draft, {**_blank_forms(the_draft), kind: form}, 422)
-    session = get_session()
-    refused_edit = None
-    try:
-        _apply(session, the_draft, kind, form)
-    except NotAllowed as refused:
-        if refused.self_approval:
-            session.commit()  # the approval.refused event is evidence for the auditors
-        else:
-            session.rollback()
-        flash(refused.message, "error")
-        status = 403
-    except ConflictError as conflict:
-        session.rollback()
-        flash(conflict.message, "error")
-        status = 409
-    except SubmitRefused as refused:
-        session.rollback()
-        flash(refused.message, "error")
-        refused_edit = {"text": form.text.data, "verdict": _as_dict(refused.verdict)}
-        status = 422
-    except WorkflowError as error:
-        session.rollback()
-        if isinstance(error, InvalidInput) and hasattr(getattr(form, error.field, None), "errors"):
-            getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.detail]
-        flash(error.message, "error")
-        status = 422
-    else:
-        session.commit()
+    with attempt() as outcome:
+        _apply(get_session(), the_draft, kind, form)
+    if not outcome.refused:
         flash(_outcome(the_draft, kind), "success")
         if kind == "edit":
             return redirect(url_for("review.draft", draft_id=the_draft.id))
         return redirect(url_for("review.queue"))
+    refusal, status, refused_edit = outcome.refusal, outcome.status, None
+    flash(refusal.message, "error")
+    if isinstance(refusal.error, workflow.SubmitRefused):
+        refused_edit = {"text": form.text.data, "verdict": verdict_dict(refusal.error.verdict)}
+    elif refusal.field:
+        attach_error(form, refusal)
     the_draft = _draft_or_404(draft_id)  # reloaded after the commit or rollback
     forms = _blank_forms(the_draft)
     if status == 422:
@@ -212,7 +191,7 @@ def _decide(draft_id: int, kind: str):  # noqa: ANN202
 
 
 def _apply(session: Any, the_draft: Draft, kind: str, form: Any) -> None:
-    me, expected = _me(), form.expected()
+    me, expected = signed_in_user(), form.expected()
     if kind == "approve":
         review.approve(session, me, the_draft, expected_version=expected, group=form.group.data or None)
     elif kind == "reject":
@@ -253,9 +232,9 @@ def _history_steps(session: Any, the_draft: Draft) -> list[tuple[str, Any]]:
     return [(kind, item) for _at, kind, item in sorted(steps, key=lambda step: step[0])]
 
 
-def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, refused_edit: dict | None = None):  # noqa: ANN202
+def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, refused_edit: dict | None = None):
     session = get_session()
-    me = _me()
+    me = signed_in_user()
     approvals = review.approvals_of(session, the_draft)
     facts = review.draft_facts(the_draft, approvals)
     version = the_draft.current_version
@@ -289,7 +268,7 @@ def _render_review(the_draft: Draft, forms: dict[str, Any], status: int = 200, r
 
 @bp.route("/response-times")
 @role_required("approver", "admin", "auditor")
-def dashboard():  # noqa: ANN201
+def dashboard():
     """Median and 90th percentile response and approval-wait times over a period, and posts past target."""
     session = get_session()
     form = PeriodForm(formdata=request.args)
@@ -348,8 +327,3 @@ def _messages(form: Any) -> list[str]:
         found.extend(f"{label}: {error}" if label else error for error in errors)
     return found
 
-
-def _as_dict(verdict: Any) -> dict | None:
-    if verdict is None:
-        return None
-    return verdict if isinstance(verdict, dict) else verdict.to_dict()

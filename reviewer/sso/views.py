@@ -21,11 +21,11 @@ bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
 
 
-def _problem(title: str, message: str, status: int):  # noqa: ANN202
+def _problem(title: str, message: str, status: int):
     return render_template("sso/problem.html", title=title, message=message), status
 
 
-def _failed(reason: str, detail: str, title: str, message: str, status: int):  # noqa: ANN202
+def _failed(reason: str, detail: str, title: str, message: str, status: int):
     """Audit a sign-in that failed before anyone was identified, and say so to the person."""
     log.warning("single sign-on failed (%s): %s", reason, detail)
     session = get_session()
@@ -36,7 +36,7 @@ def _failed(reason: str, detail: str, title: str, message: str, status: int):  #
 
 @bp.route("/login/sso")
 @public
-def start():  # noqa: ANN201
+def start():
     sso = current_sso()
     if sso is None:
         abort(404)
@@ -51,7 +51,7 @@ def start():  # noqa: ANN201
 
 @bp.route("/login/sso/callback")
 @public
-def callback():  # noqa: ANN201
+def callback():
     sso = current_sso()
     if sso is None:
         abort(404)

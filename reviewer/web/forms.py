@@ -49,14 +49,16 @@ class BoundedPeriod:
                 raise ValidationError(f"The period is longer than {MAX_PERIOD_DAYS} days: choose a shorter one.")
 
 
-def attach_error(form, error) -> None:
-    """Show a service's refusal on the form: under the field it names (`error.field`), else above the form.
+def attach_error(form, refusal) -> None:
+    """Show a service's refusal on the form: under the field it names, else above the form.
 
-    `error` is any domain error with `.message` and `.field` (AccountError,
-    OrgAccountError, ...), so each view shows refusals the same way.
+    `refusal` is a `web.refusals.Refusal` or any domain error with `.message`
+    and `.field` (AccountError, OrgAccountError, ...); under a field it shows
+    its `detail` (the words without the field's name) when it has one.
     """
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
+    name = getattr(refusal, "field", None)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, getattr(refusal, "detail", None) or refusal.message]
     else:
-        form.form_errors.append(error.message)
+        form.form_errors.append(refusal.message)

@@ -12,5 +12,5 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @signed_in
-def home():  # noqa: ANN201
+def home():
     return render_template("home.html", roles=sorted(current_user.roles))

@@ -67,7 +67,7 @@ def test_mark_posted_refuses_non_http_links(two_orgs, web_as, db_session, make_d
     web = web_as(two_orgs.staff_a)
     for link in HOSTILE_LINKS:
         response = web.post(f"/drafts/{approved.id}/posted", {"url": link, "expected_version": str(approved.lock_version)})
-        assert response.status_code == 302
+        assert response.status_code == 422  # the draft page again, saying why (issue 18; was a redirect)
         db_session.rollback()
         stored = db_session.get(Draft, approved.id)
         assert stored.state == "approved" and stored.posted_url is None, link

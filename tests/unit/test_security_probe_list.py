@@ -15,7 +15,7 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "security_probe.py"
 
 
-def _load():  # noqa: ANN202
+def _load():
     spec = importlib.util.spec_from_file_location("security_probe", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up while being made

@@ -65,7 +65,7 @@ def test_a_production_upgrade_without_a_key_refuses_naming_the_path_and_the_comm
     assert not (production_env / "audit.key").exists(), "production must not make a key on its own"
 
 
-def test_a_production_start_without_a_key_refuses_naming_the_path_and_the_command(production_env: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_production_start_without_a_key_refuses_naming_the_path_and_the_command(production_env: Path, monkeypatch) -> None:
     _with_one_event(production_env, monkeypatch)
     (production_env / "audit.key").unlink()  # lost, or the wrong instance folder
     with pytest.raises(ConfigError) as excinfo:
@@ -93,7 +93,7 @@ def test_init_key_makes_a_private_key_then_production_starts(production_env: Pat
     assert path.read_bytes() == key, "an existing key is never replaced"
 
 
-def test_init_key_refuses_when_the_trail_has_events(production_env: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_init_key_refuses_when_the_trail_has_events(production_env: Path, monkeypatch) -> None:
     _with_one_event(production_env, monkeypatch)
     (production_env / "audit.key").unlink()
     code, output = _run("audit", "init-key")
@@ -102,7 +102,7 @@ def test_init_key_refuses_when_the_trail_has_events(production_env: Path, monkey
     assert not (production_env / "audit.key").exists()
 
 
-def test_a_key_that_did_not_sign_the_trail_is_refused(production_env: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_key_that_did_not_sign_the_trail_is_refused(production_env: Path, monkeypatch) -> None:
     _with_one_event(production_env, monkeypatch)
     (production_env / "audit.key").unlink()
     load_or_create_key(production_env)  # another key in its place

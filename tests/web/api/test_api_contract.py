@@ -109,7 +109,7 @@ def test_the_servers_url_is_the_configured_base_url(make_app) -> None:
     validate(document)
 
 
-def _enums(node, where: str = ""):  # noqa: ANN001, ANN202
+def _enums(node, where: str = ""):
     """(where, values) of every `enum` in the document, outside the conditionals' `if` clauses."""
     if isinstance(node, dict):
         if "enum" in node:
@@ -122,7 +122,7 @@ def _enums(node, where: str = ""):  # noqa: ANN001, ANN202
             yield from _enums(value, f"{where}/{index}")
 
 
-def test_each_word_list_is_one_named_enum_referenced_everywhere(client) -> None:  # noqa: ANN001
+def test_each_word_list_is_one_named_enum_referenced_everywhere(client) -> None:
     """pass/review/block is one Decision, the platforms one Platform...: no inline enum a generator would name."""
     from reviewer.api.error_codes import ERROR_CODES
     from reviewer.policy.schema import SEVERITIES
@@ -144,7 +144,7 @@ def test_each_word_list_is_one_named_enum_referenced_everywhere(client) -> None:
         assert schemas[name]["properties"]["decision"] == {"$ref": "#/components/schemas/Decision"}
 
 
-def test_no_inline_object_a_generator_would_have_to_name(client) -> None:  # noqa: ANN001
+def test_no_inline_object_a_generator_would_have_to_name(client) -> None:
     """Response bodies and nested objects are named components (no `ErrorError`, no `...Response200`)."""
     document = _document(client)
     for path, operations in document["paths"].items():
@@ -159,7 +159,7 @@ def test_no_inline_object_a_generator_would_have_to_name(client) -> None:  # noq
             assert prop.get("items", {}).get("type") != "object", (name, field)
 
 
-def test_every_operation_is_tagged_and_declares_the_statuses_it_can_answer(client) -> None:  # noqa: ANN001
+def test_every_operation_is_tagged_and_declares_the_statuses_it_can_answer(client) -> None:
     document = _document(client)
     tags = {tag["name"] for tag in document["tags"]}
     for path, operations in document["paths"].items():
@@ -185,7 +185,7 @@ def _accepts(document: dict, name: str, body: dict) -> bool:
     return validator.is_valid(body)
 
 
-def test_the_rules_across_fields_are_in_the_schema_and_agree_with_the_api(client, people, api_as) -> None:  # noqa: ANN001
+def test_the_rules_across_fields_are_in_the_schema_and_agree_with_the_api(client, people, api_as) -> None:
     """Exactly one of account_id or policy (platform only with policy); a comment to reject or return;
     a version to approve: a body the document refuses, the API refuses with 422; one it accepts gets past."""
     document = _document(client)

@@ -27,7 +27,7 @@ PACKAGE = Path(reviewer.__file__).parent
 DYNAMIC_CODES = {("api/views.py", "error.reason"), ("web/errors.py", "code")}
 
 
-def _calls(name: str):  # noqa: ANN202
+def _calls(name: str):
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -68,7 +68,7 @@ def test_the_enum_is_exactly_the_codes_the_api_can_send() -> None:
     assert sorted(set(ERROR_CODES) - sent) == [], "ErrorCode entries nothing sends"
 
 
-def test_the_document_lists_every_code_with_its_meaning(client) -> None:  # noqa: ANN001
+def test_the_document_lists_every_code_with_its_meaning(client) -> None:
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["ErrorCode"]
     assert schema["enum"] == list(ERROR_CODES)
     for code in ERROR_CODES:
@@ -80,13 +80,13 @@ def test_the_document_lists_every_code_with_its_meaning(client) -> None:  # noqa
     (True, False, {"stored": "yes", "saved": True}),
     (False, True, {"stored": "unknown", "saved": None}),
 ])
-def test_a_database_outage_says_whether_the_change_was_stored(saved, in_doubt, outcome) -> None:  # noqa: ANN001
+def test_a_database_outage_says_whether_the_change_was_stored(saved, in_doubt, outcome) -> None:
     assert errors.outage_outcome(saved, in_doubt) == outcome
     body = errors.ApiError(503, "database_unavailable", **errors.outage_outcome(saved, in_doubt)).body()["error"]
     assert body["stored"] == outcome["stored"] and ("saved" in body) == ("saved" in outcome)
 
 
-def test_every_other_error_says_nothing_was_stored(people, api_as) -> None:  # noqa: ANN001
+def test_every_other_error_says_nothing_was_stored(people, api_as) -> None:
     response = api_as(people["staff"]).post("/api/v1/check", json={"text": "hello"})
     assert response.status_code == 422
     assert response.get_json()["error"]["stored"] == "no"

@@ -48,7 +48,7 @@ def generate(url: str, folder: Path) -> ModuleType:
 
 
 @pytest.fixture
-def generated(tmp_path: Path, make_app) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def generated(tmp_path: Path, make_app) -> Iterator[SimpleNamespace]:
     """The app served with rate limits on, and the client package generated from its document."""
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_API=ENOUGH)
     with serving(app, "generated-client-server") as url:
@@ -75,7 +75,7 @@ def _enum_classes(models: ModuleType, values: tuple[str, ...]) -> list[type]:
     ]
 
 
-def test_a_generated_client_runs_a_whole_journey(generated, people, make_token, make_app) -> None:  # noqa: ANN001
+def test_a_generated_client_runs_a_whole_journey(generated, people, make_token, make_app) -> None:
     api, m = generated.api, generated.models
     from importlib import import_module
 

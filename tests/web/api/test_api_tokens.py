@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 
 import pytest
@@ -136,3 +137,16 @@ def test_the_cli_names_an_unknown_user(app, monkeypatch) -> None:
     assert result.exit_code == 1
     assert "no user 'nobody'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_revoking_a_revoked_token_on_the_page_is_invalid_422(client, make_user, login, make_token, db_session) -> None:
+    from reviewer.api.models import ApiToken
+
+    user = make_user("twice.user", roles=["staff"])
+    make_token(user)
+    token_id = db_session.scalar(select(ApiToken.id).where(ApiToken.user_id == user.id))
+    login(client, user)
+    assert client.post(f"/account/api-tokens/{token_id}/revoke").status_code == 302
+    response = client.post(f"/account/api-tokens/{token_id}/revoke")
+    assert response.status_code == 422  # was a redirect
+    assert "is already revoked" in html.unescape(response.get_data(as_text=True))

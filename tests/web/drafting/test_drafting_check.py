@@ -114,6 +114,6 @@ def test_a_policy_that_cannot_load_is_a_clear_message_not_a_traceback(make_app, 
     assert response.status_code == 503
     assert "Ask an administrator to fix the policy file" in response.get_json()["error"]
     response = client.post(f"/inbox/{account.id}/compose", data={"text": "hello", "save": "Save draft"})
-    assert response.status_code == 422
+    assert response.status_code == 503  # an outage, as in the live check and the API (issue 18; was 422)
     page = page_text(response)
     assert "city-council.yaml" in page and "Ask an administrator" in page and "Traceback" not in page

@@ -133,7 +133,7 @@ def test_a_bad_post_names_the_field_and_stores_nothing(staff_client, account, db
         f"/inbox/{account.id}/posts/new",
         data={"author_handle": "@resident", "text": "Hello", "received_at": "2026-01-05 09:30"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422  # invalid input (issue 18; was 200)
     page = page_text(response)
     assert "give a timezone" in page
     assert 'id="received_at-error"' in page
