@@ -36,6 +36,7 @@ ERROR_CODES: dict[str, str] = {
     "blocked": "422: the policy blocks the text; `verdict` holds the findings (nothing was stored).",
     "duplicate": "409: clashes with something already stored (e.g. the same external_id).",
     "policy_unavailable": "503: the account's policy file cannot be loaded; an administrator must fix it.",
+    "jobs_unavailable": "503: the background job store cannot be reached; try again later.",
     # The workflow's refusals (403, NotAllowed.reason)
     "not_allowed": "403: the caller may not do this now.",
     "state": "403: the draft's state does not allow this (e.g. it is no longer pending).",

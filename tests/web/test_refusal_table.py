@@ -88,6 +88,8 @@ NOT_REFUSALS: dict[str, str] = {
     "reviewer.backup.manifest.BackupError": "backups: the CLI",
     "reviewer.checking.CheckerStartError": "start-up",
     "reviewer.cli.jsonl.LineError": "the CLI",
+    "reviewer.policy.patterns.PatternError": "policy loading: the loader reports it as a PolicyError at file:line",
+    "reviewer.policy.patterns.PatternSyntaxError": "policy loading: the loader reports it as a PolicyError at file:line",
     "reviewer.cli.policy.Failure": "the CLI",
     "reviewer.config_checks.ConfigError": "start-up",
     "reviewer.db.DatabaseConfigError": "start-up",
@@ -161,7 +163,8 @@ def test_a_refusal_in_the_api_keeps_its_code_and_field(app, make_user) -> None:
         with pytest.raises(ApiError) as answered, _services("[2]"):
             raise InvalidInput("inbound", "there is no such post")
         assert answered.value.body() == {
-            "error": {"code": "invalid", "message": "[2].inbound_id: there is no such post.", "field": "[2].inbound_id"}
+            "error": {"code": "invalid", "message": "[2].inbound_id: there is no such post.", "stored": "no",
+                      "field": "[2].inbound_id"}
         }
         with pytest.raises(ApiError) as answered, _services():
             raise NotAllowed("You wrote this draft, so someone else must approve it.", "own_draft")

@@ -21,10 +21,11 @@ from reviewer.api import errors
 from reviewer.api.error_codes import ERROR_CODES
 from reviewer.review.workflow import NotAllowed
 from reviewer.web import outages
+from reviewer.web.refusals import ANSWERS
 
 PACKAGE = Path(reviewer.__file__).parent
 # ApiError calls whose code is not a literal, and where each comes from (both are read below).
-DYNAMIC_CODES = {("api/views.py", "error.reason"), ("web/errors.py", "code")}
+DYNAMIC_CODES = {("api/views.py", "refusal.code"), ("web/errors.py", "code")}
 
 
 def _calls(name: str):
@@ -51,6 +52,7 @@ def sent_codes() -> set[str]:
         elif code is not None:
             dynamic.add((where, ast.unparse(code)))
     assert dynamic == DYNAMIC_CODES, "an ApiError code that this test cannot read: add its source here"
+    codes |= {answer.code for answer in ANSWERS.values()}  # refusal.code: the table's, or NotAllowed's reason
     codes.add(inspect.signature(NotAllowed).parameters["reason"].default)
     for _, call in _calls("NotAllowed"):
         reason = _argument(call, 1, "reason")
