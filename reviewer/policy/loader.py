@@ -374,16 +374,14 @@ def load_policy(path: str | os.PathLike[str], encoder: Any = None, skip_semantic
     policy with semantic rules and no encoder is refused here, naming each
     rule, unless `skip_semantic` (REVIEWER_ENCODER=none chosen on purpose):
     then its semantic rules do not apply, as toxicity rules without a scorer.
-    `encoder` may also be a Future of one still loading: the file is read
-    and validated first, and only compiling waits for the model.
+    `encoder` may be a Future of one still loading: only compiling waits.
     """
     from .engine import Policy
 
     resolved, issues = resolve(path)
     if resolved is None:
         raise PolicyError(issues)
-    if isinstance(encoder, Future):
-        encoder = encoder.result()
+    encoder = encoder.result() if isinstance(encoder, Future) else encoder  # read and validated; now compile
     if skip_semantic:
         encoder = None
         resolved.rules = [item for item in resolved.rules if not kinds.needs_encoder(item.model)]

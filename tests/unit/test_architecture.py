@@ -179,3 +179,12 @@ def test_only_a_package_init_lists_imported_names_in_all() -> None:
                 if reexported := sorted(listed & _imported_only(path)):
                     wrong.append(f"{path.relative_to(ROOT)}: __all__ lists {', '.join(reexported)}, imported from elsewhere")
     assert not wrong, "\n".join(wrong)
+
+
+MAX_MODULE_LINES = 400  # issue 18: a module past this is split by concern
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    long = {path.relative_to(ROOT).as_posix(): lines for path in sorted(PACKAGE.rglob("*.py"))
+            if "migrations" not in path.parts and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, f"split these by concern (at most {MAX_MODULE_LINES} lines each)"
