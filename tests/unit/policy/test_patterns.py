@@ -19,7 +19,7 @@ from policy_helpers import RULE_HEAD
 
 from reviewer.policy import load_policy
 from reviewer.policy.patterns import PatternError, compile_pattern, translate
-from reviewer.policy.rules import Scan
+from reviewer.policy.rules.base import Scan
 from reviewer.policy.rules.lexical import RegexRule
 
 ROOT = Path(__file__).resolve().parents[3]
