@@ -184,6 +184,7 @@ def compile_alternation(patterns: tuple[str, ...], flags: int = 0) -> PolicyPatt
     return PolicyPattern(" | ".join(patterns), flags, compiled)
 
 
+@functools.lru_cache(maxsize=4096)
 def translate(pattern: str, flags: int = 0) -> str:
     """The RE2 pattern that matches what `pattern` matches under Python's `re` (see the module notes)."""
     if not isinstance(pattern, str):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
+import unicodedata
+from pathlib import Path
 from typing import Any
 
 try:  # Python 3.11+
@@ -55,16 +58,42 @@ def intersection(a: Ranges | list[tuple[int, int]], b: Ranges | list[tuple[int, 
     return out
 
 
+#: `scan` of \d, \s and \w over every code point, saved for one Unicode version (scanning is most
+#: of the cost of translating a policy's patterns); another Python's Unicode database is scanned
+#: instead. Rewrite it with `write_shipped()`; tests/unit/policy/test_patterns.py checks it.
+SHIPPED = Path(__file__).with_name("unicode_classes.json")
+
+
 @functools.cache
 def category(category: object, ascii_only: bool) -> tuple[tuple[int, int], ...]:
-    """The code-point ranges of Python's `\\d`, `\\s`, `\\w` or their negations: found by `re` itself,
-    run over every code point, so they are what `re` means by them (ASCII only under `(?a)`)."""
+    """The code-point ranges of Python's `\\d`, `\\s`, `\\w` or their negations: what `re` means by them
+    (ASCII only under `(?a)`)."""
     name = str(category).removeprefix("CATEGORY_")
     letter = {"DIGIT": "d", "SPACE": "s", "WORD": "w"}[name.removeprefix("NOT_")]
-    every = every_code_point()[:0x80] if ascii_only else every_code_point()
-    found = tuple((m.start(), m.end() - 1)
-                  for m in re.finditer(f"\\{letter}+", every, re.ASCII if ascii_only else 0))
+    shipped = None if ascii_only else _shipped().get(letter)
+    found = tuple((lo, hi) for lo, hi in shipped) if shipped else scan(letter, ascii_only)
     return complement(found) if name.startswith("NOT_") else found
+
+
+def scan(letter: str, ascii_only: bool) -> tuple[tuple[int, int], ...]:
+    """Where `re` itself finds `\\<letter>` when run over every code point."""
+    every = every_code_point()[:0x80] if ascii_only else every_code_point()
+    return tuple((m.start(), m.end() - 1) for m in re.finditer(f"\\{letter}+", every, re.ASCII if ascii_only else 0))
+
+
+@functools.cache
+def _shipped() -> dict:
+    try:
+        data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("unicode") == unicodedata.unidata_version else {}
+
+
+def write_shipped() -> None:
+    tables = {letter: scan(letter, False) for letter in "dsw"}
+    SHIPPED.write_text(json.dumps({"unicode": unicodedata.unidata_version, **tables}, separators=(",", ":")) + "\n",
+                       encoding="utf-8")
 
 
 @functools.cache

@@ -275,3 +275,14 @@ def test_a_pattern_that_matches_empty_text_is_refused(pattern: str) -> None:
     a rule reports no empty match anyway, so such a pattern is an author's slip."""
     with pytest.raises(PatternError, match="matches empty text"):
         translate(pattern)
+
+
+def test_the_shipped_unicode_classes_are_what_re_finds_on_this_python() -> None:
+    import unicodedata
+
+    from reviewer.policy._text import char_sets
+
+    shipped = char_sets._shipped()
+    assert shipped["unicode"] == unicodedata.unidata_version, "rewrite it: char_sets.write_shipped()"
+    for letter in "dsw":
+        assert tuple(map(tuple, shipped[letter])) == char_sets.scan(letter, ascii_only=False)
