@@ -15,10 +15,10 @@ from reviewer.api.error_codes import ERROR_CODES
 from reviewer.api.errors import STORED
 from reviewer.api.schemas import DECISION_ACTIONS
 from reviewer.policy.schema import ACTIONS, SEVERITIES
+from reviewer.policy.verdict import FINDING_TARGETS
 from reviewer.vocabulary import DECISIONS, DRAFT_STATES, PLATFORMS
 
 #: Where a finding was found: the draft, or the post it answers (policy.engine).
-FINDING_TARGETS = ("draft", "in_reply_to")
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _TIMESTAMP = {"type": "string", "format": "date-time"}

@@ -17,8 +17,8 @@ import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from ._text import pii_patterns as P
+from .schema import REGIONS
 
-REGIONS = ("NZ", "GB", "AU", "US", "CA")
 MIN_PHONE_DIGITS = 7
 
 _DIGIT = re.compile(r"\d")

@@ -38,7 +38,8 @@ from ._text import pii_patterns as P
 from ._text.literals import required_literal_sets
 from .patterns import PatternError, PatternSyntaxError, PolicyPattern, compile_pattern
 from ._text.checks import au_tfn_valid, luhn_valid, nz_ird_valid, uk_ni_valid, us_ssn_valid
-from .phones import MIN_PHONE_DIGITS, REGIONS, e164_forms, phone_reason, phone_windows, phones_in
+from .phones import MIN_PHONE_DIGITS, e164_forms, phone_reason, phone_windows, phones_in
+from .schema import REGIONS
 from .urls import domain_pattern_problem, host_matches
 
 __all__ = ["OFFICIAL_NUMBERS", "PII_KINDS", "PiiDetector", "PiiMatch"]

@@ -154,20 +154,20 @@ class LexiconFields(Model):
 class RegexFields(Model):
     kind: str
     patterns: Annotated[list[Name], Field(min_length=1)]
-    flags: list[Literal["ignorecase", "multiline", "dotall", "verbose"]] = ["ignorecase"]
+    flags: list[Literal[REGEX_FLAGS]] = ["ignorecase"]
     allow: list[Name] = []  # patterns whose matches cancel the matches of `patterns` they overlap
 
 
 class PiiFields(Model):
     kind: str
     detect: Annotated[
-        list[Literal["email", "phone", "card", "uk_ni", "us_ssn", "nz_ird", "au_tfn", "dob", "address", "case_ref"]],
+        list[Literal[PII_DETECT]],
         Field(min_length=1),
     ]
-    regions: list[Literal["NZ", "GB", "AU", "US", "CA"]] = list(REGIONS)
+    regions: list[Literal[REGIONS]] = list(REGIONS)
     case_ref_patterns: list[Name] = []
     # As a regex rule's `flags`: case-insensitive unless `case_ref_flags: []`.
-    case_ref_flags: list[Literal["ignorecase", "multiline", "dotall", "verbose"]] = ["ignorecase"]
+    case_ref_flags: list[Literal[REGEX_FLAGS]] = ["ignorecase"]
     allow: list[Name] = []
     # Emails on these domains are official, not personal (patterns as links `allowed_domains`: "*.gov.uk").
     official_domains: list[Name] = []

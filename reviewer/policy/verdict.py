@@ -42,6 +42,10 @@ def default_title(rule_id: str) -> str:
     return f"{words}: {rest}" if rest else words
 
 
+#: Which text a finding is in: the draft, or the post it answers (`Finding.target`).
+FINDING_TARGETS = ("draft", "in_reply_to")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One rule that fired on one target (the draft or the post it answers)."""

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reviewer.policy.schema import SEVERITIES
 from reviewer.policy.verdict import default_title
 
-SEVERITY_ORDER = ("low", "medium", "high", "critical")
 ACTION_ORDER = ("note", "review", "block")
 
 
@@ -72,7 +72,7 @@ class Segment:
     @property
     def severity(self) -> str | None:
         """The highest severity among the marks."""
-        return _strongest((m.severity for m in self.marks), SEVERITY_ORDER)
+        return _strongest((m.severity for m in self.marks), SEVERITIES)
 
     @property
     def title(self) -> str:
@@ -134,7 +134,7 @@ def merge_same_words(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str,
             merged.append(group[0])
             continue
         lead = max(group, key=lambda f: (ACTION_ORDER.index(f.get("action")) if f.get("action") in ACTION_ORDER else -1,
-                                         SEVERITY_ORDER.index(f.get("severity")) if f.get("severity") in SEVERITY_ORDER else -1))
+                                         SEVERITIES.index(f.get("severity")) if f.get("severity") in SEVERITIES else -1))
         others = [f for f in group if f is not lead]
         merged.append({
             **lead,
