@@ -44,6 +44,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_web import stop, wait_until_answering  # noqa: E402 -- the benches' server start and stop
+from loadgen.site import free_port  # noqa: E402 -- the benches' free loopback port
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 DEMO_PASSWORD = "Harbour-probe-" + secrets.token_hex(6)
@@ -182,12 +185,6 @@ class Web:
 # --- the instance ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def make_env(tmp: Path) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("REVIEWER_")}
     env.update({
@@ -224,35 +221,21 @@ def setup(ctx: Ctx) -> None:
 
 
 def start_server(ctx: Ctx, timeout: float = 300) -> None:
-    import requests
-
     port = free_port()
-    log = open(ctx.tmp / "serve.log", "w")
-    ctx.server = subprocess.Popen(
-        [sys.executable, "-m", "reviewer", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-         "--no-access-log"], env=ctx.env, stdout=log, stderr=subprocess.STDOUT, cwd=ctx.tmp,
-    )
+    log = ctx.tmp / "serve.log"
+    with open(log, "w") as handle:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "reviewer", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+             "--no-access-log"], env=ctx.env, stdout=handle, stderr=subprocess.STDOUT, cwd=ctx.tmp, start_new_session=True,
+        )
     ctx.base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ctx.server.poll() is not None:
-            raise SystemExit(f"reviewer serve exited with {ctx.server.returncode}: {(ctx.tmp / 'serve.log').read_text()[-3000:]}")
-        try:
-            if requests.get(ctx.base + "/healthz", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"reviewer serve did not answer /healthz within {timeout:.0f} s")
+    ctx.server = wait_until_answering(server, ctx.base + "/healthz", timeout, "reviewer serve",
+                                      lambda: f"its log:\n{log.read_text()[-3000:]}")
 
 
 def stop_server(ctx: Ctx) -> None:
-    if ctx.server is not None and ctx.server.poll() is None:
-        ctx.server.terminate()
-        try:
-            ctx.server.wait(timeout=45)
-        except subprocess.TimeoutExpired:
-            ctx.server.kill()
+    if ctx.server is not None:
+        stop(ctx.server)
 
 
 def server_rss_mib(ctx: Ctx) -> float:
