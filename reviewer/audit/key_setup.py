@@ -18,6 +18,8 @@ from reviewer.audit.keys import AuditKeyError, key_path, load_key, load_or_creat
 from reviewer.audit.models import AuditEvent
 
 INIT_COMMAND = "reviewer audit init-key"
+RESTORE = ("restore audit.key from backup (`reviewer backup restore`, or copy it from an instance serving this "
+           "database) and check that REVIEWER_INSTANCE_PATH names the right folder")
 
 
 def startup_key(instance_path: str | os.PathLike[str], production: bool) -> bytes | None:
@@ -46,10 +48,8 @@ def missing_key_problem(instance_path: str | os.PathLike[str], events: int | Non
     )
     if events:
         return (
-            f"{start} The database holds {_events(events)}, signed with the key that was there: restore "
-            "audit.key from backup (`reviewer backup restore`, or copy it from an instance serving this database) "
-            f"and check that REVIEWER_INSTANCE_PATH names the right folder. `{INIT_COMMAND}` makes a new key only "
-            "while the trail is empty"
+            f"{start} The database holds {_events(events)}, signed with the key that was there: {RESTORE}. "
+            f"`{INIT_COMMAND}` makes a new key only while the trail is empty"
         )
     return (
         f"{start} For a new installation (an empty audit trail) run `{INIT_COMMAND}` once, then back the key up; "
@@ -67,8 +67,7 @@ def init_key(instance_path: str | os.PathLike[str], engine: Engine) -> tuple[Pat
     if events:
         raise AuditKeyError(
             f"{path}: not made: the database holds {_events(events)}, signed with another key, which a new key "
-            "cannot verify: restore audit.key from backup (`reviewer backup restore`, or copy it from an instance "
-            "serving this database) and check that REVIEWER_INSTANCE_PATH names the right folder"
+            f"cannot verify: {RESTORE}"
         )
     load_or_create_key(instance_path)
     return path, True
