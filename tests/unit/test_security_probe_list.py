@@ -19,10 +19,12 @@ def _load():
     spec = importlib.util.spec_from_file_location("security_probe", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up while being made
+    sys.path.insert(0, str(SCRIPT.parent))  # its probe_kit and probes_* modules, as when run as a script
     try:
         spec.loader.exec_module(module)
     finally:
         del sys.modules[spec.name]
+        sys.path.remove(str(SCRIPT.parent))
     return module
 
 
