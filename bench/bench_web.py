@@ -70,11 +70,11 @@ WORDS = ("garden", "lamp", "bridge", "library", "crossing", "hedge", "footpath",
 
 
 def distinct_text(i: int) -> str:
-    """A reply no earlier request sent: two sentences made from the index, so the encoder cache never has them."""
+    """A reply no earlier request sent: two sentences, each carrying the index, so the encoder cache never has them."""
     a, b, c = WORDS[i % 20], WORDS[(i // 20) % 20], WORDS[(i // 400) % 20]
     street = STREETS[i % len(STREETS)]
     return (f"Thanks for reporting the {a} near the {b} on {street}, reference {i}. "
-            f"Our crew will look at the {c} there within {i % 9 + 2} working days.")
+            f"Our crew will look at the {c} there within {i % 9 + 2} working days (job {i}).")
 
 
 # --- the instance -------------------------------------------------------------------------
@@ -86,6 +86,7 @@ class Instance:
     env: dict[str, str]
     token: str
     account_id: int
+    password: str  # bench.staff's (and bench.legal's)
 
 
 def build_instance(folder: Path, toxicity: str, policy_dir: Path) -> Instance:
@@ -123,7 +124,7 @@ def build_instance(folder: Path, toxicity: str, policy_dir: Path) -> Instance:
         account_id = account.id
         session.commit()
     get_database(app).engine.dispose()
-    return Instance(folder, env, token, account_id)
+    return Instance(folder, env, token, account_id, password)
 
 
 def start_gunicorn(instance: Instance, port: int) -> subprocess.Popen:

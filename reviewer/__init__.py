@@ -64,6 +64,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)  # /api/v1 and the API tokens page; after errors.init_app (it wraps those handlers)
     ratelimit.init_app(app)  # after every blueprint: limits POST /login and /api/v1 (RATELIMIT_*)
 
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()  # once per process, here rather than in each forked worker's first query (~50 ms)
+
     from reviewer.cli import iter_commands
 
     for command in iter_commands():

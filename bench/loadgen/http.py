@@ -77,9 +77,9 @@ class Client:
             self._connection = None
 
     def request(self, method: str, path: str, *, form: dict[str, str] | None = None, body: Any = None,
-                api: bool = False) -> Answer:
+                api: bool = False, headers: dict[str, str] | None = None) -> Answer:
         """One request (one retry on a dropped keep-alive connection before anything was sent back)."""
-        headers = {"Connection": "keep-alive", "User-Agent": "reviewer-loadgen"}
+        headers = {"Connection": "keep-alive", "User-Agent": "reviewer-loadgen", **(headers or {})}
         payload: bytes | None = None
         if form is not None:
             payload = urllib.parse.urlencode(form).encode()

@@ -86,17 +86,22 @@ def authenticate_request() -> Principal:
 
 def _touch(session: Session, token_id: int, now: datetime) -> None:
     """Record when the token was last used (at most once a TOUCH_INTERVAL, so most requests write nothing)."""
-    touch = (
-        update(ApiToken)
-        .where(ApiToken.id == token_id)
-        .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_INTERVAL))
-        .values(last_used_at=now)
-    )
+    touch = touch_statement(token_id, now)
     if holds_write_lock(session):
         session.execute(touch)  # e.g. a cookie was read first: a second writer would wait for this one
     else:
         with get_database().engine.begin() as connection:  # a short transaction of its own
             connection.execute(touch)
+
+
+def touch_statement(token_id: int, now: datetime):
+    """UPDATE the token's last use to `now` unless it was recorded within the last TOUCH_INTERVAL."""
+    return (
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_INTERVAL))
+        .values(last_used_at=now)
+    )
 
 
 def holds_write_lock(session: Session) -> bool:

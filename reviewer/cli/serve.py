@@ -157,11 +157,13 @@ def _warm_worker(worker) -> None:
     app = getattr(worker.app, "application", None)
     if app is None:
         return
+    from reviewer.api.warm_up import warm_statements
     from reviewer.checking import EXTENSION_KEY
     from reviewer.web.ratelimit import limiter_of
 
     try:
         app.extensions[EXTENSION_KEY].warm()
+        warm_statements(app)
         app.test_client().get("/healthz")
         limiter = limiter_of(app)
         if limiter is not None:
