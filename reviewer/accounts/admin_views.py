@@ -34,7 +34,7 @@ from reviewer.accounts.services import (
 from reviewer.db import get_session
 from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
-from reviewer.web.forms import attach_error
+from reviewer.web.forms import attach_error, page_status
 from reviewer.web.refusals import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -91,7 +91,7 @@ def new_user():
             return render_template("accounts/one_time_password.html", user=user, password=password, created=True)
         attach_error(form, outcome.refusal)
         status = outcome.status
-    return render_template("accounts/user_form.html", form=form, user=None), status
+    return render_template("accounts/user_form.html", form=form, user=None), page_status(form, status)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -116,7 +116,7 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
         attach_error(form, outcome.refusal)
         status = outcome.status
-    return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm()), status
+    return render_template("accounts/user_form.html", form=form, user=user, button=ButtonForm()), page_status(form, status)
 
 
 def _edit_user_form(user: User, *, stored_only: bool = False) -> EditUserForm:
@@ -172,7 +172,7 @@ def reset_password(user_id: int):
             return render_template("accounts/one_time_password.html", user=user, password=password, created=False)
         attach_error(form, outcome.refusal)
         status = outcome.status
-    return render_template("accounts/reset_password.html", form=form, user=user), status
+    return render_template("accounts/reset_password.html", form=form, user=user), page_status(form, status)
 
 
 @bp.route("/groups", methods=["GET", "POST"])
@@ -190,7 +190,7 @@ def groups():
         attach_error(form, outcome.refusal)
         status = outcome.status
     thin = [thin_group_warning(name, count) for name, count in thin_groups(session).items()]
-    return render_template("accounts/groups.html", groups=list_groups(session), form=form, thin=thin), status
+    return render_template("accounts/groups.html", groups=list_groups(session), form=form, thin=thin), page_status(form, status)
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
@@ -209,4 +209,4 @@ def edit_group(group_id: int):
             return render_template("accounts/group_form.html", form=form, group=group), outcome.status
         flash(f"Approver group {group.name} saved.", "success")
         return redirect(url_for("admin.groups"))
-    return render_template("accounts/group_form.html", form=form, group=group)
+    return render_template("accounts/group_form.html", form=form, group=group), page_status(form)

@@ -18,6 +18,7 @@ from reviewer.orm import utcnow
 from reviewer.sso.client import ID_TOKEN_KEY, current_sso
 from reviewer.web import signed_in_user
 from reviewer.web.access import public, safe_next, signed_in
+from reviewer.web.forms import page_status
 from reviewer.web.ratelimit import describe_wait, retry_after_seconds, too_many_requests
 from reviewer.web.refusals import attempt
 
@@ -154,4 +155,4 @@ def change_password():
                 return redirect(url_for("main.home"))
             form.new_password.errors.append(outcome.refusal.message)  # the service says "password"; this form "new_password"
             status = outcome.status
-    return render_template("accounts/change_password.html", form=form, required=user.must_change_password), status
+    return render_template("accounts/change_password.html", form=form, required=user.must_change_password), page_status(form, status)

@@ -12,6 +12,7 @@ from reviewer.api.services import MAX_NAME_LENGTH, create_token, get_user_token,
 from reviewer.db import get_session
 from reviewer.web import signed_in_user
 from reviewer.web.access import signed_in
+from reviewer.web.forms import page_status
 from reviewer.web.refusals import attempt
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
@@ -38,7 +39,7 @@ def _page(form: NewTokenForm, secret: str | None = None, status: int = 200):
 def index():
     form = NewTokenForm()
     if not form.validate_on_submit():
-        return _page(form, status=400 if form.is_submitted() else 200)
+        return _page(form, status=page_status(form))
     user = signed_in_user()
     with attempt() as outcome:
         new = create_token(get_session(), user, user, form.name.data, current_app.config["API_TOKEN_LIFETIME_DAYS"])

@@ -34,7 +34,7 @@ from reviewer.review.workflow import SubmitRefused
 from reviewer.web import checker, signed_in_user
 from reviewer.web.access import role_required
 from reviewer.web.filters import state_label
-from reviewer.web.forms import attach_error
+from reviewer.web.forms import attach_error, page_status
 from reviewer.web.highlight import verdict_label, word_diff
 from reviewer.web.refusals import Refusal, attempt
 
@@ -131,7 +131,7 @@ def new_inbound(account_id: int):
             return redirect(url_for("drafting.post", post_id=post.id))
         attach_error(form, outcome.refusal)
         status = outcome.status
-    return render_template("drafting/inbound_form.html", account=account, form=form), status
+    return render_template("drafting/inbound_form.html", account=account, form=form), page_status(form, status)
 
 
 @bp.route("/inbox/<int:account_id>/upload", methods=["GET", "POST"])

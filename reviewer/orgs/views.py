@@ -14,7 +14,7 @@ from reviewer.orgs.services import create_account, list_accounts, list_policy_fi
 from reviewer.vocabulary import PLATFORM_LABELS, PLATFORMS
 from reviewer.web import signed_in_user
 from reviewer.web.access import role_required
-from reviewer.web.forms import attach_error
+from reviewer.web.forms import attach_error, page_status
 from reviewer.web.refusals import attempt
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/accounts")
@@ -68,7 +68,7 @@ def new():
             return redirect(url_for("orgs.index"))
         attach_error(form, outcome.refusal)
         status = outcome.status
-    return render_template("orgs/account_form.html", form=form, account=None), status
+    return render_template("orgs/account_form.html", form=form, account=None), page_status(form, status)
 
 
 @bp.route("/<int:account_id>", methods=["GET", "POST"])
@@ -99,4 +99,4 @@ def edit(account_id: int):
             return redirect(url_for("orgs.index"))
         attach_error(form, outcome.refusal)
         status = outcome.status
-    return render_template("orgs/account_form.html", form=form, account=account), status
+    return render_template("orgs/account_form.html", form=form, account=account), page_status(form, status)

@@ -13,6 +13,14 @@ from reviewer import moments
 MAX_PERIOD_DAYS = 3660
 
 
+def page_status(form, status: int = 200) -> int:
+    """The status of a page showing `form`: `status`, or 422 when this request posted the form and it has errors
+    (its validators', or ones a view added), so a failed submission never reads as a plain page view."""
+    if status == 200 and form.is_submitted() and form.errors:
+        return 422
+    return status
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A set of checkboxes (one per choice) in a fieldset; keyboard-friendly, unlike a multi-select."""
 

@@ -152,7 +152,7 @@ def test_an_account_policy_must_be_a_listed_file(client, admin) -> None:
         "/admin/accounts/new",
         data={"name": "X", "platform": "x", "handle": "@x", "policy_file": "../../etc/passwd"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
 
 

@@ -88,10 +88,10 @@ def test_a_target_out_of_bounds_or_not_whole_minutes_is_a_field_error(client, ad
     before = last_event(db_session).seq
     values = {"name": account.name, "platform": "x", "handle": account.handle, "policy_file": account.policy_file, "active": "y"}
     response = client.post(f"/admin/accounts/{account.id}", data=values | {"response_target_minutes": given})
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page) == message
     assert 'aria-invalid="true"' in page
     assert last_event(db_session).seq == before and db_session.get(OrgAccount, account.id).response_target_minutes == 1440
     created = client.post("/admin/accounts/new", data=BASE | {"handle": "@other", "response_target_minutes": given})
-    assert created.status_code == 200 and field_error(created.get_data(as_text=True)) == message
+    assert created.status_code == 422 and field_error(created.get_data(as_text=True)) == message
