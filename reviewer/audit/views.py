@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, render_template, request, stream_with_context
 
 from reviewer.audit import browse, export
 from reviewer.audit.chain import parse_anchor
@@ -38,8 +38,9 @@ def index():
     return _trail(200)
 
 
-def _trail(status: int):
-    """The trail page for this request's filters (none on a POST), answered with `status` unless a filter is refused."""
+def _trail(status: int, anchor_text: str = "", anchor_error: str | None = None):
+    """The trail page for this request's filters (none on a POST), answered with `status` unless a filter is refused;
+    `anchor_text` and `anchor_error` fill the verify form's anchor field again when it could not be used."""
     session = get_session()
     try:
         wanted = browse.parse_filter(request.args)
@@ -63,6 +64,8 @@ def _trail(status: int):
         decisions=DECISIONS,
         head=head(session),
         formats=list(export.FORMATS),
+        anchor_text=anchor_text,
+        anchor_error=anchor_error,
     ), status
 
 
@@ -90,9 +93,8 @@ def verify_chain():
     if anchor_text:
         try:
             anchor = parse_anchor(anchor_text)
-        except ValueError as error:
-            flash(f"Anchor: {error}", "error")
-            return redirect(url_for("audit.index"))
+        except ValueError as error:  # the trail page again, with what was typed and why it cannot be used
+            return _trail(422, anchor_text=anchor_text, anchor_error=str(error))
     with read_session() as reading:
         result = verify(reading, session_key(reading), anchor)
         reconciled = reconcile(reading, upto=result.head[0] if result.head else 0)

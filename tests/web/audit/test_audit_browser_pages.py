@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from reviewer.audit import AuditEvent, record, triggers
 from reviewer.audit.offline import check_export
@@ -83,8 +83,15 @@ def test_verify_chain_shows_ok_and_the_head_and_is_audited(auditor_client, db_se
     assert "<strong>OK</strong>" in anchored.get_data(as_text=True)
     wrong = auditor_client.post("/audit/verify", data={"anchor": f"{before.seq}:{'0' * 64}"})
     assert "<strong>FAILED</strong>" in wrong.get_data(as_text=True)
-    bad = auditor_client.post("/audit/verify", data={"anchor": "12"}, follow_redirects=True)
-    assert "Anchor: anchor &#39;12&#39; must look like SEQ:HASH" in bad.get_data(as_text=True)
+    db_session.rollback()  # see the verifications above
+    count = db_session.scalar(select(func.count()).select_from(AuditEvent))
+    bad = auditor_client.post("/audit/verify", data={"anchor": "12"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422  # the trail page again, the typed anchor kept and its error beside it
+    assert 'id="anchor-error"' in page and "anchor &#39;12&#39; must look like SEQ:HASH" in page
+    assert 'value="12"' in page and 'aria-invalid="true"' in page
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == count  # nothing verified, nothing recorded
 
 
 def test_a_tampered_trail_fails_the_check(auditor_client, shipped_app, db_session) -> None:
