@@ -25,7 +25,7 @@ from .rules.toxicity import ToxicityRule
 from .rules import semantic
 from .rules.lexical import LiteralFinder
 from .semantic_space import SemanticSpace
-from .verdict import Finding, PolicyRef, ScorerRef, Verdict, default_title, excerpt_of, merge_spans
+from .verdict import FINDING_TARGETS, Finding, PolicyRef, ScorerRef, Verdict, default_title, excerpt_of, merge_spans
 
 ACTION_RANK = {"note": 0, "review": 1, "block": 2}
 DECISION_BY_RANK = {0: "pass", 1: "review", 2: "block"}
@@ -281,7 +281,7 @@ class Policy:
     def _run(self, rules: _RuleSet, scan: Scan, active: tuple[Period, ...], target_rank: int,
              out: list[tuple[tuple[int, int, int], Finding]]) -> None:
         """Evaluate the rules that apply on this date; add a finding for each that fires."""
-        target = "in_reply_to" if target_rank else "draft"
+        target = FINDING_TARGETS[target_rank]  # 0: the draft, 1: the post it answers
         fired: list[tuple[int, CompiledRule, list[Span] | Hit]] = []
         for order, rule, during in rules.other_rules_during:
             if during is None or (active and selector_active(during, active)):

@@ -42,7 +42,7 @@ def default_title(rule_id: str) -> str:
     return f"{words}: {rest}" if rest else words
 
 
-#: Which text a finding is in: the draft, or the post it answers (`Finding.target`).
+#: Which text a finding is in: the draft, or the post it answers (`Finding.target`); the engine indexes it by rank.
 FINDING_TARGETS = ("draft", "in_reply_to")
 
 
