@@ -94,7 +94,8 @@ def verify_chain():
         try:
             anchor = parse_anchor(anchor_text)
         except ValueError as error:  # the trail page again, with what was typed and why it cannot be used
-            return _trail(422, anchor_text=anchor_text, anchor_error=str(error))
+            message = str(error)
+            return _trail(422, anchor_text=anchor_text, anchor_error=message[:1].upper() + message[1:])
     with read_session() as reading:
         result = verify(reading, session_key(reading), anchor)
         reconciled = reconcile(reading, upto=result.head[0] if result.head else 0)

@@ -110,6 +110,20 @@ def test_auditor_filters_the_trail_opens_a_story_and_verifies_the_chain(
         page.get_by_role("button", name="Verify chain").click()
         expect(page.locator(".verify-result")).to_contain_text("OK")
         expect(page.locator(".verify-result")).to_contain_text(f"and the anchor {anchor.split(':')[0]}")
+
+        # A mistyped anchor: the same page again, what was typed kept, the error beside the field.
+        page.get_by_role("link", name="Back to the audit trail").click()
+        field = page.get_by_label("Anchor noted earlier (optional)")
+        field.fill(anchor[:20])
+        page.get_by_role("button", name="Verify chain").click()
+        expect(page.locator("#anchor-error")).to_contain_text("HASH must be the full 64 hex characters")
+        expect(field).to_have_value(anchor[:20])
+        expect(field).to_have_attribute("aria-invalid", "true")
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(artifacts_dir / f"screen-audit-anchor-error-{width}.png"), full_page=True)
     finally:
         context.close()
-    assert problems == [], problems
+    refused = [problem for problem in problems if "status of 422" in problem]
+    assert len(refused) == 1, problems  # the mistyped anchor's page, deliberately 422
+    assert [problem for problem in problems if problem not in refused] == [], problems

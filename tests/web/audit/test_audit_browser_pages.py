@@ -88,7 +88,7 @@ def test_verify_chain_shows_ok_and_the_head_and_is_audited(auditor_client, db_se
     bad = auditor_client.post("/audit/verify", data={"anchor": "12"})
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422  # the trail page again, the typed anchor kept and its error beside it
-    assert 'id="anchor-error"' in page and "anchor &#39;12&#39; must look like SEQ:HASH" in page
+    assert 'id="anchor-error"' in page and "Anchor &#39;12&#39; must look like SEQ:HASH" in page
     assert 'value="12"' in page and 'aria-invalid="true"' in page
     db_session.rollback()
     assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == count  # nothing verified, nothing recorded
