@@ -29,7 +29,7 @@ WARM_UP_TEXTS = (
     "We are sorry about the delay; our team will look into it and reply within 5 working days.",
 )
 WARM_UP_REPLY_TO = "When will someone fix the streetlight on my road?"
-#: How often warm() runs the sentence encoder on WARM_UP_TEXTS (about 4 ms each on the embedded model): a new
+#: How often warm_encoder() runs the sentence encoder on WARM_UP_TEXTS (about 4 ms each on the embedded model): a new
 #: text's encoding took 8.7 ms after one run and 7.0 ms after twenty, as after a dozen real checks.
 ENCODER_WARM_UP_RUNS = 20
 
@@ -98,10 +98,13 @@ class Checker:
                 continue
             policy.check_batch([Draft(text, None, None, WARM_UP_REPLY_TO) for text in WARM_UP_TEXTS], scorer=self.scorer)
             policy.check(WARM_UP_TEXTS[0], scorer=self.scorer)  # one draft alone takes the single-text paths
+
+    def warm_encoder(self, runs: int = ENCODER_WARM_UP_RUNS) -> None:
+        """Run the sentence encoder itself `runs` times on the warm-up sentences, past its cache: in a server
+        worker forked from a process that warmed the checker, warm()'s checks find every sentence in the
+        cache that came with the fork, and ONNX Runtime's first runs in a process are the slow ones."""
         if self.encoder is not None:
-            # The checks above found their sentences in the cache (a forked worker's is its master's): run the
-            # model itself in this process, several times, for ONNX Runtime's first runs are the slow ones.
-            for _ in range(ENCODER_WARM_UP_RUNS):
+            for _ in range(runs):
                 self.encoder.encode(WARM_UP_TEXTS, cache=False)
 
     def reload(self) -> None:

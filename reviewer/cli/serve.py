@@ -150,8 +150,10 @@ def _warm_worker(worker) -> None:
     A worker starts with no database connection (the master's are dropped at the fork), no rate-limit
     store, and models whose memory it shares with the master until it first runs them (copy-on-write
     pages, ONNX Runtime's threads): the first check after a start cost several times the tenth
-    (bench/bench_first_check.py). A health check opens the pooled database connection, the limiter's
-    storage check opens its store, and the checker's warm-up runs one check through each policy.
+    (bench/bench_first_check.py). The checker's warm-up runs one check through each policy and the
+    sentence encoder itself (its cache came with the fork); the API's per-request statements are
+    compiled (api/warm_up.py; the mappers were configured by create_app); a health check opens the
+    pooled database connection, and the limiter's storage check opens its store.
     A failure here is left for the first request to report.
     """
     app = getattr(worker.app, "application", None)
@@ -162,7 +164,9 @@ def _warm_worker(worker) -> None:
     from reviewer.web.ratelimit import limiter_of
 
     try:
-        app.extensions[EXTENSION_KEY].warm()
+        checker = app.extensions[EXTENSION_KEY]
+        checker.warm()
+        checker.warm_encoder()
         warm_statements(app)
         app.test_client().get("/healthz")
         limiter = limiter_of(app)

@@ -195,3 +195,27 @@ def test_the_wsgi_entry_point_builds_the_app_and_freezes_start_up(tmp_path, poli
     assert kind == "Flask"
     assert int(frozen) > 50_000  # the embedded model, policies and mappers
     assert int(tracked) < int(frozen) / 10  # what a full collection still scans
+
+
+def test_warming_a_worker_runs_the_encoder_past_its_cache_and_compiles_the_api_statements(app) -> None:
+    """What post_worker_init does in each worker (the first live check then costs what the tenth does)."""
+    import logging
+    from types import SimpleNamespace
+
+    from reviewer.api.warm_up import warm_statements
+    from reviewer.checking import ENCODER_WARM_UP_RUNS, EXTENSION_KEY
+    from reviewer.cli.serve import _warm_worker
+    from reviewer.db import get_database
+
+    encoder = app.extensions[EXTENSION_KEY].encoder
+    ran: list[int] = []
+    model = encoder._encode
+    encoder._encode = lambda texts: ran.append(len(texts)) or model(texts)  # counts the model's own runs
+    try:
+        _warm_worker(SimpleNamespace(app=SimpleNamespace(application=app), log=logging.getLogger("test")))
+    finally:
+        del encoder._encode
+    assert len(ran) >= ENCODER_WARM_UP_RUNS  # the warm-up sentences were all in the cache already
+    compiled = len(get_database(app).engine._compiled_cache)
+    warm_statements(app)
+    assert len(get_database(app).engine._compiled_cache) == compiled  # the worker's warm-up compiled them
