@@ -107,18 +107,18 @@ def main() -> None:
     parser.add_argument("--path", choices=("api", "editor"), default="api", help="the API or the editor's live check")
     parser.add_argument("--pause", type=float, default=0.0,
                         help="seconds of quiet before each check (as between a person's keystrokes)")
-    parser.add_argument("--smoke", action="store_true", help="one start, three checks")
+    parser.add_argument("--smoke", action="store_true", help="one start of each path, three checks")
     args = parser.parse_args()
     runs, checks = (1, 3) if args.smoke else (args.runs, max(args.checks, 2))
-    print(f"first live check after `reviewer serve` (1 worker, {args.path}, TOXICITY={args.toxicity}); "
-          f"load average {os.getloadavg()[0]:.2f}")
-    starts = [one_start(n + 1, checks, args.toxicity, args.path, args.pause) for n in range(runs)]
-    first = statistics.median(s[0] for s in starts)
-    last = statistics.median(s[-1] for s in starts)
-    rest = statistics.median(ms for s in starts for ms in s[1:])
-    print(f"median over {runs} start(s): first {first:.1f} ms, #{checks} {last:.1f} ms, "
-          f"#2..#{checks} {rest:.1f} ms; first / #{checks} = {first / last:.2f}")
-
+    for path in ("api", "editor") if args.smoke else (args.path,):
+        print(f"first live check after `reviewer serve` (1 worker, {path}, TOXICITY={args.toxicity}); "
+              f"load average {os.getloadavg()[0]:.2f}")
+        starts = [one_start(n + 1, checks, args.toxicity, path, args.pause) for n in range(runs)]
+        first = statistics.median(s[0] for s in starts)
+        last = statistics.median(s[-1] for s in starts)
+        rest = statistics.median(ms for s in starts for ms in s[1:])
+        print(f"median over {runs} start(s): first {first:.1f} ms, #{checks} {last:.1f} ms, "
+              f"#2..#{checks} {rest:.1f} ms; first / #{checks} = {first / last:.2f}")
 
 if __name__ == "__main__":
     main()
