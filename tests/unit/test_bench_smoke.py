@@ -26,6 +26,7 @@ LAST_WORDS = {
     "bench_web.py": "integrity",
     "bench_first_check.py": "median over 1 start",
     "bench_toxicity_speed.py": "tokenizer alone",
+    "bench_tone_dev.py": "pass rate on pass items",
 }
 
 
